@@ -1,0 +1,27 @@
+package dev.warbler.core;
+
+/**
+ * Messaging limits, each a named configuration value (see {@code warbler config defaults}).
+ *
+ * @param maxMessageBytes text plus payload, UTF-8; bounds store rows and frames
+ * @param maxGroupMembers members per group; bounds fan-out work per message
+ * @param syncPageMax conversations per sync page; bounds one response
+ * @param pullPageMax messages per pull or history page; bounds one response
+ */
+public record Limits(int maxMessageBytes, int maxGroupMembers, int syncPageMax, int pullPageMax) {
+
+  public static final Limits DEFAULTS = new Limits(32 * 1024, 2_000, 200, 500);
+
+  public Limits {
+    positive("max message bytes", maxMessageBytes);
+    positive("max group members", maxGroupMembers);
+    positive("sync page max", syncPageMax);
+    positive("pull page max", pullPageMax);
+  }
+
+  private static void positive(String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive but was " + value);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.warbler.core;
+
+/** What a message body holds. Stored by its {@link #wire()} number, which never changes. */
+public enum MessageType {
+  TEXT(1),
+  MARKDOWN(2),
+  CUSTOM(3),
+  SYSTEM(4);
+
+  private final int wire;
+
+  MessageType(int wire) {
+    this.wire = wire;
+  }
+
+  public int wire() {
+    return wire;
+  }
+
+  public static MessageType ofWire(int wire) {
+    for (MessageType t : values()) {
+      if (t.wire == wire) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown message type " + wire);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.warbler.core;
+
+/**
+ * A validated message to append. The store assigns seq; {@code id} and {@code sentAt} are chosen by
+ * the core before the append and kept only if the message is not a duplicate.
+ */
+public record NewMessage(
+    String app,
+    ConversationId conversation,
+    String id,
+    String clientMsgId,
+    String sender,
+    MessageType type,
+    String text,
+    String payload,
+    long sentAt) {}

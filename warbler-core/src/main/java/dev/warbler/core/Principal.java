@@ -1,0 +1,4 @@
+package dev.warbler.core;
+
+/** An authenticated user of an app, as proved by a token. */
+public record Principal(String app, String user) {}

@@ -1,0 +1,137 @@
+package dev.warbler.core;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.warbler.protocol.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Date;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * User tokens: JWTs signed with the app's secret, claims {@code sub} (user id), {@code app} and
+ * {@code exp} (required). Only the configured HMAC algorithms are accepted; {@code none} and every
+ * asymmetric algorithm are refused before any key is touched.
+ */
+public final class TokenService {
+  /** Longest token accepted, in characters; a bound on parsing work. */
+  public static final int MAX_TOKEN_CHARS = 4096;
+
+  private final Function<String, java.util.Optional<App>> apps;
+  private final InstantSource clock;
+  private final Set<JWSAlgorithm> algorithms;
+  private final Duration clockSkew;
+
+  public TokenService(
+      Function<String, java.util.Optional<App>> apps,
+      InstantSource clock,
+      Set<String> algorithms,
+      Duration clockSkew) {
+    this.apps = apps;
+    this.clock = clock;
+    this.clockSkew = clockSkew;
+    this.algorithms =
+        algorithms.stream().map(TokenService::hmacAlgorithm).collect(Collectors.toSet());
+    if (this.algorithms.isEmpty()) {
+      throw new IllegalArgumentException("at least one token algorithm must be accepted");
+    }
+  }
+
+  private static JWSAlgorithm hmacAlgorithm(String name) {
+    JWSAlgorithm alg = JWSAlgorithm.parse(name);
+    if (!JWSAlgorithm.Family.HMAC_SHA.contains(alg)) {
+      throw new IllegalArgumentException(
+          "token algorithm must be one of HS256, HS384, HS512 but was " + name);
+    }
+    return alg;
+  }
+
+  /** Issues a token for {@code user} of {@code app}, valid for {@code ttl}. */
+  public String issue(App app, String user, Duration ttl) {
+    long now = clock.millis();
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject(user)
+            .claim("app", app.id())
+            .issueTime(new Date(now))
+            .expirationTime(new Date(now + ttl.toMillis()))
+            .build();
+    try {
+      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+      jwt.sign(new MACSigner(app.secret().getBytes(StandardCharsets.UTF_8)));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign token for app " + app.id(), e);
+    }
+  }
+
+  /** Verifies a token and returns who it proves; throws TOKEN_INVALID or TOKEN_EXPIRED. */
+  public Principal verify(String token) {
+    if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+      throw invalid("token must be 1-" + MAX_TOKEN_CHARS + " characters");
+    }
+    SignedJWT jwt;
+    JWTClaimsSet claims;
+    try {
+      jwt = SignedJWT.parse(token);
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException | RuntimeException e) {
+      throw invalid("token is not a signed JWT");
+    }
+    if (!algorithms.contains(jwt.getHeader().getAlgorithm())) {
+      throw invalid("token algorithm " + jwt.getHeader().getAlgorithm() + " is not accepted");
+    }
+    Object appClaim = claims.getClaim("app");
+    if (!(appClaim instanceof String appId) || !Ids.valid(appId)) {
+      throw invalid("token has no valid 'app' claim");
+    }
+    App app = apps.apply(appId).orElseThrow(() -> invalid("token names an unknown app"));
+    try {
+      if (!jwt.verify(new MACVerifier(app.secret().getBytes(StandardCharsets.UTF_8)))) {
+        throw invalid("token signature does not match the app's secret");
+      }
+    } catch (JOSEException e) {
+      throw invalid("token signature cannot be checked");
+    }
+    String sub = claims.getSubject();
+    if (sub == null || !Ids.valid(sub)) {
+      throw invalid("token has no valid 'sub' claim");
+    }
+    Date exp = claims.getExpirationTime();
+    if (exp == null) {
+      throw invalid("token has no 'exp' claim");
+    }
+    long now = clock.millis();
+    if (exp.getTime() + clockSkew.toMillis() <= now) {
+      throw new WarblerException(ErrorCode.TOKEN_EXPIRED, "token expired at " + exp.toInstant());
+    }
+    Date nbf = claims.getNotBeforeTime();
+    if (nbf != null && nbf.getTime() - clockSkew.toMillis() > now) {
+      throw invalid("token is not valid before " + nbf.toInstant());
+    }
+    return new Principal(appId, sub);
+  }
+
+  /** Milliseconds until the token's expiry, for closing connections when it passes. */
+  public static long expiresAt(String token) {
+    try {
+      Date exp = SignedJWT.parse(token).getJWTClaimsSet().getExpirationTime();
+      return exp == null ? Long.MAX_VALUE : exp.getTime();
+    } catch (ParseException e) {
+      return 0;
+    }
+  }
+
+  private static WarblerException invalid(String message) {
+    return new WarblerException(ErrorCode.TOKEN_INVALID, message);
+  }
+}

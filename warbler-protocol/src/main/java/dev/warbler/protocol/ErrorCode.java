@@ -1,0 +1,72 @@
+package dev.warbler.protocol;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The one catalog of errors, shared by the WebSocket protocol, the REST API and the SDKs. Names may
+ * change, codes never. {@code retryable} tells a client whether the same request may succeed later
+ * unchanged.
+ */
+public enum ErrorCode {
+  BAD_REQUEST(1000, 400, false, "the request is invalid"),
+  MALFORMED_FRAME(1001, 400, false, "the frame could not be decoded"),
+  UNKNOWN_FRAME(1002, 400, false, "the frame type is not known to this server"),
+  MESSAGE_TOO_LARGE(1003, 413, false, "the message is larger than allowed"),
+  INVALID_ARGUMENT(1004, 400, false, "a field has an invalid value"),
+  UNAUTHENTICATED(2000, 401, false, "credentials are missing"),
+  TOKEN_INVALID(2001, 401, false, "the token is malformed or its signature is wrong"),
+  TOKEN_EXPIRED(2002, 401, false, "the token has expired"),
+  WRONG_APP(2003, 401, false, "the credentials belong to another app"),
+  ALREADY_AUTHENTICATED(2004, 400, false, "the connection is already authenticated"),
+  FORBIDDEN(3000, 403, false, "the caller may not do this"),
+  NOT_MEMBER(3001, 403, false, "the user is not a member of the conversation"),
+  NOT_FOUND(4000, 404, false, "the resource does not exist"),
+  USER_NOT_FOUND(4001, 404, false, "the user does not exist"),
+  GROUP_NOT_FOUND(4002, 404, false, "the group does not exist"),
+  CONVERSATION_NOT_FOUND(4003, 404, false, "the conversation does not exist"),
+  APP_NOT_FOUND(4004, 404, false, "the app does not exist"),
+  ALREADY_EXISTS(4090, 409, false, "the resource already exists"),
+  LIMIT_EXCEEDED(4220, 422, false, "a configured limit was reached"),
+  RATE_LIMITED(4290, 429, true, "too many requests; retry later"),
+  INTERNAL(5000, 500, true, "internal error"),
+  UNAVAILABLE(5030, 503, true, "the server is overloaded or shutting down; retry later");
+
+  private static final Map<Integer, ErrorCode> BY_CODE =
+      Arrays.stream(values()).collect(Collectors.toMap(ErrorCode::code, Function.identity()));
+
+  private final int code;
+  private final int httpStatus;
+  private final boolean retryable;
+  private final String description;
+
+  ErrorCode(int code, int httpStatus, boolean retryable, String description) {
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.retryable = retryable;
+    this.description = description;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public boolean retryable() {
+    return retryable;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public static Optional<ErrorCode> of(int code) {
+    return Optional.ofNullable(BY_CODE.get(code));
+  }
+}

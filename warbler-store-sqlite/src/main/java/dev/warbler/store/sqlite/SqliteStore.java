@@ -1,0 +1,633 @@
+package dev.warbler.store.sqlite;
+
+import dev.warbler.core.App;
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.DirectoryStore;
+import dev.warbler.core.Group;
+import dev.warbler.core.MessagePage;
+import dev.warbler.core.MessageStore;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.NewMessage;
+import dev.warbler.core.SyncPage;
+import dev.warbler.core.User;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The embedded store. All writes go through one {@link SqliteWriter} (group commit); reads use a
+ * small pool of connections that see committed data only (WAL snapshots).
+ */
+public final class SqliteStore implements MessageStore, DirectoryStore, AutoCloseable {
+  private static final String MESSAGE_COLUMNS =
+      "conversation, seq, id, client_msg_id, sender, type, text, payload, sent_at";
+
+  private final String url;
+  private final SqliteWriter writer;
+  private final Connection writeConnection;
+  private final BlockingQueue<Connection> readers;
+  private final List<Connection> allReaders = new ArrayList<>();
+  private final AtomicLong changePosition = new AtomicLong();
+  private volatile Consumer<ChatMessage> appendListener = m -> {};
+
+  public SqliteStore(SqliteConfig config) {
+    try {
+      Path parent = config.file().toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      this.url = "jdbc:sqlite:" + config.file().toAbsolutePath();
+      migrate();
+      this.writeConnection = open(config.durability());
+      this.readers = new ArrayBlockingQueue<>(config.readConnections());
+      for (int i = 0; i < config.readConnections(); i++) {
+        Connection c = open(config.durability());
+        c.setReadOnly(true);
+        allReaders.add(c);
+        readers.add(c);
+      }
+      try (Statement s = writeConnection.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT max(coalesce((SELECT max(change_pos) FROM conversations), 0),"
+                      + " coalesce((SELECT max(change_pos) FROM members), 0))")) {
+        rs.next();
+        changePosition.set(rs.getLong(1));
+      }
+      this.writer = new SqliteWriter(writeConnection, config.maxBatch(), config.writeQueue());
+    } catch (SQLException | java.io.IOException e) {
+      throw new IllegalStateException("cannot open the store at " + config.file(), e);
+    }
+  }
+
+  private void migrate() {
+    Flyway.configure()
+        .dataSource(url, "", "")
+        .locations("classpath:db/sqlite")
+        .loggers("slf4j")
+        .load()
+        .migrate();
+  }
+
+  private Connection open(Durability durability) throws SQLException {
+    Connection c = DriverManager.getConnection(url);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=" + durability.name());
+      s.execute("PRAGMA busy_timeout=5000");
+      s.execute("PRAGMA foreign_keys=OFF");
+    }
+    return c;
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<AppendResult> append(NewMessage m) {
+    return writer.submit(
+        w -> appendInTransaction(w, m),
+        r -> {
+          if (!r.duplicate()) {
+            appendListener.accept(r.message());
+          }
+        });
+  }
+
+  @Override
+  public void onAppend(Consumer<ChatMessage> listener) {
+    this.appendListener = listener;
+  }
+
+  private AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
+    String conv = m.conversation().toString();
+    PreparedStatement existing =
+        w.statement(
+            "SELECT "
+                + MESSAGE_COLUMNS
+                + " FROM messages WHERE app = ? AND sender = ? AND client_msg_id = ?");
+    existing.setString(1, m.app());
+    existing.setString(2, m.sender());
+    existing.setString(3, m.clientMsgId());
+    try (ResultSet rs = existing.executeQuery()) {
+      if (rs.next()) {
+        return new AppendResult(message(m.app(), rs), true);
+      }
+    }
+    long pos = changePosition.incrementAndGet();
+    PreparedStatement bump =
+        w.statement(
+            "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES (?, ?, 1, ?)"
+                + " ON CONFLICT (app, id) DO UPDATE SET last_seq = last_seq + 1,"
+                + " change_pos = excluded.change_pos RETURNING last_seq");
+    bump.setString(1, m.app());
+    bump.setString(2, conv);
+    bump.setLong(3, pos);
+    long seq;
+    try (ResultSet rs = bump.executeQuery()) {
+      rs.next();
+      seq = rs.getLong(1);
+    }
+    if (seq == 1) {
+      for (String user : m.conversation().impliedMembers()) {
+        insertMember(w, m.app(), conv, user, pos);
+      }
+    }
+    PreparedStatement insert =
+        w.statement(
+            "INSERT INTO messages (app, "
+                + MESSAGE_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.setString(1, m.app());
+    insert.setString(2, conv);
+    insert.setLong(3, seq);
+    insert.setString(4, m.id());
+    insert.setString(5, m.clientMsgId());
+    insert.setString(6, m.sender());
+    insert.setInt(7, m.type().wire());
+    insert.setString(8, m.text());
+    insert.setString(9, m.payload());
+    insert.setLong(10, m.sentAt());
+    insert.executeUpdate();
+    if (!m.sender().isEmpty()) {
+      PreparedStatement read =
+          w.statement(
+              "UPDATE members SET read_seq = ? WHERE app = ? AND conversation = ? AND user_id = ?");
+      read.setLong(1, seq);
+      read.setString(2, m.app());
+      read.setString(3, conv);
+      read.setString(4, m.sender());
+      read.executeUpdate();
+    }
+    return new AppendResult(
+        new ChatMessage(
+            m.app(),
+            m.conversation(),
+            seq,
+            m.id(),
+            m.clientMsgId(),
+            m.sender(),
+            m.type(),
+            m.text(),
+            m.payload(),
+            m.sentAt()),
+        false);
+  }
+
+  private static void insertMember(SqliteWriter w, String app, String conv, String user, long pos)
+      throws SQLException {
+    PreparedStatement ps =
+        w.statement(
+            "INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
+                + " VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING");
+    ps.setString(1, app);
+    ps.setString(2, conv);
+    ps.setString(3, user);
+    ps.setLong(4, pos);
+    ps.executeUpdate();
+  }
+
+  @Override
+  public MessagePage after(String app, ConversationId conversation, long afterSeq, int limit) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT "
+                  + MESSAGE_COLUMNS
+                  + " FROM messages WHERE app = ? AND conversation = ? AND seq > ?"
+                  + " ORDER BY seq LIMIT ?")) {
+        ps.setString(1, app);
+        ps.setString(2, conversation.toString());
+        ps.setLong(3, afterSeq);
+        ps.setInt(4, limit + 1);
+        List<ChatMessage> list = messages(app, ps);
+        boolean more = list.size() > limit;
+        return new MessagePage(conversation, more ? list.subList(0, limit) : list, more);
+      }
+    });
+  }
+
+  @Override
+  public MessagePage before(String app, ConversationId conversation, long beforeSeq, int limit) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT "
+                  + MESSAGE_COLUMNS
+                  + " FROM messages WHERE app = ? AND conversation = ? AND seq < ?"
+                  + " ORDER BY seq DESC LIMIT ?")) {
+        ps.setString(1, app);
+        ps.setString(2, conversation.toString());
+        ps.setLong(3, beforeSeq);
+        ps.setInt(4, limit + 1);
+        List<ChatMessage> list = messages(app, ps);
+        boolean more = list.size() > limit;
+        List<ChatMessage> page = new ArrayList<>(more ? list.subList(0, limit) : list);
+        Collections.reverse(page);
+        return new MessagePage(conversation, page, more);
+      }
+    });
+  }
+
+  @Override
+  public SyncPage changedSince(String app, String user, long cursor, int limit) {
+    return read(c -> {
+      List<ConversationState> states = new ArrayList<>();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT c.id, c.last_seq, m.read_seq, max(c.change_pos, m.change_pos) AS pos"
+                  + " FROM members m JOIN conversations c"
+                  + " ON c.app = m.app AND c.id = m.conversation"
+                  + " WHERE m.app = ? AND m.user_id = ? AND pos > ?"
+                  + " ORDER BY pos LIMIT ?")) {
+        ps.setString(1, app);
+        ps.setString(2, user);
+        ps.setLong(3, cursor);
+        ps.setInt(4, limit + 1);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ConversationId id = ConversationId.parse(rs.getString(1));
+            long last = rs.getLong(2);
+            states.add(
+                new ConversationState(id, last, rs.getLong(3), Optional.empty(), rs.getLong(4)));
+          }
+        }
+      }
+      boolean more = states.size() > limit;
+      List<ConversationState> page = more ? states.subList(0, limit) : states;
+      List<ConversationState> withLast = new ArrayList<>(page.size());
+      for (ConversationState s : page) {
+        withLast.add(
+            new ConversationState(
+                s.conversation(),
+                s.lastSeq(),
+                s.readSeq(),
+                lastMessage(c, app, s.conversation(), s.lastSeq()),
+                s.changePosition()));
+      }
+      long next = page.isEmpty() ? cursor : page.get(page.size() - 1).changePosition();
+      return new SyncPage(withLast, next, more);
+    });
+  }
+
+  private Optional<ChatMessage> lastMessage(
+      Connection c, String app, ConversationId conversation, long seq) throws SQLException {
+    if (seq == 0) {
+      return Optional.empty();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + MESSAGE_COLUMNS
+                + " FROM messages WHERE app = ? AND conversation = ? AND seq = ?")) {
+      ps.setString(1, app);
+      ps.setString(2, conversation.toString());
+      ps.setLong(3, seq);
+      return messages(app, ps).stream().findFirst();
+    }
+  }
+
+  @Override
+  public Optional<ConversationState> state(String app, String user, ConversationId conversation) {
+    return read(c -> stateOf(c, app, user, conversation));
+  }
+
+  private Optional<ConversationState> stateOf(
+      Connection c, String app, String user, ConversationId conversation) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT c.last_seq, m.read_seq, max(c.change_pos, m.change_pos)"
+                + " FROM members m JOIN conversations c"
+                + " ON c.app = m.app AND c.id = m.conversation"
+                + " WHERE m.app = ? AND m.conversation = ? AND m.user_id = ?")) {
+      ps.setString(1, app);
+      ps.setString(2, conversation.toString());
+      ps.setString(3, user);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        long last = rs.getLong(1);
+        return Optional.of(
+            new ConversationState(
+                conversation,
+                last,
+                rs.getLong(2),
+                lastMessage(c, app, conversation, last),
+                rs.getLong(3)));
+      }
+    }
+  }
+
+  @Override
+  public Optional<ConversationState> markRead(
+      String app, String user, ConversationId conversation, long seq) {
+    return writer.call(w -> {
+      PreparedStatement ps =
+          w.statement(
+              "UPDATE members SET read_seq = max(read_seq, min(?, (SELECT last_seq FROM"
+                  + " conversations c WHERE c.app = members.app AND c.id ="
+                  + " members.conversation))), change_pos = ?"
+                  + " WHERE app = ? AND conversation = ? AND user_id = ?");
+      ps.setLong(1, seq);
+      ps.setLong(2, changePosition.incrementAndGet());
+      ps.setString(3, app);
+      ps.setString(4, conversation.toString());
+      ps.setString(5, user);
+      if (ps.executeUpdate() == 0) {
+        return Optional.empty();
+      }
+      return stateOf(writeConnection, app, user, conversation);
+    });
+  }
+
+  // ---- directory ---------------------------------------------------------------------------
+
+  @Override
+  public boolean createApp(App app) {
+    return writer.call(w -> {
+      PreparedStatement ps =
+          w.statement(
+              "INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"
+                  + " ON CONFLICT DO NOTHING");
+      ps.setString(1, app.id());
+      ps.setString(2, app.name());
+      ps.setString(3, app.secret());
+      ps.setLong(4, app.createdAt());
+      return ps.executeUpdate() == 1;
+    });
+  }
+
+  @Override
+  public Optional<App> app(String id) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT id, name, secret, created_at FROM apps WHERE id = ?")) {
+        ps.setString(1, id);
+        return apps(ps).stream().findFirst();
+      }
+    });
+  }
+
+  @Override
+  public List<App> apps() {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT id, name, secret, created_at FROM apps ORDER BY id")) {
+        return apps(ps);
+      }
+    });
+  }
+
+  private static List<App> apps(PreparedStatement ps) throws SQLException {
+    List<App> list = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        list.add(new App(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+      }
+    }
+    return list;
+  }
+
+  @Override
+  public boolean createUser(User user) {
+    return writer.call(w -> {
+      PreparedStatement ps =
+          w.statement(
+              "INSERT INTO users (app, id, name, created_at) VALUES (?, ?, ?, ?)"
+                  + " ON CONFLICT DO NOTHING");
+      ps.setString(1, user.app());
+      ps.setString(2, user.id());
+      ps.setString(3, user.name());
+      ps.setLong(4, user.createdAt());
+      return ps.executeUpdate() == 1;
+    });
+  }
+
+  @Override
+  public Optional<User> user(String app, String id) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT name, created_at FROM users WHERE app = ? AND id = ?")) {
+        ps.setString(1, app);
+        ps.setString(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next()
+              ? Optional.of(new User(app, id, rs.getString(1), rs.getLong(2)))
+              : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean deleteUser(String app, String id) {
+    return writer.call(w -> {
+      PreparedStatement ps = w.statement("DELETE FROM users WHERE app = ? AND id = ?");
+      ps.setString(1, app);
+      ps.setString(2, id);
+      if (ps.executeUpdate() == 0) {
+        return false;
+      }
+      PreparedStatement groups =
+          w.statement(
+              "DELETE FROM members WHERE app = ? AND user_id = ? AND conversation LIKE 'g:%'");
+      groups.setString(1, app);
+      groups.setString(2, id);
+      groups.executeUpdate();
+      return true;
+    });
+  }
+
+  @Override
+  public boolean createGroup(Group group, Collection<String> members) {
+    return writer.call(w -> {
+      PreparedStatement ps =
+          w.statement(
+              "INSERT INTO chat_groups (app, id, name, owner, created_at)"
+                  + " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+      ps.setString(1, group.app());
+      ps.setString(2, group.id());
+      ps.setString(3, group.name());
+      ps.setString(4, group.owner());
+      ps.setLong(5, group.createdAt());
+      if (ps.executeUpdate() == 0) {
+        return false;
+      }
+      long pos = changePosition.incrementAndGet();
+      PreparedStatement conv =
+          w.statement(
+              "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES (?, ?, 0, ?)"
+                  + " ON CONFLICT DO NOTHING");
+      conv.setString(1, group.app());
+      conv.setString(2, group.conversation().toString());
+      conv.setLong(3, pos);
+      conv.executeUpdate();
+      for (String user : members) {
+        insertMember(w, group.app(), group.conversation().toString(), user, pos);
+      }
+      return true;
+    });
+  }
+
+  @Override
+  public Optional<Group> group(String app, String id) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?")) {
+        ps.setString(1, app);
+        ps.setString(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next()
+              ? Optional.of(new Group(app, id, rs.getString(1), rs.getString(2), rs.getLong(3)))
+              : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<String> addMembers(String app, String group, Collection<String> users) {
+    String conv = ConversationId.group(group).toString();
+    return writer.call(w -> {
+      long pos = changePosition.incrementAndGet();
+      List<String> added = new ArrayList<>();
+      PreparedStatement ps =
+          w.statement(
+              "INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
+                  + " VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING");
+      for (String user : users) {
+        ps.setString(1, app);
+        ps.setString(2, conv);
+        ps.setString(3, user);
+        ps.setLong(4, pos);
+        if (ps.executeUpdate() == 1) {
+          added.add(user);
+        }
+      }
+      return added;
+    });
+  }
+
+  @Override
+  public List<String> removeMembers(String app, String group, Collection<String> users) {
+    String conv = ConversationId.group(group).toString();
+    return writer.call(w -> {
+      List<String> removed = new ArrayList<>();
+      PreparedStatement ps =
+          w.statement("DELETE FROM members WHERE app = ? AND conversation = ? AND user_id = ?");
+      for (String user : users) {
+        ps.setString(1, app);
+        ps.setString(2, conv);
+        ps.setString(3, user);
+        if (ps.executeUpdate() == 1) {
+          removed.add(user);
+        }
+      }
+      return removed;
+    });
+  }
+
+  @Override
+  public List<String> members(String app, String group) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT user_id FROM members WHERE app = ? AND conversation = ?"
+                  + " ORDER BY user_id")) {
+        ps.setString(1, app);
+        ps.setString(2, ConversationId.group(group).toString());
+        List<String> list = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            list.add(rs.getString(1));
+          }
+        }
+        return list;
+      }
+    });
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private interface Read<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T read(Read<T> work) {
+    Connection c;
+    try {
+      c = readers.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a store connection", e);
+    }
+    try {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new IllegalStateException("store read failed", e);
+    } finally {
+      readers.add(c);
+    }
+  }
+
+  private static List<ChatMessage> messages(String app, PreparedStatement ps) throws SQLException {
+    List<ChatMessage> list = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        list.add(message(app, rs));
+      }
+    }
+    return list;
+  }
+
+  private static ChatMessage message(String app, ResultSet rs) throws SQLException {
+    return new ChatMessage(
+        app,
+        ConversationId.parse(rs.getString(1)),
+        rs.getLong(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        MessageType.ofWire(rs.getInt(6)),
+        rs.getString(7),
+        rs.getString(8),
+        rs.getLong(9));
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    for (Connection c : allReaders) {
+      closeQuietly(c);
+    }
+    closeQuietly(writeConnection);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // closing anyway
+    }
+  }
+}
