@@ -57,11 +57,10 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       }
       this.url = "jdbc:sqlite:" + config.file().toAbsolutePath();
       migrate();
-      this.writeConnection = open(config.durability());
+      this.writeConnection = open(config.durability(), false);
       this.readers = new ArrayBlockingQueue<>(config.readConnections());
       for (int i = 0; i < config.readConnections(); i++) {
-        Connection c = open(config.durability());
-        c.setReadOnly(true);
+        Connection c = open(config.durability(), true);
         allReaders.add(c);
         readers.add(c);
       }
@@ -88,8 +87,11 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
         .migrate();
   }
 
-  private Connection open(Durability durability) throws SQLException {
-    Connection c = DriverManager.getConnection(url);
+  private Connection open(Durability durability, boolean readOnly) throws SQLException {
+    // sqlite-jdbc only accepts read-only at open time, not via Connection.setReadOnly later.
+    org.sqlite.SQLiteConfig options = new org.sqlite.SQLiteConfig();
+    options.setReadOnly(readOnly);
+    Connection c = DriverManager.getConnection(url, options.toProperties());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=" + durability.name());
@@ -447,6 +449,16 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       if (ps.executeUpdate() == 0) {
         return false;
       }
+      PreparedStatement moved =
+          w.statement(
+              "UPDATE conversations SET change_pos = ? WHERE app = ? AND id IN (SELECT"
+                  + " conversation FROM members WHERE app = ? AND user_id = ?"
+                  + " AND conversation LIKE 'g:%')");
+      moved.setLong(1, changePosition.incrementAndGet());
+      moved.setString(2, app);
+      moved.setString(3, app);
+      moved.setString(4, id);
+      moved.executeUpdate();
       PreparedStatement groups =
           w.statement(
               "DELETE FROM members WHERE app = ? AND user_id = ? AND conversation LIKE 'g:%'");
@@ -524,6 +536,9 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
           added.add(user);
         }
       }
+      if (!added.isEmpty()) {
+        moveConversation(w, app, conv, pos);
+      }
       return added;
     });
   }
@@ -543,8 +558,26 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
           removed.add(user);
         }
       }
+      if (!removed.isEmpty()) {
+        moveConversation(w, app, conv, changePosition.incrementAndGet());
+      }
       return removed;
     });
+  }
+
+  /**
+   * Gives a conversation a new change position after a membership change, so its other members see
+   * it in sync. Conversation rows are never deleted, so this also keeps every position ever handed
+   * to a (later deleted) member row below the maximum the counter restarts from.
+   */
+  private static void moveConversation(SqliteWriter w, String app, String conv, long pos)
+      throws SQLException {
+    PreparedStatement ps =
+        w.statement("UPDATE conversations SET change_pos = ? WHERE app = ? AND id = ?");
+    ps.setLong(1, pos);
+    ps.setString(2, app);
+    ps.setString(3, conv);
+    ps.executeUpdate();
   }
 
   @Override
@@ -563,6 +596,21 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
           }
         }
         return list;
+      }
+    });
+  }
+
+  /** Batches committed by the writer since the store opened; for tests of group commit. */
+  long commits() {
+    return writer.commits();
+  }
+
+  /** The writer connection's {@code PRAGMA synchronous} (0 OFF, 1 NORMAL, 2 FULL); for tests. */
+  int synchronous() {
+    return writer.call(w -> {
+      try (ResultSet rs = w.statement("PRAGMA synchronous").executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
       }
     });
   }

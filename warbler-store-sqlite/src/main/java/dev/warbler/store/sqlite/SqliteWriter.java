@@ -14,6 +14,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ final class SqliteWriter implements AutoCloseable {
   private final int maxBatch;
   private final Thread thread;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final AtomicLong commits = new AtomicLong();
   private volatile boolean running = true;
 
   SqliteWriter(Connection connection, int maxBatch, int queueCapacity) {
@@ -71,6 +73,11 @@ final class SqliteWriter implements AutoCloseable {
   /** Runs a write and waits for its commit; for rare directory writes. */
   <T> T call(Work<T> work) {
     return StoreFutures.join(submit(work));
+  }
+
+  /** Transactions committed so far; each is one batch (one fsync under FULL durability). */
+  long commits() {
+    return commits.get();
   }
 
   /** A prepared statement cached for the writer's connection; only call from {@link Work}. */
@@ -123,6 +130,7 @@ final class SqliteWriter implements AutoCloseable {
         }
       }
       s.execute("COMMIT");
+      commits.incrementAndGet();
     } catch (SQLException e) {
       log.error("store commit failed; {} writes are not durable", batch.size(), e);
       try (Statement s = connection.createStatement()) {

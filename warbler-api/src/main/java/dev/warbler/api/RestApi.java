@@ -1,0 +1,582 @@
+package dev.warbler.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.warbler.core.App;
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.Directory;
+import dev.warbler.core.Group;
+import dev.warbler.core.Ids;
+import dev.warbler.core.MessagePage;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.SendRequest;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.TokenService;
+import dev.warbler.core.User;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.Encoding;
+import dev.warbler.protocol.ErrorCode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API. Callers authenticate with {@code Authorization: Bearer KEY}, where KEY is the root
+ * admin key (every route) or an app's API secret (that app's routes only). Every error is an {@code
+ * application/problem+json} document carrying the shared error catalog's code.
+ */
+public final class RestApi implements AutoCloseable {
+  public static final String VERSION = "0.1.0";
+  private static final Logger log = LoggerFactory.getLogger(RestApi.class);
+  private static final long DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+  private static final int DEFAULT_PAGE = 50;
+
+  private final ApiConfig config;
+  private final Directory directory;
+  private final Messenger messenger;
+  private final Sessions sessions;
+  private final TokenService tokens;
+  private final byte[] adminKey;
+  private final Supplier<String> metrics;
+  private final BooleanSupplier ready;
+  private final ObjectMapper json =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private final List<Route> routes;
+  private @Nullable Javalin javalin;
+
+  public RestApi(
+      ApiConfig config,
+      Directory directory,
+      Messenger messenger,
+      Sessions sessions,
+      TokenService tokens,
+      String adminKey,
+      Supplier<String> metrics,
+      BooleanSupplier ready) {
+    this.config = config;
+    this.directory = directory;
+    this.messenger = messenger;
+    this.sessions = sessions;
+    this.tokens = tokens;
+    this.adminKey = adminKey.getBytes(StandardCharsets.UTF_8);
+    this.metrics = metrics;
+    this.ready = ready;
+    this.routes =
+        List.of(
+            new Route("GET", "/healthz", "getHealth", ctx -> ctx.result("ok")),
+            new Route("GET", "/readyz", "getReadiness", this::readiness),
+            new Route("GET", "/metrics", "getMetrics", this::metrics),
+            new Route("GET", "/v1/discovery", "getDiscovery", this::discovery),
+            new Route("POST", "/v1/apps", "createApp", this::createApp),
+            new Route("GET", "/v1/apps/{app}", "getApp", this::getApp),
+            new Route("POST", "/v1/apps/{app}/users", "createUser", this::createUser),
+            new Route("GET", "/v1/apps/{app}/users/{user}", "getUser", this::getUser),
+            new Route("DELETE", "/v1/apps/{app}/users/{user}", "deleteUser", this::deleteUser),
+            new Route(
+                "POST", "/v1/apps/{app}/users/{user}/tokens", "issueUserToken", this::issueToken),
+            new Route("POST", "/v1/apps/{app}/groups", "createGroup", this::createGroup),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/groups/{group}/members",
+                "addGroupMembers",
+                this::addMembers),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/groups/{group}/members",
+                "removeGroupMembers",
+                this::removeMembers),
+            new Route("POST", "/v1/apps/{app}/messages", "sendMessage", this::sendMessage),
+            new Route(
+                "GET",
+                "/v1/apps/{app}/conversations/{conversation}/messages",
+                "listMessages",
+                this::listMessages));
+  }
+
+  /** Every operation this API serves; docs/openapi.yaml must describe exactly these. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /** Binds and returns the port. */
+  public int start() {
+    Javalin app =
+        Javalin.create(cfg -> {
+          cfg.jetty.host = config.host();
+          cfg.jetty.port = config.port();
+          cfg.http.maxRequestSize = config.maxBodyBytes();
+          cfg.concurrency.useVirtualThreads = true;
+          cfg.startup.showJavalinBanner = false;
+          cfg.startup.showOldJavalinVersionWarning = false;
+          for (Route r : routes) {
+            switch (r.method()) {
+              case "GET" -> cfg.routes.get(r.path(), r.handler());
+              case "POST" -> cfg.routes.post(r.path(), r.handler());
+              case "DELETE" -> cfg.routes.delete(r.path(), r.handler());
+              default -> throw new IllegalStateException("unsupported method " + r.method());
+            }
+          }
+          cfg.routes.exception(WarblerException.class, (e, ctx) -> problem(ctx, e));
+          cfg.routes.exception(
+              Exception.class,
+              (e, ctx) -> {
+                if (e instanceof CompletionException ce
+                    && ce.getCause() instanceof WarblerException w) {
+                  problem(ctx, w);
+                  return;
+                }
+                log.warn("request {} {} failed", ctx.method(), ctx.path(), e);
+                problem(ctx, new WarblerException(ErrorCode.INTERNAL, "internal error"));
+              });
+          cfg.routes.error(
+              404,
+              "*",
+              ctx -> {
+                if (ctx.result() == null || !Problem.CONTENT_TYPE.equals(ctx.contentType())) {
+                  problem(
+                      ctx,
+                      new WarblerException(
+                          ErrorCode.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path()));
+                }
+              });
+          cfg.routes.error(
+              405,
+              "*",
+              ctx ->
+                  problem(
+                      ctx,
+                      new WarblerException(
+                          ErrorCode.BAD_REQUEST,
+                          "method " + ctx.method() + " not allowed on " + ctx.path())));
+          cfg.routes.error(
+              413,
+              "*",
+              ctx ->
+                  problem(
+                      ctx,
+                      new WarblerException(
+                          ErrorCode.MESSAGE_TOO_LARGE,
+                          "request body exceeds api.max-body-bytes ("
+                              + config.maxBodyBytes()
+                              + ")")));
+        });
+    app.start();
+    this.javalin = app;
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    Javalin app = javalin;
+    if (app != null) {
+      app.stop();
+    }
+  }
+
+  // ---- operations --------------------------------------------------------------------------
+
+  private void readiness(Context ctx) {
+    if (ready.getAsBoolean()) {
+      ctx.result("ready");
+    } else {
+      ctx.status(HttpStatus.SERVICE_UNAVAILABLE).result("not ready");
+    }
+  }
+
+  private void metrics(Context ctx) {
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
+  }
+
+  private void discovery(Context ctx) {
+    String ws = config.publicWebSocketUrl();
+    if (ws.isEmpty()) {
+      String host = ctx.host() == null ? "127.0.0.1" : ctx.host();
+      int colon = host.lastIndexOf(':');
+      if (colon > 0 && !host.endsWith("]")) {
+        host = host.substring(0, colon);
+      }
+      ws = "ws://" + host + ":" + config.webSocketPort() + config.webSocketPath();
+    }
+    send(
+        ctx,
+        200,
+        new Dtos.Discovery(
+            ws, Arrays.stream(Encoding.values()).map(Encoding::subprotocol).toList(), VERSION));
+  }
+
+  private void createApp(Context ctx) {
+    requireAdmin(ctx);
+    Dtos.CreateApp body = read(ctx, Dtos.CreateApp.class);
+    App app = directory.createApp(required("id", body.id()), orEmpty(body.name()));
+    send(ctx, 201, new Dtos.AppCreated(app.id(), app.name(), app.secret(), app.createdAt()));
+  }
+
+  private void getApp(Context ctx) {
+    App app = authorizeApp(ctx);
+    send(ctx, 200, new Dtos.AppView(app.id(), app.name(), app.createdAt()));
+  }
+
+  private void createUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.CreateUser body = read(ctx, Dtos.CreateUser.class);
+    String id = required("id", body.id());
+    User user = directory.createUser(app.id(), id, body.name() == null ? id : body.name());
+    send(ctx, 201, new Dtos.UserView(user.id(), user.name(), user.createdAt(), false));
+  }
+
+  private void getUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    User user = directory.user(app.id(), ctx.pathParam("user"));
+    send(
+        ctx,
+        200,
+        new Dtos.UserView(
+            user.id(), user.name(), user.createdAt(), sessions.online(app.id(), user.id())));
+  }
+
+  private void deleteUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    directory.deleteUser(app.id(), ctx.pathParam("user"));
+    ctx.status(204);
+  }
+
+  private void issueToken(Context ctx) {
+    App app = authorizeApp(ctx);
+    String user = ctx.pathParam("user");
+    directory.requireUser(app.id(), user);
+    Dtos.IssueToken body =
+        ctx.bodyAsBytes().length == 0
+            ? new Dtos.IssueToken(null)
+            : read(ctx, Dtos.IssueToken.class);
+    long ttl = body.ttlSeconds() == null ? DEFAULT_TOKEN_TTL_SECONDS : body.ttlSeconds();
+    if (ttl <= 0 || ttl > config.tokenMaxTtlSeconds()) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "ttlSeconds must be 1-" + config.tokenMaxTtlSeconds() + " (api.token-max-ttl-seconds)");
+    }
+    String token = tokens.issue(app, user, Duration.ofSeconds(ttl));
+    send(ctx, 201, new Dtos.TokenIssued(token, app.id(), user, TokenService.expiresAt(token)));
+  }
+
+  private void createGroup(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.CreateGroup body = read(ctx, Dtos.CreateGroup.class);
+    Group g =
+        directory.createGroup(
+            app.id(),
+            required("id", body.id()),
+            orEmpty(body.name()),
+            required("owner", body.owner()),
+            body.members() == null ? List.of() : body.members());
+    send(ctx, 201, groupView(g));
+  }
+
+  private Dtos.GroupView groupView(Group g) {
+    return new Dtos.GroupView(
+        g.id(),
+        g.name(),
+        g.owner(),
+        directory.members(g.app(), g.id()),
+        g.createdAt(),
+        g.conversation().toString());
+  }
+
+  private void addMembers(Context ctx) {
+    App app = authorizeApp(ctx);
+    String group = ctx.pathParam("group");
+    Dtos.UserList body = read(ctx, Dtos.UserList.class);
+    List<String> users = body.users() == null ? List.of() : body.users();
+    if (users.isEmpty()) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "users must list at least one user");
+    }
+    List<String> added = directory.addMembers(app.id(), group, users);
+    send(ctx, 200, new Dtos.MembersAdded(added, directory.members(app.id(), group)));
+  }
+
+  private void removeMembers(Context ctx) {
+    App app = authorizeApp(ctx);
+    String group = ctx.pathParam("group");
+    String param = ctx.queryParam("users");
+    List<String> users =
+        param == null
+            ? List.of()
+            : Arrays.stream(param.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (users.isEmpty()) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "query parameter users must list at least one user");
+    }
+    List<String> removed = directory.removeMembers(app.id(), group, users);
+    send(ctx, 200, new Dtos.MembersRemoved(removed, directory.members(app.id(), group)));
+  }
+
+  private void sendMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.SendMessage body = read(ctx, Dtos.SendMessage.class);
+    String sender = body.from() == null ? Messenger.SYSTEM_SENDER : body.from();
+    if (!sender.isEmpty()) {
+      Ids.require("from", sender);
+      directory.requireUser(app.id(), sender);
+    }
+    SendRequest.Target target = target(body);
+    MessageType type = type(body.type(), sender.isEmpty() ? MessageType.SYSTEM : MessageType.TEXT);
+    String payload = payload(body.payload());
+    String clientMsgId =
+        body.clientMsgId() == null ? "api-" + UUID.randomUUID() : body.clientMsgId();
+    AppendResult result =
+        messenger
+            .send(
+                app.id(),
+                sender,
+                new SendRequest(target, clientMsgId, type, orEmpty(body.text()), payload))
+            .join();
+    ChatMessage m = result.message();
+    send(
+        ctx,
+        201,
+        new Dtos.SendAck(
+            m.conversation().toString(),
+            m.seq(),
+            m.id(),
+            m.sentAt(),
+            result.duplicate(),
+            m.clientMsgId()));
+  }
+
+  private static SendRequest.Target target(Dtos.SendMessage body) {
+    int given =
+        (body.to() == null ? 0 : 1)
+            + (body.group() == null ? 0 : 1)
+            + (body.conversation() == null ? 0 : 1);
+    if (given != 1) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "give exactly one of to, group or conversation");
+    }
+    if (body.to() != null) {
+      return new SendRequest.Target.ToUser(Ids.require("to", body.to()));
+    }
+    if (body.group() != null) {
+      return new SendRequest.Target.ToGroup(Ids.require("group", body.group()));
+    }
+    return new SendRequest.Target.ToConversation(
+        ConversationId.parse(required("conversation", body.conversation())));
+  }
+
+  private static MessageType type(@Nullable String name, MessageType fallback) {
+    if (name == null) {
+      return fallback;
+    }
+    try {
+      return MessageType.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "type must be one of TEXT, MARKDOWN, CUSTOM, SYSTEM but was '" + name + "'");
+    }
+  }
+
+  private String payload(@Nullable JsonNode payload) {
+    if (payload == null || payload.isNull()) {
+      return "";
+    }
+    if (!payload.isObject() && !payload.isArray()) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "payload must be a JSON object or array");
+    }
+    try {
+      return json.writeValueAsString(payload);
+    } catch (JsonProcessingException e) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "payload is not serializable");
+    }
+  }
+
+  private void listMessages(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    long before = longParam(ctx, "before", 0);
+    int limit = (int) longParam(ctx, "limit", DEFAULT_PAGE);
+    MessagePage page = messenger.historyUnchecked(app.id(), conversation, before, limit);
+    send(
+        ctx,
+        200,
+        new Dtos.MessageList(
+            conversation.toString(),
+            page.messages().stream().map(this::view).toList(),
+            page.more()));
+  }
+
+  private Dtos.MessageView view(ChatMessage m) {
+    JsonNode payload = null;
+    if (!m.payload().isEmpty()) {
+      try {
+        payload = json.readTree(m.payload());
+      } catch (JsonProcessingException e) {
+        payload = null;
+      }
+    }
+    return new Dtos.MessageView(
+        m.conversation().toString(),
+        m.seq(),
+        m.id(),
+        m.clientMsgId(),
+        m.sender(),
+        m.type().name(),
+        m.text(),
+        payload,
+        m.sentAt());
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private static long longParam(Context ctx, String name, long fallback) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) {
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "query parameter " + name + " must be a non-negative integer but was '" + v + "'");
+    }
+  }
+
+  private static String required(String field, @Nullable String value) {
+    if (value == null || value.isEmpty()) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, field + " is required");
+    }
+    return value;
+  }
+
+  private static String orEmpty(@Nullable String s) {
+    return s == null ? "" : s;
+  }
+
+  private <T> T read(Context ctx, Class<T> type) {
+    byte[] body = ctx.bodyAsBytes();
+    if (body.length == 0) {
+      throw new WarblerException(ErrorCode.BAD_REQUEST, "a JSON request body is required");
+    }
+    try {
+      T value = json.readValue(body, type);
+      if (value == null) {
+        throw new WarblerException(ErrorCode.BAD_REQUEST, "the request body must be an object");
+      }
+      return value;
+    } catch (UnrecognizedPropertyException e) {
+      throw new WarblerException(
+          ErrorCode.BAD_REQUEST, "unknown field '" + e.getPropertyName() + "'");
+    } catch (MismatchedInputException e) {
+      String path =
+          e.getPath().stream()
+              .map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
+              .reduce((a, b) -> a + "." + b)
+              .orElse("body");
+      throw new WarblerException(ErrorCode.BAD_REQUEST, "field '" + path + "' has the wrong type");
+    } catch (IOException e) {
+      throw new WarblerException(ErrorCode.BAD_REQUEST, "the request body is not valid JSON");
+    }
+  }
+
+  private void send(Context ctx, int status, Object body) {
+    try {
+      ctx.status(status).contentType("application/json").result(json.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("response not serializable", e);
+    }
+  }
+
+  private void problem(Context ctx, WarblerException e) {
+    ErrorCode code = e.code();
+    if (code.httpStatus() >= 500) {
+      log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), code, e.getMessage());
+    }
+    if (e.retryAfterMillis() > 0) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfterMillis() / 1000)));
+    }
+    try {
+      ctx.status(code.httpStatus())
+          .contentType(Problem.CONTENT_TYPE)
+          .result(json.writeValueAsBytes(Problem.of(code, e.getMessage(), e.retryAfterMillis())));
+    } catch (JsonProcessingException ex) {
+      ctx.status(500).result("internal error");
+    }
+  }
+
+  private @Nullable String bearer(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return header.substring(7).trim();
+  }
+
+  private boolean isAdmin(@Nullable String key) {
+    return key != null && MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), adminKey);
+  }
+
+  private void requireAdmin(Context ctx) {
+    String key = bearer(ctx);
+    if (key == null) {
+      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
+    }
+    if (!isAdmin(key)) {
+      throw new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key");
+    }
+  }
+
+  /** The app named in the path, if the caller holds the admin key or that app's secret. */
+  private App authorizeApp(Context ctx) {
+    String key = bearer(ctx);
+    if (key == null) {
+      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
+    }
+    String appId = ctx.pathParam("app");
+    if (isAdmin(key)) {
+      return directory.app(appId);
+    }
+    App app =
+        directory
+            .findApp(appId)
+            .orElseThrow(
+                () -> new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid"));
+    if (MessageDigest.isEqual(
+        key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
+      return app;
+    }
+    boolean otherApp =
+        directory.apps().stream()
+            .anyMatch(a ->
+                MessageDigest.isEqual(
+                    key.getBytes(StandardCharsets.UTF_8),
+                    a.secret().getBytes(StandardCharsets.UTF_8)));
+    throw otherApp
+        ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
+        : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
+  }
+}

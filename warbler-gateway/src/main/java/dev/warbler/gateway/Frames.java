@@ -1,0 +1,164 @@
+package dev.warbler.gateway;
+
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.MessagePage;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.SendRequest;
+import dev.warbler.core.SyncPage;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.CloseCode;
+import dev.warbler.protocol.ErrorCode;
+import dev.warbler.protocol.v1.Closing;
+import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Send;
+import dev.warbler.protocol.v1.SendAck;
+import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.SyncResult;
+
+/**
+ * Maps between the core's values and protocol v1 frames. Pure functions, thread-safe. Bad client
+ * input becomes {@link WarblerException} with {@link ErrorCode#INVALID_ARGUMENT}.
+ */
+public final class Frames {
+  private Frames() {}
+
+  /** A stored message as the protocol shows it; {@code from} is empty for system messages. */
+  public static Message message(ChatMessage m) {
+    return Message.newBuilder()
+        .setConversation(m.conversation().toString())
+        .setSeq(m.seq())
+        .setId(m.id())
+        .setClientMsgId(m.clientMsgId())
+        .setFrom(m.sender())
+        .setType(protoType(m.type()))
+        .setText(m.text())
+        .setPayload(m.payload())
+        .setSentAt(m.sentAt())
+        .build();
+  }
+
+  /** The {@code message} frame that pushes a stored message to a device (empty id). */
+  public static ServerFrame pushed(ChatMessage m) {
+    return ServerFrame.newBuilder().setMessage(message(m)).build();
+  }
+
+  public static dev.warbler.protocol.v1.MessageType protoType(MessageType type) {
+    return switch (type) {
+      case TEXT -> dev.warbler.protocol.v1.MessageType.TEXT;
+      case MARKDOWN -> dev.warbler.protocol.v1.MessageType.MARKDOWN;
+      case CUSTOM -> dev.warbler.protocol.v1.MessageType.CUSTOM;
+      case SYSTEM -> dev.warbler.protocol.v1.MessageType.SYSTEM;
+    };
+  }
+
+  /** {@code TYPE_UNSPECIFIED} means TEXT; a number this server does not know is invalid. */
+  public static MessageType coreType(dev.warbler.protocol.v1.MessageType type) {
+    return switch (type) {
+      case TYPE_UNSPECIFIED, TEXT -> MessageType.TEXT;
+      case MARKDOWN -> MessageType.MARKDOWN;
+      case CUSTOM -> MessageType.CUSTOM;
+      case SYSTEM -> MessageType.SYSTEM;
+      case UNRECOGNIZED ->
+          throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "unknown message type");
+    };
+  }
+
+  /**
+   * A client's {@code send} as a core request. The target is one of {@code user}, {@code group} or
+   * {@code conversation} (the public string form); none is INVALID_ARGUMENT.
+   */
+  public static SendRequest sendRequest(Send send) {
+    SendRequest.Target target =
+        switch (send.getToCase()) {
+          case USER -> new SendRequest.Target.ToUser(send.getUser());
+          case GROUP -> new SendRequest.Target.ToGroup(send.getGroup());
+          case CONVERSATION ->
+              new SendRequest.Target.ToConversation(ConversationId.parse(send.getConversation()));
+          case TO_NOT_SET ->
+              throw new WarblerException(
+                  ErrorCode.INVALID_ARGUMENT, "send needs a target: user, group or conversation");
+        };
+    return new SendRequest(
+        target, send.getClientMsgId(), coreType(send.getType()), send.getText(), send.getPayload());
+  }
+
+  public static SendAck sendAck(AppendResult result) {
+    ChatMessage m = result.message();
+    return SendAck.newBuilder()
+        .setConversation(m.conversation().toString())
+        .setSeq(m.seq())
+        .setMessageId(m.id())
+        .setSentAt(m.sentAt())
+        .setDuplicate(result.duplicate())
+        .setClientMsgId(m.clientMsgId())
+        .build();
+  }
+
+  public static dev.warbler.protocol.v1.ConversationState conversationState(ConversationState s) {
+    dev.warbler.protocol.v1.ConversationState.Builder b =
+        dev.warbler.protocol.v1.ConversationState.newBuilder()
+            .setConversation(s.conversation().toString())
+            .setLastSeq(s.lastSeq())
+            .setReadSeq(s.readSeq())
+            .setUnread(s.unread());
+    s.lastMessage().ifPresent(m -> b.setLastMessage(message(m)));
+    return b.build();
+  }
+
+  public static SyncResult syncResult(SyncPage page) {
+    SyncResult.Builder b = SyncResult.newBuilder().setCursor(page.cursor()).setMore(page.more());
+    page.conversations().forEach(s -> b.addConversations(conversationState(s)));
+    return b.build();
+  }
+
+  public static dev.warbler.protocol.v1.MessagePage messagePage(MessagePage page) {
+    dev.warbler.protocol.v1.MessagePage.Builder b =
+        dev.warbler.protocol.v1.MessagePage.newBuilder()
+            .setConversation(page.conversation().toString())
+            .setMore(page.more());
+    page.messages().forEach(m -> b.addMessages(message(m)));
+    return b.build();
+  }
+
+  public static ReadState readState(ConversationState s) {
+    return ReadState.newBuilder()
+        .setConversation(s.conversation().toString())
+        .setReadSeq(s.readSeq())
+        .setUnread(s.unread())
+        .build();
+  }
+
+  /** An {@code error} frame answering request {@code id}. */
+  public static ServerFrame error(String id, ErrorCode code, String message, long retryAfterMs) {
+    return ServerFrame.newBuilder()
+        .setId(id)
+        .setError(
+            dev.warbler.protocol.v1.Error.newBuilder()
+                .setCode(code.code())
+                .setName(code.name())
+                .setMessage(message)
+                .setRetryable(code.retryable())
+                .setRetryAfterMs(retryAfterMs))
+        .build();
+  }
+
+  public static ServerFrame error(String id, WarblerException e) {
+    return error(id, e.code(), String.valueOf(e.getMessage()), e.retryAfterMillis());
+  }
+
+  /** The {@code closing} frame sent just before a close frame with the same code. */
+  public static ServerFrame closing(CloseCode code, String reason) {
+    return ServerFrame.newBuilder()
+        .setClosing(
+            Closing.newBuilder()
+                .setCode(code.code())
+                .setReason(reason)
+                .setReconnect(code.reconnect()))
+        .build();
+  }
+
+}

@@ -1,0 +1,180 @@
+package dev.warbler.sdk;
+
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.Closing;
+import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.ServerFrame;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection seen as requests and answers: gives each request an id, matches the
+ * server's answer to it, and fails every open request when the connection closes. Pushed {@code
+ * message} frames go to {@code onMessage}; the close goes to {@code onClosed}, once.
+ *
+ * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
+ */
+final class Connection implements Transport.Inbound {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  private final Map<String, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
+  private final AtomicLong nextId = new AtomicLong();
+  private final Duration requestTimeout;
+  private final BiConsumer<Connection, Message> onMessage;
+  private final Consumer<Connection> onClosed;
+  private volatile Transport.@Nullable Link link;
+  private volatile @Nullable String authRequestId;
+  private volatile @Nullable Closing closing;
+  private volatile boolean closed;
+  private volatile int closeCode;
+  private volatile String closeReason = "";
+
+  /** Dispatcher-confined: whether auth succeeded on this connection. */
+  boolean authenticated;
+
+  /** Dispatcher-confined: whether the client has already reacted to this connection's end. */
+  boolean handled;
+
+  Connection(
+      Duration requestTimeout,
+      BiConsumer<Connection, Message> onMessage,
+      Consumer<Connection> onClosed) {
+    this.requestTimeout = requestTimeout;
+    this.onMessage = onMessage;
+    this.onClosed = onClosed;
+  }
+
+  void attach(Transport.Link link) {
+    this.link = link;
+  }
+
+  /**
+   * Sends a request and returns its answer. The future fails with {@link WarblerClientException}
+   * when the server answers with an error, with {@link WarblerConnectionException} when the
+   * connection closes first, and with {@link java.util.concurrent.TimeoutException} after the
+   * request timeout.
+   */
+  CompletableFuture<ServerFrame> request(ClientFrame.Builder frame) {
+    String id = "r" + nextId.incrementAndGet();
+    CompletableFuture<ServerFrame> answer = new CompletableFuture<>();
+    Transport.Link current = link;
+    if (closed || current == null) {
+      answer.completeExceptionally(closedException());
+      return answer;
+    }
+    if (frame.hasAuth()) {
+      authRequestId = id;
+    }
+    pending.put(id, answer);
+    answer.whenComplete((f, e) -> pending.remove(id, answer));
+    if (closed) {
+      answer.completeExceptionally(closedException());
+      return answer;
+    }
+    current.send(frame.setId(id).build());
+    return answer.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void onFrame(ServerFrame frame) {
+    switch (frame.getBodyCase()) {
+      case MESSAGE -> onMessage.accept(this, frame.getMessage());
+      case CLOSING -> closing = frame.getClosing();
+      case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
+    }
+  }
+
+  private void answer(ServerFrame frame) {
+    String id = frame.getId();
+    // A server that does not echo the id on auth_ok (or on an auth error) still answers auth.
+    if (id.isEmpty() && (frame.hasAuthOk() || (frame.hasError() && !authenticated()))) {
+      id = String.valueOf(authRequestId);
+    }
+    CompletableFuture<ServerFrame> answer = pending.remove(id);
+    if (answer == null) {
+      if (frame.hasError()) {
+        log.info(
+            "server error not tied to a request: {} ({}): {}",
+            frame.getError().getName(),
+            frame.getError().getCode(),
+            frame.getError().getMessage());
+      } else {
+        log.debug("ignoring an answer to unknown request '{}'", frame.getId());
+      }
+      return;
+    }
+    if (frame.hasError()) {
+      answer.completeExceptionally(new WarblerClientException(frame.getError()));
+    } else {
+      answer.complete(frame);
+    }
+  }
+
+  private boolean authenticated() {
+    String authId = authRequestId;
+    return authId != null && !pending.containsKey(authId);
+  }
+
+  @Override
+  public void onClosed(int code, String reason) {
+    Closing said = closing;
+    closeCode = said != null ? said.getCode() : code;
+    closeReason = said != null && !said.getReason().isEmpty() ? said.getReason() : reason;
+    closed = true;
+    WarblerConnectionException e = closedException();
+    pending.values().forEach(f -> f.completeExceptionally(e));
+    onClosed.accept(this);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  int closeCode() {
+    return closeCode;
+  }
+
+  String closeReason() {
+    return closeReason;
+  }
+
+  /** Whether the client should reconnect after this close: the server's word if it gave one. */
+  boolean reconnectAfterClose() {
+    Closing said = closing;
+    return said != null ? said.getReconnect() : WarblerConnectionException.shouldReconnect(closeCode);
+  }
+
+  WarblerConnectionException closedException() {
+    return closed
+        ? new WarblerConnectionException(closeCode, closeReason)
+        : new WarblerConnectionException(WarblerConnectionException.ABNORMAL, "not connected");
+  }
+
+  /** Starts a clean close; {@code onClosed} follows. */
+  void close(int code, String reason) {
+    Transport.Link current = link;
+    if (current != null && !closed) {
+      current.close(code, reason);
+    }
+  }
+
+  /** Drops the connection; {@code onClosed} follows unless it already happened. */
+  void abort() {
+    Transport.Link current = link;
+    if (current != null) {
+      current.abort();
+    } else {
+      onClosed(WarblerConnectionException.ABNORMAL, "aborted before open");
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.warbler.server;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+
+/** {@code warbler serve}: runs one node until SIGTERM or Ctrl+C, then drains. */
+@CommandLine.Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Run a Warbler node (embedded store unless configured otherwise).")
+public final class ServeCommand implements Callable<Integer> {
+  private static volatile boolean running;
+
+  @CommandLine.Option(names = "--data", description = "data directory (data.dir)")
+  @Nullable Path data;
+
+  @CommandLine.Option(names = "--ws-port", description = "WebSocket port (gateway.port)")
+  @Nullable Integer wsPort;
+
+  @CommandLine.Option(names = "--http-port", description = "REST API port (http.port)")
+  @Nullable Integer httpPort;
+
+  @CommandLine.Option(names = "--config", description = "properties file with settings")
+  @Nullable Path config;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** True while a node started by this command runs (keeps main from exiting). */
+  static boolean running() {
+    return running;
+  }
+
+  @Override
+  public Integer call() {
+    Settings settings = Settings.load(Optional.ofNullable(config), System.getenv());
+    if (data != null) {
+      settings = settings.with(Setting.DATA_DIR, data.toString());
+    }
+    if (wsPort != null) {
+      settings = settings.with(Setting.GATEWAY_PORT, wsPort.toString());
+    }
+    if (httpPort != null) {
+      settings = settings.with(Setting.HTTP_PORT, httpPort.toString());
+    }
+    WarblerServer server = WarblerServer.start(settings);
+    running = true;
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "warbler-shutdown"));
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(
+        "warbler ready http=%d ws=%d data=%s%n",
+        server.httpPort(), server.webSocketPort(), settings.string(Setting.DATA_DIR));
+    out.printf("  REST API    http://127.0.0.1:%d%n", server.httpPort());
+    out.printf(
+        "  WebSocket   ws://127.0.0.1:%d%s%n",
+        server.webSocketPort(), settings.string(Setting.GATEWAY_PATH));
+    out.printf("  default app %s%n", server.defaultApp());
+    if (settings.string(Setting.AUTH_ADMIN_KEY).isEmpty()) {
+      out.printf(
+          "  admin key   %s %s; use it with: export WARBLER_ADMIN_KEY=$(cat %s)%n",
+          server.adminKeyGenerated() ? "generated into" : "read from",
+          server.adminKeyFile(),
+          server.adminKeyFile());
+    } else {
+      out.println("  admin key   from WARBLER_ADMIN_KEY / auth.admin-key");
+    }
+    out.println("Press Ctrl+C to stop.");
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.warbler.server;
+
+import java.util.Locale;
+
+/**
+ * Every configuration value, with its default and why it is that number. Values come from the
+ * defaults, then a properties file ({@code --config FILE} or {@code WARBLER_CONFIG}), then the
+ * environment ({@code WARBLER_} + the key in upper case with dots and dashes as underscores),
+ * then command-line flags. {@code warbler config defaults} prints this table.
+ */
+public enum Setting {
+  DATA_DIR("data.dir", "./data", "where the embedded store and the generated admin key live"),
+  GATEWAY_HOST("gateway.host", "0.0.0.0", "address the WebSocket gateway binds"),
+  GATEWAY_PORT("gateway.port", "7070", "WebSocket port; 0 picks a free port"),
+  GATEWAY_PATH("gateway.path", "/ws", "WebSocket path"),
+  GATEWAY_MAX_FRAME_BYTES(
+      "gateway.max-frame-bytes", "65536", "largest inbound frame; larger closes with 1009"),
+  GATEWAY_IDLE_TIMEOUT_SECONDS(
+      "gateway.idle-timeout-seconds",
+      "60",
+      "close a connection that sends nothing this long (clients ping at a third of it)"),
+  GATEWAY_AUTH_TIMEOUT_SECONDS(
+      "gateway.auth-timeout-seconds", "10", "time allowed between the handshake and the auth"),
+  GATEWAY_HANDSHAKE_TIMEOUT_SECONDS(
+      "gateway.handshake-timeout-seconds", "10", "time allowed for the WebSocket handshake"),
+  GATEWAY_MAX_OUTBOUND_BYTES(
+      "gateway.max-outbound-bytes",
+      "1048576",
+      "unsent bytes queued per connection before it is closed as a slow consumer (4000)"),
+  GATEWAY_ALLOWED_ORIGINS(
+      "gateway.allowed-origins",
+      "",
+      "comma-separated Origin allowlist for browser clients; empty allows any origin"),
+  GATEWAY_COMPRESSION(
+      "gateway.compression", "false", "permessage-deflate; costs CPU and memory per connection"),
+  HTTP_HOST("http.host", "0.0.0.0", "address the REST API binds"),
+  HTTP_PORT("http.port", "8080", "REST API port; 0 picks a free port"),
+  HTTP_MAX_BODY_BYTES("http.max-body-bytes", "1048576", "largest REST request body"),
+  HTTP_PUBLIC_WEBSOCKET_URL(
+      "http.public-websocket-url",
+      "",
+      "WebSocket URL that discovery announces; empty derives it from the request host"),
+  AUTH_ADMIN_KEY(
+      "auth.admin-key",
+      "",
+      "root admin key (also WARBLER_ADMIN_KEY); empty generates one into DATA/admin.key"),
+  AUTH_TOKEN_ALGORITHMS(
+      "auth.token-algorithms", "HS256", "accepted JWT algorithms (HS256, HS384, HS512)"),
+  AUTH_CLOCK_SKEW_SECONDS(
+      "auth.clock-skew-seconds", "30", "tolerance for exp and nbf between token issuer and us"),
+  AUTH_TOKEN_MAX_TTL_SECONDS(
+      "auth.token-max-ttl-seconds", "2592000", "longest user token the API issues (30 days)"),
+  AUTH_DEFAULT_APP(
+      "auth.default-app", "default", "app created on first start for clients without --app"),
+  STORE_DURABILITY(
+      "store.sqlite.durability",
+      "FULL",
+      "FULL fsyncs every batch before acking; NORMAL survives crashes, not power loss; OFF"),
+  STORE_MAX_BATCH("store.max-batch", "1000", "writes per commit; bounds one batch's latency"),
+  STORE_WRITE_QUEUE(
+      "store.write-queue", "100000", "pending writes before sends fail with UNAVAILABLE"),
+  STORE_READ_CONNECTIONS("store.read-connections", "4", "concurrent store readers"),
+  LIMITS_MAX_MESSAGE_BYTES(
+      "limits.max-message-bytes", "32768", "text plus payload of one message, UTF-8 bytes"),
+  LIMITS_MAX_GROUP_MEMBERS("limits.max-group-members", "2000", "members of one group"),
+  LIMITS_SYNC_PAGE_MAX("limits.sync-page-max", "200", "conversations in one sync page"),
+  LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page");
+
+  private final String key;
+  private final String defaultValue;
+  private final String description;
+
+  Setting(String key, String defaultValue, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The environment variable that sets this value. */
+  public String environmentVariable() {
+    return "WARBLER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+}

@@ -1,0 +1,264 @@
+package dev.warbler.server;
+
+import dev.warbler.api.ApiConfig;
+import dev.warbler.api.RestApi;
+import dev.warbler.core.Directory;
+import dev.warbler.core.Limits;
+import dev.warbler.core.LocalBus;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.TokenService;
+import dev.warbler.gateway.Gateway;
+import dev.warbler.gateway.GatewayConfig;
+import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Warbler node: store, bus, core, gateway and REST API wired from {@link Settings}. Plain
+ * objects, no injection framework. {@link #close()} drains: not ready, clients told to reconnect
+ * elsewhere, listeners stopped, store flushed.
+ */
+public final class WarblerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WarblerServer.class);
+  public static final String ADMIN_KEY_FILE = "admin.key";
+
+  private final Settings settings;
+  private final SqliteStore store;
+  private final LocalBus bus;
+  private final Sessions sessions;
+  private final Directory directory;
+  private final Messenger messenger;
+  private final Gateway gateway;
+  private final TokenService tokens;
+  private @Nullable RestApi api;
+  private final PrometheusMeterRegistry meters;
+  private final String adminKey;
+  private final boolean adminKeyGenerated;
+  private final String defaultApp;
+  private volatile boolean ready;
+  private int webSocketPort;
+  private int httpPort;
+
+  private WarblerServer(Settings settings) {
+    this.settings = settings;
+    InstantSource clock = InstantSource.system();
+    Path data = settings.path(Setting.DATA_DIR);
+    Limits limits =
+        new Limits(
+            settings.integer(Setting.LIMITS_MAX_MESSAGE_BYTES),
+            settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
+            settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
+            settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+    this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+
+    this.store =
+        new SqliteStore(
+            new SqliteConfig(
+                data.resolve("warbler.db"),
+                durability(settings.string(Setting.STORE_DURABILITY)),
+                settings.integer(Setting.STORE_MAX_BATCH),
+                settings.integer(Setting.STORE_WRITE_QUEUE),
+                settings.integer(Setting.STORE_READ_CONNECTIONS)));
+    this.bus = new LocalBus();
+    this.sessions = new Sessions(bus);
+    this.directory = new Directory(store, sessions, clock, limits);
+    this.messenger = new Messenger(store, directory, bus, clock, limits);
+    this.tokens =
+        new TokenService(
+            directory::findApp,
+            clock,
+            new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
+            Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
+
+    Counter stored = meters.counter("warbler.messages.stored");
+    Counter delivered = meters.counter("warbler.messages.fanout");
+    bus.subscribe(
+        d -> {
+          stored.increment();
+          delivered.increment(d.recipients().size());
+        });
+    Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
+
+    String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY);
+    this.adminKeyGenerated = configuredKey.isEmpty() && !Files.exists(data.resolve(ADMIN_KEY_FILE));
+    this.adminKey = configuredKey.isEmpty() ? adminKeyFromFile(data) : configuredKey;
+    this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
+    directory.ensureApp(defaultApp, "Default app");
+
+    this.gateway =
+        new Gateway(
+            new GatewayConfig(
+                settings.string(Setting.GATEWAY_HOST),
+                settings.integer(Setting.GATEWAY_PORT),
+                settings.string(Setting.GATEWAY_PATH),
+                settings.integer(Setting.GATEWAY_MAX_FRAME_BYTES),
+                Duration.ofSeconds(settings.integer(Setting.GATEWAY_IDLE_TIMEOUT_SECONDS)),
+                Duration.ofSeconds(settings.integer(Setting.GATEWAY_AUTH_TIMEOUT_SECONDS)),
+                Duration.ofSeconds(settings.integer(Setting.GATEWAY_HANDSHAKE_TIMEOUT_SECONDS)),
+                settings.integer(Setting.GATEWAY_MAX_OUTBOUND_BYTES),
+                settings.list(Setting.GATEWAY_ALLOWED_ORIGINS),
+                settings.bool(Setting.GATEWAY_COMPRESSION)),
+            messenger,
+            directory,
+            sessions,
+            tokens,
+            meters,
+            clock);
+  }
+
+  /** Builds and starts a node; on failure everything opened so far is closed. */
+  public static WarblerServer start(Settings settings) {
+    WarblerServer server = new WarblerServer(settings);
+    try {
+      server.webSocketPort = server.gateway.start();
+      server.httpPort = server.startApi();
+      server.ready = true;
+      log.info(
+          "warbler ready: http port {}, websocket port {}, data {}",
+          server.httpPort,
+          server.webSocketPort,
+          settings.string(Setting.DATA_DIR));
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /** Starts the REST API; discovery needs the gateway's bound port, known only now. */
+  private int startApi() {
+    RestApi rest =
+        new RestApi(
+            new ApiConfig(
+                settings.string(Setting.HTTP_HOST),
+                settings.integer(Setting.HTTP_PORT),
+                settings.integer(Setting.HTTP_MAX_BODY_BYTES),
+                settings.string(Setting.HTTP_PUBLIC_WEBSOCKET_URL),
+                webSocketPort,
+                settings.string(Setting.GATEWAY_PATH),
+                settings.integer(Setting.AUTH_TOKEN_MAX_TTL_SECONDS)),
+            directory,
+            messenger,
+            sessions,
+            tokens,
+            adminKey,
+            meters::scrape,
+            () -> ready);
+    this.api = rest;
+    return rest.start();
+  }
+
+  private static Durability durability(String v) {
+    try {
+      return Durability.valueOf(v.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "store.sqlite.durability must be FULL, NORMAL or OFF but was '" + v + "'");
+    }
+  }
+
+  private static String adminKeyFromFile(Path data) {
+    Path file = data.resolve(ADMIN_KEY_FILE);
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      Files.createDirectories(data);
+      byte[] bytes = new byte[32];
+      new SecureRandom().nextBytes(bytes);
+      String key = "wk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+      return key;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or write the admin key at " + file, e);
+    }
+  }
+
+  public int webSocketPort() {
+    return webSocketPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public String adminKey() {
+    return adminKey;
+  }
+
+  /** True when this start generated the admin key into the data directory. */
+  public boolean adminKeyGenerated() {
+    return adminKeyGenerated;
+  }
+
+  public Path adminKeyFile() {
+    return settings.path(Setting.DATA_DIR).resolve(ADMIN_KEY_FILE);
+  }
+
+  public String defaultApp() {
+    return defaultApp;
+  }
+
+  /** The REST operations served (for the OpenAPI test). */
+  public java.util.List<dev.warbler.api.Route> routes() {
+    RestApi rest = api;
+    return rest == null ? java.util.List.of() : rest.routes();
+  }
+
+  public Directory directory() {
+    return directory;
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    closeQuietly(gateway);
+    RestApi rest = api;
+    if (rest != null) {
+      closeQuietly(rest);
+    }
+    closeQuietly(bus);
+    closeQuietly(store);
+    meters.close();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("error while closing {}", c.getClass().getSimpleName(), e);
+    }
+  }
+}

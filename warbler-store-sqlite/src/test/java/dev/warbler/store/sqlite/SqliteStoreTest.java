@@ -1,0 +1,150 @@
+package dev.warbler.store.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.ErrorCode;
+import dev.warbler.testkit.StoreContract;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+class SqliteStoreTest extends StoreContract<SqliteStore> {
+  private static final ConversationId CHAT = ConversationId.direct("alice", "bob");
+
+  @Override
+  protected SqliteStore openStore(Path dir) {
+    return new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
+  }
+
+  @Test
+  void theDatabaseRunsInWalModeWithFullSynchronousByDefault() throws Exception {
+    append(message(CHAT, "alice"));
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("warbler.db"));
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
+    }
+    assertThat(store().synchronous()).isEqualTo(2);
+  }
+
+  @Test
+  void theDurabilitySettingChoosesTheSynchronousMode() {
+    for (Durability d : Durability.values()) {
+      SqliteConfig config = new SqliteConfig(dir.resolve(d.name() + ".db"), d, 1_000, 100_000, 1);
+      try (SqliteStore s = new SqliteStore(config)) {
+        int expected =
+            switch (d) {
+              case FULL -> 2;
+              case NORMAL -> 1;
+              case OFF -> 0;
+            };
+        assertThat(s.synchronous()).as(d.name()).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void groupCommitPutsManyConcurrentAppendsIntoFewerCommits() throws Exception {
+    int threads = 8;
+    int perThread = 250;
+    long commitsBefore = store().commits();
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      List<Future<List<CompletableFuture<AppendResult>>>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        tasks.add(
+            pool.submit(() -> {
+              start.await();
+              List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
+              for (int i = 0; i < perThread; i++) {
+                mine.add(store().append(message(CHAT, "alice")));
+              }
+              return mine;
+            }));
+      }
+      start.countDown();
+      for (Future<List<CompletableFuture<AppendResult>>> task : tasks) {
+        futures.addAll(task.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+      }
+    }
+    futures.forEach(StoreContract::resultOf);
+
+    long commits = store().commits() - commitsBefore;
+    assertThat(commits).isPositive().isLessThan(threads * perThread);
+    assertThat(store().after(APP, CHAT, 0, 10_000).messages())
+        .extracting(ChatMessage::seq)
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, threads * perThread).boxed().toList());
+  }
+
+  @Test
+  void noCommitHoldsMoreThanMaxBatchWrites() throws Exception {
+    closeStore();
+    SqliteConfig config =
+        new SqliteConfig(dir.resolve("small-batches.db"), Durability.OFF, 10, 100_000, 1);
+    try (SqliteStore small = new SqliteStore(config)) {
+      List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        futures.add(small.append(message(CHAT, "alice")));
+      }
+      futures.forEach(StoreContract::resultOf);
+
+      assertThat(small.commits()).isGreaterThanOrEqualTo(50);
+    }
+  }
+
+  @Test
+  void aFullWriteQueueFailsAppendsWithUnavailableInsteadOfWaiting() throws Exception {
+    closeStore();
+    SqliteConfig config =
+        new SqliteConfig(dir.resolve("tiny-queue.db"), Durability.FULL, 1_000, 1, 1);
+    try (SqliteStore tiny = new SqliteStore(config)) {
+      CountDownLatch writerBusy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      tiny.onAppend(m -> {
+        // Holds the writer thread inside the first batch so the queue can fill up.
+        writerBusy.countDown();
+        try {
+          release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      CompletableFuture<AppendResult> running = tiny.append(message(CHAT, "alice"));
+      assertThat(writerBusy.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<AppendResult> queued = tiny.append(message(CHAT, "alice"));
+
+      CompletableFuture<AppendResult> refused = tiny.append(message(CHAT, "alice"));
+
+      assertThat(refused).isCompletedExceptionally();
+      assertThat(refused.exceptionNow())
+          .isInstanceOfSatisfying(
+              WarblerException.class,
+              w -> {
+                assertThat(w.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+                assertThat(w.retryAfterMillis()).isPositive();
+              });
+      release.countDown();
+      assertThat(resultOf(running).message().seq()).isEqualTo(1);
+      assertThat(resultOf(queued).message().seq()).isEqualTo(2);
+    }
+  }
+}

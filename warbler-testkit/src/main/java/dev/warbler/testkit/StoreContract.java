@@ -1,0 +1,1088 @@
+package dev.warbler.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.warbler.core.App;
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.DirectoryStore;
+import dev.warbler.core.Group;
+import dev.warbler.core.MessagePage;
+import dev.warbler.core.MessageStore;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.NewMessage;
+import dev.warbler.core.SyncPage;
+import dev.warbler.core.User;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.ErrorCode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The behaviour every {@link MessageStore} and {@link DirectoryStore} promises, written once and
+ * run against every implementation. A store's test extends this class and says how to open the
+ * store over a directory; opening the same directory again must see the same data, which is how
+ * durability across a restart is checked.
+ *
+ * <p>Each test gets a fresh directory and an open store ({@link #store()}); the store is closed
+ * after the test. Tests only use the public ports, never the implementation.
+ */
+public abstract class StoreContract<S extends MessageStore & DirectoryStore & AutoCloseable> {
+  /** Upper bound on waiting for one store result; a hung future fails the test, not the build. */
+  protected static final Duration WAIT = Duration.ofSeconds(30);
+
+  protected static final String APP = "acme";
+  protected static final String OTHER_APP = "globex";
+
+  /** Larger than any conversation a test builds, so one page reads everything. */
+  private static final int ALL = 10_000;
+
+  private static final ConversationId ALICE_BOB = ConversationId.direct("alice", "bob");
+
+  @TempDir protected Path dir;
+
+  private final AtomicLong counter = new AtomicLong();
+  private S store;
+  private boolean open;
+
+  /**
+   * Opens the store kept under {@code dir}. Called again with the same directory after {@code
+   * close()}, it must reopen the same data.
+   */
+  protected abstract S openStore(Path dir);
+
+  @BeforeEach
+  protected final void openTheStore() {
+    store = openStore(dir);
+    open = true;
+  }
+
+  @AfterEach
+  protected final void closeTheStore() throws Exception {
+    closeStore();
+  }
+
+  /** The store under test. */
+  protected final S store() {
+    return store;
+  }
+
+  /** Closes the store (once; calling it again does nothing until {@link #reopen()}). */
+  protected final void closeStore() throws Exception {
+    if (open) {
+      open = false;
+      store.close();
+    }
+  }
+
+  /** Closes the store and opens it again over the same directory, as a restart would. */
+  protected final S reopen() throws Exception {
+    closeStore();
+    store = openStore(dir);
+    open = true;
+    return store;
+  }
+
+  // ---- seq ---------------------------------------------------------------------------------
+
+  @Test
+  void theFirstMessageOfAConversationGetsSeqOneAndIsStoredAsSent() {
+    NewMessage first = message(ALICE_BOB, "alice");
+    NewMessage second = message(ALICE_BOB, "bob");
+
+    AppendResult r1 = append(first);
+    AppendResult r2 = append(second);
+
+    assertThat(r1.duplicate()).isFalse();
+    assertThat(r1.message()).isEqualTo(stored(first, 1));
+    assertThat(r2.duplicate()).isFalse();
+    assertThat(r2.message()).isEqualTo(stored(second, 2));
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .containsExactly(r1.message(), r2.message());
+  }
+
+  @Test
+  void messageFieldsRoundTripIncludingEmptyAndUnicodeText() {
+    NewMessage custom =
+        new NewMessage(
+            APP,
+            ALICE_BOB,
+            nextId(),
+            "client-1",
+            "alice",
+            MessageType.CUSTOM,
+            "",
+            "{\"k\":\"v ✓\"}",
+            42);
+    NewMessage markdown =
+        new NewMessage(
+            APP, ALICE_BOB, nextId(), "c2", "bob", MessageType.MARKDOWN, "*héllo* 🐦", "", 0);
+
+    append(custom);
+    append(markdown);
+
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .containsExactly(stored(custom, 1), stored(markdown, 2));
+  }
+
+  @Test
+  void concurrentAppendsFromManyThreadsGetGaplessUniqueSeqsInEveryConversation() throws Exception {
+    assertThat(store.createGroup(group("team", "amy"), List.of("amy", "bob"))).isTrue();
+    List<ConversationId> conversations =
+        List.of(
+            ALICE_BOB,
+            ConversationId.direct("alice", "carol"),
+            ConversationId.group("team"),
+            ConversationId.system("dave"));
+    int threads = 8;
+    int perThread = 200;
+    List<AppendResult> results = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      List<Future<?>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        tasks.add(
+            pool.submit(() -> {
+              start.await();
+              for (int i = 0; i < perThread; i++) {
+                ConversationId c = conversations.get((thread + i) % conversations.size());
+                results.add(append(message(c, senderIn(c))));
+              }
+              return null;
+            }));
+      }
+      start.countDown();
+      for (Future<?> task : tasks) {
+        task.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    }
+
+    assertThat(results).hasSize(threads * perThread).noneMatch(AppendResult::duplicate);
+    Map<ConversationId, List<ChatMessage>> byConversation =
+        results.stream()
+            .map(AppendResult::message)
+            .collect(Collectors.groupingBy(ChatMessage::conversation));
+    assertThat(byConversation).containsOnlyKeys(conversations);
+    for (ConversationId c : conversations) {
+      List<ChatMessage> acked = byConversation.get(c);
+      assertThat(acked)
+          .extracting(ChatMessage::seq)
+          .containsExactlyInAnyOrderElementsOf(seqs(1, acked.size()));
+      List<ChatMessage> inStore = store.after(APP, c, 0, ALL).messages();
+      assertThat(inStore)
+          .extracting(ChatMessage::seq)
+          .containsExactlyElementsOf(seqs(1, acked.size()));
+      assertThat(inStore).containsExactlyInAnyOrderElementsOf(acked);
+    }
+  }
+
+  // ---- idempotency -------------------------------------------------------------------------
+
+  @Test
+  void appendingTheSameClientMsgIdAgainReturnsTheOriginalMessageAsDuplicate() {
+    NewMessage original = message(APP, ALICE_BOB, "alice", "send-1");
+    AppendResult first = append(original);
+    append(message(ALICE_BOB, "bob"));
+
+    AppendResult again = append(message(APP, ALICE_BOB, "alice", "send-1"));
+
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.message()).isEqualTo(first.message());
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .extracting(ChatMessage::id)
+        .hasSize(2)
+        .containsOnlyOnce(original.id());
+    assertThat(lastSeq("bob", ALICE_BOB)).isEqualTo(2);
+  }
+
+  @Test
+  void theSameSenderAndClientMsgIdInAnotherConversationReturnsTheOriginalMessage() {
+    AppendResult first = append(message(APP, ALICE_BOB, "alice", "send-1"));
+
+    AppendResult again =
+        append(message(APP, ConversationId.direct("alice", "carol"), "alice", "send-1"));
+
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.message()).isEqualTo(first.message());
+    assertThat(store.state(APP, "carol", ConversationId.direct("alice", "carol"))).isEmpty();
+  }
+
+  @Test
+  void twoIdenticalAppendsSubmittedTogetherStoreOneMessage() {
+    List<CompletableFuture<AppendResult>> a = new ArrayList<>();
+    List<CompletableFuture<AppendResult>> b = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      a.add(store.append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
+      b.add(store.append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
+    }
+
+    for (int i = 0; i < 50; i++) {
+      AppendResult first = resultOf(a.get(i));
+      AppendResult second = resultOf(b.get(i));
+      assertThat(first.duplicate()).as("first of pair %d", i).isFalse();
+      assertThat(second.duplicate()).as("second of pair %d", i).isTrue();
+      assertThat(second.message()).isEqualTo(first.message());
+    }
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .extracting(ChatMessage::seq)
+        .containsExactlyElementsOf(seqs(1, 50));
+  }
+
+  @Test
+  void identicalAppendsRacingFromSeveralThreadsStoreOneMessageEach() throws Exception {
+    int threads = 4;
+    int ids = 100;
+    List<AppendResult> results = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      List<Future<?>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        tasks.add(
+            pool.submit(() -> {
+              start.await();
+              for (int i = 0; i < ids; i++) {
+                results.add(append(message(APP, ALICE_BOB, "alice", "race-" + i)));
+              }
+              return null;
+            }));
+      }
+      start.countDown();
+      for (Future<?> task : tasks) {
+        task.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    }
+
+    Map<String, List<AppendResult>> byClientId =
+        results.stream().collect(Collectors.groupingBy(r -> r.message().clientMsgId()));
+    assertThat(byClientId).hasSize(ids);
+    byClientId.forEach((clientId, tries) -> {
+      assertThat(tries).as(clientId).hasSize(threads);
+      assertThat(tries).as(clientId).filteredOn(r -> !r.duplicate()).hasSize(1);
+      assertThat(tries)
+          .as(clientId)
+          .extracting(AppendResult::message)
+          .containsOnly(tries.get(0).message());
+    });
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .extracting(ChatMessage::seq)
+        .containsExactlyElementsOf(seqs(1, ids));
+  }
+
+  @Test
+  void theSameClientMsgIdByAnotherSenderOrInAnotherAppIsADistinctMessage() {
+    AppendResult alice = append(message(APP, ALICE_BOB, "alice", "same"));
+    AppendResult bob = append(message(APP, ALICE_BOB, "bob", "same"));
+    AppendResult otherApp = append(message(OTHER_APP, ALICE_BOB, "alice", "same"));
+
+    assertThat(List.of(alice, bob, otherApp)).noneMatch(AppendResult::duplicate);
+    assertThat(bob.message().seq()).isEqualTo(2);
+    assertThat(otherApp.message().seq()).isEqualTo(1);
+    assertThat(otherApp.message().app()).isEqualTo(OTHER_APP);
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .containsExactly(alice.message(), bob.message());
+    assertThat(store.after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
+        .containsExactly(otherApp.message());
+  }
+
+  // ---- order and the append listener -------------------------------------------------------
+
+  @Test
+  void futuresOfOneConversationCompleteInSeqOrderAndTheListenerSeesEachMessageOnceBefore() {
+    List<ConversationId> conversations =
+        List.of(ALICE_BOB, ConversationId.direct("bob", "carol"), ConversationId.system("dan"));
+    Map<ConversationId, List<Long>> heard = new ConcurrentHashMap<>();
+    Set<String> heardIds = ConcurrentHashMap.newKeySet();
+    List<String> heardTwice = Collections.synchronizedList(new ArrayList<>());
+    store.onAppend(m -> {
+      heard.computeIfAbsent(m.conversation(), k -> synchronizedList()).add(m.seq());
+      if (!heardIds.add(m.id())) {
+        heardTwice.add(m.id());
+      }
+    });
+    Map<ConversationId, List<Long>> completed = new ConcurrentHashMap<>();
+    List<String> completedBeforeHeard = synchronizedList();
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    List<NewMessage> sent = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      ConversationId c = conversations.get(i % conversations.size());
+      NewMessage m = message(c, senderIn(c));
+      sent.add(m);
+      // Attached right after submitting, from this one thread: if the future is already done the
+      // callback runs now, before any later append is submitted, so the recorded order is real.
+      all.add(
+          store
+              .append(m)
+              .thenAccept(r -> {
+                completed
+                    .computeIfAbsent(r.message().conversation(), k -> synchronizedList())
+                    .add(r.message().seq());
+                if (!heardIds.contains(r.message().id())) {
+                  completedBeforeHeard.add(r.message().id());
+                }
+              }));
+      if (i % 10 == 9) {
+        NewMessage earlier = sent.get(i / 2);
+        all.add(
+            store.append(
+                message(
+                    earlier.app(),
+                    earlier.conversation(),
+                    earlier.sender(),
+                    earlier.clientMsgId())));
+      }
+    }
+    all.forEach(StoreContract::resultOf);
+
+    for (ConversationId c : conversations) {
+      assertThat(completed.get(c))
+          .as("completion order in %s", c)
+          .containsExactlyElementsOf(seqs(1, 100));
+      assertThat(heard.get(c))
+          .as("listener order in %s", c)
+          .containsExactlyElementsOf(seqs(1, 100));
+    }
+    assertThat(heardTwice).isEmpty();
+    assertThat(heardIds).hasSize(300);
+    assertThat(completedBeforeHeard).isEmpty();
+  }
+
+  @Test
+  void theListenerIsNotCalledForADuplicate() {
+    List<ChatMessage> heard = synchronizedList();
+    store.onAppend(heard::add);
+    AppendResult first = append(message(APP, ALICE_BOB, "alice", "once"));
+
+    AppendResult again = append(message(APP, ALICE_BOB, "alice", "once"));
+
+    assertThat(again.duplicate()).isTrue();
+    assertThat(heard).containsExactly(first.message());
+  }
+
+  // ---- paging ------------------------------------------------------------------------------
+
+  @Test
+  void afterReturnsOldestFirstAndSaysWhetherMoreRemain() {
+    appendMany(ALICE_BOB, "alice", 10);
+
+    assertPage(store.after(APP, ALICE_BOB, 0, 4), seqs(1, 4), true);
+    assertPage(store.after(APP, ALICE_BOB, 4, 4), seqs(5, 8), true);
+    assertPage(store.after(APP, ALICE_BOB, 8, 4), seqs(9, 10), false);
+    assertPage(store.after(APP, ALICE_BOB, 6, 4), seqs(7, 10), false);
+    assertPage(store.after(APP, ALICE_BOB, 5, 4), seqs(6, 9), true);
+    assertPage(store.after(APP, ALICE_BOB, 0, 10), seqs(1, 10), false);
+    assertPage(store.after(APP, ALICE_BOB, 10, 4), List.of(), false);
+    assertPage(store.after(APP, ALICE_BOB, 99, 4), List.of(), false);
+  }
+
+  @Test
+  void beforeReturnsTheNewestBelowTheSeqOldestFirstAndSaysWhetherOlderRemain() {
+    appendMany(ALICE_BOB, "alice", 10);
+
+    assertPage(store.before(APP, ALICE_BOB, Long.MAX_VALUE, 4), seqs(7, 10), true);
+    assertPage(store.before(APP, ALICE_BOB, 7, 4), seqs(3, 6), true);
+    assertPage(store.before(APP, ALICE_BOB, 3, 4), seqs(1, 2), false);
+    assertPage(store.before(APP, ALICE_BOB, 5, 4), seqs(1, 4), false);
+    assertPage(store.before(APP, ALICE_BOB, 6, 4), seqs(2, 5), true);
+    assertPage(store.before(APP, ALICE_BOB, Long.MAX_VALUE, 10), seqs(1, 10), false);
+    assertPage(store.before(APP, ALICE_BOB, 11, 10), seqs(1, 10), false);
+    assertPage(store.before(APP, ALICE_BOB, 1, 4), List.of(), false);
+  }
+
+  @Test
+  void pagingAConversationWithNoMessagesReturnsAnEmptyPage() {
+    ConversationId nobody = ConversationId.direct("nobody", "noone");
+
+    assertPage(store.after(APP, nobody, 0, 10), List.of(), false);
+    assertPage(store.before(APP, nobody, Long.MAX_VALUE, 10), List.of(), false);
+    assertThat(store.after(APP, nobody, 0, 10).conversation()).isEqualTo(nobody);
+  }
+
+  // ---- sync --------------------------------------------------------------------------------
+
+  @Test
+  void changedSincePagesThroughTheUsersConversationsInChangeOrder() {
+    List<ConversationId> chats = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      ConversationId c = ConversationId.direct("uma", "peer" + i);
+      chats.add(c);
+      append(message(c, "peer" + i));
+    }
+
+    SyncPage p1 = store.changedSince(APP, "uma", 0, 2);
+    SyncPage p2 = store.changedSince(APP, "uma", p1.cursor(), 2);
+    SyncPage p3 = store.changedSince(APP, "uma", p2.cursor(), 2);
+    SyncPage p4 = store.changedSince(APP, "uma", p3.cursor(), 2);
+
+    assertSync(p1, chats.subList(0, 2), true);
+    assertSync(p2, chats.subList(2, 4), true);
+    assertSync(p3, chats.subList(4, 5), false);
+    assertSync(p4, List.of(), false);
+    assertThat(p1.cursor()).isPositive().isEqualTo(p1.conversations().get(1).changePosition());
+    assertThat(p2.cursor()).isGreaterThan(p1.cursor());
+    assertThat(p3.cursor()).isGreaterThan(p2.cursor());
+    assertThat(p4.cursor()).isEqualTo(p3.cursor());
+    assertSync(store.changedSince(APP, "uma", 0, 5), chats, false);
+    assertSync(store.changedSince(APP, "uma", 0, 4), chats.subList(0, 4), true);
+  }
+
+  @Test
+  void aSecondSyncWithTheReturnedCursorSeesOnlyNewerChanges() {
+    ConversationId one = ConversationId.direct("uma", "peer1");
+    ConversationId two = ConversationId.direct("uma", "peer2");
+    ConversationId three = ConversationId.direct("uma", "peer3");
+    append(message(one, "peer1"));
+    append(message(two, "peer2"));
+    append(message(three, "peer3"));
+    SyncPage full = store.changedSince(APP, "uma", 0, 10);
+
+    append(message(two, "peer2"));
+    append(message(one, "peer1"));
+    SyncPage next = store.changedSince(APP, "uma", full.cursor(), 10);
+
+    assertSync(next, List.of(two, one), false);
+    assertThat(next.conversations().get(0).lastSeq()).isEqualTo(2);
+    assertThat(next.conversations().get(0).changePosition()).isGreaterThan(full.cursor());
+    assertThat(next.cursor()).isGreaterThan(full.cursor());
+    assertSync(store.changedSince(APP, "uma", 0, 10), List.of(three, two, one), false);
+    assertSync(store.changedSince(APP, "uma", next.cursor(), 10), List.of(), false);
+  }
+
+  @Test
+  void unreadIsLastSeqMinusReadSeqAndTheSenderHasReadItsOwnMessages() {
+    appendMany(ALICE_BOB, "alice", 3);
+
+    ConversationState aliceView = state("alice", ALICE_BOB);
+    ConversationState bobView = state("bob", ALICE_BOB);
+    assertThat(aliceView.lastSeq()).isEqualTo(3);
+    assertThat(aliceView.readSeq()).isEqualTo(3);
+    assertThat(aliceView.unread()).isZero();
+    assertThat(bobView.lastSeq()).isEqualTo(3);
+    assertThat(bobView.readSeq()).isZero();
+    assertThat(bobView.unread()).isEqualTo(3);
+
+    AppendResult reply = append(message(ALICE_BOB, "bob"));
+
+    assertThat(state("bob", ALICE_BOB).readSeq()).isEqualTo(4);
+    assertThat(state("bob", ALICE_BOB).unread()).isZero();
+    assertThat(state("alice", ALICE_BOB).readSeq()).isEqualTo(3);
+    assertThat(state("alice", ALICE_BOB).unread()).isEqualTo(1);
+    ConversationState synced = store.changedSince(APP, "alice", 0, 10).conversations().get(0);
+    assertThat(synced.conversation()).isEqualTo(ALICE_BOB);
+    assertThat(synced.lastSeq()).isEqualTo(4);
+    assertThat(synced.readSeq()).isEqualTo(3);
+    assertThat(synced.unread()).isEqualTo(1);
+    assertThat(synced.lastMessage()).contains(reply.message());
+  }
+
+  @Test
+  void lastMessageIsTheNewestMessageInStateAndInSync() {
+    appendMany(ALICE_BOB, "alice", 2);
+    AppendResult newest = append(message(ALICE_BOB, "alice"));
+
+    assertThat(state("bob", ALICE_BOB).lastMessage()).contains(newest.message());
+    assertThat(store.changedSince(APP, "bob", 0, 10).conversations())
+        .singleElement()
+        .satisfies(s -> assertThat(s.lastMessage()).contains(newest.message()));
+  }
+
+  @Test
+  void changedSinceForAUserWithNoConversationsIsEmptyAndKeepsTheCursor() {
+    appendMany(ALICE_BOB, "alice", 2);
+
+    SyncPage page = store.changedSince(APP, "zoe", 7, 10);
+
+    assertThat(page.conversations()).isEmpty();
+    assertThat(page.cursor()).isEqualTo(7);
+    assertThat(page.more()).isFalse();
+  }
+
+  // ---- direct and system conversations -----------------------------------------------------
+
+  @Test
+  void theFirstAppendToADirectConversationMakesBothUsersMembers() {
+    assertThat(store.state(APP, "alice", ALICE_BOB)).isEmpty();
+    assertThat(store.state(APP, "bob", ALICE_BOB)).isEmpty();
+
+    append(message(ALICE_BOB, "alice"));
+
+    assertThat(store.state(APP, "alice", ALICE_BOB)).isPresent();
+    assertThat(store.state(APP, "bob", ALICE_BOB)).isPresent();
+    assertThat(store.state(APP, "carol", ALICE_BOB)).isEmpty();
+    assertSync(store.changedSince(APP, "alice", 0, 10), List.of(ALICE_BOB), false);
+    assertSync(store.changedSince(APP, "bob", 0, 10), List.of(ALICE_BOB), false);
+    assertSync(store.changedSince(APP, "carol", 0, 10), List.of(), false);
+  }
+
+  @Test
+  void aSystemConversationHasItsOneUserAsMember() {
+    ConversationId notices = ConversationId.system("dave");
+
+    AppendResult r = append(message(notices, ""));
+
+    assertThat(r.message().seq()).isEqualTo(1);
+    assertThat(r.message().sender()).isEmpty();
+    ConversationState dave = state("dave", notices);
+    assertThat(dave.lastSeq()).isEqualTo(1);
+    assertThat(dave.readSeq()).isZero();
+    assertThat(dave.unread()).isEqualTo(1);
+    assertThat(dave.lastMessage()).contains(r.message());
+    assertSync(store.changedSince(APP, "dave", 0, 10), List.of(notices), false);
+    assertThat(store.state(APP, "", notices)).isEmpty();
+  }
+
+  // ---- read positions ----------------------------------------------------------------------
+
+  @Test
+  void markReadRaisesNeverLowersAndCapsAtTheLastSeq() {
+    appendMany(ALICE_BOB, "alice", 5);
+
+    assertThat(markRead("bob", ALICE_BOB, 3).readSeq()).isEqualTo(3);
+    assertThat(markRead("bob", ALICE_BOB, 2).readSeq()).isEqualTo(3);
+    assertThat(state("bob", ALICE_BOB).readSeq()).isEqualTo(3);
+    assertThat(state("bob", ALICE_BOB).unread()).isEqualTo(2);
+    ConversationState capped = markRead("bob", ALICE_BOB, 99);
+    assertThat(capped.readSeq()).isEqualTo(5);
+    assertThat(capped.lastSeq()).isEqualTo(5);
+    assertThat(capped.unread()).isZero();
+    assertThat(state("bob", ALICE_BOB).readSeq()).isEqualTo(5);
+    assertThat(state("alice", ALICE_BOB).readSeq()).isEqualTo(5);
+  }
+
+  @Test
+  void markReadShowsUpInChangedSinceForTheReader() {
+    appendMany(ALICE_BOB, "alice", 3);
+    SyncPage before = store.changedSince(APP, "bob", 0, 10);
+
+    ConversationState marked = markRead("bob", ALICE_BOB, 2);
+    SyncPage after = store.changedSince(APP, "bob", before.cursor(), 10);
+
+    assertSync(after, List.of(ALICE_BOB), false);
+    ConversationState seen = after.conversations().get(0);
+    assertThat(seen.readSeq()).isEqualTo(2);
+    assertThat(seen.unread()).isEqualTo(1);
+    assertThat(seen.changePosition()).isGreaterThan(before.cursor());
+    assertThat(marked.readSeq()).isEqualTo(2);
+    assertThat(marked.lastSeq()).isEqualTo(3);
+  }
+
+  @Test
+  void markReadByANonMemberOrOnAnUnknownConversationReturnsEmpty() {
+    appendMany(ALICE_BOB, "alice", 2);
+
+    assertThat(store.markRead(APP, "carol", ALICE_BOB, 1)).isEmpty();
+    assertThat(store.markRead(APP, "alice", ConversationId.direct("alice", "zed"), 1)).isEmpty();
+    assertThat(store.markRead(APP, "alice", ConversationId.group("nogroup"), 1)).isEmpty();
+    assertThat(store.state(APP, "carol", ALICE_BOB)).isEmpty();
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+
+  @Test
+  void createGroupStoresTheGroupAndReturnsFalseForATakenId() {
+    Group team = group("team", "amy");
+
+    assertThat(store.createGroup(team, List.of("amy", "bob"))).isTrue();
+    assertThat(store.createGroup(new Group(APP, "team", "Impostor", "eve", 9), List.of("eve")))
+        .isFalse();
+
+    assertThat(store.group(APP, "team")).contains(team);
+    assertThat(store.members(APP, "team")).containsExactly("amy", "bob");
+    assertThat(store.group(APP, "nope")).isEmpty();
+    assertThat(store.members(APP, "nope")).isEmpty();
+  }
+
+  @Test
+  void groupMembersAreListedSortedByUserId() {
+    store.createGroup(group("team", "zed"), List.of("zed", "amy", "mia", "bob"));
+
+    assertThat(store.members(APP, "team")).containsExactly("amy", "bob", "mia", "zed");
+    store.addMembers(APP, "team", List.of("cat", "aaron"));
+    assertThat(store.members(APP, "team"))
+        .containsExactly("aaron", "amy", "bob", "cat", "mia", "zed");
+  }
+
+  @Test
+  void addMembersReturnsOnlyUsersThatWereNotMembers() {
+    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+
+    assertThat(store.addMembers(APP, "team", List.of("bob", "carl", "amy", "dina")))
+        .containsExactlyInAnyOrder("carl", "dina");
+    assertThat(store.addMembers(APP, "team", List.of("carl"))).isEmpty();
+    assertThat(store.members(APP, "team")).containsExactly("amy", "bob", "carl", "dina");
+  }
+
+  @Test
+  void removeMembersReturnsOnlyUsersThatWereMembers() {
+    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+
+    assertThat(store.removeMembers(APP, "team", List.of("bob", "zoe", "carl")))
+        .containsExactlyInAnyOrder("bob", "carl");
+    assertThat(store.removeMembers(APP, "team", List.of("bob"))).isEmpty();
+    assertThat(store.members(APP, "team")).containsExactly("amy");
+  }
+
+  @Test
+  void groupMessagesAreStoredOnceAndCountAsUnreadForEveryOtherMember() {
+    ConversationId team = ConversationId.group("team");
+    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    assertThat(state("bob", team).lastSeq()).isZero();
+
+    AppendResult r = append(message(team, "amy"));
+
+    assertThat(store.after(APP, team, 0, ALL).messages()).containsExactly(r.message());
+    assertThat(state("amy", team).unread()).isZero();
+    for (String member : List.of("bob", "carl")) {
+      assertThat(state(member, team).unread()).isEqualTo(1);
+      assertSync(store.changedSince(APP, member, 0, 10), List.of(team), false);
+    }
+  }
+
+  @Test
+  void aRemovedMemberNoLongerSeesTheGroupAndAnAddedMemberDoes() {
+    ConversationId team = ConversationId.group("team");
+    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    append(message(team, "amy"));
+    append(message(ConversationId.direct("carl", "dora"), "dora"));
+    long carlCursor = store.changedSince(APP, "carl", 0, 10).cursor();
+    long bobCursor = store.changedSince(APP, "bob", 0, 10).cursor();
+
+    store.addMembers(APP, "team", List.of("carl"));
+    store.removeMembers(APP, "team", List.of("bob"));
+    append(message(team, "amy"));
+
+    SyncPage carl = store.changedSince(APP, "carl", carlCursor, 10);
+    assertSync(carl, List.of(team), false);
+    assertThat(carl.conversations().get(0).lastSeq()).isEqualTo(2);
+    assertThat(carl.conversations().get(0).unread()).isEqualTo(2);
+    assertThat(store.state(APP, "carl", team)).isPresent();
+    assertSync(store.changedSince(APP, "bob", bobCursor, 10), List.of(), false);
+    assertSync(store.changedSince(APP, "bob", 0, 10), List.of(), false);
+    assertThat(store.state(APP, "bob", team)).isEmpty();
+    assertThat(store.markRead(APP, "bob", team, 1)).isEmpty();
+  }
+
+  @Test
+  void anAddedMemberSeesTheGroupInSyncEvenBeforeItsFirstMessage() {
+    ConversationId team = ConversationId.group("team");
+    append(message(ConversationId.direct("carl", "dora"), "dora"));
+    long cursor = store.changedSince(APP, "carl", 0, 10).cursor();
+    store.createGroup(group("team", "amy"), List.of("amy"));
+
+    store.addMembers(APP, "team", List.of("carl"));
+
+    SyncPage page = store.changedSince(APP, "carl", cursor, 10);
+    assertSync(page, List.of(team), false);
+    assertThat(page.conversations().get(0).lastSeq()).isZero();
+    assertThat(page.conversations().get(0).lastMessage()).isEmpty();
+  }
+
+  @Test
+  void aMembershipChangeMovesTheGroupForItsOtherMembers() {
+    ConversationId team = ConversationId.group("team");
+    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    long cursor = store.changedSince(APP, "amy", 0, 10).cursor();
+
+    store.addMembers(APP, "team", List.of("carl"));
+    SyncPage afterAdd = store.changedSince(APP, "amy", cursor, 10);
+    store.removeMembers(APP, "team", List.of("bob"));
+    SyncPage afterRemove = store.changedSince(APP, "amy", afterAdd.cursor(), 10);
+    store.createUser(new User(APP, "carl", "Carl", 1));
+    store.deleteUser(APP, "carl");
+    SyncPage afterDelete = store.changedSince(APP, "amy", afterRemove.cursor(), 10);
+
+    assertSync(afterAdd, List.of(team), false);
+    assertSync(afterRemove, List.of(team), false);
+    assertSync(afterDelete, List.of(team), false);
+    assertThat(afterDelete.cursor()).isGreaterThan(afterRemove.cursor());
+    assertThat(afterRemove.cursor()).isGreaterThan(afterAdd.cursor());
+  }
+
+  @Test
+  void deleteUserRemovesItsGroupMembershipsKeepsItsMessagesAndReturnsFalseTheSecondTime() {
+    ConversationId team = ConversationId.group("team");
+    ConversationId club = ConversationId.group("club");
+    User bob = new User(APP, "bob", "Bob", 1);
+    assertThat(store.createUser(bob)).isTrue();
+    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    store.createGroup(group("club", "bob"), List.of("bob", "carl"));
+    AppendResult said = append(message(team, "bob"));
+
+    assertThat(store.deleteUser(APP, "bob")).isTrue();
+
+    assertThat(store.user(APP, "bob")).isEmpty();
+    assertThat(store.members(APP, "team")).containsExactly("amy");
+    assertThat(store.members(APP, "club")).containsExactly("carl");
+    assertThat(store.state(APP, "bob", team)).isEmpty();
+    assertThat(store.state(APP, "bob", club)).isEmpty();
+    assertThat(store.changedSince(APP, "bob", 0, 10).conversations())
+        .extracting(ConversationState::conversation)
+        .doesNotContain(team, club);
+    assertThat(store.after(APP, team, 0, ALL).messages()).containsExactly(said.message());
+    assertThat(store.deleteUser(APP, "bob")).isFalse();
+    assertThat(store.deleteUser(APP, "never")).isFalse();
+  }
+
+  // ---- apps and users ----------------------------------------------------------------------
+
+  @Test
+  void createAppReturnsFalseForATakenIdAndKeepsTheFirst() {
+    App acme = new App(APP, "Acme", "secret-1", 100);
+    App globex = new App(OTHER_APP, "Globex", "secret-2", 200);
+
+    assertThat(store.createApp(acme)).isTrue();
+    assertThat(store.createApp(globex)).isTrue();
+    assertThat(store.createApp(new App(APP, "Impostor", "other", 300))).isFalse();
+
+    assertThat(store.app(APP)).contains(acme);
+    assertThat(store.app("nope")).isEmpty();
+    assertThat(store.apps()).containsExactlyInAnyOrder(acme, globex);
+  }
+
+  @Test
+  void createUserReturnsFalseForATakenIdInThatAppOnly() {
+    User alice = new User(APP, "alice", "Alice", 1);
+
+    assertThat(store.createUser(alice)).isTrue();
+    assertThat(store.createUser(new User(APP, "alice", "Other", 2))).isFalse();
+    assertThat(store.createUser(new User(OTHER_APP, "alice", "Alice of Globex", 3))).isTrue();
+
+    assertThat(store.user(APP, "alice")).contains(alice);
+    assertThat(store.user(OTHER_APP, "alice"))
+        .contains(new User(OTHER_APP, "alice", "Alice of Globex", 3));
+    assertThat(store.user(APP, "nobody")).isEmpty();
+  }
+
+  @Test
+  void theSameConversationIdInTwoAppsHasSeparateSeqsAndMessages() {
+    appendMany(ALICE_BOB, "alice", 3);
+
+    AppendResult other = append(message(OTHER_APP, ALICE_BOB, "bob", "x"));
+
+    assertThat(other.message().seq()).isEqualTo(1);
+    assertThat(store.after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
+        .containsExactly(other.message());
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .extracting(ChatMessage::seq)
+        .containsExactly(1L, 2L, 3L);
+    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+        .extracting(ChatMessage::app)
+        .containsOnly(APP);
+    assertThat(state("bob", ALICE_BOB).lastSeq()).isEqualTo(3);
+    assertThat(state("bob", ALICE_BOB).unread()).isEqualTo(3);
+    assertThat(store.state(OTHER_APP, "bob", ALICE_BOB).orElseThrow().readSeq()).isEqualTo(1);
+    assertThat(store.state(OTHER_APP, "alice", ALICE_BOB).orElseThrow().unread()).isEqualTo(1);
+  }
+
+  @Test
+  void usersGroupsAndConversationsOfOneAppAreInvisibleInAnother() {
+    store.createUser(new User(APP, "alice", "Alice", 1));
+    store.createGroup(group("team", "alice"), List.of("alice", "bob"));
+    append(message(ConversationId.group("team"), "alice"));
+    append(message(ALICE_BOB, "alice"));
+
+    assertThat(store.user(OTHER_APP, "alice")).isEmpty();
+    assertThat(store.group(OTHER_APP, "team")).isEmpty();
+    assertThat(store.members(OTHER_APP, "team")).isEmpty();
+    assertThat(store.state(OTHER_APP, "alice", ALICE_BOB)).isEmpty();
+    assertThat(store.markRead(OTHER_APP, "bob", ALICE_BOB, 1)).isEmpty();
+    assertSync(store.changedSince(OTHER_APP, "alice", 0, 10), List.of(), false);
+    assertSync(store.changedSince(OTHER_APP, "bob", 0, 10), List.of(), false);
+    assertPage(store.before(OTHER_APP, ALICE_BOB, Long.MAX_VALUE, 10), List.of(), false);
+    assertThat(store.deleteUser(OTHER_APP, "alice")).isFalse();
+    assertThat(store.user(APP, "alice")).isPresent();
+    assertThat(store.addMembers(OTHER_APP, "team", List.of("eve"))).containsExactly("eve");
+    assertThat(store.members(APP, "team")).containsExactly("alice", "bob");
+  }
+
+  // ---- durability --------------------------------------------------------------------------
+
+  @Test
+  void everyCompletedAppendSurvivesReopenAndSeqContinuesAfterTheLast() throws Exception {
+    ConversationId team = ConversationId.group("team");
+    App acme = new App(APP, "Acme", "secret", 1);
+    User amy = new User(APP, "amy", "Amy", 2);
+    store.createApp(acme);
+    store.createUser(amy);
+    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    List<ConversationId> conversations = List.of(ALICE_BOB, team, ConversationId.system("amy"));
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      ConversationId c = conversations.get(i % conversations.size());
+      futures.add(store.append(message(c, senderIn(c))));
+    }
+    List<ChatMessage> acked = futures.stream().map(f -> resultOf(f).message()).toList();
+    markRead("bob", team, 40);
+
+    reopen();
+
+    for (ConversationId c : conversations) {
+      List<ChatMessage> expected = acked.stream().filter(m -> m.conversation().equals(c)).toList();
+      assertThat(store.after(APP, c, 0, ALL).messages()).containsExactlyElementsOf(expected);
+      assertThat(append(message(c, senderIn(c))).message().seq()).isEqualTo(expected.size() + 1);
+    }
+    assertThat(store.app(APP)).contains(acme);
+    assertThat(store.user(APP, "amy")).contains(amy);
+    assertThat(store.members(APP, "team")).containsExactly("amy", "bob");
+    assertThat(state("bob", team).readSeq()).isEqualTo(40);
+    assertThat(append(message(APP, ALICE_BOB, acked.get(0).sender(), acked.get(0).clientMsgId())))
+        .isEqualTo(new AppendResult(acked.get(0), true));
+  }
+
+  @Test
+  void changedSinceCursorsKeepIncreasingAfterReopen() throws Exception {
+    ConversationId team = ConversationId.group("team");
+    store.createGroup(group("team", "amy"), List.of("amy", "alice"));
+    append(message(team, "amy"));
+    append(message(ALICE_BOB, "bob"));
+    // The newest change positions now belong to alice's membership rows only.
+    markRead("alice", team, 1);
+    store.addMembers(APP, "team", List.of("zed"));
+    long aliceCursor = store.changedSince(APP, "alice", 0, 10).cursor();
+    long zedCursor = store.changedSince(APP, "zed", 0, 10).cursor();
+    store.removeMembers(APP, "team", List.of("alice", "zed"));
+
+    reopen();
+    append(message(ALICE_BOB, "bob"));
+    store.addMembers(APP, "team", List.of("zed"));
+
+    SyncPage alice = store.changedSince(APP, "alice", aliceCursor, 10);
+    assertSync(alice, List.of(ALICE_BOB), false);
+    assertThat(alice.cursor()).isGreaterThan(aliceCursor);
+    assertThat(alice.conversations().get(0).lastSeq()).isEqualTo(2);
+    SyncPage zed = store.changedSince(APP, "zed", zedCursor, 10);
+    assertSync(zed, List.of(team), false);
+    assertThat(zed.cursor()).isGreaterThan(zedCursor);
+  }
+
+  @Test
+  void closingWhileAppendingCompletesEveryFutureAndKeepsEveryAcknowledgedMessage()
+      throws Exception {
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong acked = new AtomicLong();
+    Thread sender =
+        Thread.ofPlatform()
+            .start(() -> {
+              while (!stop.get() && futures.size() < 20_000) {
+                CompletableFuture<AppendResult> f = attempt(() -> message(ALICE_BOB, "alice"));
+                f.thenRun(acked::incrementAndGet);
+                synchronized (futures) {
+                  futures.add(f);
+                }
+                if (f.isCompletedExceptionally()) {
+                  stop.set(true);
+                }
+              }
+            });
+    await().atMost(WAIT).until(() -> acked.get() >= 50);
+
+    closeStore();
+    await().atMost(WAIT).until(() -> !sender.isAlive() || stop.get());
+    stop.set(true);
+    sender.join(WAIT.toMillis());
+    List<CompletableFuture<AppendResult>> all;
+    synchronized (futures) {
+      all = List.copyOf(futures);
+    }
+    await().atMost(WAIT).until(() -> all.stream().allMatch(CompletableFuture::isDone));
+
+    List<ChatMessage> succeeded = new ArrayList<>();
+    for (CompletableFuture<AppendResult> f : all) {
+      try {
+        succeeded.add(f.join().message());
+      } catch (CompletionException e) {
+        assertThat(e.getCause())
+            .isInstanceOfSatisfying(
+                WarblerException.class, w -> assertThat(w.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+      }
+    }
+    reopen();
+    List<ChatMessage> stored = store.after(APP, ALICE_BOB, 0, 100_000).messages();
+    assertThat(stored).containsAll(succeeded);
+    assertThat(stored)
+        .extracting(ChatMessage::seq)
+        .containsExactlyElementsOf(seqs(1, stored.size()));
+  }
+
+  @Test
+  void appendingToAClosedStoreFailsWithUnavailable() throws Exception {
+    append(message(ALICE_BOB, "alice"));
+    closeStore();
+
+    CompletableFuture<AppendResult> f = attempt(() -> message(ALICE_BOB, "alice"));
+
+    await().atMost(WAIT).until(f::isDone);
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(
+            WarblerException.class, w -> assertThat(w.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+  }
+
+  // ---- helpers for subclasses and tests ----------------------------------------------------
+
+  /** A new message with a fresh id, client message id, text and time. */
+  protected final NewMessage message(ConversationId conversation, String sender) {
+    return message(APP, conversation, sender, "c-" + counter.incrementAndGet());
+  }
+
+  /** A new message with a fresh id, text and time but the given client message id. */
+  protected final NewMessage message(
+      String app, ConversationId conversation, String sender, String clientMsgId) {
+    long n = counter.incrementAndGet();
+    return new NewMessage(
+        app,
+        conversation,
+        nextId(),
+        clientMsgId,
+        sender,
+        MessageType.TEXT,
+        "text " + n,
+        "",
+        1_767_225_600_000L + n);
+  }
+
+  /** Appends and waits for the durable result. */
+  protected final AppendResult append(NewMessage message) {
+    return resultOf(store.append(message));
+  }
+
+  /** Waits for a store future; its failure is rethrown as is. */
+  protected static <T> T resultOf(CompletableFuture<T> future) {
+    try {
+      return future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new AssertionError("store call failed", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("store call did not complete within " + WAIT, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  private CompletableFuture<AppendResult> attempt(Supplier<NewMessage> message) {
+    try {
+      return store.append(message.get());
+    } catch (WarblerException e) {
+      // A store may refuse synchronously instead of failing the future; both are allowed.
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private List<AppendResult> appendMany(ConversationId conversation, String sender, int count) {
+    List<AppendResult> results = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      results.add(append(message(conversation, sender)));
+    }
+    return results;
+  }
+
+  private String nextId() {
+    return "msg-" + counter.incrementAndGet();
+  }
+
+  private ConversationState state(String user, ConversationId conversation) {
+    return store
+        .state(APP, user, conversation)
+        .orElseThrow(() -> new AssertionError(user + " is not a member of " + conversation));
+  }
+
+  private ConversationState markRead(String user, ConversationId conversation, long seq) {
+    return store
+        .markRead(APP, user, conversation, seq)
+        .orElseThrow(() -> new AssertionError(user + " is not a member of " + conversation));
+  }
+
+  private long lastSeq(String user, ConversationId conversation) {
+    return state(user, conversation).lastSeq();
+  }
+
+  private static Group group(String id, String owner) {
+    return new Group(APP, id, "Group " + id, owner, 1_767_225_600_000L);
+  }
+
+  private static String senderIn(ConversationId c) {
+    return switch (c.kind()) {
+      case DIRECT -> c.first();
+      case GROUP -> "amy";
+      case SYSTEM -> "";
+    };
+  }
+
+  private static ChatMessage stored(NewMessage m, long seq) {
+    return new ChatMessage(
+        m.app(),
+        m.conversation(),
+        seq,
+        m.id(),
+        m.clientMsgId(),
+        m.sender(),
+        m.type(),
+        m.text(),
+        m.payload(),
+        m.sentAt());
+  }
+
+  private static List<Long> seqs(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  private static <T> List<T> synchronizedList() {
+    return Collections.synchronizedList(new ArrayList<>());
+  }
+
+  private static void assertPage(MessagePage page, List<Long> seqs, boolean more) {
+    assertThat(page.messages()).extracting(ChatMessage::seq).containsExactlyElementsOf(seqs);
+    assertThat(page.more()).as("more").isEqualTo(more);
+  }
+
+  private static void assertSync(SyncPage page, List<ConversationId> conversations, boolean more) {
+    assertThat(page.conversations())
+        .extracting(ConversationState::conversation)
+        .containsExactlyElementsOf(conversations);
+    assertThat(page.more()).as("more").isEqualTo(more);
+    long previous = Long.MIN_VALUE;
+    for (ConversationState s : page.conversations()) {
+      assertThat(s.changePosition()).as("change order").isGreaterThan(previous);
+      previous = s.changePosition();
+      assertThat(s.readSeq()).isBetween(0L, s.lastSeq());
+      assertThat(s.lastMessage().isPresent()).isEqualTo(s.lastSeq() > 0);
+    }
+    if (!page.conversations().isEmpty()) {
+      assertThat(page.cursor()).isEqualTo(previous);
+    }
+  }
+}
