@@ -33,9 +33,4 @@ public record ApiConfig(
           "token max ttl must be positive but was " + tokenMaxTtlSeconds);
     }
   }
-
-  public ApiConfig withWebSocketPort(int port) {
-    return new ApiConfig(
-        host, this.port, maxBodyBytes, publicWebSocketUrl, port, webSocketPath, tokenMaxTtlSeconds);
-  }
 }

@@ -52,6 +52,9 @@ public final class RestApi implements AutoCloseable {
   private static final long DEFAULT_TOKEN_TTL_SECONDS = 86_400;
   private static final int DEFAULT_PAGE = 50;
 
+  /** Marks a response that already holds a problem, so status handlers leave it alone. */
+  private static final String PROBLEM_WRITTEN = "warbler.problem";
+
   private final ApiConfig config;
   private final Directory directory;
   private final Messenger messenger;
@@ -153,7 +156,7 @@ public final class RestApi implements AutoCloseable {
               404,
               "*",
               ctx -> {
-                if (ctx.result() == null || !Problem.CONTENT_TYPE.equals(ctx.contentType())) {
+                if (ctx.attribute(PROBLEM_WRITTEN) == null) {
                   problem(
                       ctx,
                       new WarblerException(
@@ -512,6 +515,7 @@ public final class RestApi implements AutoCloseable {
   }
 
   private void problem(Context ctx, WarblerException e) {
+    ctx.attribute(PROBLEM_WRITTEN, true);
     ErrorCode code = e.code();
     if (code.httpStatus() >= 500) {
       log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), code, e.getMessage());

@@ -157,7 +157,14 @@ public final class Directory {
   }
 
   public boolean isMember(String app, String group, String user) {
-    return store.group(app, group).isPresent() && members(app, group).contains(user);
+    try {
+      return members(app, group).contains(user);
+    } catch (WarblerException e) {
+      if (e.code() == ErrorCode.GROUP_NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   public List<String> addMembers(String app, String group, Collection<String> users) {

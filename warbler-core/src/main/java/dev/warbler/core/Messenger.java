@@ -76,8 +76,9 @@ public final class Messenger {
         directory.requireUser(app, conversation.peerOf(sender));
       }
       case GROUP -> {
-        directory.group(app, conversation.first());
-        if (!system && !directory.members(app, conversation.first()).contains(sender)) {
+        // members() is cached and fails with GROUP_NOT_FOUND for a missing group.
+        List<String> members = directory.members(app, conversation.first());
+        if (!system && !members.contains(sender)) {
           throw new WarblerException(
               ErrorCode.NOT_MEMBER, "user '" + sender + "' is not a member of " + conversation);
         }

@@ -160,5 +160,4 @@ public final class Frames {
                 .setReconnect(code.reconnect()))
         .build();
   }
-
 }

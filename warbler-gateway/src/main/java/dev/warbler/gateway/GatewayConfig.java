@@ -20,7 +20,8 @@ import java.util.List;
  * @param maxOutboundBytes bytes queued for one connection beyond which the client is a slow
  *     consumer and is closed with 4000; bounds memory per connection
  * @param allowedOrigins exact {@code Origin} header values allowed to upgrade (for browsers); empty
- *     allows any origin. Requests without an {@code Origin} header (non-browser clients) are allowed
+ *     allows any origin. Requests without an {@code Origin} header (non-browser clients) are
+ *     allowed
  * @param compression whether to negotiate permessage-deflate; off by default because small chat
  *     frames compress poorly and deflate costs memory per connection
  */
@@ -136,6 +137,20 @@ public record GatewayConfig(
   }
 
   public GatewayConfig withAuthTimeout(Duration authTimeout) {
+    return new GatewayConfig(
+        host,
+        port,
+        path,
+        maxFrameBytes,
+        idleTimeout,
+        authTimeout,
+        handshakeTimeout,
+        maxOutboundBytes,
+        allowedOrigins,
+        compression);
+  }
+
+  public GatewayConfig withHandshakeTimeout(Duration handshakeTimeout) {
     return new GatewayConfig(
         host,
         port,

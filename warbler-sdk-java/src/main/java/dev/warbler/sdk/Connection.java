@@ -34,9 +34,14 @@ final class Connection implements Transport.Inbound {
   private volatile Transport.@Nullable Link link;
   private volatile @Nullable String authRequestId;
   private volatile @Nullable Closing closing;
+  private final java.util.concurrent.atomic.AtomicBoolean closeSeen =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean closed;
   private volatile int closeCode;
   private volatile String closeReason = "";
+
+  /** Dispatcher-confined: the token this connection authenticated with. */
+  String token = "";
 
   /** Dispatcher-confined: whether auth succeeded on this connection. */
   boolean authenticated;
@@ -127,6 +132,9 @@ final class Connection implements Transport.Inbound {
 
   @Override
   public void onClosed(int code, String reason) {
+    if (closeSeen.getAndSet(true)) {
+      return;
+    }
     Closing said = closing;
     closeCode = said != null ? said.getCode() : code;
     closeReason = said != null && !said.getReason().isEmpty() ? said.getReason() : reason;
@@ -151,7 +159,9 @@ final class Connection implements Transport.Inbound {
   /** Whether the client should reconnect after this close: the server's word if it gave one. */
   boolean reconnectAfterClose() {
     Closing said = closing;
-    return said != null ? said.getReconnect() : WarblerConnectionException.shouldReconnect(closeCode);
+    return said != null
+        ? said.getReconnect()
+        : WarblerConnectionException.shouldReconnect(closeCode);
   }
 
   WarblerConnectionException closedException() {

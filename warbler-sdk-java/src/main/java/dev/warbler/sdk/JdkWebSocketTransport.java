@@ -120,7 +120,8 @@ final class JdkWebSocketTransport implements Transport {
     }
 
     private void tooBig(WebSocket webSocket) {
-      log.warn("server frame larger than {} bytes; dropping the connection", MAX_INBOUND_FRAME_BYTES);
+      log.warn(
+          "server frame larger than {} bytes; dropping the connection", MAX_INBOUND_FRAME_BYTES);
       webSocket.abort();
       closed(WarblerConnectionException.ABNORMAL, "server frame too large");
     }
@@ -164,9 +165,10 @@ final class JdkWebSocketTransport implements Transport {
         lastSend =
             lastSend
                 .exceptionally(e -> null)
-                .thenCompose(x -> encoding.text()
-                    ? ws.sendText(new String(wire, StandardCharsets.UTF_8), true)
-                    : ws.sendBinary(ByteBuffer.wrap(wire), true))
+                .thenCompose(x ->
+                    encoding.text()
+                        ? ws.sendText(new String(wire, StandardCharsets.UTF_8), true)
+                        : ws.sendBinary(ByteBuffer.wrap(wire), true))
                 .whenComplete((x, e) -> {
                   if (e != null) {
                     ws.abort();

@@ -6,26 +6,26 @@ import dev.warbler.protocol.v1.Message;
 /**
  * Receives what a {@link WarblerClient} sees. All methods are called on the client's single
  * dispatcher thread, one at a time, so implementations need no locking of their own. They should
- * return quickly: while a callback runs, no other message is delivered and no reconnect starts.
- * An exception thrown by a callback is logged and otherwise ignored.
+ * return quickly: while a callback runs, no other message is delivered and no reconnect starts. An
+ * exception thrown by a callback is logged and otherwise ignored.
  */
 @FunctionalInterface
 public interface MessageListener {
   /**
-   * A message received live or recovered by sync. Each (conversation, seq) arrives exactly once
-   * per client, and in increasing seq order within a conversation.
+   * A message received live or recovered by sync. Each (conversation, seq) arrives exactly once per
+   * client, and in increasing seq order within a conversation.
    */
   void onMessage(Message message);
 
   /**
-   * The client is authenticated and has caught up (the sync after this connect has been
-   * delivered). Called after every successful connect and reconnect.
+   * The client is authenticated and has caught up (the sync after this connect has been delivered).
+   * Called after every successful connect and reconnect.
    */
   default void onConnected(AuthOk session) {}
 
   /**
-   * An authenticated connection was lost, or a reconnect attempt was refused for good. Check
-   * {@link WarblerClient#state()}: {@link WarblerClient.State#RECONNECTING} means the client will
+   * An authenticated connection was lost, or a reconnect attempt was refused for good. Check {@link
+   * WarblerClient#state()}: {@link WarblerClient.State#RECONNECTING} means the client will
    * reconnect by itself, {@link WarblerClient.State#STOPPED} that it gave up (for example the token
    * was rejected).
    *

@@ -4,9 +4,9 @@ import dev.warbler.protocol.CloseCode;
 import java.util.Optional;
 
 /**
- * There is no usable connection: the client is not connected, the connection was lost or closed
- * by the server, or the server could not be reached. {@link #closeCode()} is the WebSocket close
- * code ({@value #ABNORMAL} when the connection broke without a close frame or never opened).
+ * There is no usable connection: the client is not connected, the connection was lost or closed by
+ * the server, or the server could not be reached. {@link #closeCode()} is the WebSocket close code
+ * ({@value #ABNORMAL} when the connection broke without a close frame or never opened).
  */
 public final class WarblerConnectionException extends RuntimeException {
   /** RFC 6455's code for "closed without a close frame" (network failure, refused, timed out). */
@@ -19,7 +19,8 @@ public final class WarblerConnectionException extends RuntimeException {
     this(closeCode, reason, null);
   }
 
-  public WarblerConnectionException(int closeCode, String reason, @org.jspecify.annotations.Nullable Throwable cause) {
+  public WarblerConnectionException(
+      int closeCode, String reason, @org.jspecify.annotations.Nullable Throwable cause) {
     super(describe(closeCode, reason), cause);
     this.closeCode = closeCode;
     this.reason = reason;
@@ -49,7 +50,10 @@ public final class WarblerConnectionException extends RuntimeException {
   }
 
   private static String describe(int closeCode, String reason) {
-    String name = CloseCode.of(closeCode).map(Enum::name).orElse(closeCode == ABNORMAL ? "ABNORMAL" : "CLOSED");
+    String name =
+        CloseCode.of(closeCode)
+            .map(Enum::name)
+            .orElse(closeCode == ABNORMAL ? "ABNORMAL" : "CLOSED");
     return name + " (" + closeCode + "): " + reason;
   }
 }

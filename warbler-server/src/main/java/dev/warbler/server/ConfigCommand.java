@@ -29,7 +29,9 @@ public final class ConfigCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       out.println("# Warbler settings: file (--config), then env, then flags.");
       for (Setting s : Setting.values()) {
-        out.printf("%n# %s%n# env: %s%n%s=%s%n", s.description(), s.environmentVariable(), s.key(), s.defaultValue());
+        out.printf(
+            "%n# %s%n# env: %s%n%s=%s%n",
+            s.description(), s.environmentVariable(), s.key(), s.defaultValue());
       }
       out.flush();
     }

@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * Every configuration value, with its default and why it is that number. Values come from the
  * defaults, then a properties file ({@code --config FILE} or {@code WARBLER_CONFIG}), then the
- * environment ({@code WARBLER_} + the key in upper case with dots and dashes as underscores),
- * then command-line flags. {@code warbler config defaults} prints this table.
+ * environment ({@code WARBLER_} + the key in upper case with dots and dashes as underscores), then
+ * command-line flags. {@code warbler config defaults} prints this table.
  */
 public enum Setting {
   DATA_DIR("data.dir", "./data", "where the embedded store and the generated admin key live"),

@@ -30,7 +30,8 @@ public final class Settings {
   /** Defaults, then the file (if any), then the environment. */
   public static Settings load(Optional<Path> file, Map<String, String> env) {
     Settings s = defaults();
-    Optional<Path> path = file.or(() -> Optional.ofNullable(env.get("WARBLER_CONFIG")).map(Path::of));
+    Optional<Path> path =
+        file.or(() -> Optional.ofNullable(env.get("WARBLER_CONFIG")).map(Path::of));
     if (path.isPresent()) {
       s = s.withFile(path.get());
     }
@@ -50,10 +51,9 @@ public final class Settings {
           Arrays.stream(Setting.values())
               .filter(x -> x.key().equals(name))
               .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "unknown setting '" + name + "' in " + path + "; see warbler config"));
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      "unknown setting '" + name + "' in " + path + "; see warbler config"));
       s = s.with(setting, p.getProperty(name).trim());
     }
     return s;
@@ -103,7 +103,10 @@ public final class Settings {
   }
 
   public List<String> list(Setting s) {
-    return Arrays.stream(values.get(s).split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    return Arrays.stream(values.get(s).split(","))
+        .map(String::trim)
+        .filter(x -> !x.isEmpty())
+        .toList();
   }
 
   public Path path(Setting s) {

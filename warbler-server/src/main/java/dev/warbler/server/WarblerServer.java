@@ -99,11 +99,10 @@ public final class WarblerServer implements AutoCloseable {
 
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
-    bus.subscribe(
-        d -> {
-          stored.increment();
-          delivered.increment(d.recipients().size());
-        });
+    bus.subscribe(d -> {
+      stored.increment();
+      delivered.increment(d.recipients().size());
+    });
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
 
     String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY);

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kills the server process with SIGKILL in the middle of a stream of concurrent sends and shows
- * that every acknowledged message is in history after a restart, with gapless seqs and no
- * message stored twice.
+ * that every acknowledged message is in history after a restart, with gapless seqs and no message
+ * stored twice.
  */
 class CrashDurabilityIT {
   private static final String KEY = "crash-test-admin-key";
@@ -63,32 +63,31 @@ class CrashDurabilityIT {
         String to = users.get((t + 1) % users.size());
         senders.add(
             Thread.ofVirtual()
-                .start(
-                    () -> {
-                      for (int i = 0; failures.get() < 50 && i < 100_000; i++) {
-                        String id = from + "-" + i;
-                        Map<String, Object> body =
-                            i % 3 == 0
-                                ? Map.of("from", from, "group", "crew", "text", id, "clientMsgId", id)
-                                : Map.of("from", from, "to", to, "text", id, "clientMsgId", id);
-                        try {
-                          Reply r = post(first.httpPort, "/v1/apps/default/messages", body);
-                          if (r.status == 201) {
-                            acked.put(
-                                id,
-                                new Acked(
-                                    r.json.get("conversation").asText(),
-                                    r.json.get("seq").asLong(),
-                                    id));
-                            enough.countDown();
-                          } else {
-                            failures.incrementAndGet();
-                          }
-                        } catch (IOException e) {
-                          failures.incrementAndGet();
-                        }
+                .start(() -> {
+                  for (int i = 0; failures.get() < 50 && i < 100_000; i++) {
+                    String id = from + "-" + i;
+                    Map<String, Object> body =
+                        i % 3 == 0
+                            ? Map.of("from", from, "group", "crew", "text", id, "clientMsgId", id)
+                            : Map.of("from", from, "to", to, "text", id, "clientMsgId", id);
+                    try {
+                      Reply r = post(first.httpPort, "/v1/apps/default/messages", body);
+                      if (r.status == 201) {
+                        acked.put(
+                            id,
+                            new Acked(
+                                r.json.get("conversation").asText(),
+                                r.json.get("seq").asLong(),
+                                id));
+                        enough.countDown();
+                      } else {
+                        failures.incrementAndGet();
                       }
-                    }));
+                    } catch (IOException e) {
+                      failures.incrementAndGet();
+                    }
+                  }
+                }));
       }
       assertThat(enough.await(60, TimeUnit.SECONDS)).as("400 acks before the kill").isTrue();
       first.kill();
@@ -130,7 +129,8 @@ class CrashDurabilityIT {
               second.httpPort,
               "/v1/apps/default/messages",
               any.conversation().startsWith("g:")
-                  ? Map.of("from", from, "group", "crew", "text", "x", "clientMsgId", any.clientMsgId())
+                  ? Map.of(
+                      "from", from, "group", "crew", "text", "x", "clientMsgId", any.clientMsgId())
                   : Map.of(
                       "from",
                       from,

@@ -96,10 +96,7 @@ class RestApiTest {
     assertProblem(
         node.call("GET", "/v1/apps/shop/users/u1", null, schoolSecret), 401, "WRONG_APP", 2003);
     assertProblem(
-        node.call("GET", "/v1/apps/shop/users/u1", null, "nonsense"),
-        401,
-        "UNAUTHENTICATED",
-        2000);
+        node.call("GET", "/v1/apps/shop/users/u1", null, "nonsense"), 401, "UNAUTHENTICATED", 2000);
     assertProblem(
         node.call("GET", "/v1/apps/shop/users/u1", null, ""), 401, "UNAUTHENTICATED", 2000);
     assertProblem(
@@ -110,8 +107,7 @@ class RestApiTest {
         404,
         "USER_NOT_FOUND",
         4001);
-    assertProblem(
-        node.call("POST", "/v1/apps", Map.of("id", "shop")), 409, "ALREADY_EXISTS", 4090);
+    assertProblem(node.call("POST", "/v1/apps", Map.of("id", "shop")), 409, "ALREADY_EXISTS", 4090);
   }
 
   @Test
@@ -127,8 +123,7 @@ class RestApiTest {
         "USER_NOT_FOUND",
         4001);
     assertProblem(
-        node.call(
-            "POST", "/v1/apps/default/users/alice/tokens", Map.of("ttlSeconds", 999_999_999)),
+        node.call("POST", "/v1/apps/default/users/alice/tokens", Map.of("ttlSeconds", 999_999_999)),
         400,
         "INVALID_ARGUMENT",
         1004);
@@ -265,8 +260,7 @@ class RestApiTest {
     assertThat(add.status()).isEqualTo(200);
     assertThat(add.body().get("added").toString()).isEqualTo("[\"carol\"]");
     assertProblem(
-        node.call(
-            "POST", "/v1/apps/default/groups/team/members", Map.of("users", List.of("dave"))),
+        node.call("POST", "/v1/apps/default/groups/team/members", Map.of("users", List.of("dave"))),
         422,
         "LIMIT_EXCEEDED",
         4220);
@@ -295,8 +289,7 @@ class RestApiTest {
         "FORBIDDEN",
         3000);
     assertProblem(
-        node.call(
-            "POST", "/v1/apps/default/groups/ghost/members", Map.of("users", List.of("bob"))),
+        node.call("POST", "/v1/apps/default/groups/ghost/members", Map.of("users", List.of("bob"))),
         404,
         "GROUP_NOT_FOUND",
         4002);

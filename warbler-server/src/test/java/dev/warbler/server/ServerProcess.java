@@ -60,16 +60,15 @@ final class ServerProcess implements AutoCloseable {
       Matcher m = READY.matcher(line);
       if (m.find()) {
         Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    while (out.readLine() != null) {
-                      // keep the pipe flowing
-                    }
-                  } catch (IOException ignored) {
-                    // process gone
-                  }
-                });
+            new Thread(() -> {
+              try {
+                while (out.readLine() != null) {
+                  // keep the pipe flowing
+                }
+              } catch (IOException ignored) {
+                // process gone
+              }
+            });
         drain.setDaemon(true);
         drain.start();
         return new ServerProcess(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));

@@ -891,7 +891,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     Thread sender =
         Thread.ofPlatform()
             .start(() -> {
-              while (!stop.get() && futures.size() < 20_000) {
+              while (!stop.get() && futures.size() < 5_000) {
                 CompletableFuture<AppendResult> f = attempt(() -> message(ALICE_BOB, "alice"));
                 f.thenRun(acked::incrementAndGet);
                 synchronized (futures) {

@@ -53,15 +53,21 @@ final class SqliteWriter implements AutoCloseable {
   /** Queues a write; {@code afterCommit} runs on the writer thread before the future completes. */
   <T> CompletableFuture<T> submit(Work<T> work, Consumer<T> afterCommit) {
     CompletableFuture<T> future = new CompletableFuture<>();
+    Op<T> op = new Op<>(work, future, afterCommit);
     if (!running) {
       future.completeExceptionally(
           new WarblerException(ErrorCode.UNAVAILABLE, "the store is shutting down"));
-    } else if (!queue.offer(new Op<>(work, future, afterCommit))) {
+    } else if (!queue.offer(op)) {
       future.completeExceptionally(
           new WarblerException(
               ErrorCode.UNAVAILABLE,
               "the store's write queue is full (store.write-queue); retry later",
               100));
+    } else if (!running && queue.remove(op)) {
+      // close() began between the check and the offer and may have drained the queue already:
+      // nobody else would ever complete this op.
+      future.completeExceptionally(
+          new WarblerException(ErrorCode.UNAVAILABLE, "the store is shutting down"));
     }
     return future;
   }

@@ -1,0 +1,881 @@
+package dev.warbler.gateway;
+
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Connection;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.Principal;
+import dev.warbler.core.SendRequest;
+import dev.warbler.core.TokenService;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.CloseCode;
+import dev.warbler.protocol.Decoded;
+import dev.warbler.protocol.Encoding;
+import dev.warbler.protocol.ErrorCode;
+import dev.warbler.protocol.v1.Auth;
+import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.History;
+import dev.warbler.protocol.v1.MarkRead;
+import dev.warbler.protocol.v1.Pong;
+import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.Send;
+import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.Sync;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: the protocol v1 state machine, as the server speaks it.
+ *
+ * <h2>Connection</h2>
+ *
+ * <ul>
+ *   <li>The HTTP upgrade must complete within {@code handshakeTimeout} of the TCP accept, else the
+ *       socket is closed without a response. See {@link HttpGuard} for refused upgrades. The client
+ *       offers {@code warbler.v1.json} or {@code warbler.v1.proto}; offering none means JSON. JSON
+ *       frames travel in text messages, proto frames in binary messages, one frame per WebSocket
+ *       message (fragments are reassembled). A message of the other kind closes the connection with
+ *       {@code closing}{1003} and close 1003.
+ *   <li>A message larger than {@code maxFrameBytes} (one frame, or fragments together) closes the
+ *       connection with close 1009 and no {@code closing} frame. Other WebSocket-level violations
+ *       (bad UTF-8, unmasked frames) close with the RFC 6455 code Netty picks (1007, 1002), also
+ *       without {@code closing}.
+ *   <li>WebSocket pings are answered with pongs; pongs are ignored. Any inbound data or control
+ *       frame resets the idle timer; nothing for {@code idleTimeout} closes with {@code
+ *       closing}{4001} and close 4001.
+ * </ul>
+ *
+ * <h2>Authentication</h2>
+ *
+ * <ul>
+ *   <li>The first frame must be {@code auth}, and {@code auth_ok} must have been sent within {@code
+ *       authTimeout} of the handshake, else {@code closing}{4101} and close 4101.
+ *   <li>A first frame that is not {@code auth}: {@code error} UNAUTHENTICATED (echoing its id),
+ *       then {@code closing}{4104} and close 4104. An undecodable first frame: {@code error}
+ *       MALFORMED_FRAME (with the id recovered from the bytes, JSON only, else empty), then 4104
+ *       the same way. A first frame whose id is over 64 characters: {@code error} INVALID_ARGUMENT
+ *       (empty id), then 4104.
+ *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
+ *       is set and is not the token's app, WRONG_APP; if the token's user does not exist,
+ *       USER_NOT_FOUND. A failure sends {@code error} (echoing the auth frame's id) then {@code
+ *       closing} and close with 4102 for TOKEN_EXPIRED, 1011 for retryable errors (INTERNAL,
+ *       UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP, USER_NOT_FOUND).
+ *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
+ *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
+ *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
+ *       closing}{4102} and close 4102.
+ *   <li>Frames sent after {@code auth} but before {@code auth_ok} are held (at most {@link
+ *       Gateway#MAX_PENDING_BEFORE_AUTH}, more: {@code error} UNAUTHENTICATED then 4104) and served
+ *       in order once authenticated; dropped if authentication fails.
+ * </ul>
+ *
+ * <h2>Requests after auth</h2>
+ *
+ * Every request is answered by exactly one frame echoing its id: the result or {@code error}.
+ * Requests run concurrently, so answers may come in any order; {@code send}s of one connection are
+ * stored in the order received. The connection stays open after every {@code error} below.
+ *
+ * <ul>
+ *   <li>{@code ping} → {@code pong} {client_time echoed, server_time}.
+ *   <li>{@code send} → {@code send_ack} {conversation, seq, message_id, sent_at, duplicate,
+ *       client_msg_id} once durable. Target: exactly one of user, group, conversation (missing:
+ *       INVALID_ARGUMENT). TYPE_UNSPECIFIED means TEXT. A resend with the same client_msg_id
+ *       answers the original's ack with duplicate = true and delivers nothing. The sender's own
+ *       connection receives the pushed {@code message} before its {@code send_ack}.
+ *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
+ *       {@code mark_read} → {@code read_state}.
+ *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
+ *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
+ *       over 64 characters: INVALID_ARGUMENT with an empty id.
+ *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
+ *       anything unexpected is INTERNAL with a generic message (details go to the server log).
+ * </ul>
+ *
+ * <h2>Pushes and backpressure</h2>
+ *
+ * Deliveries arrive as {@code message} frames with an empty id, only after {@code auth_ok}, in seq
+ * order per conversation. A connection whose queued outbound bytes exceed {@code maxOutboundBytes}
+ * is a slow consumer: the push is dropped and the connection closed with close 4000 (usually
+ * without {@code closing}, see below); the client reconnects, syncs and pulls what it missed. Past
+ * {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
+ * answers go out.
+ *
+ * <h2>Closing</h2>
+ *
+ * Every close the server starts sends {@code closing} {code, reason, reconnect} then a close frame
+ * with the same code, except: the 1009/1007/1002 cases above, closes before the upgrade (the socket
+ * is just closed), and whenever the outbound queue is over {@code maxOutboundBytes} at that moment
+ * (then only the close frame, queued behind the backlog). Frames received after that are ignored.
+ * The TCP connection is dropped once the close frame is written, or after {@link
+ * Gateway#CLOSE_TIMEOUT} if it cannot be (the client then sees no close frame: 1006).
+ *
+ * <p>Threading: Netty calls this handler on the channel's event loop, and the fields marked so are
+ * confined to it. {@link Session#push} and {@link #requestClose} may be called from any thread.
+ */
+final class FrameHandler extends ChannelDuplexHandler {
+  private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
+
+  /** Longest reason a close frame may carry, in UTF-8 bytes (RFC 6455: 125 minus the code). */
+  private static final int MAX_CLOSE_REASON_BYTES = 123;
+
+  private enum State {
+    HANDSHAKING,
+    AWAITING_AUTH,
+    AUTHENTICATING,
+    AUTHENTICATED,
+    CLOSING
+  }
+
+  private final Gateway gateway;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Queue<Runnable> sends = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean sending = new AtomicBoolean();
+
+  // Event-loop confined.
+  private @Nullable Channel channel;
+  private State state = State.HANDSHAKING;
+  private volatile Encoding encoding = Encoding.JSON;
+  private boolean upgraded;
+  private @Nullable Session session;
+  private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+  private @Nullable ScheduledFuture<?> handshakeTimer;
+  private @Nullable ScheduledFuture<?> authTimer;
+  private @Nullable ScheduledFuture<?> expiryTimer;
+
+  FrameHandler(Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.channel = ctx.channel();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    handshakeTimer =
+        schedule(
+            () -> {
+              if (state == State.HANDSHAKING) {
+                log.debug("no WebSocket upgrade from {} in time", ctx.channel().remoteAddress());
+                requestClose(CloseCode.POLICY_VIOLATION, "handshake timeout");
+              }
+            },
+            gateway.config().handshakeTimeout().toMillis());
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing.set(true);
+    state = State.CLOSING;
+    cancelTimers();
+    pending.clear();
+    if (upgraded) {
+      gateway.closed();
+    }
+    Session s = session;
+    if (s != null) {
+      gateway.sessions().remove(s);
+      log.debug("session {} of {}/{} closed", s.id, s.app, s.user);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof HandshakeComplete handshake) {
+      cancel(handshakeTimer);
+      String offered = handshake.selectedSubprotocol();
+      encoding =
+          offered == null ? Encoding.JSON : Encoding.ofSubprotocol(offered).orElse(Encoding.JSON);
+      upgraded = true;
+      gateway.opened();
+      if (state == State.HANDSHAKING) {
+        state = State.AWAITING_AUTH;
+        authTimer =
+            schedule(
+                () -> {
+                  if (state == State.AWAITING_AUTH || state == State.AUTHENTICATING) {
+                    gateway.authFailed(Gateway.AuthFailure.TIMEOUT);
+                    log.info("no auth from {} in time", ctx.channel().remoteAddress());
+                    requestClose(CloseCode.AUTH_TIMEOUT, "no auth within the auth timeout");
+                  }
+                },
+                gateway.config().authTimeout().toMillis());
+      }
+      return;
+    }
+    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+      log.debug("{} idle; closing", ctx.channel().remoteAddress());
+      requestClose(CloseCode.IDLE_TIMEOUT, "nothing received within the idle timeout");
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      // From the frame aggregator: fragments added up to more than maxFrameBytes.
+      log.debug("message over the frame limit from {}", ctx.channel().remoteAddress());
+      close(CloseCode.TOO_BIG, "message larger than " + gateway.config().maxFrameBytes(), false);
+    } else if (cause instanceof CorruptedWebSocketFrameException e) {
+      // The decoder already sent a close frame with the matching code and closes the channel.
+      log.debug("WebSocket protocol violation from {}: {}", remote(), e.getMessage());
+    } else if (cause instanceof IOException) {
+      log.debug("I/O error on {}: {}", remote(), cause.toString());
+      ctx.close();
+    } else {
+      log.warn("unexpected error on the connection from {}", remote(), cause);
+      requestClose(CloseCode.INTERNAL_ERROR, "internal error");
+    }
+  }
+
+  // ---- inbound -----------------------------------------------------------------------------
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof TextWebSocketFrame) && !(msg instanceof BinaryWebSocketFrame)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    boolean text = msg instanceof TextWebSocketFrame;
+    byte[] bytes;
+    try {
+      bytes = ByteBufUtil.getBytes(((WebSocketFrame) msg).content());
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+    gateway.frameIn();
+    if (closing.get()) {
+      return;
+    }
+    if (text != encoding.text()) {
+      log.debug("{} sent a {} frame on {}", remote(), text ? "text" : "binary", encoding);
+      requestClose(
+          CloseCode.UNSUPPORTED_DATA,
+          encoding.subprotocol() + " frames travel in " + (encoding.text() ? "text" : "binary"));
+      return;
+    }
+    switch (state) {
+      case AWAITING_AUTH -> first(bytes);
+      case AUTHENTICATING -> hold(bytes);
+      case AUTHENTICATED -> serve(bytes);
+      case HANDSHAKING, CLOSING -> {
+        // Not upgraded yet, or closing: nothing to answer.
+      }
+    }
+  }
+
+  private void first(byte[] bytes) {
+    switch (encoding.codec().decodeClient(bytes)) {
+      case Decoded.Malformed m ->
+          refuseUnauthenticated(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason());
+      case Decoded.Frame f -> {
+        ClientFrame frame = f.frame();
+        if (frame.getId().length() > Ids.MAX_ID_LENGTH) {
+          refuseUnauthenticated("", ErrorCode.INVALID_ARGUMENT, idTooLong(frame.getId()));
+        } else if (!frame.hasAuth()) {
+          refuseUnauthenticated(
+              frame.getId(),
+              ErrorCode.UNAUTHENTICATED,
+              "the first frame must be auth but was " + bodyName(frame));
+        } else {
+          authenticate(frame.getId(), frame.getAuth());
+        }
+      }
+    }
+  }
+
+  private void hold(byte[] bytes) {
+    if (pending.size() >= Gateway.MAX_PENDING_BEFORE_AUTH) {
+      refuseUnauthenticated(
+          "",
+          ErrorCode.UNAUTHENTICATED,
+          "more than " + Gateway.MAX_PENDING_BEFORE_AUTH + " frames before auth_ok");
+      return;
+    }
+    pending.add(bytes);
+  }
+
+  private void refuseUnauthenticated(String id, ErrorCode code, String message) {
+    gateway.authFailed(Gateway.AuthFailure.NOT_AUTHENTICATED);
+    log.info("refused unauthenticated frame from {}: {} {}", remote(), code, message);
+    write(Frames.error(id, code, message, 0));
+    requestClose(CloseCode.NOT_AUTHENTICATED, "authenticate first");
+  }
+
+  // ---- authentication ----------------------------------------------------------------------
+
+  private void authenticate(String id, Auth auth) {
+    state = State.AUTHENTICATING;
+    updateAutoRead();
+    String token = auth.getToken();
+    String expectedApp = auth.getApp();
+    String device = clip(auth.getDevice(), Ids.MAX_ID_LENGTH);
+    try {
+      gateway.blocking().execute(() -> verify(id, token, expectedApp, device));
+    } catch (RejectedExecutionException e) {
+      requestClose(CloseCode.GOING_AWAY, "server shutting down");
+    }
+  }
+
+  /** Runs on a virtual thread: the token check may load the app, the user check the store. */
+  private void verify(String id, String token, String expectedApp, String device) {
+    try {
+      Principal who = gateway.tokens().verify(token);
+      if (!expectedApp.isEmpty() && !expectedApp.equals(who.app())) {
+        throw new WarblerException(
+            ErrorCode.WRONG_APP,
+            "the token belongs to another app than '" + clip(expectedApp, 64) + "'");
+      }
+      if (!gateway.directory().userExists(who.app(), who.user())) {
+        throw new WarblerException(
+            ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
+      }
+      long expiresAt = TokenService.expiresAt(token);
+      onLoop(() -> authenticated(id, who, device, expiresAt));
+    } catch (WarblerException e) {
+      onLoop(() -> authFailed(id, e));
+    } catch (RuntimeException e) {
+      log.warn("auth check failed unexpectedly", e);
+      onLoop(() -> authFailed(id, new WarblerException(ErrorCode.INTERNAL, "internal error")));
+    }
+  }
+
+  private void authFailed(String id, WarblerException e) {
+    if (state != State.AUTHENTICATING) {
+      return;
+    }
+    gateway.authFailed(
+        switch (e.code()) {
+          case TOKEN_INVALID -> Gateway.AuthFailure.TOKEN_INVALID;
+          case TOKEN_EXPIRED -> Gateway.AuthFailure.TOKEN_EXPIRED;
+          case WRONG_APP -> Gateway.AuthFailure.WRONG_APP;
+          case USER_NOT_FOUND -> Gateway.AuthFailure.USER_NOT_FOUND;
+          default -> Gateway.AuthFailure.OTHER;
+        });
+    log.info("auth refused for {}: {} {}", remote(), e.code(), e.getMessage());
+    pending.clear();
+    write(Frames.error(id, e));
+    CloseCode code =
+        e.code() == ErrorCode.TOKEN_EXPIRED
+            ? CloseCode.TOKEN_EXPIRED
+            : e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
+    requestClose(code, String.valueOf(e.getMessage()));
+  }
+
+  private void authenticated(String id, Principal who, String device, long expiresAt) {
+    Channel ch = channel;
+    if (state != State.AUTHENTICATING || closing.get() || ch == null) {
+      return;
+    }
+    cancel(authTimer);
+    Session s = new Session(who.app(), who.user(), gateway.newSessionId(), ch, encoding);
+    session = s;
+    state = State.AUTHENTICATED;
+    // Registered before auth_ok is written: a delivery racing with this task is queued on this
+    // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
+    gateway.sessions().add(s);
+    GatewayConfig config = gateway.config();
+    write(
+        ServerFrame.newBuilder()
+            .setId(id)
+            .setAuthOk(
+                AuthOk.newBuilder()
+                    .setApp(who.app())
+                    .setUser(who.user())
+                    .setSession(s.id)
+                    .setServerTime(gateway.clock().millis())
+                    .setIdleTimeoutSeconds(ceilSeconds(config.idleTimeout().toMillis()))
+                    .setMaxFrameBytes(config.maxFrameBytes())
+                    .setMaxMessageBytes(gateway.messenger().limits().maxMessageBytes()))
+            .build());
+    if (expiresAt != Long.MAX_VALUE) {
+      long delay = Math.max(0, expiresAt - gateway.clock().millis());
+      expiryTimer =
+          schedule(() -> requestClose(CloseCode.TOKEN_EXPIRED, "the token expired"), delay);
+    }
+    log.debug("session {} of {}/{} on {} ({})", s.id, s.app, s.user, remote(), device);
+    while (!pending.isEmpty() && !closing.get()) {
+      serve(pending.poll());
+    }
+    pending.clear();
+    updateAutoRead();
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  private void serve(byte[] bytes) {
+    switch (encoding.codec().decodeClient(bytes)) {
+      case Decoded.Malformed m -> {
+        log.debug("malformed frame from {}: {}", remote(), m.reason());
+        write(Frames.error(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason(), 0));
+      }
+      case Decoded.Frame f -> dispatch(f.frame());
+    }
+  }
+
+  private void dispatch(ClientFrame frame) {
+    String id = frame.getId();
+    if (id.length() > Ids.MAX_ID_LENGTH) {
+      write(Frames.error("", ErrorCode.INVALID_ARGUMENT, idTooLong(id), 0));
+      return;
+    }
+    Session s = session;
+    if (s == null) {
+      return;
+    }
+    Principal who = new Principal(s.app, s.user);
+    Messenger messenger = gateway.messenger();
+    Runnable action =
+        switch (frame.getBodyCase()) {
+          case AUTH ->
+              () ->
+                  write(
+                      Frames.error(
+                          id,
+                          ErrorCode.ALREADY_AUTHENTICATED,
+                          "this connection is already authenticated as '" + s.user + "'",
+                          0));
+          case PING ->
+              () ->
+                  write(
+                      ServerFrame.newBuilder()
+                          .setId(id)
+                          .setPong(
+                              Pong.newBuilder()
+                                  .setClientTime(frame.getPing().getClientTime())
+                                  .setServerTime(gateway.clock().millis()))
+                          .build());
+          case SEND -> () -> send(id, who, frame.getSend());
+          case SYNC -> {
+            Sync sync = frame.getSync();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSyncResult(
+                                Frames.syncResult(
+                                    messenger.sync(who, sync.getCursor(), sync.getLimit()))));
+          }
+          case PULL -> {
+            Pull pull = frame.getPull();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setMessages(
+                                Frames.messagePage(
+                                    messenger.pull(
+                                        who,
+                                        ConversationId.parse(pull.getConversation()),
+                                        pull.getAfterSeq(),
+                                        pull.getLimit()))));
+          }
+          case HISTORY -> {
+            History history = frame.getHistory();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setMessages(
+                                Frames.messagePage(
+                                    messenger.history(
+                                        who,
+                                        ConversationId.parse(history.getConversation()),
+                                        history.getBeforeSeq(),
+                                        history.getLimit()))));
+          }
+          case MARK_READ -> {
+            MarkRead read = frame.getMarkRead();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setReadState(
+                                Frames.readState(
+                                    messenger.markRead(
+                                        who,
+                                        ConversationId.parse(read.getConversation()),
+                                        read.getSeq()))));
+          }
+          case BODY_NOT_SET ->
+              () ->
+                  write(
+                      Frames.error(
+                          id,
+                          ErrorCode.UNKNOWN_FRAME,
+                          "the frame has no body this server knows",
+                          0));
+        };
+    action.run();
+  }
+
+  /** Runs {@code work} on a virtual thread and answers with its result or its error. */
+  private void serveAsync(String id, Supplier<ServerFrame.Builder> work) {
+    started();
+    try {
+      gateway
+          .blocking()
+          .execute(() -> {
+            ServerFrame answer;
+            try {
+              answer = work.get().setId(id).build();
+            } catch (RuntimeException e) {
+              answer = errorFor(id, e);
+            }
+            respond(answer);
+            finished();
+          });
+    } catch (RejectedExecutionException e) {
+      finished();
+      write(Frames.error(id, ErrorCode.UNAVAILABLE, "the server is shutting down", 0));
+    }
+  }
+
+  /**
+   * Sends run one after another per connection (validation may read the store, so on a virtual
+   * thread), which keeps a connection's messages in the order it sent them; each is answered when
+   * its append is durable, without holding up the next.
+   */
+  private void send(String id, Principal who, Send send) {
+    SendRequest request;
+    try {
+      request = Frames.sendRequest(send);
+    } catch (WarblerException e) {
+      write(Frames.error(id, e));
+      return;
+    }
+    started();
+    sends.add(() -> {
+      CompletableFuture<AppendResult> result;
+      try {
+        result = gateway.messenger().send(who.app(), who.user(), request);
+      } catch (RuntimeException e) {
+        result = CompletableFuture.failedFuture(e);
+      }
+      result.whenComplete((r, e) -> {
+        respond(
+            e == null
+                ? ServerFrame.newBuilder().setId(id).setSendAck(Frames.sendAck(r)).build()
+                : errorFor(id, e));
+        finished();
+      });
+    });
+    drainSends();
+  }
+
+  private void drainSends() {
+    if (!sending.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      gateway.blocking().execute(this::runSends);
+    } catch (RejectedExecutionException e) {
+      sending.set(false);
+      sends.clear();
+    }
+  }
+
+  private void runSends() {
+    do {
+      Runnable next;
+      while ((next = sends.poll()) != null) {
+        next.run();
+      }
+      sending.set(false);
+    } while (!sends.isEmpty() && sending.compareAndSet(false, true));
+  }
+
+  private ServerFrame errorFor(String id, Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof WarblerException e) {
+      log.debug("request {} from {} failed: {} {}", id, remote(), e.code(), e.getMessage());
+      return Frames.error(id, e);
+    }
+    log.warn("request {} from {} failed unexpectedly", id, remote(), cause);
+    return Frames.error(id, ErrorCode.INTERNAL, "internal error", 0);
+  }
+
+  private void started() {
+    inFlight.incrementAndGet();
+    updateAutoRead();
+  }
+
+  /** Any thread: one request answered; resumes reading when it was paused for in-flight work. */
+  private void finished() {
+    if (inFlight.decrementAndGet() == Gateway.MAX_IN_FLIGHT - 1) {
+      onLoop(this::updateAutoRead);
+    }
+  }
+
+  private void updateAutoRead() {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    boolean read =
+        switch (state) {
+          case AUTHENTICATING -> false;
+          case AUTHENTICATED -> inFlight.get() < Gateway.MAX_IN_FLIGHT;
+          case HANDSHAKING, AWAITING_AUTH, CLOSING -> true;
+        };
+    if (ch.config().isAutoRead() != read) {
+      ch.config().setAutoRead(read);
+    }
+  }
+
+  // ---- outbound ----------------------------------------------------------------------------
+
+  /** Encodes {@link ServerFrame}s on the event loop, in the connection's encoding. */
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof ServerFrame frame) {
+      ctx.write(wire(encoding, encoding.codec().encodeServer(frame)), promise);
+      gateway.frameOut();
+    } else {
+      if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+        gateway.frameOut();
+      }
+      ctx.write(msg, promise);
+    }
+  }
+
+  private static WebSocketFrame wire(Encoding encoding, byte[] bytes) {
+    return encoding.text()
+        ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
+        : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes));
+  }
+
+  /** Event loop: writes a frame now. */
+  private void write(ServerFrame frame) {
+    Channel ch = channel;
+    if (ch != null) {
+      ch.writeAndFlush(frame);
+    }
+  }
+
+  /** Any thread: writes an answer unless the connection is closing. */
+  private void respond(ServerFrame frame) {
+    Channel ch = channel;
+    if (ch != null && !closing.get()) {
+      ch.writeAndFlush(frame);
+    }
+  }
+
+  /**
+   * Any thread: closes the connection with {@code code} unless it is already closing; true if this
+   * call started the close.
+   */
+  boolean requestClose(CloseCode code, String reason) {
+    return close(code, reason, true);
+  }
+
+  private boolean close(CloseCode code, String reason, boolean withClosing) {
+    Channel ch = channel;
+    if (ch == null || !closing.compareAndSet(false, true)) {
+      return false;
+    }
+    if (ch.eventLoop().inEventLoop()) {
+      closeNow(ch, code, reason, withClosing);
+    } else {
+      try {
+        ch.eventLoop().execute(() -> closeNow(ch, code, reason, withClosing));
+      } catch (RejectedExecutionException e) {
+        ch.close();
+      }
+    }
+    return true;
+  }
+
+  private void closeNow(Channel ch, CloseCode code, String reason, boolean withClosing) {
+    state = State.CLOSING;
+    cancelTimers();
+    pending.clear();
+    if (!upgraded) {
+      // Skip the WebSocket handlers: there is no WebSocket to send a close frame on yet.
+      ch.pipeline().firstContext().close();
+      return;
+    }
+    // Keep reading so that data the client sends meanwhile cannot turn the close into a reset.
+    ch.config().setAutoRead(true);
+    if (withClosing && ch.isWritable()) {
+      ch.write(Frames.closing(code, reason));
+    }
+    ch.writeAndFlush(new CloseWebSocketFrame(code.code(), closeReason(reason)));
+    // The WebSocket handler drops the socket once the close frame is written (or CLOSE_TIMEOUT).
+    ch.close();
+  }
+
+  // ---- the core's view ---------------------------------------------------------------------
+
+  /** The authenticated connection as {@link dev.warbler.core.Sessions} sees it. */
+  private final class Session implements Connection {
+    private final String app;
+    private final String user;
+    private final String id;
+    private final Channel channel;
+    private final Encoding encoding;
+
+    Session(String app, String user, String id, Channel channel, Encoding encoding) {
+      this.app = app;
+      this.user = user;
+      this.id = id;
+      this.channel = channel;
+      this.encoding = encoding;
+    }
+
+    @Override
+    public String app() {
+      return app;
+    }
+
+    @Override
+    public String user() {
+      return user;
+    }
+
+    /**
+     * Called on the store's writer thread; never blocks. Drops the message and closes with 4000
+     * when the outbound queue is over {@code maxOutboundBytes}: the client will pull it by seq.
+     */
+    @Override
+    public void push(ChatMessage message) {
+      if (closing.get()) {
+        return;
+      }
+      if (!channel.isWritable()) {
+        if (FrameHandler.this.close(
+            CloseCode.SLOW_CONSUMER,
+            "more than "
+                + gateway.config().maxOutboundBytes()
+                + " bytes queued; reconnect and sync",
+            true)) {
+          gateway.slowConsumer();
+          log.info("session {} of {}/{} is a slow consumer; closing", id, app, user);
+        }
+        return;
+      }
+      channel.writeAndFlush(wire(encoding, gateway.pushBytes(message, encoding)));
+    }
+
+    @Override
+    public void close(CloseCode code, String reason) {
+      requestClose(code, reason);
+    }
+
+    @Override
+    public String toString() {
+      return "session " + id + " of " + app + "/" + user;
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private void onLoop(Runnable task) {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    try {
+      ch.eventLoop().execute(task);
+    } catch (RejectedExecutionException e) {
+      // The event loop is shutting down; the channel goes with it.
+    }
+  }
+
+  private @Nullable ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+    Channel ch = channel;
+    return ch == null ? null : ch.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private static void cancel(@Nullable ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  private void cancelTimers() {
+    cancel(handshakeTimer);
+    cancel(authTimer);
+    cancel(expiryTimer);
+  }
+
+  private String remote() {
+    Channel ch = channel;
+    return ch == null ? "?" : String.valueOf(ch.remoteAddress());
+  }
+
+  private static int ceilSeconds(long millis) {
+    return (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
+  }
+
+  private static String idTooLong(String id) {
+    return "request id must be at most " + Ids.MAX_ID_LENGTH + " characters but has " + id.length();
+  }
+
+  private static String bodyName(ClientFrame frame) {
+    return frame.getBodyCase() == ClientFrame.BodyCase.BODY_NOT_SET
+        ? "a frame with no known body"
+        : frame.getBodyCase().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String clip(String s, int max) {
+    return s.length() > max ? s.substring(0, max) : s;
+  }
+
+  private static String closeReason(String reason) {
+    String r = reason;
+    while (r.getBytes(StandardCharsets.UTF_8).length > MAX_CLOSE_REASON_BYTES) {
+      r = r.substring(0, r.length() - 1);
+    }
+    return r;
+  }
+}

@@ -1,0 +1,423 @@
+package dev.warbler.gateway;
+
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Directory;
+import dev.warbler.core.MessageIds;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.TokenService;
+import dev.warbler.protocol.CloseCode;
+import dev.warbler.protocol.Encoding;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket listener: accepts clients on {@link GatewayConfig#path()}, authenticates them,
+ * serves their requests through the {@link Messenger} and pushes their deliveries. See {@link
+ * FrameHandler} for the protocol as the server speaks it.
+ *
+ * <p>Netty event loops own the sockets and never block; token checks and every store access run on
+ * virtual threads. Lifecycle: construct, {@link #start()} once, {@link #close()} once.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  /** Subprotocols offered, best first; a client offering none speaks JSON. */
+  static final String SUBPROTOCOLS =
+      Encoding.JSON.subprotocol() + "," + Encoding.PROTO.subprotocol();
+
+  /**
+   * Largest HTTP upgrade request (headers and body), in bytes; the upgrade is a GET without a body,
+   * so anything larger is not a WebSocket client.
+   */
+  public static final int MAX_HANDSHAKE_BYTES = 8 * 1024;
+
+  /**
+   * How long a close frame may wait behind queued outbound data (a slow consumer's backlog) before
+   * the socket is dropped without it; bounds how long a closing connection holds memory.
+   */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Requests of one connection being served at once (store reads, unacknowledged sends); beyond it
+   * the gateway stops reading that socket until one completes, so a pipelining client cannot pile
+   * up work.
+   */
+  public static final int MAX_IN_FLIGHT = 64;
+
+  /**
+   * Frames a client may send after {@code auth} and before {@code auth_ok}; they are held and then
+   * served in order. More closes the connection with 4104.
+   */
+  public static final int MAX_PENDING_BEFORE_AUTH = 32;
+
+  /** How long {@link #close()} waits for clients to receive their close frames. */
+  private static final Duration SHUTDOWN_GRACE = CLOSE_TIMEOUT.plusSeconds(1);
+
+  private final GatewayConfig config;
+  private final Messenger messenger;
+  private final Directory directory;
+  private final Sessions sessions;
+  private final TokenService tokens;
+  private final InstantSource clock;
+  private final MessageIds sessionIds;
+
+  private final ExecutorService blocking =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-", 0).factory());
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicReference<EncodedPush> lastPush = new AtomicReference<>();
+  private final Counter framesIn;
+  private final Counter framesOut;
+  private final Counter slowConsumers;
+  private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+
+  private final Object lifecycle = new Object();
+  private boolean started;
+  private boolean closed;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+  private Channel server;
+
+  public Gateway(
+      GatewayConfig config,
+      Messenger messenger,
+      Directory directory,
+      Sessions sessions,
+      TokenService tokens,
+      MeterRegistry meters,
+      InstantSource clock) {
+    this.config = config;
+    this.messenger = messenger;
+    this.directory = directory;
+    this.sessions = sessions;
+    this.tokens = tokens;
+    this.clock = clock;
+    this.sessionIds = new MessageIds(clock);
+    Gauge.builder("warbler.gateway.connections", open, AtomicInteger::get)
+        .description("Open WebSocket connections, authenticated or not")
+        .register(meters);
+    this.framesIn =
+        Counter.builder("warbler.gateway.frames.in")
+            .description("Data frames received from clients")
+            .register(meters);
+    this.framesOut =
+        Counter.builder("warbler.gateway.frames.out")
+            .description("Data frames sent to clients")
+            .register(meters);
+    this.slowConsumers =
+        Counter.builder("warbler.gateway.slow.consumers")
+            .description("Connections closed because their outbound queue was full")
+            .register(meters);
+    for (AuthFailure reason : AuthFailure.values()) {
+      authFailures.put(
+          reason,
+          Counter.builder("warbler.gateway.auth.failures")
+              .description("Connections closed before or while authenticating")
+              .tag("reason", reason.tag())
+              .register(meters));
+    }
+  }
+
+  /** Why a connection never got authenticated; the {@code reason} tag of the failure counter. */
+  enum AuthFailure {
+    TOKEN_INVALID,
+    TOKEN_EXPIRED,
+    WRONG_APP,
+    USER_NOT_FOUND,
+    TIMEOUT,
+    NOT_AUTHENTICATED,
+    OTHER;
+
+    String tag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * Binds the listener and returns the bound port (the ephemeral one when the configured port is
+   * 0). Uses epoll where available, NIO elsewhere. Throws {@link IllegalStateException} if called
+   * twice or after {@link #close()}, or if the port cannot be bound.
+   */
+  public int start() {
+    synchronized (lifecycle) {
+      if (started || closed) {
+        throw new IllegalStateException("a gateway starts once");
+      }
+      started = true;
+      boolean epoll = Epoll.isAvailable();
+      IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+      boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), io);
+      workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), io);
+      Class<? extends ServerSocketChannel> type =
+          epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+      int high = config.maxOutboundBytes();
+      ServerBootstrap bootstrap =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(type)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(Math.max(1, high / 2), high))
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      channels.add(ch);
+                      configure(ch.pipeline());
+                    }
+                  });
+      try {
+        server = bootstrap.bind(config.host(), config.port()).sync().channel();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        shutdownLoops();
+        throw new IllegalStateException("interrupted while binding the gateway", e);
+      } catch (RuntimeException e) {
+        shutdownLoops();
+        throw new IllegalStateException(
+            "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+      }
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      log.info(
+          "gateway listening on ws://{}:{}{} ({})",
+          config.host(),
+          port,
+          config.path(),
+          epoll ? "epoll" : "nio");
+      return port;
+    }
+  }
+
+  private void configure(ChannelPipeline p) {
+    long idle = config.idleTimeout().toMillis();
+    p.addLast("http", new HttpServerCodec());
+    p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
+    p.addLast("http-guard", new HttpGuard(config.path(), config.allowedOrigins()));
+    p.addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
+    if (config.compression()) {
+      p.addLast("deflate", new WebSocketServerCompressionHandler(config.maxFrameBytes()));
+    }
+    p.addLast(
+        "websocket",
+        new WebSocketServerProtocolHandler(
+            WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(config.path())
+                .checkStartsWith(true)
+                .subprotocols(SUBPROTOCOLS)
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
+                .forceCloseTimeoutMillis(CLOSE_TIMEOUT.toMillis())
+                .dropPongFrames(true)
+                .decoderConfig(
+                    WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(config.maxFrameBytes())
+                        .allowExtensions(config.compression())
+                        .build())
+                .build()));
+    p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
+    p.addLast("frames", new FrameHandler(this));
+  }
+
+  /** Open WebSocket connections on this gateway, authenticated or not. */
+  public int connections() {
+    return open.get();
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, sends every WebSocket client {@code closing} {code 1001,
+   * reconnect true} and a close frame 1001, waits up to {@link #CLOSE_TIMEOUT} (plus a second) for
+   * the close frames to go out, then stops the event loops. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (server != null) {
+        server.close().syncUninterruptibly();
+      }
+      for (Channel ch : channels) {
+        FrameHandler handler = ch.pipeline().get(FrameHandler.class);
+        if (handler != null) {
+          handler.requestClose(CloseCode.GOING_AWAY, "server shutting down; reconnect");
+        } else {
+          ch.close();
+        }
+      }
+      if (!channels.newCloseFuture().awaitUninterruptibly(SHUTDOWN_GRACE.toMillis())) {
+        log.warn("{} connections did not close in time; dropping them", channels.size());
+        channels.close().awaitUninterruptibly(1_000);
+      }
+      blocking.shutdown();
+      shutdownLoops();
+      try {
+        if (!blocking.awaitTermination(1, TimeUnit.SECONDS)) {
+          blocking.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        blocking.shutdownNow();
+      }
+      log.info("gateway stopped");
+    }
+  }
+
+  private void shutdownLoops() {
+    if (workers != null) {
+      workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+    if (boss != null) {
+      boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  // ---- shared with the per-connection handlers ---------------------------------------------
+
+  GatewayConfig config() {
+    return config;
+  }
+
+  Messenger messenger() {
+    return messenger;
+  }
+
+  Directory directory() {
+    return directory;
+  }
+
+  Sessions sessions() {
+    return sessions;
+  }
+
+  TokenService tokens() {
+    return tokens;
+  }
+
+  InstantSource clock() {
+    return clock;
+  }
+
+  ExecutorService blocking() {
+    return blocking;
+  }
+
+  void opened() {
+    open.incrementAndGet();
+  }
+
+  void closed() {
+    open.decrementAndGet();
+  }
+
+  void frameIn() {
+    framesIn.increment();
+  }
+
+  void frameOut() {
+    framesOut.increment();
+  }
+
+  void slowConsumer() {
+    slowConsumers.increment();
+  }
+
+  void authFailed(AuthFailure reason) {
+    authFailures.get(reason).increment();
+  }
+
+  /** A new session id: 22 characters, unique without coordination between nodes. */
+  String newSessionId() {
+    return sessionIds.next();
+  }
+
+  /**
+   * The wire bytes of the {@code message} frame for {@code m}. A delivery pushes the same message
+   * to every online device of every member one after another, so the last message's encodings are
+   * kept and each encoding is computed once per message instead of once per device.
+   */
+  byte[] pushBytes(ChatMessage m, Encoding encoding) {
+    EncodedPush cached = lastPush.get();
+    if (cached == null || cached.message != m) {
+      cached = new EncodedPush(m);
+      lastPush.set(cached);
+    }
+    return cached.bytes(encoding);
+  }
+
+  /** Lazily encoded push frames of one message; a race only costs a second encoding. */
+  private static final class EncodedPush {
+    private final ChatMessage message;
+    private volatile byte @org.jspecify.annotations.Nullable [] json;
+    private volatile byte @org.jspecify.annotations.Nullable [] proto;
+
+    EncodedPush(ChatMessage message) {
+      this.message = message;
+    }
+
+    byte[] bytes(Encoding encoding) {
+      return switch (encoding) {
+        case JSON -> {
+          byte[] b = json;
+          if (b == null) {
+            b = encoding.codec().encodeServer(Frames.pushed(message));
+            json = b;
+          }
+          yield b;
+        }
+        case PROTO -> {
+          byte[] b = proto;
+          if (b == null) {
+            b = encoding.codec().encodeServer(Frames.pushed(message));
+            proto = b;
+          }
+          yield b;
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.warbler.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warbler.core.App;
+import dev.warbler.core.Directory;
+import dev.warbler.core.Limits;
+import dev.warbler.core.LocalBus;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.TokenService;
+import dev.warbler.protocol.Encoding;
+import dev.warbler.protocol.v1.Auth;
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.testkit.RawClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A real gateway on an ephemeral port over a real SQLite store in a temp dir, with the app {@code
+ * acme}, and helpers to make users and authenticated raw clients.
+ */
+final class TestGateway implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(5);
+  static final String APP = "acme";
+
+  final Path dir;
+  final SqliteStore store;
+  final LocalBus bus;
+  final Sessions sessions;
+  final Directory directory;
+  final Messenger messenger;
+  final TokenService tokens;
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final Gateway gateway;
+  final App app;
+  final int port;
+  private final AtomicInteger ids = new AtomicInteger();
+  private final List<RawClient> clients = new ArrayList<>();
+
+  TestGateway(GatewayConfig config) {
+    try {
+      dir = Files.createTempDirectory("warbler-gateway-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    InstantSource clock = InstantSource.system();
+    store =
+        new SqliteStore(
+            new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
+    bus = new LocalBus();
+    sessions = new Sessions(bus);
+    directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
+    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
+    tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
+    app = directory.createApp(APP, "Acme");
+    gateway =
+        new Gateway(
+            config.withHost("127.0.0.1").withPort(0),
+            messenger,
+            directory,
+            sessions,
+            tokens,
+            meters,
+            clock);
+    port = gateway.start();
+  }
+
+  TestGateway() {
+    this(GatewayConfig.defaults());
+  }
+
+  URI uri() {
+    return URI.create("ws://127.0.0.1:" + port + "/ws");
+  }
+
+  /** A new user of {@code acme}, unique within this gateway. */
+  String newUser() {
+    String id = "u" + ids.incrementAndGet();
+    directory.createUser(APP, id, id);
+    return id;
+  }
+
+  String token(String user) {
+    return tokens.issue(app, user, Duration.ofMinutes(10));
+  }
+
+  /** A connected client that has not authenticated; closed with the gateway. */
+  RawClient connect(Encoding encoding) {
+    return track(RawClient.connect(uri(), encoding));
+  }
+
+  RawClient track(RawClient client) {
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** A client authenticated as {@code user}. */
+  RawClient login(String user, Encoding encoding) {
+    RawClient client = connect(encoding);
+    ServerFrame ok = client.request(auth("auth", token(user)));
+    assertThat(ok.hasAuthOk()).as("auth answer %s", ok).isTrue();
+    return client;
+  }
+
+  RawClient login(String user) {
+    return login(user, Encoding.JSON);
+  }
+
+  static ClientFrame auth(String id, String token) {
+    return ClientFrame.newBuilder().setId(id).setAuth(Auth.newBuilder().setToken(token)).build();
+  }
+
+  double counter(String name) {
+    return meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  @Override
+  public void close() {
+    synchronized (clients) {
+      clients.forEach(RawClient::close);
+    }
+    gateway.close();
+    bus.close();
+    store.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: a temp dir.
+    }
+  }
+}

@@ -1,0 +1,1155 @@
+package dev.warbler.sdk;
+
+import dev.warbler.protocol.CloseCode;
+import dev.warbler.protocol.Encoding;
+import dev.warbler.protocol.ErrorCode;
+import dev.warbler.protocol.v1.Auth;
+import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.History;
+import dev.warbler.protocol.v1.MarkRead;
+import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.MessagePage;
+import dev.warbler.protocol.v1.MessageType;
+import dev.warbler.protocol.v1.Ping;
+import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Send;
+import dev.warbler.protocol.v1.SendAck;
+import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.Sync;
+import dev.warbler.protocol.v1.SyncResult;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Warbler user's connection to the server: connects and authenticates, keeps the connection up
+ * (heartbeats, reconnect with jittered exponential backoff), delivers every message of the user's
+ * conversations to a {@link MessageListener} exactly once and in order, and sends messages
+ * idempotently.
+ *
+ * <h2>Delivery</h2>
+ *
+ * The client remembers, per conversation, the highest seq it delivered, and the server's sync
+ * cursor. After every reconnect it syncs from the cursor and pulls whatever it has not delivered; a
+ * live message that arrives after a gap makes it pull the gap first. A live message it already
+ * delivered is dropped. Positions live in memory: a new client starts afresh ({@link
+ * Builder#startFromNow}).
+ *
+ * <h2>Sending</h2>
+ *
+ * Every send carries a client message id. If the connection drops before the ack, the client sends
+ * it again with the same id after reconnecting, so the server stores it once; it gives up after the
+ * send timeout or on an error that is not retryable.
+ *
+ * <h2>Threads</h2>
+ *
+ * All methods are thread-safe and non-blocking. Listener callbacks run on one dispatcher thread,
+ * one at a time, in delivery order. Returned futures complete on other threads (never the
+ * dispatcher or the socket reader), so it is safe, if wasteful, to block on them anywhere except
+ * inside a listener callback: the dispatcher is needed to reconnect.
+ *
+ * <h2>Failures</h2>
+ *
+ * Futures fail with {@link WarblerClientException} when the server answers with an error, {@link
+ * WarblerConnectionException} when there is no usable connection (or the client is closed), and
+ * {@link TimeoutException} when no answer came in time.
+ */
+public final class WarblerClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WarblerClient.class);
+
+  /** Where a client is in its life. */
+  public enum State {
+    /** {@link #connect()} was not called yet. */
+    NEW,
+    /** {@link #connect()} is in progress. */
+    CONNECTING,
+    /** Authenticated and caught up; live messages flow. */
+    CONNECTED,
+    /** The connection was lost; the client is waiting to reconnect, or reconnecting. */
+    RECONNECTING,
+    /**
+     * Not connected and not trying: the first connect failed or the server said not to reconnect.
+     * {@link #connect()} may be called again.
+     */
+    STOPPED,
+    /** {@link #close()} was called. Final. */
+    CLOSED
+  }
+
+  private final Optional<URI> webSocketUri;
+  private final Rest rest;
+  private final Supplier<String> tokens;
+  private final Encoding encoding;
+  private final MessageListener listener;
+  private final Backoff backoff;
+  private final Duration requestTimeout;
+  private final Duration sendTimeout;
+  private final InstantSource clock;
+  private final boolean startFromNow;
+  private final String device;
+  private final String app;
+  private final int syncPageSize;
+  private final int pullPageSize;
+  private final int maxPendingSends;
+  private final int maxQueuedMessages;
+  private final RandomGenerator random;
+  private final Transport transport;
+  private final Optional<HttpClient> ownedHttp;
+
+  private final ExecutorService dispatcher;
+  private final ScheduledExecutorService timers;
+  private final Executor completions;
+
+  // Dispatcher-confined.
+  private final Map<String, Long> delivered = new HashMap<>();
+  private long cursor;
+  private boolean caughtUpOnce;
+  private long startBoundaryMillis = -1;
+  private int attempt;
+  private @Nullable String expiredToken;
+  private volatile @Nullable CompletableFuture<Void> connecting;
+  private @Nullable ScheduledFuture<?> pinger;
+
+  // Shared.
+  private volatile State state = State.NEW;
+  private volatile @Nullable Connection current;
+  private volatile @Nullable AuthOk session;
+  private final Map<String, PendingSend> outbox = new ConcurrentHashMap<>();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+
+  private WarblerClient(Builder b) {
+    this.webSocketUri = Optional.ofNullable(b.webSocketUri);
+    this.tokens = Objects.requireNonNull(b.tokens, "a token supplier is required");
+    this.encoding = b.encoding;
+    this.listener = b.listener;
+    this.backoff = b.backoff;
+    this.requestTimeout = b.requestTimeout;
+    this.sendTimeout = b.sendTimeout;
+    this.clock = b.clock;
+    this.startFromNow = b.startFromNow;
+    this.device = b.device;
+    this.app = b.app;
+    this.syncPageSize = b.syncPageSize;
+    this.pullPageSize = b.pullPageSize;
+    this.maxPendingSends = b.maxPendingSends;
+    this.maxQueuedMessages = b.maxQueuedMessages;
+    this.random = b.random;
+    HttpClient http = b.httpClient;
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+      this.ownedHttp = Optional.of(http);
+    } else {
+      this.ownedHttp = Optional.empty();
+    }
+    this.rest = new Rest(http, b.server, requestTimeout, Optional.empty());
+    this.transport = b.transport != null ? b.transport : new JdkWebSocketTransport(http);
+    this.dispatcher = Executors.newSingleThreadExecutor(daemon("warbler-dispatcher"));
+    this.timers = Executors.newSingleThreadScheduledExecutor(daemon("warbler-timers"));
+    this.completions = r -> Thread.ofVirtual().name("warbler-completion").start(r);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** What the server said when the current connection authenticated; empty when not connected. */
+  public Optional<AuthOk> session() {
+    return Optional.ofNullable(session);
+  }
+
+  /**
+   * Connects, authenticates and catches up. The future completes once the client is connected and
+   * the catch-up sync has been delivered to the listener (after {@link
+   * MessageListener#onConnected}). It fails if this first attempt fails, and the client is then
+   * {@link State#STOPPED}; after it succeeded, the client reconnects by itself whenever the
+   * connection is lost for a reason that allows it. Calling it while connected or connecting
+   * returns the same outcome.
+   */
+  public CompletableFuture<Void> connect() {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    if (!post(() -> startConnect(result))) {
+      result.completeExceptionally(closedClient());
+    }
+    return relay(result);
+  }
+
+  private void startConnect(CompletableFuture<Void> result) {
+    switch (state) {
+      case CLOSED -> result.completeExceptionally(closedClient());
+      case CONNECTED, RECONNECTING -> result.complete(null);
+      case CONNECTING -> {
+        CompletableFuture<Void> inProgress = Objects.requireNonNull(connecting);
+        inProgress.whenComplete((v, e) -> complete(result, v, e));
+      }
+      case NEW, STOPPED -> {
+        if (!moveTo(State.CONNECTING)) {
+          result.completeExceptionally(closedClient());
+          return;
+        }
+        connecting = result;
+        attempt = 0;
+        attemptConnect();
+      }
+    }
+  }
+
+  /**
+   * Sends a message. A blank {@code client_msg_id} is replaced by a random UUID; giving one makes
+   * the send idempotent across client restarts too. The future completes with the ack (its {@code
+   * duplicate} flag is set when the server had already stored this client message id). Sends made
+   * while disconnected wait for the connection, up to the send timeout.
+   */
+  public CompletableFuture<SendAck> send(Send message) {
+    if (state == State.CLOSED) {
+      return CompletableFuture.failedFuture(closedClient());
+    }
+    Send send =
+        message.getClientMsgId().isBlank()
+            ? message.toBuilder().setClientMsgId(UUID.randomUUID().toString()).build()
+            : message;
+    if (send.getType() == MessageType.TYPE_UNSPECIFIED) {
+      send = send.toBuilder().setType(MessageType.TEXT).build();
+    }
+    if (outbox.size() >= maxPendingSends) {
+      return CompletableFuture.failedFuture(
+          WarblerClientException.of(
+              ErrorCode.LIMIT_EXCEEDED,
+              maxPendingSends + " sends are already waiting for an ack (max pending sends)"));
+    }
+    PendingSend pending = new PendingSend(send, clock.millis() + sendTimeout.toMillis());
+    PendingSend existing = outbox.putIfAbsent(send.getClientMsgId(), pending);
+    if (existing != null) {
+      return relay(existing.result);
+    }
+    try {
+      pending.timeout =
+          timers.schedule(
+              () ->
+                  pending.finish(
+                      null,
+                      new TimeoutException(
+                          "no ack for client_msg_id "
+                              + pending.send.getClientMsgId()
+                              + " within the send timeout of "
+                              + sendTimeout)),
+              sendTimeout.toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      pending.finish(null, closedClient());
+    }
+    transmit(pending);
+    return relay(pending.result);
+  }
+
+  /** Sends a text message to the direct conversation with {@code toUser}. */
+  public CompletableFuture<SendAck> sendText(String toUser, String text) {
+    return send(Send.newBuilder().setUser(toUser).setType(MessageType.TEXT).setText(text).build());
+  }
+
+  /** Sends a text message to a group. */
+  public CompletableFuture<SendAck> sendToGroup(String group, String text) {
+    return send(Send.newBuilder().setGroup(group).setType(MessageType.TEXT).setText(text).build());
+  }
+
+  /**
+   * The newest {@code limit} messages with seq below {@code beforeSeq} (0 = the newest), oldest
+   * first; {@code more} when older ones remain. A {@code limit} of 0 means the server's default.
+   */
+  public CompletableFuture<MessagePage> history(String conversation, long beforeSeq, int limit) {
+    return request(
+        ClientFrame.newBuilder()
+            .setHistory(
+                History.newBuilder()
+                    .setConversation(conversation)
+                    .setBeforeSeq(beforeSeq)
+                    .setLimit(limit)),
+        ServerFrame.BodyCase.MESSAGES,
+        ServerFrame::getMessages);
+  }
+
+  /**
+   * Messages with seq above {@code afterSeq}, oldest first; {@code more} when newer ones remain.
+   */
+  public CompletableFuture<MessagePage> pull(String conversation, long afterSeq, int limit) {
+    return request(
+        pullFrame(conversation, afterSeq, limit),
+        ServerFrame.BodyCase.MESSAGES,
+        ServerFrame::getMessages);
+  }
+
+  /**
+   * The user's conversations that changed after {@code cursor} (0 = all). This is the raw protocol
+   * call; the client runs its own sync on every connect and this does not affect it.
+   */
+  public CompletableFuture<SyncResult> sync(long cursor, int limit) {
+    return request(
+        syncFrame(cursor, limit), ServerFrame.BodyCase.SYNC_RESULT, ServerFrame::getSyncResult);
+  }
+
+  /** Marks {@code conversation} read up to {@code seq}; the answer is the resulting read state. */
+  public CompletableFuture<ReadState> markRead(String conversation, long seq) {
+    return request(
+        ClientFrame.newBuilder()
+            .setMarkRead(MarkRead.newBuilder().setConversation(conversation).setSeq(seq)),
+        ServerFrame.BodyCase.READ_STATE,
+        ServerFrame::getReadState);
+  }
+
+  /**
+   * The highest seq delivered to the listener in {@code conversation} (or recorded as seen by a
+   * {@linkplain Builder#startFromNow start from now}); empty if none. For tests and diagnostics.
+   */
+  public CompletableFuture<OptionalLong> deliveredSeq(String conversation) {
+    CompletableFuture<OptionalLong> result = new CompletableFuture<>();
+    if (!post(
+        () -> {
+          Long seq = delivered.get(conversation);
+          result.complete(seq == null ? OptionalLong.empty() : OptionalLong.of(seq));
+        })) {
+      result.completeExceptionally(closedClient());
+    }
+    return relay(result);
+  }
+
+  /**
+   * Stops everything: closes the connection (code 1000), cancels reconnects and heartbeats, and
+   * fails pending sends and requests with {@link WarblerConnectionException}. Messages not yet
+   * delivered to the listener are dropped. Idempotent; does not wait for the dispatcher.
+   */
+  @Override
+  public void close() {
+    State previous;
+    synchronized (this) {
+      previous = state;
+      if (previous == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+    }
+    Connection conn = current;
+    current = null;
+    session = null;
+    if (conn != null) {
+      conn.close(CloseCode.NORMAL.code(), "client closed");
+    }
+    dispatcher.shutdownNow();
+    timers.shutdownNow();
+    WarblerConnectionException closed = closedClient();
+    outbox.values().forEach(p -> p.finish(null, closed));
+    CompletableFuture<Void> inProgress = connecting;
+    if (inProgress != null) {
+      inProgress.completeExceptionally(closed);
+    }
+    ownedHttp.ifPresent(HttpClient::shutdownNow);
+    log.debug("client closed (was {})", previous);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connecting (dispatcher thread)
+
+  private void attemptConnect() {
+    Connection conn = null;
+    try {
+      URI uri = webSocketUri.isPresent() ? webSocketUri.get() : await(rest.discovery()).websocket();
+      String token = tokens.get();
+      if (token.equals(expiredToken)) {
+        lost(
+            false,
+            CloseCode.TOKEN_EXPIRED.code(),
+            "the token supplier returned the expired token again",
+            false,
+            new WarblerClientException(
+                dev.warbler.protocol.v1.Error.newBuilder()
+                    .setCode(ErrorCode.TOKEN_EXPIRED.code())
+                    .setName(ErrorCode.TOKEN_EXPIRED.name())
+                    .setMessage("the token supplier returned the expired token again")
+                    .build()));
+        return;
+      }
+      Connection c = new Connection(requestTimeout, this::onLiveFrame, this::onLinkClosed);
+      c.token = token;
+      conn = c;
+      c.attach(
+          await(
+              transport
+                  .open(uri, encoding, requestTimeout, c)
+                  .orTimeout(requestTimeout.toMillis() * 2, TimeUnit.MILLISECONDS)));
+      ServerFrame answer;
+      try {
+        answer =
+            await(
+                c.request(
+                    ClientFrame.newBuilder()
+                        .setAuth(Auth.newBuilder().setToken(token).setDevice(device).setApp(app))));
+      } catch (WarblerClientException e) {
+        if (e.code() == ErrorCode.TOKEN_EXPIRED.code()) {
+          expiredToken = token;
+        }
+        throw e;
+      }
+      expect(answer, ServerFrame.BodyCase.AUTH_OK);
+      AuthOk ok = answer.getAuthOk();
+      expiredToken = null;
+      c.authenticated = true;
+      current = c;
+      session = ok;
+      if (startBoundaryMillis < 0) {
+        // Without a server time there is no "now" to refine by: the sync positions alone count.
+        startBoundaryMillis = ok.getServerTime() > 0 ? ok.getServerTime() : Long.MAX_VALUE;
+      }
+      startHeartbeats(c, ok);
+      outbox.values().forEach(this::transmit);
+      catchUp(c);
+      if (state == State.CLOSED || c.isClosed()) {
+        throw c.closedException();
+      }
+      attempt = 0;
+      if (!moveTo(State.CONNECTED)) {
+        throw closedClient();
+      }
+      log.debug(
+          "connected to {} as {}/{} (session {})", uri, ok.getApp(), ok.getUser(), ok.getSession());
+      callback(() -> listener.onConnected(ok));
+      CompletableFuture<Void> first = connecting;
+      connecting = null;
+      if (first != null) {
+        first.complete(null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (conn != null) {
+        conn.abort();
+      }
+    } catch (Exception e) {
+      if (conn != null) {
+        failConnection(conn, e);
+      } else {
+        Failure f = classify(null, e);
+        lost(false, f.code, f.reason, f.reconnect, f.cause);
+      }
+    }
+  }
+
+  /** Reacts once to the end of a connection that failed while the dispatcher was using it. */
+  private void failConnection(Connection conn, Throwable error) {
+    if (conn.handled) {
+      return;
+    }
+    conn.handled = true;
+    if (current == conn) {
+      current = null;
+      session = null;
+    }
+    conn.abort();
+    Failure f = classify(conn, error);
+    lost(conn.authenticated, f.code, f.reason, f.reconnect, f.cause);
+  }
+
+  private void onLinkClosed(Connection conn) {
+    post(() -> {
+      if (current == conn) {
+        failConnection(conn, conn.closedException());
+      }
+    });
+  }
+
+  private record Failure(int code, String reason, boolean reconnect, Throwable cause) {}
+
+  private Failure classify(@Nullable Connection conn, Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof WarblerClientException w) {
+      if (w.code() == ErrorCode.TOKEN_EXPIRED.code()) {
+        return new Failure(CloseCode.TOKEN_EXPIRED.code(), w.getMessage(), true, w);
+      }
+      if (w.code() >= 2000 && w.code() < 3000 && !w.retryable()) {
+        return new Failure(CloseCode.AUTH_FAILED.code(), w.getMessage(), false, w);
+      }
+      return new Failure(WarblerConnectionException.ABNORMAL, w.getMessage(), w.retryable(), w);
+    }
+    if (conn != null && conn.isClosed() && conn.closeCode() == CloseCode.TOKEN_EXPIRED.code()) {
+      // The server says: get a new token before reconnecting. The supplier may have one; if it
+      // returns the same token again, the next attempt stops.
+      expiredToken = conn.token;
+      return new Failure(conn.closeCode(), conn.closeReason(), true, conn.closedException());
+    }
+    if (conn != null && conn.isClosed()) {
+      return new Failure(
+          conn.closeCode(), conn.closeReason(), conn.reconnectAfterClose(), conn.closedException());
+    }
+    if (e instanceof WarblerConnectionException c) {
+      return new Failure(
+          c.closeCode(), c.reason(), WarblerConnectionException.shouldReconnect(c.closeCode()), c);
+    }
+    String reason =
+        e instanceof TimeoutException
+            ? "no answer within the request timeout of " + requestTimeout
+            : describe(e);
+    return new Failure(
+        WarblerConnectionException.ABNORMAL,
+        reason,
+        true,
+        new WarblerConnectionException(WarblerConnectionException.ABNORMAL, reason, e));
+  }
+
+  /** After a connection (or an attempt to make one) ended: report, then reconnect or stop. */
+  private void lost(
+      boolean wasAuthenticated, int code, String reason, boolean reconnect, Throwable cause) {
+    stopHeartbeats();
+    if (state == State.CLOSED) {
+      return;
+    }
+    CompletableFuture<Void> first = connecting;
+    if (first != null) {
+      // The first attempt of a connect() call failed: report it to the caller, do not retry.
+      connecting = null;
+      moveTo(State.STOPPED);
+      log.debug("connect failed: {} ({})", reason, code);
+      if (wasAuthenticated) {
+        callback(() -> listener.onDisconnected(code, reason));
+      }
+      failOutbox(code, reason);
+      first.completeExceptionally(cause);
+      return;
+    }
+    if (reconnect) {
+      moveTo(State.RECONNECTING);
+      if (wasAuthenticated) {
+        log.info("disconnected ({}: {}); reconnecting", code, reason);
+        callback(() -> listener.onDisconnected(code, reason));
+      } else {
+        log.debug("reconnect attempt {} failed: {} ({})", attempt, reason, code);
+      }
+      scheduleReconnect();
+    } else {
+      moveTo(State.STOPPED);
+      log.info("disconnected ({}: {}); not reconnecting", code, reason);
+      failOutbox(code, reason);
+      callback(() -> listener.onDisconnected(code, reason));
+    }
+  }
+
+  /** Changes the state unless the client is closed; true if it changed. */
+  private synchronized boolean moveTo(State next) {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    state = next;
+    return true;
+  }
+
+  private void scheduleReconnect() {
+    Duration delay = backoff.delay(attempt, random);
+    attempt = Math.min(attempt + 1, 62);
+    try {
+      timers.schedule(
+          () ->
+              post(() -> {
+                if (state == State.RECONNECTING) {
+                  attemptConnect();
+                }
+              }),
+          delay.toNanos(),
+          TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed meanwhile.
+    }
+  }
+
+  private void failOutbox(int code, String reason) {
+    WarblerConnectionException e = new WarblerConnectionException(code, reason);
+    outbox.values().forEach(p -> p.finish(null, e));
+  }
+
+  private void startHeartbeats(Connection conn, AuthOk ok) {
+    stopHeartbeats();
+    int idle = ok.getIdleTimeoutSeconds();
+    if (idle <= 0) {
+      return;
+    }
+    long periodMillis = Math.max(1, TimeUnit.SECONDS.toMillis(idle) / 3);
+    pinger =
+        timers.scheduleAtFixedRate(
+            () -> {
+              long sent = clock.millis();
+              conn.request(ClientFrame.newBuilder().setPing(Ping.newBuilder().setClientTime(sent)))
+                  .whenComplete((pong, e) -> {
+                    if (e == null) {
+                      log.trace("pong after {} ms", clock.millis() - sent);
+                    } else if (!conn.isClosed()) {
+                      log.debug(
+                          "heartbeat failed ({}); dropping the connection", describe(unwrap(e)));
+                      post(() -> failConnection(conn, e));
+                    }
+                  });
+            },
+            periodMillis,
+            periodMillis,
+            TimeUnit.MILLISECONDS);
+  }
+
+  private void stopHeartbeats() {
+    ScheduledFuture<?> p = pinger;
+    if (p != null) {
+      p.cancel(false);
+      pinger = null;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Delivery (dispatcher thread)
+
+  /**
+   * Brings the listener up to date: sync from the cursor, then pull every conversation whose last
+   * seq is above what was delivered. The cursor moves only after a page's conversations are all
+   * caught up, so an interrupted catch-up is redone from the same place.
+   */
+  private void catchUp(Connection conn) throws Exception {
+    boolean first = !caughtUpOnce;
+    SyncResult page;
+    do {
+      ServerFrame frame = await(conn.request(syncFrame(cursor, syncPageSize)));
+      expect(frame, ServerFrame.BodyCase.SYNC_RESULT);
+      page = frame.getSyncResult();
+      for (ConversationState conversation : page.getConversationsList()) {
+        catchUp(conn, conversation, first);
+      }
+      cursor = page.getCursor();
+    } while (page.getMore() && page.getConversationsCount() > 0);
+    caughtUpOnce = true;
+  }
+
+  private void catchUp(Connection conn, ConversationState state, boolean first) throws Exception {
+    String id = state.getConversation();
+    long last = state.getLastSeq();
+    if (last <= deliveredSeqOf(id)) {
+      return;
+    }
+    if (first && startFromNow) {
+      delivered.put(id, positionAtStart(conn, state));
+    }
+    long have = deliveredSeqOf(id);
+    if (last == have + 1 && state.hasLastMessage() && state.getLastMessage().getSeq() == last) {
+      offer(state.getLastMessage());
+    } else {
+      pullUpTo(conn, id, last);
+    }
+  }
+
+  /**
+   * For a start from now: the seq delivered "before now", so that only messages the server stamped
+   * at or after the first auth are delivered. Nearly always the conversation's last seq; only a
+   * conversation written to during the connect needs a look at its newest messages.
+   */
+  private long positionAtStart(Connection conn, ConversationState state) throws Exception {
+    long last = state.getLastSeq();
+    if (!state.hasLastMessage() || state.getLastMessage().getSentAt() < startBoundaryMillis) {
+      return last;
+    }
+    ServerFrame frame =
+        await(
+            conn.request(
+                ClientFrame.newBuilder()
+                    .setHistory(
+                        History.newBuilder()
+                            .setConversation(state.getConversation())
+                            .setLimit(pullPageSize))));
+    expect(frame, ServerFrame.BodyCase.MESSAGES);
+    for (Message m : frame.getMessages().getMessagesList()) {
+      if (m.getSentAt() >= startBoundaryMillis) {
+        return Math.min(last, m.getSeq() - 1);
+      }
+    }
+    return last;
+  }
+
+  private void onLiveFrame(Connection conn, Message message) {
+    if (queuedMessages.incrementAndGet() > maxQueuedMessages) {
+      queuedMessages.decrementAndGet();
+      log.warn(
+          "{} messages wait for the listener (max queued messages); reconnecting to catch up later",
+          maxQueuedMessages);
+      conn.abort();
+      return;
+    }
+    if (!post(
+        () -> {
+          queuedMessages.decrementAndGet();
+          onLive(conn, message);
+        })) {
+      queuedMessages.decrementAndGet();
+    }
+  }
+
+  private void onLive(Connection conn, Message message) {
+    if (conn != current) {
+      return; // From a connection already given up; the next catch-up covers it.
+    }
+    String id = message.getConversation();
+    long have = deliveredSeqOf(id);
+    if (message.getSeq() <= have) {
+      return;
+    }
+    if (message.getSeq() > have + 1) {
+      try {
+        pullUpTo(conn, id, message.getSeq() - 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        failConnection(conn, e);
+        return;
+      }
+    }
+    offer(message);
+  }
+
+  /**
+   * Pulls and delivers messages after the delivered seq until {@code upTo} is delivered or the
+   * server has no more. A conversation the user may no longer read is skipped.
+   */
+  private void pullUpTo(Connection conn, String conversation, long upTo) throws Exception {
+    while (deliveredSeqOf(conversation) < upTo) {
+      ServerFrame frame;
+      try {
+        frame =
+            await(
+                conn.request(pullFrame(conversation, deliveredSeqOf(conversation), pullPageSize)));
+      } catch (WarblerClientException e) {
+        if (e.retryable()) {
+          throw e;
+        }
+        log.info("cannot pull {}: {}", conversation, e.getMessage());
+        return;
+      }
+      expect(frame, ServerFrame.BodyCase.MESSAGES);
+      MessagePage page = frame.getMessages();
+      page.getMessagesList().forEach(this::offer);
+      if (!page.getMore() || page.getMessagesCount() == 0) {
+        return;
+      }
+    }
+  }
+
+  /** Delivers a message unless it is not newer than what this conversation already delivered. */
+  private void offer(Message message) {
+    String id = message.getConversation();
+    if (message.getSeq() <= deliveredSeqOf(id)) {
+      return;
+    }
+    delivered.put(id, message.getSeq());
+    callback(() -> listener.onMessage(message));
+  }
+
+  private long deliveredSeqOf(String conversation) {
+    return delivered.getOrDefault(conversation, 0L);
+  }
+
+  private void callback(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("the message listener threw; continuing", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sending (any thread)
+
+  private final class PendingSend {
+    final Send send;
+    final long deadlineMillis;
+    final CompletableFuture<SendAck> result = new CompletableFuture<>();
+    volatile @Nullable ScheduledFuture<?> timeout;
+    private @Nullable Connection inFlight; // guarded by this
+    private int retries; // guarded by this
+
+    PendingSend(Send send, long deadlineMillis) {
+      this.send = send;
+      this.deadlineMillis = deadlineMillis;
+    }
+
+    void finish(@Nullable SendAck ack, @Nullable Throwable error) {
+      outbox.remove(send.getClientMsgId(), this);
+      ScheduledFuture<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
+      }
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else {
+        result.complete(ack);
+      }
+    }
+  }
+
+  /** Sends {@code p} on the current connection unless it is done or already in flight there. */
+  private void transmit(PendingSend p) {
+    Connection conn = current;
+    if (conn == null || p.result.isDone()) {
+      return;
+    }
+    synchronized (p) {
+      if (p.inFlight == conn) {
+        return;
+      }
+      p.inFlight = conn;
+    }
+    conn.request(ClientFrame.newBuilder().setSend(p.send))
+        .whenComplete((frame, e) -> {
+          synchronized (p) {
+            if (p.inFlight == conn) {
+              p.inFlight = null;
+            }
+          }
+          if (e == null) {
+            if (frame.hasSendAck()) {
+              p.finish(frame.getSendAck(), null);
+            } else {
+              p.finish(
+                  null,
+                  new IllegalStateException("expected send_ack but got " + frame.getBodyCase()));
+            }
+            return;
+          }
+          Throwable cause = unwrap(e);
+          if (cause instanceof WarblerClientException w) {
+            if (!w.retryable() || clock.millis() >= p.deadlineMillis) {
+              p.finish(null, w);
+              return;
+            }
+            int retry;
+            synchronized (p) {
+              retry = p.retries++;
+            }
+            long wait =
+                Math.max(w.error().getRetryAfterMs(), backoff.delay(retry, random).toMillis());
+            try {
+              timers.schedule(() -> transmit(p), wait, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+              p.finish(null, closedClient());
+            }
+          } else if ((cause instanceof TimeoutException && !conn.isClosed())
+              || (current != null && current != conn)) {
+            // No answer in time, or a newer connection is up: send again with the same
+            // client_msg_id. Otherwise the flush after the next auth sends it again.
+            transmit(p);
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private <T> CompletableFuture<T> request(
+      ClientFrame.Builder frame, ServerFrame.BodyCase expected, Function<ServerFrame, T> body) {
+    Connection conn = current;
+    if (conn == null) {
+      return CompletableFuture.failedFuture(
+          state == State.CLOSED
+              ? closedClient()
+              : new WarblerConnectionException(
+                  WarblerConnectionException.ABNORMAL, "not connected (" + state + ")"));
+    }
+    return relay(conn.request(frame).thenApply(f -> body.apply(expect(f, expected))));
+  }
+
+  private static ClientFrame.Builder syncFrame(long cursor, int limit) {
+    return ClientFrame.newBuilder().setSync(Sync.newBuilder().setCursor(cursor).setLimit(limit));
+  }
+
+  private static ClientFrame.Builder pullFrame(String conversation, long afterSeq, int limit) {
+    return ClientFrame.newBuilder()
+        .setPull(
+            Pull.newBuilder().setConversation(conversation).setAfterSeq(afterSeq).setLimit(limit));
+  }
+
+  private static ServerFrame expect(ServerFrame frame, ServerFrame.BodyCase expected) {
+    if (frame.getBodyCase() != expected) {
+      throw new IllegalStateException(
+          "expected a " + expected + " frame but the server answered " + frame.getBodyCase());
+    }
+    return frame;
+  }
+
+  /** Runs {@code task} on the dispatcher; false if the client is closed. */
+  private boolean post(Runnable task) {
+    try {
+      dispatcher.execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  /** The same outcome, completed off the caller's and the socket's threads. */
+  private <T> CompletableFuture<T> relay(CompletableFuture<T> source) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    source.whenComplete((v, e) -> completions.execute(() -> complete(out, v, e)));
+    return out;
+  }
+
+  private static <T> void complete(
+      CompletableFuture<T> target, @Nullable T value, @Nullable Throwable e) {
+    if (e != null) {
+      target.completeExceptionally(unwrap(e));
+    } else {
+      target.complete(value);
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future) throws Exception {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      Throwable cause = unwrap(e);
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  private static WarblerConnectionException closedClient() {
+    return new WarblerConnectionException(CloseCode.NORMAL.code(), "the client is closed");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Configures a {@link WarblerClient}. Only the token supplier is required. Not thread-safe;
+   * {@link #build()} copies what it needs.
+   */
+  public static final class Builder {
+    /** Default HTTP base: the server's REST port on this machine. */
+    public static final URI DEFAULT_SERVER = URI.create("http://127.0.0.1:8080");
+
+    private URI server = DEFAULT_SERVER;
+    private @Nullable URI webSocketUri;
+    private @Nullable Supplier<String> tokens;
+    private Encoding encoding = Encoding.PROTO;
+    private MessageListener listener = m -> {};
+    private Backoff backoff = Backoff.DEFAULT;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration sendTimeout = Duration.ofSeconds(30);
+    private InstantSource clock = InstantSource.system();
+    private boolean startFromNow = true;
+    private String device = "warbler-sdk-java";
+    private String app = "";
+    private int syncPageSize = 100;
+    private int pullPageSize = 100;
+    private int maxPendingSends = 1_000;
+    private int maxQueuedMessages = 10_000;
+    private RandomGenerator random = new java.util.SplittableRandom();
+    private @Nullable HttpClient httpClient;
+    private @Nullable Transport transport;
+
+    private Builder() {}
+
+    /**
+     * The server's HTTP base URI (default {@code http://127.0.0.1:8080}); the client asks its
+     * {@code /v1/discovery} for the WebSocket address on every connect.
+     */
+    public Builder server(URI httpBase) {
+      this.server = Objects.requireNonNull(httpBase, "server");
+      return this;
+    }
+
+    /** A fixed WebSocket address (for example {@code ws://host:7070/ws}); skips discovery. */
+    public Builder webSocket(URI webSocketUri) {
+      this.webSocketUri = Objects.requireNonNull(webSocketUri, "webSocket");
+      return this;
+    }
+
+    /**
+     * Where user tokens (JWTs) come from. Called on the dispatcher thread before every connect and
+     * reconnect, so it may refresh an expiring token; it may block briefly.
+     */
+    public Builder token(Supplier<String> tokens) {
+      this.tokens = Objects.requireNonNull(tokens, "token supplier");
+      return this;
+    }
+
+    /** A token that never changes. */
+    public Builder token(String token) {
+      Objects.requireNonNull(token, "token");
+      return token(() -> token);
+    }
+
+    /** The wire encoding (default {@link Encoding#PROTO}). */
+    public Builder encoding(Encoding encoding) {
+      this.encoding = Objects.requireNonNull(encoding, "encoding");
+      return this;
+    }
+
+    public Builder listener(MessageListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Reconnect and send-retry backoff (default 250 ms doubling to 30 s, full jitter). */
+    public Builder backoff(Backoff backoff) {
+      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /** How long one request (and the WebSocket handshake) may take (default 10 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive("request timeout", timeout);
+      return this;
+    }
+
+    /** How long a send may wait for its ack across reconnects (default 30 s). */
+    public Builder sendTimeout(Duration timeout) {
+      this.sendTimeout = positive("send timeout", timeout);
+      return this;
+    }
+
+    /** The clock for send deadlines and heartbeat timestamps (default the system clock). */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * When true (the default), the first connect only records where each conversation stands and
+     * the listener sees messages sent from then on; when false, the first connect delivers every
+     * stored message of every conversation. Reconnects always deliver what was missed.
+     */
+    public Builder startFromNow(boolean startFromNow) {
+      this.startFromNow = startFromNow;
+      return this;
+    }
+
+    /** A device label shown in the server's logs (default {@code warbler-sdk-java}). */
+    public Builder device(String device) {
+      this.device = Objects.requireNonNull(device, "device");
+      return this;
+    }
+
+    /**
+     * The app the client expects its tokens to belong to; the server refuses a token of another app
+     * with WRONG_APP. Default: not checked.
+     */
+    public Builder app(String app) {
+      this.app = Objects.requireNonNull(app, "app");
+      return this;
+    }
+
+    /** Conversations asked for per sync page (default 100; the server may cap it). */
+    public Builder syncPageSize(int size) {
+      this.syncPageSize = positive("sync page size", size);
+      return this;
+    }
+
+    /** Messages asked for per pull page (default 100; the server may cap it). */
+    public Builder pullPageSize(int size) {
+      this.pullPageSize = positive("pull page size", size);
+      return this;
+    }
+
+    /** Sends that may wait for an ack at once (default 1,000); more fail with LIMIT_EXCEEDED. */
+    public Builder maxPendingSends(int max) {
+      this.maxPendingSends = positive("max pending sends", max);
+      return this;
+    }
+
+    /**
+     * Live messages that may wait for the listener (default 10,000). Past it the client drops the
+     * connection and catches up by sync after reconnecting, as the server does with a slow client.
+     */
+    public Builder maxQueuedMessages(int max) {
+      this.maxQueuedMessages = positive("max queued messages", max);
+      return this;
+    }
+
+    /** The HTTP client for discovery and the WebSocket; the caller keeps ownership. */
+    public Builder httpClient(HttpClient httpClient) {
+      this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      return this;
+    }
+
+    Builder transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    Builder random(RandomGenerator random) {
+      this.random = random;
+      return this;
+    }
+
+    public WarblerClient build() {
+      if (tokens == null) {
+        throw new IllegalStateException("a token supplier is required: call token(...)");
+      }
+      return new WarblerClient(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+
+    private static int positive(String name, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}
