@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 
 /** JSON over HTTP for the REST API: requests, problem+json errors, and discovery. */
 final class Rest {
@@ -39,11 +38,15 @@ final class Rest {
   }
 
   /**
-   * Sends a request; the future holds the parsed JSON body (an empty object for an empty body), or
-   * fails with {@link WarblerClientException} for an error status and {@link UncheckedIOException}
-   * when the server cannot be reached.
+   * Sends a request and waits for the answer: the parsed JSON body (an empty object for an empty
+   * body). Throws {@link WarblerClientException} for an error status and {@link
+   * UncheckedIOException} when the server cannot be reached or does not answer in time.
+   *
+   * <p>Synchronous on purpose: {@code HttpClient.sendAsync} completes its future on the common
+   * ForkJoin pool, so it stalls whenever the application keeps that pool's workers blocked; {@code
+   * send} runs on the calling thread.
    */
-  CompletableFuture<JsonNode> call(String method, String path, Optional<JsonNode> body) {
+  JsonNode call(String method, String path, Optional<JsonNode> body) {
     URI uri = resolve(path);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
@@ -55,19 +58,19 @@ final class Rest {
     } else {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    return http.sendAsync(
-            request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-        .handle((response, e) -> {
-          if (e != null) {
-            Throwable cause =
-                e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                    ? e.getCause()
-                    : e;
-            throw new UncheckedIOException(
-                new IOException("cannot reach " + uri + ": " + describe(cause), cause));
-          }
-          return parse(method, uri, response);
-        });
+    HttpResponse<String> response;
+    try {
+      response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          new IOException("cannot reach " + uri + ": " + describe(e), e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(
+          new java.io.InterruptedIOException("interrupted while calling " + uri));
+    }
+    return parse(method, uri, response);
   }
 
   private URI resolve(String path) {
@@ -143,8 +146,8 @@ final class Rest {
   }
 
   /** {@code GET /v1/discovery}. */
-  CompletableFuture<Discovery> discovery() {
-    return call("GET", "/v1/discovery", Optional.empty()).thenApply(Rest::discoveryOf);
+  Discovery discovery() {
+    return discoveryOf(call("GET", "/v1/discovery", Optional.empty()));
   }
 
   static Discovery discoveryOf(JsonNode node) {

@@ -18,9 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A small client for the server REST API, as an app backend uses it: users, tokens, groups and
@@ -77,7 +74,7 @@ public final class WarblerAdmin {
 
   /** {@code GET /v1/discovery} (needs no key). */
   public Discovery discovery() {
-    return join(rest.discovery());
+    return rest.discovery();
   }
 
   /** Creates user {@code id} in {@code app}; a blank name is left for the server to default. */
@@ -176,25 +173,7 @@ public final class WarblerAdmin {
   }
 
   private JsonNode call(String method, String path, JsonNode body) {
-    return join(rest.call(method, path, Optional.of(body)));
-  }
-
-  private static <T> T join(CompletableFuture<T> future) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted"));
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      while (cause instanceof CompletionException && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new UncheckedIOException(new IOException(cause));
-    }
+    return rest.call(method, path, Optional.of(body));
   }
 
   private static String seg(String pathSegment) {

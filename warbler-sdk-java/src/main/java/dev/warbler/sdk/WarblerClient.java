@@ -82,6 +82,10 @@ import org.slf4j.LoggerFactory;
  * Futures fail with {@link WarblerClientException} when the server answers with an error, {@link
  * WarblerConnectionException} when there is no usable connection (or the client is closed), and
  * {@link TimeoutException} when no answer came in time.
+ *
+ * <p>The JDK's HTTP client completes its asynchronous operations (the WebSocket handshake among
+ * them) on the common {@link java.util.concurrent.ForkJoinPool}; an application that keeps all of
+ * that pool's workers blocked stalls connects until the request timeout.
  */
 public final class WarblerClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarblerClient.class);
@@ -383,7 +387,7 @@ public final class WarblerClient implements AutoCloseable {
   private void attemptConnect() {
     Connection conn = null;
     try {
-      URI uri = webSocketUri.isPresent() ? webSocketUri.get() : await(rest.discovery()).websocket();
+      URI uri = webSocketUri.isPresent() ? webSocketUri.get() : rest.discovery().websocket();
       String token = tokens.get();
       if (token.equals(expiredToken)) {
         lost(

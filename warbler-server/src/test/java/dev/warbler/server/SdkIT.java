@@ -25,9 +25,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -379,15 +381,11 @@ class SdkIT {
     assertThat(cli("user", "create", bob, "--name", "Bob").exit()).isZero();
     StringWriter listenOut = new StringWriter();
     StringWriter listenErr = new StringWriter();
-    CompletableFuture<Integer> listening =
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return cli(
-                listenOut, listenErr, "listen", "--as", bob, "--count", "1", "--timeout", "20");
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+    // A thread of its own: the JDK HTTP client needs a free common-pool worker for async calls.
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    Future<Integer> listening =
+        background.submit(() ->
+            cli(listenOut, listenErr, "listen", "--as", bob, "--count", "1", "--timeout", "20"));
     await().atMost(WAIT).until(() -> listenErr.toString().contains("listening as " + bob));
 
     Run sent = cli("send", "--as", alice, "--to", bob, "hello", "from", "the", "cli");
@@ -397,6 +395,7 @@ class SdkIT {
     assertThat(ack.path("conversation").asText()).isEqualTo(direct(alice, bob));
     assertThat(ack.path("seq").asLong()).isEqualTo(1);
     assertThat(listening.get(30, TimeUnit.SECONDS)).as(listenErr.toString()).isZero();
+    background.shutdown();
     JsonNode line = JSON.readTree(listenOut.toString());
     assertThat(line.path("text").asText()).isEqualTo("hello from the cli");
     assertThat(line.path("type").asText()).isEqualTo("text");
@@ -409,7 +408,10 @@ class SdkIT {
 
   @Test
   void theCliReportsAServerErrorOnStderrWithExitCodeOne() throws Exception {
-    Run r = cli("send", "--as", "nobody-" + ids.incrementAndGet(), "--to", "x", "hi");
+    String alice = "cli-alice" + ids.incrementAndGet();
+    assertThat(cli("user", "create", alice).exit()).isZero();
+
+    Run r = cli("send", "--as", alice, "--to", "nobody-" + alice, "hi");
 
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
