@@ -137,7 +137,7 @@ public final class WarblerClient implements AutoCloseable {
   private final Map<String, Long> delivered = new HashMap<>();
   private long cursor;
   private boolean caughtUpOnce;
-  private long startBoundaryMillis = -1;
+  private long startBoundaryMillis = Long.MAX_VALUE;
   private int attempt;
   private @Nullable String expiredToken;
   private volatile @Nullable CompletableFuture<Void> connecting;
@@ -199,8 +199,8 @@ public final class WarblerClient implements AutoCloseable {
    * the catch-up sync has been delivered to the listener (after {@link
    * MessageListener#onConnected}). It fails if this first attempt fails, and the client is then
    * {@link State#STOPPED}; after it succeeded, the client reconnects by itself whenever the
-   * connection is lost for a reason that allows it. Calling it while connected or connecting
-   * returns the same outcome.
+   * connection is lost for a reason that allows it. While connected or reconnecting it completes at
+   * once; while a connect is in progress it completes with that connect.
    */
   public CompletableFuture<Void> connect() {
     CompletableFuture<Void> result = new CompletableFuture<>();
@@ -276,6 +276,11 @@ public final class WarblerClient implements AutoCloseable {
     }
     transmit(pending);
     return relay(pending.result);
+  }
+
+  /** As {@link #send(Send)}, for a message still being built. */
+  public CompletableFuture<SendAck> send(Send.Builder message) {
+    return send(message.build());
   }
 
   /** Sends a text message to the direct conversation with {@code toUser}. */
@@ -430,8 +435,9 @@ public final class WarblerClient implements AutoCloseable {
       c.authenticated = true;
       current = c;
       session = ok;
-      if (startBoundaryMillis < 0) {
-        // Without a server time there is no "now" to refine by: the sync positions alone count.
+      if (!caughtUpOnce) {
+        // "Now" is the auth of the connect that completes the first catch-up. Without a server
+        // time there is nothing to refine by: the sync positions alone count.
         startBoundaryMillis = ok.getServerTime() > 0 ? ok.getServerTime() : Long.MAX_VALUE;
       }
       startHeartbeats(c, ok);

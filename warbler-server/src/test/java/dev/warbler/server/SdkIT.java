@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warbler.cli.ClientCommands;
+import dev.warbler.cli.Environment;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessageType;
@@ -16,15 +18,19 @@ import dev.warbler.sdk.MessageListener;
 import dev.warbler.sdk.WarblerAdmin;
 import dev.warbler.sdk.WarblerClient;
 import dev.warbler.sdk.WarblerClientException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -352,6 +358,13 @@ class SdkIT {
 
   record Run(int exit, String out, String err) {}
 
+  /** A bare root command, for running client commands with an environment of the test's own. */
+  @CommandLine.Command(name = "warbler")
+  static final class Root implements Runnable {
+    @Override
+    public void run() {}
+  }
+
   private static Run cli(String... args) throws IOException {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -404,6 +417,51 @@ class SdkIT {
     Run history = cli("history", "--as", bob, "--with", alice);
     assertThat(history.exit()).as(history.err()).isZero();
     assertThat(history.out().lines().toList()).hasSize(1);
+  }
+
+  @Test
+  void theCliChatShowsTheBacklogAndSendsWhatIsTyped() throws Exception {
+    String alice = "chat-alice" + ids.incrementAndGet();
+    String bob = "chat-bob" + ids.incrementAndGet();
+    admin.createUser(APP, alice, "");
+    admin.createUser(APP, bob, "");
+    admin.sendMessage(APP, alice, Send.newBuilder().setUser(bob).setText("are you there?").build());
+    Path key = dir.resolve("chat.key");
+    Files.writeString(key, KEY);
+    Environment env =
+        new Environment(
+            Map.of(),
+            dir,
+            new ByteArrayInputStream("yes, here\n/quit\n".getBytes(StandardCharsets.UTF_8)),
+            ZoneOffset.UTC);
+    CommandLine cli = new CommandLine(new Root());
+    ClientCommands.clientCommands(env).forEach(cli::addSubcommand);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+
+    int exit =
+        cli.execute(
+            "chat",
+            "--as",
+            bob,
+            "--to",
+            alice,
+            "--server",
+            http(node).toString(),
+            "--admin-key-file",
+            key.toString());
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(out.toString().lines().toList())
+        .hasSize(2)
+        .satisfies(lines -> {
+          assertThat(lines.get(0))
+              .matches("\\[\\d\\d:\\d\\d:\\d\\d] " + alice + ": are you there\\?");
+          assertThat(lines.get(1)).endsWith("] " + bob + ": yes, here");
+        });
+    assertThat(admin.discovery().protocols()).contains("warbler.v1.proto");
   }
 
   @Test
