@@ -17,6 +17,7 @@ import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.SendRequest;
+import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.User;
@@ -56,6 +57,7 @@ public final class RestApi implements AutoCloseable {
   private static final String PROBLEM_WRITTEN = "warbler.problem";
 
   private final ApiConfig config;
+  private final Services services;
   private final Directory directory;
   private final Messenger messenger;
   private final Sessions sessions;
@@ -70,18 +72,16 @@ public final class RestApi implements AutoCloseable {
 
   public RestApi(
       ApiConfig config,
-      Directory directory,
-      Messenger messenger,
-      Sessions sessions,
-      TokenService tokens,
+      Services services,
       String adminKey,
       Supplier<String> metrics,
       BooleanSupplier ready) {
     this.config = config;
-    this.directory = directory;
-    this.messenger = messenger;
-    this.sessions = sessions;
-    this.tokens = tokens;
+    this.services = services;
+    this.directory = services.directory();
+    this.messenger = services.messenger();
+    this.sessions = services.sessions();
+    this.tokens = services.tokens();
     this.adminKey = adminKey.getBytes(StandardCharsets.UTF_8);
     this.metrics = metrics;
     this.ready = ready;

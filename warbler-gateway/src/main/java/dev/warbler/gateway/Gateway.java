@@ -4,6 +4,7 @@ import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.MessageIds;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
 import dev.warbler.protocol.CloseCode;
@@ -96,6 +97,7 @@ public final class Gateway implements AutoCloseable {
   private static final Duration SHUTDOWN_GRACE = CLOSE_TIMEOUT.plusSeconds(1);
 
   private final GatewayConfig config;
+  private final Services services;
   private final Messenger messenger;
   private final Directory directory;
   private final Sessions sessions;
@@ -120,20 +122,14 @@ public final class Gateway implements AutoCloseable {
   private EventLoopGroup workers;
   private Channel server;
 
-  public Gateway(
-      GatewayConfig config,
-      Messenger messenger,
-      Directory directory,
-      Sessions sessions,
-      TokenService tokens,
-      MeterRegistry meters,
-      InstantSource clock) {
+  public Gateway(GatewayConfig config, Services services, MeterRegistry meters) {
     this.config = config;
-    this.messenger = messenger;
-    this.directory = directory;
-    this.sessions = sessions;
-    this.tokens = tokens;
-    this.clock = clock;
+    this.services = services;
+    this.messenger = services.messenger();
+    this.directory = services.directory();
+    this.sessions = services.sessions();
+    this.tokens = services.tokens();
+    this.clock = services.clock();
     this.sessionIds = new MessageIds(clock);
     Gauge.builder("warbler.gateway.connections", open, AtomicInteger::get)
         .description("Open WebSocket connections, authenticated or not")
@@ -158,6 +154,10 @@ public final class Gateway implements AutoCloseable {
               .tag("reason", reason.tag())
               .register(meters));
     }
+  }
+
+  Services services() {
+    return services;
   }
 
   /** Why a connection never got authenticated; the {@code reason} tag of the failure counter. */

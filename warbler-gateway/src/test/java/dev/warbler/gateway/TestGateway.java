@@ -7,6 +7,7 @@ import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
 import dev.warbler.protocol.Encoding;
@@ -73,12 +74,8 @@ final class TestGateway implements AutoCloseable {
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            messenger,
-            directory,
-            sessions,
-            tokens,
-            meters,
-            clock);
+            new Services(messenger, directory, sessions, tokens, clock),
+            meters);
     port = gateway.start();
   }
 

@@ -6,6 +6,7 @@ import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
@@ -53,6 +54,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Messenger messenger;
   private final Gateway gateway;
   private final TokenService tokens;
+  private final Services services;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
   private final String adminKey;
@@ -97,6 +99,7 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
+    this.services = new Services(messenger, directory, sessions, tokens, clock);
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
@@ -124,12 +127,8 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.GATEWAY_MAX_OUTBOUND_BYTES),
                 settings.list(Setting.GATEWAY_ALLOWED_ORIGINS),
                 settings.bool(Setting.GATEWAY_COMPRESSION)),
-            messenger,
-            directory,
-            sessions,
-            tokens,
-            meters,
-            clock);
+            services,
+            meters);
   }
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
@@ -163,10 +162,7 @@ public final class WarblerServer implements AutoCloseable {
                 webSocketPort,
                 settings.string(Setting.GATEWAY_PATH),
                 settings.integer(Setting.AUTH_TOKEN_MAX_TTL_SECONDS)),
-            directory,
-            messenger,
-            sessions,
-            tokens,
+            services,
             adminKey,
             meters::scrape,
             () -> ready);

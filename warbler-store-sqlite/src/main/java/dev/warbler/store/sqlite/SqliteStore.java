@@ -617,11 +617,22 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   // ---- plumbing ----------------------------------------------------------------------------
 
-  private interface Read<T> {
+  interface Read<T> {
     T run(Connection c) throws SQLException;
   }
 
-  private <T> T read(Read<T> work) {
+  /** The single writer, for sibling stores of this package that share the database. */
+  SqliteWriter writer() {
+    return writer;
+  }
+
+  /** The next sync change position; only call from a write running on the writer. */
+  long nextChangePosition() {
+    return changePosition.incrementAndGet();
+  }
+
+  /** Runs a read on a pooled read-only connection. */
+  <T> T read(Read<T> work) {
     Connection c;
     try {
       c = readers.take();

@@ -1,0 +1,14 @@
+package dev.warbler.core;
+
+import java.time.InstantSource;
+
+/**
+ * The core services a transport (gateway, REST API) works with, wired once by the server. New
+ * capabilities add a component here instead of a constructor parameter to every transport.
+ */
+public record Services(
+    Messenger messenger,
+    Directory directory,
+    Sessions sessions,
+    TokenService tokens,
+    InstantSource clock) {}
