@@ -10,17 +10,23 @@ import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Group;
 import dev.warbler.core.Ids;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Principal;
+import dev.warbler.core.ProfileChange;
+import dev.warbler.core.ProfilePage;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
+import dev.warbler.core.UsageReport;
 import dev.warbler.core.User;
+import dev.warbler.core.UserProfile;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
@@ -31,6 +37,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -114,7 +125,17 @@ public final class RestApi implements AutoCloseable {
                 "GET",
                 "/v1/apps/{app}/conversations/{conversation}/messages",
                 "listMessages",
-                this::listMessages));
+                this::listMessages),
+            // ---- receipts, presence, user profiles and usage
+            new Route("GET", "/v1/apps/{app}/users", "listUsers", this::listUsers),
+            new Route("PATCH", "/v1/apps/{app}/users/{user}", "updateUser", this::updateUser),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/conversations/{conversation}/read",
+                "markRead",
+                this::markRead),
+            new Route("GET", "/v1/apps/{app}/presence", "getPresence", this::getPresence),
+            new Route("GET", "/v1/apps/{app}/usage", "getUsage", this::getUsage));
   }
 
   /** Every operation this API serves; docs/openapi.yaml must describe exactly these. */
@@ -137,6 +158,8 @@ public final class RestApi implements AutoCloseable {
               case "GET" -> cfg.routes.get(r.path(), r.handler());
               case "POST" -> cfg.routes.post(r.path(), r.handler());
               case "DELETE" -> cfg.routes.delete(r.path(), r.handler());
+              case "PATCH" -> cfg.routes.patch(r.path(), r.handler());
+              case "PUT" -> cfg.routes.put(r.path(), r.handler());
               default -> throw new IllegalStateException("unsupported method " + r.method());
             }
           }
@@ -245,17 +268,137 @@ public final class RestApi implements AutoCloseable {
     Dtos.CreateUser body = read(ctx, Dtos.CreateUser.class);
     String id = required("id", body.id());
     User user = directory.createUser(app.id(), id, body.name() == null ? id : body.name());
-    send(ctx, 201, new Dtos.UserView(user.id(), user.name(), user.createdAt(), false));
+    send(
+        ctx,
+        201,
+        userView(new UserProfile(app.id(), user.id(), user.name(), "", "{}", user.createdAt(), 0)));
   }
 
   private void getUser(Context ctx) {
     App app = authorizeApp(ctx);
-    User user = directory.user(app.id(), ctx.pathParam("user"));
+    send(ctx, 200, userView(services.profiles().profile(app.id(), ctx.pathParam("user"))));
+  }
+
+  private Dtos.UserView userView(UserProfile p) {
+    JsonNode custom;
+    try {
+      custom = json.readTree(p.custom());
+    } catch (JsonProcessingException e) {
+      custom = json.createObjectNode();
+    }
+    return new Dtos.UserView(
+        p.id(),
+        p.name(),
+        p.avatarUrl(),
+        custom,
+        p.createdAt(),
+        sessions.online(p.app(), p.id()),
+        p.lastSeen());
+  }
+
+  private void updateUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UpdateUser body = read(ctx, Dtos.UpdateUser.class);
+    List<ProfileChange> changes = new ArrayList<>();
+    if (body.name() != null) {
+      changes.add(new ProfileChange.Name(body.name()));
+    }
+    if (body.avatarUrl() != null) {
+      changes.add(new ProfileChange.AvatarUrl(body.avatarUrl()));
+    }
+    JsonNode custom = body.custom();
+    if (custom != null) {
+      if (custom.isNull()) {
+        changes.add(new ProfileChange.Custom("{}"));
+      } else if (custom.isObject()) {
+        try {
+          changes.add(new ProfileChange.Custom(json.writeValueAsString(custom)));
+        } catch (JsonProcessingException e) {
+          throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "custom is not serializable");
+        }
+      } else {
+        throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object");
+      }
+    }
+    send(ctx, 200, userView(services.profiles().update(app.id(), ctx.pathParam("user"), changes)));
+  }
+
+  private void listUsers(Context ctx) {
+    App app = authorizeApp(ctx);
+    String cursor = orEmpty(ctx.queryParam("cursor"));
+    int limit = (int) Math.min(Integer.MAX_VALUE, longParam(ctx, "limit", 0));
+    ProfilePage page = services.profiles().list(app.id(), cursor, limit);
     send(
         ctx,
         200,
-        new Dtos.UserView(
-            user.id(), user.name(), user.createdAt(), sessions.online(app.id(), user.id())));
+        Dtos.Page.of(page.items().stream().map(this::userView).toList(), page.nextCursor()));
+  }
+
+  private void markRead(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    Dtos.MarkRead body = read(ctx, Dtos.MarkRead.class);
+    String user = Ids.require("user", required("user", body.user()));
+    directory.requireUser(app.id(), user);
+    long seq = body.seq() == null ? Long.MAX_VALUE : body.seq();
+    if (seq < 0) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "seq must be >= 0");
+    }
+    ConversationState state =
+        services.receipts().markRead(new Principal(app.id(), user), conversation, seq);
+    send(
+        ctx,
+        200,
+        new Dtos.ReadStateView(conversation.toString(), user, state.readSeq(), state.unread()));
+  }
+
+  private void getPresence(Context ctx) {
+    App app = authorizeApp(ctx);
+    List<String> users = listParam(ctx, "users");
+    send(
+        ctx,
+        200,
+        new Dtos.Page<>(
+            services.presence().presence(app.id(), users).stream()
+                .map(p -> new Dtos.PresenceView(p.user(), p.online(), p.lastSeen()))
+                .toList(),
+            null));
+  }
+
+  private void getUsage(Context ctx) {
+    App app = authorizeApp(ctx);
+    String param = ctx.queryParam("month");
+    YearMonth month;
+    if (param == null || param.isEmpty()) {
+      month =
+          YearMonth.from(Instant.ofEpochMilli(services.clock().millis()).atZone(ZoneOffset.UTC));
+    } else {
+      try {
+        month = YearMonth.parse(param);
+      } catch (DateTimeParseException e) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT,
+            "query parameter month must look like 2026-11 but was '" + clip(param) + "'");
+      }
+    }
+    UsageReport r = services.metering().report(app.id(), month);
+    send(
+        ctx,
+        200,
+        new Dtos.UsageView(
+            r.app(),
+            r.month().toString(),
+            r.users(),
+            r.dailyActiveUsers(),
+            r.monthlyActiveUsers(),
+            r.messagesSent(),
+            r.peakConnections(),
+            r.storedBytes(),
+            r.days().stream()
+                .map(d ->
+                    new Dtos.UsageDay(
+                        d.day().toString(), d.activeUsers(), d.messages(), d.peakConnections()))
+                .toList()));
   }
 
   private void deleteUser(Context ctx) {
@@ -467,6 +610,25 @@ public final class RestApi implements AutoCloseable {
           ErrorCode.INVALID_ARGUMENT,
           "query parameter " + name + " must be a non-negative integer but was '" + v + "'");
     }
+  }
+
+  /** A comma-separated query parameter that must list at least one value. */
+  private static List<String> listParam(Context ctx, String name) {
+    String param = ctx.queryParam(name);
+    List<String> values =
+        param == null
+            ? List.of()
+            : Arrays.stream(param.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    if (values.isEmpty()) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "query parameter " + name + " must list at least one " + name.replaceAll("s$", ""));
+    }
+    return values;
+  }
+
+  private static String clip(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
   private static String required(String field, @Nullable String value) {

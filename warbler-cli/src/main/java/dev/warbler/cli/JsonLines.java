@@ -4,9 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warbler.protocol.v1.DeliveryReceipt;
+import dev.warbler.protocol.v1.MemberReceipt;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessageType;
+import dev.warbler.protocol.v1.PresenceEntry;
+import dev.warbler.protocol.v1.PresenceEvent;
+import dev.warbler.protocol.v1.ReadReceipt;
+import dev.warbler.protocol.v1.ReadState;
 import dev.warbler.protocol.v1.SendAck;
+import dev.warbler.protocol.v1.TypingEvent;
 import dev.warbler.sdk.WarblerAdmin;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -69,6 +76,71 @@ final class JsonLines {
     line.put("conversation", group.conversation());
     line.put("createdAt", group.createdAt().toString());
     return write(line);
+  }
+
+  /** {@code {"conversation","readSeq","unread"}}. */
+  static String readState(ReadState state) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("conversation", state.getConversation());
+    line.put("readSeq", state.getReadSeq());
+    line.put("unread", state.getUnread());
+    return write(line);
+  }
+
+  /** {@code {"user","readSeq","deliveredSeq"}}. */
+  static String receipt(MemberReceipt r) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", r.getUser());
+    line.put("readSeq", r.getReadSeq());
+    line.put("deliveredSeq", r.getDeliveredSeq());
+    return write(line);
+  }
+
+  /** {@code {"user","online","lastSeen"?}}: {@code lastSeen} ISO-8601, omitted when never seen. */
+  static String presence(PresenceEntry e) {
+    return write(presence(JSON.createObjectNode(), e.getUser(), e.getOnline(), e.getLastSeen()));
+  }
+
+  /** {@code {"event":"read","conversation","user","readSeq"}}. */
+  static String event(ReadReceipt r) {
+    ObjectNode line = JSON.createObjectNode().put("event", "read");
+    line.put("conversation", r.getConversation());
+    line.put("user", r.getUser());
+    line.put("readSeq", r.getReadSeq());
+    return write(line);
+  }
+
+  /** {@code {"event":"delivered","conversation","user","deliveredSeq"}}. */
+  static String event(DeliveryReceipt r) {
+    ObjectNode line = JSON.createObjectNode().put("event", "delivered");
+    line.put("conversation", r.getConversation());
+    line.put("user", r.getUser());
+    line.put("deliveredSeq", r.getDeliveredSeq());
+    return write(line);
+  }
+
+  /** {@code {"event":"typing","conversation","user","active"}}. */
+  static String event(TypingEvent t) {
+    ObjectNode line = JSON.createObjectNode().put("event", "typing");
+    line.put("conversation", t.getConversation());
+    line.put("user", t.getUser());
+    line.put("active", t.getActive());
+    return write(line);
+  }
+
+  /** {@code {"event":"presence","user","online","lastSeen"?}}. */
+  static String event(PresenceEvent p) {
+    ObjectNode line = JSON.createObjectNode().put("event", "presence");
+    return write(presence(line, p.getUser(), p.getOnline(), p.getLastSeen()));
+  }
+
+  private static ObjectNode presence(ObjectNode line, String user, boolean online, long lastSeen) {
+    line.put("user", user);
+    line.put("online", online);
+    if (lastSeen > 0) {
+      line.put("lastSeen", iso(lastSeen));
+    }
+    return line;
   }
 
   /** {@code [HH:mm:ss] from: text}; the system shows as {@code system}, a bare payload as JSON. */

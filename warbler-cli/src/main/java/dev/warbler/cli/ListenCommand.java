@@ -1,9 +1,16 @@
 package dev.warbler.cli;
 
+import dev.warbler.protocol.v1.DeliveryReceipt;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.PresenceEntry;
+import dev.warbler.protocol.v1.PresenceEvent;
+import dev.warbler.protocol.v1.ReadReceipt;
+import dev.warbler.protocol.v1.TypingEvent;
 import dev.warbler.sdk.MessageListener;
 import dev.warbler.sdk.WarblerClient;
 import dev.warbler.sdk.WarblerConnectionException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,14 +18,19 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
- * {@code warbler listen --as U [--count N] [--timeout SECONDS]}: prints each message the user
- * receives (live or recovered after a reconnect) as one JSON line. Exits 0 after N messages; when
- * the timeout passes first, exits 0 if no count was given, else 1.
+ * {@code warbler listen --as U [--count N] [--timeout SECONDS] [--presence USER]...}: prints each
+ * message the user receives (live or recovered after a reconnect) as one JSON line, and each live
+ * receipt, typing and presence event as a JSON line with an {@code "event"} field ({@code read},
+ * {@code delivered}, {@code typing}, {@code presence}). With {@code --presence} it watches those
+ * users and prints their presence now, then every change. Exits 0 after N messages (events do not
+ * count); when the timeout passes first, exits 0 if no count was given, else 1.
  */
 @CommandLine.Command(
     name = "listen",
     mixinStandardHelpOptions = true,
-    description = "Print the messages a user receives, one JSON line each.")
+    description =
+        "Print the messages and receipt, typing and presence events a user receives, one JSON"
+            + " line each.")
 final class ListenCommand extends ClientCommand {
   private final Environment env;
 
@@ -37,6 +49,12 @@ final class ListenCommand extends ClientCommand {
       paramLabel = "SECONDS",
       description = "exit after this many seconds")
   @Nullable Long timeoutSeconds;
+
+  @CommandLine.Option(
+      names = "--presence",
+      paramLabel = "USER",
+      description = "watch this user's presence (repeatable)")
+  List<String> presence = new ArrayList<>();
 
   ListenCommand(Environment env) {
     this.env = env;
@@ -67,6 +85,26 @@ final class ListenCommand extends ClientCommand {
           }
 
           @Override
+          public void onReadReceipt(ReadReceipt receipt) {
+            printer.event(JsonLines.event(receipt));
+          }
+
+          @Override
+          public void onDeliveryReceipt(DeliveryReceipt receipt) {
+            printer.event(JsonLines.event(receipt));
+          }
+
+          @Override
+          public void onTyping(TypingEvent typing) {
+            printer.event(JsonLines.event(typing));
+          }
+
+          @Override
+          public void onPresence(PresenceEvent change) {
+            printer.event(JsonLines.event(change));
+          }
+
+          @Override
           public void onDisconnected(int closeCode, String reason) {
             WarblerClient c = client.get();
             if (c != null && c.state() == WarblerClient.State.STOPPED) {
@@ -77,6 +115,21 @@ final class ListenCommand extends ClientCommand {
         };
     try (ClientSession session = ClientSession.open(options, env, as, listener)) {
       client.set(session.client);
+      if (!presence.isEmpty()) {
+        for (PresenceEntry e :
+            session
+                .client
+                .subscribePresence(presence)
+                .get(ClientSession.CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          printer.event(
+              JsonLines.event(
+                  PresenceEvent.newBuilder()
+                      .setUser(e.getUser())
+                      .setOnline(e.getOnline())
+                      .setLastSeen(e.getLastSeen())
+                      .build()));
+        }
+      }
       err().println("listening as " + as + " (app " + options.app + ")");
       err().flush();
       boolean finished =
@@ -126,6 +179,13 @@ final class ListenCommand extends ClientCommand {
       printed++;
       if (count != null && printed >= count) {
         done.countDown();
+      }
+    }
+
+    /** Prints an event line; events do not count towards {@code --count}. */
+    synchronized void event(String line) {
+      if (!stopped && (count == null || printed < count)) {
+        printLine(line);
       }
     }
 

@@ -213,7 +213,11 @@ public final class Messenger {
                 ErrorCode.CONVERSATION_NOT_FOUND, conversation + " has no messages yet"));
   }
 
-  private void requireReader(Principal who, ConversationId conversation) {
+  /**
+   * Fails with NOT_MEMBER unless the user may read the conversation: one of a direct or system
+   * conversation's users, or a current member of a group. May block on the directory.
+   */
+  public void requireReader(Principal who, ConversationId conversation) {
     boolean allowed =
         switch (conversation.kind()) {
           case DIRECT, SYSTEM -> conversation.impliedMembers().contains(who.user());

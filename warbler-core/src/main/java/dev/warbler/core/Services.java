@@ -11,4 +11,8 @@ public record Services(
     Directory directory,
     Sessions sessions,
     TokenService tokens,
-    InstantSource clock) {}
+    InstantSource clock,
+    Receipts receipts,
+    Presence presence,
+    Profiles profiles,
+    Metering metering) {}

@@ -7,7 +7,9 @@ import dev.warbler.core.ConversationId;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
+import dev.warbler.core.Receipts;
 import dev.warbler.core.SendRequest;
+import dev.warbler.core.StateEvent;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
@@ -17,6 +19,8 @@ import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.Delivered;
+import dev.warbler.protocol.v1.GetReceipts;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.Pong;
@@ -24,6 +28,7 @@ import dev.warbler.protocol.v1.Pull;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.Sync;
+import dev.warbler.protocol.v1.Typing;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -44,6 +49,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,6 +59,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -117,7 +124,13 @@ import org.slf4j.LoggerFactory;
  *       answers the original's ack with duplicate = true and delivers nothing. The sender's own
  *       connection receives the pushed {@code message} before its {@code send_ack}.
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
- *       {@code mark_read} → {@code read_state}.
+ *       {@code mark_read} → {@code read_state} (and a {@code read_receipt} push when the position
+ *       rose); {@code get_receipts} → {@code receipts}; {@code subscribe_presence} → {@code
+ *       presence_list}.
+ *   <li>{@code delivered} and {@code typing} are notifications: with an id they are answered like
+ *       requests ({@code delivery_receipt} with the stored position, {@code typing_event} echoing
+ *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED only
+ *       once per conversation. Typing past {@link TypingThrottle}'s rate is dropped silently.
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
  *       over 64 characters: INVALID_ARGUMENT with an empty id.
@@ -128,11 +141,12 @@ import org.slf4j.LoggerFactory;
  * <h2>Pushes and backpressure</h2>
  *
  * Deliveries arrive as {@code message} frames with an empty id, only after {@code auth_ok}, in seq
- * order per conversation. A connection whose queued outbound bytes exceed {@code maxOutboundBytes}
- * is a slow consumer: the push is dropped and the connection closed with close 4000 (usually
- * without {@code closing}, see below); the client reconnects, syncs and pulls what it missed. Past
- * {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
- * answers go out.
+ * order per conversation; receipts, typing and presence changes as {@code read_receipt}, {@code
+ * delivery_receipt}, {@code typing_event} and {@code presence_event} frames with an empty id. A
+ * connection whose queued outbound bytes exceed {@code maxOutboundBytes} is a slow consumer: the
+ * push is dropped and the connection closed with close 4000 (usually without {@code closing}, see
+ * below); the client reconnects, syncs and pulls what it missed. Past {@link Gateway#MAX_IN_FLIGHT}
+ * unanswered requests the server stops reading the socket until answers go out.
  *
  * <h2>Closing</h2>
  *
@@ -165,6 +179,7 @@ final class FrameHandler extends ChannelDuplexHandler {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Queue<Runnable> sends = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean sending = new AtomicBoolean();
+  private final TypingThrottle typing;
 
   // Event-loop confined.
   private @Nullable Channel channel;
@@ -179,6 +194,8 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
+    this.typing =
+        new TypingThrottle(gateway.services().receipts().limits().typingMinInterval().toMillis());
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -466,6 +483,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     Principal who = new Principal(s.app, s.user);
     Messenger messenger = gateway.messenger();
+    Receipts receipts = gateway.services().receipts();
     Runnable action =
         switch (frame.getBodyCase()) {
           case AUTH ->
@@ -537,10 +555,51 @@ final class FrameHandler extends ChannelDuplexHandler {
                         ServerFrame.newBuilder()
                             .setReadState(
                                 Frames.readState(
-                                    messenger.markRead(
+                                    receipts.markRead(
                                         who,
                                         ConversationId.parse(read.getConversation()),
                                         read.getSeq()))));
+          }
+          case DELIVERED -> {
+            Delivered delivered = frame.getDelivered();
+            yield () ->
+                serveNotification(
+                    id,
+                    () -> {
+                      ConversationId conversation =
+                          ConversationId.parse(delivered.getConversation());
+                      long seq = receipts.delivered(who, conversation, delivered.getSeq()).join();
+                      return ServerFrame.newBuilder()
+                          .setDeliveryReceipt(Frames.deliveryReceipt(conversation, s.user, seq));
+                    },
+                    e -> true);
+          }
+          case GET_RECEIPTS -> {
+            GetReceipts get = frame.getGetReceipts();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setReceipts(
+                                Frames.receipts(
+                                    receipts.receipts(
+                                        who,
+                                        ConversationId.parse(get.getConversation()),
+                                        get.getCursor(),
+                                        get.getLimit()))));
+          }
+          case TYPING -> () -> typing(id, who, frame.getTyping());
+          case SUBSCRIBE_PRESENCE -> {
+            List<String> users = frame.getSubscribePresence().getUsersList();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setPresenceList(
+                                Frames.presenceList(
+                                    gateway.services().presence().subscribe(s, users))));
           }
           case BODY_NOT_SET ->
               () ->
@@ -574,6 +633,73 @@ final class FrameHandler extends ChannelDuplexHandler {
       finished();
       write(Frames.error(id, ErrorCode.UNAVAILABLE, "the server is shutting down", 0));
     }
+  }
+
+  /**
+   * Runs a notification ({@code delivered}, {@code typing}) on a virtual thread. It is answered
+   * like a request when it carries an id; without one, only an error is sent (with an empty id),
+   * and only if {@code reportWithoutId} says so.
+   */
+  private void serveNotification(
+      String id, Supplier<ServerFrame.Builder> work, Predicate<WarblerException> reportWithoutId) {
+    started();
+    try {
+      gateway
+          .blocking()
+          .execute(() -> {
+            try {
+              ServerFrame.Builder answer = work.get();
+              if (!id.isEmpty()) {
+                respond(answer.setId(id).build());
+              }
+            } catch (RuntimeException e) {
+              if (!id.isEmpty()
+                  || !(cause(e) instanceof WarblerException w)
+                  || reportWithoutId.test(w)) {
+                respond(errorFor(id, e));
+              }
+            }
+            finished();
+          });
+    } catch (RejectedExecutionException e) {
+      finished();
+      if (!id.isEmpty()) {
+        write(Frames.error(id, ErrorCode.UNAVAILABLE, "the server is shutting down", 0));
+      }
+    }
+  }
+
+  /**
+   * A typing notification: dropped silently past the connection's rate limit (answered with the
+   * echo when it has an id); a LIMIT_EXCEEDED refusal without an id is reported once per
+   * conversation.
+   */
+  private void typing(String id, Principal who, Typing request) {
+    String conversation = request.getConversation();
+    boolean active = request.getActive();
+    if (!typing.allow(conversation, active, gateway.clock().millis())) {
+      if (!id.isEmpty()) {
+        try {
+          write(
+              ServerFrame.newBuilder()
+                  .setId(id)
+                  .setTypingEvent(
+                      Frames.typingEvent(ConversationId.parse(conversation), who.user(), active))
+                  .build());
+        } catch (WarblerException e) {
+          write(Frames.error(id, e));
+        }
+      }
+      return;
+    }
+    serveNotification(
+        id,
+        () -> {
+          ConversationId c = ConversationId.parse(conversation);
+          gateway.services().receipts().typing(who, c, active);
+          return ServerFrame.newBuilder().setTypingEvent(Frames.typingEvent(c, who.user(), active));
+        },
+        e -> e.code() != ErrorCode.LIMIT_EXCEEDED || typing.firstRefusal(conversation));
   }
 
   /**
@@ -630,12 +756,17 @@ final class FrameHandler extends ChannelDuplexHandler {
     } while (!sends.isEmpty() && sending.compareAndSet(false, true));
   }
 
-  private ServerFrame errorFor(String id, Throwable failure) {
+  private static Throwable cause(Throwable failure) {
     Throwable cause = failure;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException)
         && cause.getCause() != null) {
       cause = cause.getCause();
     }
+    return cause;
+  }
+
+  private ServerFrame errorFor(String id, Throwable failure) {
+    Throwable cause = cause(failure);
     if (cause instanceof WarblerException e) {
       log.debug("request {} from {} failed: {} {}", id, remote(), e.code(), e.getMessage());
       return Frames.error(id, e);
@@ -788,8 +919,25 @@ final class FrameHandler extends ChannelDuplexHandler {
      */
     @Override
     public void push(ChatMessage message) {
+      if (writable()) {
+        channel.writeAndFlush(wire(encoding, gateway.pushBytes(message, encoding)));
+      }
+    }
+
+    /**
+     * Called on event loops, virtual threads or the store's writer; never blocks, like a message.
+     */
+    @Override
+    public void push(StateEvent event) {
+      if (writable()) {
+        channel.writeAndFlush(Frames.pushed(event));
+      }
+    }
+
+    /** False when closing, or after closing a slow consumer (4000) whose queue is full. */
+    private boolean writable() {
       if (closing.get()) {
-        return;
+        return false;
       }
       if (!channel.isWritable()) {
         if (FrameHandler.this.close(
@@ -801,9 +949,9 @@ final class FrameHandler extends ChannelDuplexHandler {
           gateway.slowConsumer();
           log.info("session {} of {}/{} is a slow consumer; closing", id, app, user);
         }
-        return;
+        return false;
       }
-      channel.writeAndFlush(wire(encoding, gateway.pushBytes(message, encoding)));
+      return true;
     }
 
     @Override

@@ -6,18 +6,30 @@ import dev.warbler.core.ConversationId;
 import dev.warbler.core.ConversationState;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
+import dev.warbler.core.PresenceState;
+import dev.warbler.core.ReceiptPage;
 import dev.warbler.core.SendRequest;
+import dev.warbler.core.StateEvent;
 import dev.warbler.core.SyncPage;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Closing;
+import dev.warbler.protocol.v1.DeliveryReceipt;
+import dev.warbler.protocol.v1.MemberReceipt;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.PresenceEntry;
+import dev.warbler.protocol.v1.PresenceEvent;
+import dev.warbler.protocol.v1.PresenceList;
+import dev.warbler.protocol.v1.ReadReceipt;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Receipts;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.SyncResult;
+import dev.warbler.protocol.v1.TypingEvent;
+import java.util.List;
 
 /**
  * Maps between the core's values and protocol v1 frames. Pure functions, thread-safe. Bad client
@@ -130,6 +142,73 @@ public final class Frames {
         .setReadSeq(s.readSeq())
         .setUnread(s.unread())
         .build();
+  }
+
+  /** The pushed frame (empty id) of an ephemeral event. */
+  public static ServerFrame pushed(StateEvent event) {
+    ServerFrame.Builder b = ServerFrame.newBuilder();
+    switch (event) {
+      case StateEvent.ReadReceipt r ->
+          b.setReadReceipt(
+              ReadReceipt.newBuilder()
+                  .setConversation(r.conversation().toString())
+                  .setUser(r.user())
+                  .setReadSeq(r.readSeq()));
+      case StateEvent.DeliveryReceipt d ->
+          b.setDeliveryReceipt(deliveryReceipt(d.conversation(), d.user(), d.deliveredSeq()));
+      case StateEvent.Typing t ->
+          b.setTypingEvent(typingEvent(t.conversation(), t.user(), t.active()));
+      case StateEvent.PresenceChange p ->
+          b.setPresenceEvent(
+              PresenceEvent.newBuilder()
+                  .setUser(p.user())
+                  .setOnline(p.online())
+                  .setLastSeen(p.lastSeen()));
+    }
+    return b.build();
+  }
+
+  public static DeliveryReceipt deliveryReceipt(
+      ConversationId conversation, String user, long deliveredSeq) {
+    return DeliveryReceipt.newBuilder()
+        .setConversation(conversation.toString())
+        .setUser(user)
+        .setDeliveredSeq(deliveredSeq)
+        .build();
+  }
+
+  public static TypingEvent typingEvent(ConversationId conversation, String user, boolean active) {
+    return TypingEvent.newBuilder()
+        .setConversation(conversation.toString())
+        .setUser(user)
+        .setActive(active)
+        .build();
+  }
+
+  public static Receipts receipts(ReceiptPage page) {
+    Receipts.Builder b =
+        Receipts.newBuilder()
+            .setConversation(page.conversation().toString())
+            .setNextCursor(page.nextCursor().orElse(""));
+    page.entries()
+        .forEach(e ->
+            b.addEntries(
+                MemberReceipt.newBuilder()
+                    .setUser(e.user())
+                    .setReadSeq(e.readSeq())
+                    .setDeliveredSeq(e.deliveredSeq())));
+    return b.build();
+  }
+
+  public static PresenceList presenceList(List<PresenceState> states) {
+    PresenceList.Builder b = PresenceList.newBuilder();
+    states.forEach(s ->
+        b.addEntries(
+            PresenceEntry.newBuilder()
+                .setUser(s.user())
+                .setOnline(s.online())
+                .setLastSeen(s.lastSeen())));
+    return b.build();
   }
 
   /** An {@code error} frame answering request {@code id}. */

@@ -82,7 +82,7 @@ class GatewayProtocolTest {
   void aFrameWithAnUnknownBodyIsAnsweredUnknownFrameAndTheConnectionStays() {
     RawClient client = server.login(server.newUser());
 
-    client.sendRaw("{\"id\":\"t1\",\"typing\":{\"conversation\":\"g:x\"}}");
+    client.sendRaw("{\"id\":\"t1\",\"teleport\":{\"to\":\"mars\"}}");
 
     ServerFrame error = client.next(WAIT);
     assertThat(error.getId()).isEqualTo("t1");

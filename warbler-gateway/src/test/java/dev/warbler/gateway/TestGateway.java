@@ -7,8 +7,13 @@ import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Metering;
+import dev.warbler.core.Presence;
+import dev.warbler.core.Profiles;
+import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
+import dev.warbler.core.StateLimits;
 import dev.warbler.core.TokenService;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
@@ -16,7 +21,10 @@ import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteProfileStore;
+import dev.warbler.store.sqlite.SqliteReceiptStore;
 import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteUsageStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -48,6 +56,8 @@ final class TestGateway implements AutoCloseable {
   final Directory directory;
   final Messenger messenger;
   final TokenService tokens;
+  final Receipts receipts;
+  final Presence presence;
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final Gateway gateway;
   final App app;
@@ -56,6 +66,10 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
+    this(config, StateLimits.DEFAULTS);
+  }
+
+  TestGateway(GatewayConfig config, StateLimits stateLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
@@ -70,11 +84,24 @@ final class TestGateway implements AutoCloseable {
     directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
     messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
+    receipts =
+        new Receipts(
+            messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits);
+    presence = new Presence(sessions, new SqliteProfileStore(store), clock, stateLimits);
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            new Services(messenger, directory, sessions, tokens, clock),
+            new Services(
+                messenger,
+                directory,
+                sessions,
+                tokens,
+                clock,
+                receipts,
+                presence,
+                new Profiles(new SqliteProfileStore(store), stateLimits),
+                new Metering(new SqliteUsageStore(store), sessions, bus, clock)),
             meters);
     port = gateway.start();
   }

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
  * server's answer to it, and fails every open request when the connection closes. Pushed {@code
- * message} frames go to {@code onMessage}; the close goes to {@code onClosed}, once.
+ * message} frames go to {@code onMessage}, pushed receipts, typing and presence events to {@code
+ * onEvent}; the close goes to {@code onClosed}, once.
  *
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
@@ -30,6 +31,7 @@ final class Connection implements Transport.Inbound {
   private final AtomicLong nextId = new AtomicLong();
   private final Duration requestTimeout;
   private final BiConsumer<Connection, Message> onMessage;
+  private final BiConsumer<Connection, ServerFrame> onEvent;
   private final Consumer<Connection> onClosed;
   private volatile Transport.@Nullable Link link;
   private volatile @Nullable String authRequestId;
@@ -52,9 +54,11 @@ final class Connection implements Transport.Inbound {
   Connection(
       Duration requestTimeout,
       BiConsumer<Connection, Message> onMessage,
+      BiConsumer<Connection, ServerFrame> onEvent,
       Consumer<Connection> onClosed) {
     this.requestTimeout = requestTimeout;
     this.onMessage = onMessage;
+    this.onEvent = onEvent;
     this.onClosed = onClosed;
   }
 
@@ -89,12 +93,42 @@ final class Connection implements Transport.Inbound {
     return answer.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Sends a notification ({@code delivered}, {@code typing}) without a request id: the server
+   * answers only if it fails. False when the connection is not open.
+   */
+  boolean notify(ClientFrame.Builder frame) {
+    Transport.Link current = link;
+    if (closed || current == null) {
+      return false;
+    }
+    current.send(frame.setId("").build());
+    return true;
+  }
+
   @Override
   public void onFrame(ServerFrame frame) {
     switch (frame.getBodyCase()) {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
-      case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      // Pushed with an empty id; the same frames answer delivered and typing sent with an id.
+      case READ_RECEIPT, DELIVERY_RECEIPT, TYPING_EVENT, PRESENCE_EVENT -> {
+        if (frame.getId().isEmpty()) {
+          onEvent.accept(this, frame);
+        } else {
+          answer(frame);
+        }
+      }
+      case AUTH_OK,
+          PONG,
+          SEND_ACK,
+          SYNC_RESULT,
+          MESSAGES,
+          READ_STATE,
+          ERROR,
+          RECEIPTS,
+          PRESENCE_LIST ->
+          answer(frame);
       case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
     }
   }

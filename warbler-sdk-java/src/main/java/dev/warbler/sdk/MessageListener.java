@@ -1,7 +1,11 @@
 package dev.warbler.sdk;
 
 import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.DeliveryReceipt;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.PresenceEvent;
+import dev.warbler.protocol.v1.ReadReceipt;
+import dev.warbler.protocol.v1.TypingEvent;
 
 /**
  * Receives what a {@link WarblerClient} sees. All methods are called on the client's single
@@ -33,4 +37,28 @@ public interface MessageListener {
    *     the network failed)
    */
   default void onDisconnected(int closeCode, String reason) {}
+
+  /**
+   * A member (possibly this user, on another device) has read a conversation up to {@code
+   * read_seq}. Live only: receipts missed while disconnected are not replayed (ask {@link
+   * WarblerClient#receipts}); the same position may arrive twice, keep the maximum.
+   */
+  default void onReadReceipt(ReadReceipt receipt) {}
+
+  /**
+   * Another member's devices have received a conversation up to {@code delivered_seq}. Live only.
+   */
+  default void onDeliveryReceipt(DeliveryReceipt receipt) {}
+
+  /**
+   * Another member started or stopped typing. Treat "typing" as expiring after a few seconds
+   * without a new event: a stop may be lost with a connection.
+   */
+  default void onTyping(TypingEvent typing) {}
+
+  /**
+   * A user this client subscribed to ({@link WarblerClient#subscribePresence}) came online or went
+   * offline.
+   */
+  default void onPresence(PresenceEvent presence) {}
 }

@@ -7,24 +7,36 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.Delivered;
+import dev.warbler.protocol.v1.GetReceipts;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.MarkRead;
+import dev.warbler.protocol.v1.MemberReceipt;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.MessageType;
 import dev.warbler.protocol.v1.Ping;
+import dev.warbler.protocol.v1.PresenceEntry;
+import dev.warbler.protocol.v1.PresenceEvent;
+import dev.warbler.protocol.v1.PresenceList;
 import dev.warbler.protocol.v1.Pull;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Receipts;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.SubscribePresence;
 import dev.warbler.protocol.v1.Sync;
 import dev.warbler.protocol.v1.SyncResult;
+import dev.warbler.protocol.v1.Typing;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -63,6 +75,14 @@ import org.slf4j.LoggerFactory;
  * live message that arrives after a gap makes it pull the gap first. A live message it already
  * delivered is dropped. Positions live in memory: a new client starts afresh ({@link
  * Builder#startFromNow}).
+ *
+ * <h2>Receipts, typing and presence</h2>
+ *
+ * After the listener has seen messages from others, the client tells the server, coalesced per
+ * conversation ({@link Builder#deliveryAcks}), so their senders get delivery receipts. Read
+ * receipts, delivery receipts, typing and presence events reach the listener as they arrive (live
+ * only). Presence subscriptions ({@link #subscribePresence}) are renewed after every reconnect, and
+ * the renewed states reach {@link MessageListener#onPresence}, so nothing missed stays unknown.
  *
  * <h2>Sending</h2>
  *
@@ -125,6 +145,8 @@ public final class WarblerClient implements AutoCloseable {
   private final int pullPageSize;
   private final int maxPendingSends;
   private final int maxQueuedMessages;
+  private final boolean deliveryAcks;
+  private final Duration deliveryAckDelay;
   private final RandomGenerator random;
   private final Transport transport;
   private final Optional<HttpClient> ownedHttp;
@@ -135,6 +157,8 @@ public final class WarblerClient implements AutoCloseable {
 
   // Dispatcher-confined.
   private final Map<String, Long> delivered = new HashMap<>();
+  private final Map<String, Long> unacked = new HashMap<>();
+  private boolean ackFlushScheduled;
   private long cursor;
   private boolean caughtUpOnce;
   private long startBoundaryMillis = Long.MAX_VALUE;
@@ -149,6 +173,7 @@ public final class WarblerClient implements AutoCloseable {
   private volatile @Nullable AuthOk session;
   private final Map<String, PendingSend> outbox = new ConcurrentHashMap<>();
   private final AtomicInteger queuedMessages = new AtomicInteger();
+  private volatile List<String> presenceUsers = List.of();
 
   private WarblerClient(Builder b) {
     this.webSocketUri = Optional.ofNullable(b.webSocketUri);
@@ -167,6 +192,8 @@ public final class WarblerClient implements AutoCloseable {
     this.maxPendingSends = b.maxPendingSends;
     this.maxQueuedMessages = b.maxQueuedMessages;
     this.random = b.random;
+    this.deliveryAcks = b.deliveryAcks;
+    this.deliveryAckDelay = b.deliveryAckDelay;
     HttpClient http = b.httpClient;
     if (http == null) {
       http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
@@ -338,6 +365,72 @@ public final class WarblerClient implements AutoCloseable {
   }
 
   /**
+   * Tells the other members of {@code conversation} that this user is ({@code active}) or stopped
+   * typing. The server forwards at most one event per conversation per {@code
+   * gateway.typing-min-interval-ms} (a stop after a start always passes) and refuses conversations
+   * larger than {@code limits.typing-max-members} with LIMIT_EXCEEDED. While typing, call again
+   * every few seconds: receivers expire a silent "typing".
+   */
+  public CompletableFuture<Void> typing(String conversation, boolean active) {
+    return request(
+        ClientFrame.newBuilder()
+            .setTyping(Typing.newBuilder().setConversation(conversation).setActive(active)),
+        ServerFrame.BodyCase.TYPING_EVENT,
+        f -> null);
+  }
+
+  /**
+   * Watches {@code users} (of this app): replaces the previous subscription (an empty collection
+   * ends it), answers their presence now, and from then on reports their changes to {@link
+   * MessageListener#onPresence}. The subscription is renewed after every reconnect. At most {@code
+   * limits.presence-subscriptions} users (LIMIT_EXCEEDED).
+   */
+  public CompletableFuture<List<PresenceEntry>> subscribePresence(Collection<String> users) {
+    List<String> wanted = List.copyOf(users);
+    return request(
+            ClientFrame.newBuilder()
+                .setSubscribePresence(SubscribePresence.newBuilder().addAllUsers(wanted)),
+            ServerFrame.BodyCase.PRESENCE_LIST,
+            ServerFrame::getPresenceList)
+        .thenApply(list -> {
+          presenceUsers = wanted;
+          return list.getEntriesList();
+        });
+  }
+
+  /**
+   * One page of the members' read and delivery positions in {@code conversation}, by user id; pass
+   * {@code next_cursor} back for the next page (empty = the end). Members only (NOT_MEMBER).
+   */
+  public CompletableFuture<Receipts> receipts(String conversation, String cursor, int limit) {
+    return request(
+        ClientFrame.newBuilder()
+            .setGetReceipts(
+                GetReceipts.newBuilder()
+                    .setConversation(conversation)
+                    .setCursor(cursor)
+                    .setLimit(limit)),
+        ServerFrame.BodyCase.RECEIPTS,
+        ServerFrame::getReceipts);
+  }
+
+  /** Every member's read and delivery position in {@code conversation}, all pages, by user id. */
+  public CompletableFuture<List<MemberReceipt>> receipts(String conversation) {
+    return allReceipts(conversation, "", new ArrayList<>());
+  }
+
+  private CompletableFuture<List<MemberReceipt>> allReceipts(
+      String conversation, String cursor, List<MemberReceipt> into) {
+    return receipts(conversation, cursor, 0)
+        .thenCompose(page -> {
+          into.addAll(page.getEntriesList());
+          return page.getNextCursor().isEmpty()
+              ? CompletableFuture.completedFuture(List.copyOf(into))
+              : allReceipts(conversation, page.getNextCursor(), into);
+        });
+  }
+
+  /**
    * The highest seq delivered to the listener in {@code conversation} (or recorded as seen by a
    * {@linkplain Builder#startFromNow start from now}); empty if none. For tests and diagnostics.
    */
@@ -408,7 +501,8 @@ public final class WarblerClient implements AutoCloseable {
                     .build()));
         return;
       }
-      Connection c = new Connection(requestTimeout, this::onLiveFrame, this::onLinkClosed);
+      Connection c =
+          new Connection(requestTimeout, this::onLiveFrame, this::onLiveEvent, this::onLinkClosed);
       c.token = token;
       conn = c;
       c.attach(
@@ -443,6 +537,8 @@ public final class WarblerClient implements AutoCloseable {
       startHeartbeats(c, ok);
       outbox.values().forEach(this::transmit);
       catchUp(c);
+      renewPresence(c);
+      flushAcks();
       if (state == State.CLOSED || c.isClosed()) {
         throw c.closedException();
       }
@@ -746,6 +842,109 @@ public final class WarblerClient implements AutoCloseable {
     offer(message);
   }
 
+  /** Socket thread: a pushed receipt, typing or presence event, for the listener. */
+  private void onLiveEvent(Connection conn, ServerFrame frame) {
+    if (queuedMessages.incrementAndGet() > maxQueuedMessages) {
+      // Ephemeral: dropping one costs a stale indicator, not data.
+      queuedMessages.decrementAndGet();
+      log.debug("dropping a {} event: the listener is behind", frame.getBodyCase());
+      return;
+    }
+    if (!post(
+        () -> {
+          queuedMessages.decrementAndGet();
+          if (conn == current) {
+            dispatchEvent(frame);
+          }
+        })) {
+      queuedMessages.decrementAndGet();
+    }
+  }
+
+  private void dispatchEvent(ServerFrame frame) {
+    switch (frame.getBodyCase()) {
+      case READ_RECEIPT -> callback(() -> listener.onReadReceipt(frame.getReadReceipt()));
+      case DELIVERY_RECEIPT ->
+          callback(() -> listener.onDeliveryReceipt(frame.getDeliveryReceipt()));
+      case TYPING_EVENT -> callback(() -> listener.onTyping(frame.getTypingEvent()));
+      case PRESENCE_EVENT -> callback(() -> listener.onPresence(frame.getPresenceEvent()));
+      default -> log.debug("ignoring a pushed {}", frame.getBodyCase());
+    }
+  }
+
+  /**
+   * After a reconnect: subscribes again to the watched users and reports their states now, which
+   * covers every change missed while disconnected. A failure is logged, not fatal.
+   */
+  private void renewPresence(Connection conn) throws InterruptedException {
+    List<String> users = presenceUsers;
+    if (users.isEmpty()) {
+      return;
+    }
+    try {
+      PresenceList list =
+          await(
+                  conn.request(
+                      ClientFrame.newBuilder()
+                          .setSubscribePresence(SubscribePresence.newBuilder().addAllUsers(users))))
+              .getPresenceList();
+      for (PresenceEntry e : list.getEntriesList()) {
+        PresenceEvent event =
+            PresenceEvent.newBuilder()
+                .setUser(e.getUser())
+                .setOnline(e.getOnline())
+                .setLastSeen(e.getLastSeen())
+                .build();
+        callback(() -> listener.onPresence(event));
+      }
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      log.info("could not renew the presence subscription: {}", describe(unwrap(e)));
+    }
+  }
+
+  /** Dispatcher: sends the pending delivery acks after the coalescing delay. */
+  private void scheduleAckFlush() {
+    if (ackFlushScheduled) {
+      return;
+    }
+    ackFlushScheduled = true;
+    try {
+      timers.schedule(
+          () ->
+              post(() -> {
+                ackFlushScheduled = false;
+                flushAcks();
+              }),
+          deliveryAckDelay.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      ackFlushScheduled = false;
+    }
+  }
+
+  /**
+   * Dispatcher: tells the server how far the listener has seen each conversation, one {@code
+   * delivered} per conversation, without request ids (the server answers only errors). Kept for the
+   * next connection when there is none.
+   */
+  private void flushAcks() {
+    Connection conn = current;
+    if (conn == null || unacked.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, Long> e : unacked.entrySet()) {
+      if (!conn.notify(
+          ClientFrame.newBuilder()
+              .setDelivered(
+                  Delivered.newBuilder().setConversation(e.getKey()).setSeq(e.getValue())))) {
+        return;
+      }
+    }
+    unacked.clear();
+  }
+
   /**
    * Pulls and delivers messages after the delivered seq until {@code upTo} is delivered or the
    * server has no more. A conversation the user may no longer read is skipped.
@@ -781,6 +980,11 @@ public final class WarblerClient implements AutoCloseable {
     }
     delivered.put(id, message.getSeq());
     callback(() -> listener.onMessage(message));
+    AuthOk me = session;
+    if (deliveryAcks && me != null && !message.getFrom().equals(me.getUser())) {
+      unacked.merge(id, message.getSeq(), Math::max);
+      scheduleAckFlush();
+    }
   }
 
   private long deliveredSeqOf(String conversation) {
@@ -1002,6 +1206,8 @@ public final class WarblerClient implements AutoCloseable {
     private int pullPageSize = 100;
     private int maxPendingSends = 1_000;
     private int maxQueuedMessages = 10_000;
+    private boolean deliveryAcks = true;
+    private Duration deliveryAckDelay = Duration.ofMillis(500);
     private RandomGenerator random = new java.util.SplittableRandom();
     private @Nullable HttpClient httpClient;
     private @Nullable Transport transport;
@@ -1122,6 +1328,22 @@ public final class WarblerClient implements AutoCloseable {
      */
     public Builder maxQueuedMessages(int max) {
       this.maxQueuedMessages = positive("max queued messages", max);
+      return this;
+    }
+
+    /**
+     * Whether the client tells the server which messages the listener has seen (default true), so
+     * that their senders get delivery receipts. Acks are coalesced: at most one per conversation
+     * per {@link #deliveryAckDelay}.
+     */
+    public Builder deliveryAcks(boolean deliveryAcks) {
+      this.deliveryAcks = deliveryAcks;
+      return this;
+    }
+
+    /** How long delivery acks are gathered before they are sent (default 500 ms). */
+    public Builder deliveryAckDelay(Duration delay) {
+      this.deliveryAckDelay = positive("delivery ack delay", delay);
       return this;
     }
 

@@ -6,15 +6,20 @@ import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Closing;
 import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.DeliveryReceipt;
 import dev.warbler.protocol.v1.Error;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.Pong;
+import dev.warbler.protocol.v1.PresenceEntry;
+import dev.warbler.protocol.v1.PresenceList;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Receipts;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.SyncResult;
+import dev.warbler.protocol.v1.TypingEvent;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,6 +203,32 @@ final class FakeServer implements Transport {
                       .setConversation(frame.getMarkRead().getConversation())
                       .setReadSeq(frame.getMarkRead().getSeq()))
               .build();
+      case DELIVERED ->
+          out.setDeliveryReceipt(
+                  DeliveryReceipt.newBuilder()
+                      .setConversation(frame.getDelivered().getConversation())
+                      .setUser(USER)
+                      .setDeliveredSeq(frame.getDelivered().getSeq()))
+              .build();
+      case TYPING ->
+          out.setTypingEvent(
+                  TypingEvent.newBuilder()
+                      .setConversation(frame.getTyping().getConversation())
+                      .setUser(USER)
+                      .setActive(frame.getTyping().getActive()))
+              .build();
+      case GET_RECEIPTS ->
+          out.setReceipts(
+                  Receipts.newBuilder().setConversation(frame.getGetReceipts().getConversation()))
+              .build();
+      case SUBSCRIBE_PRESENCE -> {
+        PresenceList.Builder list = PresenceList.newBuilder();
+        frame
+            .getSubscribePresence()
+            .getUsersList()
+            .forEach(u -> list.addEntries(PresenceEntry.newBuilder().setUser(u)));
+        yield out.setPresenceList(list).build();
+      }
       case SEND -> throw new IllegalStateException("sends are answered by handleSend");
       case BODY_NOT_SET -> out.setError(error(ErrorCode.UNKNOWN_FRAME, "no body")).build();
     };
@@ -294,6 +325,9 @@ final class FakeServer implements Transport {
         if (frame.hasSend()) {
           handleSend(this, frame);
           return;
+        }
+        if (frame.getId().isEmpty() && (frame.hasDelivered() || frame.hasTyping())) {
+          return; // notifications without an id are not answered
         }
         ServerFrame answer = answer(this, frame);
         inbound.onFrame(answer);

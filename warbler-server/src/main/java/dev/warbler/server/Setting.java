@@ -64,7 +64,31 @@ public enum Setting {
       "limits.max-message-bytes", "32768", "text plus payload of one message, UTF-8 bytes"),
   LIMITS_MAX_GROUP_MEMBERS("limits.max-group-members", "2000", "members of one group"),
   LIMITS_SYNC_PAGE_MAX("limits.sync-page-max", "200", "conversations in one sync page"),
-  LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page");
+  LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page"),
+  LIMITS_RECEIPT_FANOUT_MAX_MEMBERS(
+      "limits.receipt-fanout-max-members",
+      "200",
+      "read/delivery receipts are pushed only in conversations this small (direct: always)"),
+  LIMITS_TYPING_MAX_MEMBERS(
+      "limits.typing-max-members",
+      "100",
+      "typing indicators only in conversations this small; beyond it they are noise"),
+  GATEWAY_TYPING_MIN_INTERVAL_MS(
+      "gateway.typing-min-interval-ms",
+      "1000",
+      "one typing event per connection and conversation per interval; more are dropped"),
+  LIMITS_PRESENCE_SUBSCRIPTIONS(
+      "limits.presence-subscriptions",
+      "500",
+      "users one connection may watch (and one presence query may name)"),
+  LIMITS_LIST_PAGE_MAX(
+      "limits.list-page-max", "200", "largest page of a paginated list (users, receipts)"),
+  LIMITS_MAX_PROFILE_BYTES(
+      "limits.max-profile-bytes", "8192", "name + avatar URL + custom JSON of one user, UTF-8"),
+  USAGE_FLUSH_INTERVAL_SECONDS(
+      "usage.flush-interval-seconds",
+      "5",
+      "how often usage counters are persisted; a crash loses at most this much metering");
 
   private final String key;
   private final String defaultValue;

@@ -6,14 +6,22 @@ import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Metering;
+import dev.warbler.core.Presence;
+import dev.warbler.core.Profiles;
+import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
+import dev.warbler.core.StateLimits;
 import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteProfileStore;
+import dev.warbler.store.sqlite.SqliteReceiptStore;
 import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteUsageStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -33,6 +41,9 @@ import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +66,8 @@ public final class WarblerServer implements AutoCloseable {
   private final Gateway gateway;
   private final TokenService tokens;
   private final Services services;
+  private final Metering metering;
+  private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
   private final String adminKey;
@@ -99,7 +112,41 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
-    this.services = new Services(messenger, directory, sessions, tokens, clock);
+    StateLimits stateLimits =
+        new StateLimits(
+            settings.integer(Setting.LIMITS_RECEIPT_FANOUT_MAX_MEMBERS),
+            settings.integer(Setting.LIMITS_TYPING_MAX_MEMBERS),
+            Duration.ofMillis(settings.integer(Setting.GATEWAY_TYPING_MIN_INTERVAL_MS)),
+            settings.integer(Setting.LIMITS_PRESENCE_SUBSCRIPTIONS),
+            settings.integer(Setting.LIMITS_LIST_PAGE_MAX),
+            settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
+    SqliteProfileStore profileStore = new SqliteProfileStore(store);
+    this.metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
+    this.services =
+        new Services(
+            messenger,
+            directory,
+            sessions,
+            tokens,
+            clock,
+            new Receipts(
+                messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits),
+            new Presence(sessions, profileStore, clock, stateLimits),
+            new Profiles(profileStore, stateLimits),
+            metering);
+    int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
+    if (flushSeconds <= 0) {
+      throw new IllegalArgumentException(
+          "usage.flush-interval-seconds must be positive but was " + flushSeconds);
+    }
+    this.usageFlusher =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "usage-flush");
+          t.setDaemon(true);
+          return t;
+        });
+    usageFlusher.scheduleWithFixedDelay(
+        this::flushUsage, flushSeconds, flushSeconds, TimeUnit.SECONDS);
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
@@ -244,9 +291,21 @@ public final class WarblerServer implements AutoCloseable {
     if (rest != null) {
       closeQuietly(rest);
     }
+    // After the gateway closed every connection (last-seen times are queued by then), before
+    // the store closes: the last counts and the last-seen writes reach the disk.
+    usageFlusher.shutdownNow();
+    flushUsage();
     closeQuietly(bus);
     closeQuietly(store);
     meters.close();
+  }
+
+  private void flushUsage() {
+    try {
+      metering.flush();
+    } catch (RuntimeException e) {
+      log.warn("could not persist usage counters; keeping them for the next flush", e);
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -1,0 +1,168 @@
+package dev.warbler.core;
+
+import dev.warbler.protocol.ErrorCode;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Read and delivery receipts and typing indicators: who has read or received a conversation how
+ * far, pushed live to the members, and who is typing.
+ *
+ * <p>Fan-out rule: a receipt is pushed only in conversations with at most {@link
+ * StateLimits#receiptFanoutMaxMembers} members (direct and system conversations always); larger
+ * conversations keep every position, readable page by page with {@link #receipts}. A read receipt
+ * goes to every online connection of every member, the reader's own included (so its other devices
+ * converge at once; offline ones learn their read position by sync); a delivery receipt to the
+ * other members only. Typing goes to the other members' connections, only in conversations with at
+ * most {@link StateLimits#typingMaxMembers} members. Pushes reach the connections on this node.
+ *
+ * <p>Thread-safe. Methods may block on the store or the directory: call them from virtual threads.
+ */
+public final class Receipts {
+  /** Page size when a client asks for none: one screen of a member list. */
+  static final int DEFAULT_PAGE = 50;
+
+  private final Messenger messenger;
+  private final MessageStore messages;
+  private final ReceiptStore store;
+  private final Directory directory;
+  private final Sessions sessions;
+  private final StateLimits limits;
+
+  public Receipts(
+      Messenger messenger,
+      MessageStore messages,
+      ReceiptStore store,
+      Directory directory,
+      Sessions sessions,
+      StateLimits limits) {
+    this.messenger = messenger;
+    this.messages = messages;
+    this.store = store;
+    this.directory = directory;
+    this.sessions = sessions;
+    this.limits = limits;
+  }
+
+  public StateLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Marks the conversation read up to {@code seq} for the user (see {@link Messenger#markRead})
+   * and, when the position rose, pushes a read receipt under the fan-out rule. Concurrent marks may
+   * push the same position twice; clients keep the maximum.
+   */
+  public ConversationState markRead(Principal who, ConversationId conversation, long seq) {
+    long before =
+        messages
+            .state(who.app(), who.user(), conversation)
+            .map(ConversationState::readSeq)
+            .orElse(0L);
+    ConversationState after = messenger.markRead(who, conversation, seq);
+    if (after.readSeq() > before) {
+      List<String> members = membersOf(who.app(), conversation);
+      if (fansOut(conversation, members)) {
+        sessions.push(
+            members,
+            new StateEvent.ReadReceipt(who.app(), conversation, who.user(), after.readSeq()));
+      }
+    }
+    return after;
+  }
+
+  /**
+   * Records that the user's devices received the conversation up to {@code seq}; completes with the
+   * user's delivered position afterwards. When it rose, the other members get a delivery receipt
+   * under the fan-out rule. NOT_MEMBER for a conversation the user is not in,
+   * CONVERSATION_NOT_FOUND for a direct conversation without messages.
+   */
+  public CompletableFuture<Long> delivered(Principal who, ConversationId conversation, long seq) {
+    if (seq < 0) {
+      return CompletableFuture.failedFuture(
+          new WarblerException(ErrorCode.INVALID_ARGUMENT, "seq must be >= 0"));
+    }
+    List<String> members;
+    try {
+      messenger.requireReader(who, conversation);
+      members = membersOf(who.app(), conversation);
+    } catch (WarblerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return store
+        .markDelivered(who.app(), who.user(), conversation, seq)
+        .thenApply(change -> {
+          ReceiptStore.PositionChange c =
+              change.orElseThrow(() ->
+                  new WarblerException(
+                      ErrorCode.CONVERSATION_NOT_FOUND, conversation + " has no messages yet"));
+          if (c.rose() && fansOut(conversation, members)) {
+            sessions.push(
+                others(members, who.user()),
+                new StateEvent.DeliveryReceipt(who.app(), conversation, who.user(), c.current()));
+          }
+          return c.current();
+        });
+  }
+
+  /**
+   * One page of the members' read and delivery positions, ordered by user id. Only members may ask
+   * (NOT_MEMBER otherwise). {@code cursor} is empty for the first page, else a page's next cursor;
+   * {@code limit} 0 means the default page, and it is capped at {@link StateLimits#listPageMax}.
+   */
+  public ReceiptPage receipts(
+      Principal who, ConversationId conversation, String cursor, int limit) {
+    messenger.requireReader(who, conversation);
+    String after = PageCursor.decode(cursor);
+    int size = PageCursor.limit(limit, DEFAULT_PAGE, limits.listPageMax());
+    List<MemberReceipt> found = store.receipts(who.app(), conversation, after, size + 1);
+    if (found.size() <= size) {
+      return new ReceiptPage(conversation, found, Optional.empty());
+    }
+    List<MemberReceipt> page = found.subList(0, size);
+    return new ReceiptPage(
+        conversation, page, Optional.of(PageCursor.after(page.getLast().user())));
+  }
+
+  /**
+   * Tells the other members' online connections that the user is (or stopped) typing. Never stored.
+   * NOT_MEMBER for a conversation the user is not in; LIMIT_EXCEEDED in a conversation with more
+   * than {@link StateLimits#typingMaxMembers} members. Rate limits per connection are the
+   * transport's business.
+   */
+  public void typing(Principal who, ConversationId conversation, boolean active) {
+    messenger.requireReader(who, conversation);
+    List<String> members = membersOf(who.app(), conversation);
+    if (conversation.kind() == ConversationId.Kind.GROUP
+        && members.size() > limits.typingMaxMembers()) {
+      throw new WarblerException(
+          ErrorCode.LIMIT_EXCEEDED,
+          conversation
+              + " has "
+              + members.size()
+              + " members; typing indicators are sent only in conversations with at most "
+              + limits.typingMaxMembers()
+              + " (limits.typing-max-members)");
+    }
+    sessions.push(
+        others(members, who.user()),
+        new StateEvent.Typing(who.app(), conversation, who.user(), active));
+  }
+
+  private List<String> membersOf(String app, ConversationId conversation) {
+    return switch (conversation.kind()) {
+      case DIRECT, SYSTEM -> conversation.impliedMembers();
+      case GROUP -> directory.members(app, conversation.first());
+    };
+  }
+
+  private boolean fansOut(ConversationId conversation, List<String> members) {
+    return conversation.kind() != ConversationId.Kind.GROUP
+        || members.size() <= limits.receiptFanoutMaxMembers();
+  }
+
+  private static List<String> others(List<String> members, String user) {
+    return members.stream().filter(m -> !m.equals(user)).toList();
+  }
+}
