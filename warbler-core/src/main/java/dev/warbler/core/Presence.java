@@ -124,13 +124,14 @@ public final class Presence implements Sessions.Listener {
     return states(app, keys(app, users));
   }
 
-  /** Connections watching at least one user; for tests and metrics. */
-  int watchingConnections() {
-    return (int) watches.values().stream().filter(w -> !w.keys.isEmpty()).count();
+  /** Connections on this node watching {@code user} of {@code app}; for tests and metrics. */
+  public int watchers(String app, String user) {
+    Set<Connection> set = watchers.get(new Key(app, user));
+    return set == null ? 0 : set.size();
   }
 
-  /** Users watched by at least one connection; for tests and metrics. */
-  int watchedUsers() {
+  /** Users watched by at least one connection on this node; for metrics. */
+  public int watchedUsers() {
     return watchers.size();
   }
 

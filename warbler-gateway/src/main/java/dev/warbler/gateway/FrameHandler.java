@@ -565,6 +565,7 @@ final class FrameHandler extends ChannelDuplexHandler {
             yield () ->
                 serveNotification(
                     id,
+                    false,
                     () -> {
                       ConversationId conversation =
                           ConversationId.parse(delivered.getConversation());
@@ -636,31 +637,40 @@ final class FrameHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Runs a notification ({@code delivered}, {@code typing}) on a virtual thread. It is answered
-   * like a request when it carries an id; without one, only an error is sent (with an empty id),
-   * and only if {@code reportWithoutId} says so.
+   * Runs a notification ({@code delivered}, {@code typing}) on a virtual thread; {@code ordered}
+   * ones queue behind this connection's sends (and each other), so that a typing stop never
+   * overtakes its start. It is answered like a request when it carries an id; without one, only an
+   * error is sent (with an empty id), and only if {@code reportWithoutId} says so.
    */
   private void serveNotification(
-      String id, Supplier<ServerFrame.Builder> work, Predicate<WarblerException> reportWithoutId) {
-    started();
-    try {
-      gateway
-          .blocking()
-          .execute(() -> {
-            try {
-              ServerFrame.Builder answer = work.get();
-              if (!id.isEmpty()) {
-                respond(answer.setId(id).build());
-              }
-            } catch (RuntimeException e) {
-              if (!id.isEmpty()
-                  || !(cause(e) instanceof WarblerException w)
-                  || reportWithoutId.test(w)) {
-                respond(errorFor(id, e));
-              }
+      String id,
+      boolean ordered,
+      Supplier<ServerFrame.Builder> work,
+      Predicate<WarblerException> reportWithoutId) {
+    Runnable task =
+        () -> {
+          try {
+            ServerFrame.Builder answer = work.get();
+            if (!id.isEmpty()) {
+              respond(answer.setId(id).build());
             }
-            finished();
-          });
+          } catch (RuntimeException e) {
+            if (!id.isEmpty()
+                || !(cause(e) instanceof WarblerException w)
+                || reportWithoutId.test(w)) {
+              respond(errorFor(id, e));
+            }
+          }
+          finished();
+        };
+    started();
+    if (ordered) {
+      sends.add(task);
+      drainSends();
+      return;
+    }
+    try {
+      gateway.blocking().execute(task);
     } catch (RejectedExecutionException e) {
       finished();
       if (!id.isEmpty()) {
@@ -694,6 +704,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     serveNotification(
         id,
+        true,
         () -> {
           ConversationId c = ConversationId.parse(conversation);
           gateway.services().receipts().typing(who, c, active);
