@@ -84,6 +84,12 @@ class OpenApiTest {
   }
 
   @Test
+  void receiptPresenceProfileAndUsageOperationIdsExist() {
+    assertThat(documented().stream().map(Op::operationId))
+        .contains("updateUser", "listUsers", "markRead", "getPresence", "getUsage");
+  }
+
+  @Test
   void everyDocumentedPathAnswersOnTheRunningServerInsteadOf404ForMissingRoute() {
     for (Op op : documented()) {
       String path =
