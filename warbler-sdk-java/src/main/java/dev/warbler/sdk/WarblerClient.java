@@ -157,7 +157,6 @@ public final class WarblerClient implements AutoCloseable {
 
   // Dispatcher-confined.
   private final Map<String, Long> delivered = new HashMap<>();
-  private final Map<String, Long> unacked = new HashMap<>();
   private boolean ackFlushScheduled;
   private long cursor;
   private boolean caughtUpOnce;
@@ -174,6 +173,8 @@ public final class WarblerClient implements AutoCloseable {
   private final Map<String, PendingSend> outbox = new ConcurrentHashMap<>();
   private final AtomicInteger queuedMessages = new AtomicInteger();
   private volatile List<String> presenceUsers = List.of();
+  // Raised on the dispatcher; sent by it, or by close() as a last flush.
+  private final Map<String, Long> unacked = new ConcurrentHashMap<>();
 
   private WarblerClient(Builder b) {
     this.webSocketUri = Optional.ofNullable(b.webSocketUri);
@@ -465,6 +466,8 @@ public final class WarblerClient implements AutoCloseable {
     current = null;
     session = null;
     if (conn != null) {
+      // Queued before the close frame: what the listener saw counts as delivered.
+      flushAcks(conn);
       conn.close(CloseCode.NORMAL.code(), "client closed");
     }
     dispatcher.shutdownNow();
@@ -931,9 +934,13 @@ public final class WarblerClient implements AutoCloseable {
    */
   private void flushAcks() {
     Connection conn = current;
-    if (conn == null || unacked.isEmpty()) {
-      return;
+    if (conn != null) {
+      flushAcks(conn);
     }
+  }
+
+  /** Any thread: sends the pending acks on {@code conn}; an ack raised meanwhile stays pending. */
+  private void flushAcks(Connection conn) {
     for (Map.Entry<String, Long> e : unacked.entrySet()) {
       if (!conn.notify(
           ClientFrame.newBuilder()
@@ -941,8 +948,8 @@ public final class WarblerClient implements AutoCloseable {
                   Delivered.newBuilder().setConversation(e.getKey()).setSeq(e.getValue())))) {
         return;
       }
+      unacked.remove(e.getKey(), e.getValue());
     }
-    unacked.clear();
   }
 
   /**
@@ -979,12 +986,14 @@ public final class WarblerClient implements AutoCloseable {
       return;
     }
     delivered.put(id, message.getSeq());
-    callback(() -> listener.onMessage(message));
     AuthOk me = session;
     if (deliveryAcks && me != null && !message.getFrom().equals(me.getUser())) {
+      // Recorded before the callback, so that a listener that closes the client right away
+      // still gets the ack sent by close(); sent after the coalescing delay otherwise.
       unacked.merge(id, message.getSeq(), Math::max);
       scheduleAckFlush();
     }
+    callback(() -> listener.onMessage(message));
   }
 
   private long deliveredSeqOf(String conversation) {
