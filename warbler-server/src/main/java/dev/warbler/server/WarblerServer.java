@@ -154,6 +154,9 @@ public final class WarblerServer implements AutoCloseable {
       delivered.increment(d.recipients().size());
     });
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
+    Gauge.builder("warbler.presence.watched.users", services.presence(), Presence::watchedUsers)
+        .description("Users watched by at least one presence subscription on this node")
+        .register(meters);
 
     String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY);
     this.adminKeyGenerated = configuredKey.isEmpty() && !Files.exists(data.resolve(ADMIN_KEY_FILE));
