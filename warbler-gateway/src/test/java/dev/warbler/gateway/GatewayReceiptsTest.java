@@ -255,6 +255,11 @@ class GatewayReceiptsTest {
     }
     RawClient alicePhone = server.login(alice);
     RawClient aliceLaptop = server.login(alice);
+    SyncResult before =
+        alicePhone
+            .request(
+                ClientFrame.newBuilder().setId(id()).setSync(Sync.getDefaultInstance()).build())
+            .getSyncResult();
 
     alicePhone.send(delivered("", chat, 2));
 
@@ -279,6 +284,21 @@ class GatewayReceiptsTest {
                 .getDeliveryReceipt()
                 .getDeliveredSeq())
         .isEqualTo(3);
+
+    // Delivery moves neither the unread count nor the conversation's sync position.
+    SyncResult after =
+        alicePhone
+            .request(
+                ClientFrame.newBuilder()
+                    .setId(id())
+                    .setSync(Sync.newBuilder().setCursor(before.getCursor()))
+                    .build())
+            .getSyncResult();
+    assertThat(after.getConversationsList()).isEmpty();
+    assertThat(before.getConversationsList())
+        .filteredOn(c -> c.getConversation().equals(chat))
+        .singleElement()
+        .satisfies(c -> assertThat(c.getUnread()).isEqualTo(3));
 
     List<MemberReceipt> entries = receipts(bobPhone, chat, "", 0).getReceipts().getEntriesList();
     assertThat(entries).extracting(MemberReceipt::getUser).isSorted().containsOnly(alice, bob);
