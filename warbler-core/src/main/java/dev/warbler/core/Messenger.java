@@ -26,9 +26,22 @@ public final class Messenger {
   private final Limits limits;
   private final MessageIds ids;
   private final InstantSource clock;
+  private final BlockList blocks;
 
   public Messenger(
       MessageStore store, Directory directory, Bus bus, InstantSource clock, Limits limits) {
+    this(store, directory, bus, clock, limits, BlockList.NONE);
+  }
+
+  /** As above; direct messages to a user who blocked the sender fail with BLOCKED. */
+  public Messenger(
+      MessageStore store,
+      Directory directory,
+      Bus bus,
+      InstantSource clock,
+      Limits limits,
+      BlockList blocks) {
+    this.blocks = blocks;
     this.store = store;
     this.directory = directory;
     this.bus = bus;
@@ -73,7 +86,13 @@ public final class Messenger {
           throw new WarblerException(
               ErrorCode.NOT_MEMBER, "user '" + sender + "' is not in " + conversation);
         }
-        directory.requireUser(app, conversation.peerOf(sender));
+        String peer = conversation.peerOf(sender);
+        directory.requireUser(app, peer);
+        if (blocks.blocks(app, peer, sender)) {
+          throw new WarblerException(
+              ErrorCode.BLOCKED,
+              "user '" + peer + "' does not accept messages from '" + sender + "'");
+        }
       }
       case GROUP -> {
         // members() is cached and fails with GROUP_NOT_FOUND for a missing group.
@@ -90,6 +109,7 @@ public final class Messenger {
         }
         directory.requireUser(app, conversation.first());
       }
+      case ROOM -> throw notStored(conversation);
     }
     return new NewMessage(
         app,
@@ -114,7 +134,16 @@ public final class Messenger {
     };
   }
 
-  private void checkBody(SendRequest request) {
+  private static WarblerException notStored(ConversationId room) {
+    return new WarblerException(
+        ErrorCode.INVALID_ARGUMENT,
+        room
+            + " is a chatroom: its messages are not stored; join it (join_chatroom) and send with"
+            + " the chatroom target, or use sendChatroomMessage");
+  }
+
+  /** Checks size, type and payload of a message; shared with {@link Chatrooms}. */
+  void checkBody(SendRequest request) {
     int bytes =
         request.text().getBytes(StandardCharsets.UTF_8).length
             + request.payload().getBytes(StandardCharsets.UTF_8).length;
@@ -170,6 +199,7 @@ public final class Messenger {
     return switch (m.conversation().kind()) {
       case DIRECT, SYSTEM -> m.conversation().impliedMembers();
       case GROUP -> directory.members(m.app(), m.conversation().first());
+      case ROOM -> List.of();
     };
   }
 
@@ -218,6 +248,7 @@ public final class Messenger {
         switch (conversation.kind()) {
           case DIRECT, SYSTEM -> conversation.impliedMembers().contains(who.user());
           case GROUP -> directory.isMember(who.app(), conversation.first(), who.user());
+          case ROOM -> throw notStored(conversation);
         };
     if (!allowed) {
       throw new WarblerException(

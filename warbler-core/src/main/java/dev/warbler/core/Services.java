@@ -11,4 +11,7 @@ public record Services(
     Directory directory,
     Sessions sessions,
     TokenService tokens,
-    InstantSource clock) {}
+    InstantSource clock,
+    Chatrooms chatrooms,
+    Contacts contacts,
+    ConversationList conversations) {}

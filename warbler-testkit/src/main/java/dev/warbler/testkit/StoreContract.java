@@ -1039,6 +1039,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       case DIRECT -> c.first();
       case GROUP -> "amy";
       case SYSTEM -> "";
+      case ROOM -> throw new AssertionError("chatroom messages are never stored");
     };
   }
 

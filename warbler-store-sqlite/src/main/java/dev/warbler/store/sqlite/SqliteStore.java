@@ -4,6 +4,7 @@ import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationSettings;
 import dev.warbler.core.ConversationState;
 import dev.warbler.core.DirectoryStore;
 import dev.warbler.core.Group;
@@ -255,7 +256,9 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       List<ConversationState> states = new ArrayList<>();
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT c.id, c.last_seq, m.read_seq, max(c.change_pos, m.change_pos) AS pos"
+              "SELECT c.id, c.last_seq, m.read_seq, max(c.change_pos, m.change_pos) AS pos,"
+                  + " "
+                  + SETTINGS_COLUMNS
                   + " FROM members m JOIN conversations c"
                   + " ON c.app = m.app AND c.id = m.conversation"
                   + " WHERE m.app = ? AND m.user_id = ? AND pos > ?"
@@ -269,7 +272,8 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
             ConversationId id = ConversationId.parse(rs.getString(1));
             long last = rs.getLong(2);
             states.add(
-                new ConversationState(id, last, rs.getLong(3), Optional.empty(), rs.getLong(4)));
+                new ConversationState(
+                    id, last, rs.getLong(3), Optional.empty(), rs.getLong(4), settings(rs, 5)));
           }
         }
       }
@@ -283,15 +287,31 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
                 s.lastSeq(),
                 s.readSeq(),
                 lastMessage(c, app, s.conversation(), s.lastSeq()),
-                s.changePosition()));
+                s.changePosition(),
+                s.settings()));
       }
       long next = page.isEmpty() ? cursor : page.get(page.size() - 1).changePosition();
       return new SyncPage(withLast, next, more);
     });
   }
 
-  private Optional<ChatMessage> lastMessage(
-      Connection c, String app, ConversationId conversation, long seq) throws SQLException {
+  /**
+   * The member columns holding a user's settings of a conversation, in the order {@link #settings}
+   * reads them; qualified with the alias {@code m} of the members table.
+   */
+  static final String SETTINGS_COLUMNS = "m.pinned, m.muted, m.archived, m.custom";
+
+  /** Reads the {@link #SETTINGS_COLUMNS} starting at column {@code first}. */
+  static ConversationSettings settings(ResultSet rs, int first) throws SQLException {
+    return new ConversationSettings(
+        rs.getInt(first) != 0,
+        rs.getInt(first + 1) != 0,
+        rs.getInt(first + 2) != 0,
+        rs.getString(first + 3));
+  }
+
+  Optional<ChatMessage> lastMessage(Connection c, String app, ConversationId conversation, long seq)
+      throws SQLException {
     if (seq == 0) {
       return Optional.empty();
     }
@@ -316,7 +336,8 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       Connection c, String app, String user, ConversationId conversation) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT c.last_seq, m.read_seq, max(c.change_pos, m.change_pos)"
+            "SELECT c.last_seq, m.read_seq, max(c.change_pos, m.change_pos), "
+                + SETTINGS_COLUMNS
                 + " FROM members m JOIN conversations c"
                 + " ON c.app = m.app AND c.id = m.conversation"
                 + " WHERE m.app = ? AND m.conversation = ? AND m.user_id = ?")) {
@@ -334,9 +355,16 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
                 last,
                 rs.getLong(2),
                 lastMessage(c, app, conversation, last),
-                rs.getLong(3)));
+                rs.getLong(3),
+                settings(rs, 4)));
       }
     }
+  }
+
+  /** The state as the writer sees it; only call from a write running on the writer. */
+  Optional<ConversationState> stateOnWriter(String app, String user, ConversationId conversation)
+      throws SQLException {
+    return stateOf(writeConnection, app, user, conversation);
   }
 
   @Override
