@@ -68,8 +68,9 @@ public final class Frames {
   }
 
   /**
-   * A client's {@code send} as a core request. The target is one of {@code user}, {@code group} or
-   * {@code conversation} (the public string form); none is INVALID_ARGUMENT.
+   * A client's {@code send} as a core request. The target is one of {@code user}, {@code group},
+   * {@code conversation} (the public string form) or {@code chatroom} (as the conversation {@code
+   * r:ROOM}); none is INVALID_ARGUMENT.
    */
   public static SendRequest sendRequest(Send send) {
     SendRequest.Target target =
@@ -78,9 +79,12 @@ public final class Frames {
           case GROUP -> new SendRequest.Target.ToGroup(send.getGroup());
           case CONVERSATION ->
               new SendRequest.Target.ToConversation(ConversationId.parse(send.getConversation()));
+          case CHATROOM ->
+              new SendRequest.Target.ToConversation(ConversationId.room(send.getChatroom()));
           case TO_NOT_SET ->
               throw new WarblerException(
-                  ErrorCode.INVALID_ARGUMENT, "send needs a target: user, group or conversation");
+                  ErrorCode.INVALID_ARGUMENT,
+                  "send needs a target: user, group, conversation or chatroom");
         };
     return new SendRequest(
         target, send.getClientMsgId(), coreType(send.getType()), send.getText(), send.getPayload());
@@ -104,7 +108,11 @@ public final class Frames {
             .setConversation(s.conversation().toString())
             .setLastSeq(s.lastSeq())
             .setReadSeq(s.readSeq())
-            .setUnread(s.unread());
+            .setUnread(s.unread())
+            .setPinned(s.settings().pinned())
+            .setMuted(s.settings().muted())
+            .setArchived(s.settings().archived())
+            .setCustom(s.settings().custom());
     s.lastMessage().ifPresent(m -> b.setLastMessage(message(m)));
     return b.build();
   }

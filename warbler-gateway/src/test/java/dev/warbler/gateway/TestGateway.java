@@ -3,6 +3,11 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
@@ -15,7 +20,10 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -48,6 +56,8 @@ final class TestGateway implements AutoCloseable {
   final Directory directory;
   final Messenger messenger;
   final TokenService tokens;
+  final Chatrooms chatrooms;
+  final Contacts contacts;
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final Gateway gateway;
   final App app;
@@ -56,6 +66,10 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
+    this(config, ChatroomLimits.DEFAULTS);
+  }
+
+  TestGateway(GatewayConfig config, ChatroomLimits roomLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
@@ -68,13 +82,31 @@ final class TestGateway implements AutoCloseable {
     bus = new LocalBus();
     sessions = new Sessions(bus);
     directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
-    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
+    contacts =
+        new Contacts(
+            new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
+    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS, contacts);
+    chatrooms =
+        new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            new Services(messenger, directory, sessions, tokens, clock),
+            new Services(
+                messenger,
+                directory,
+                sessions,
+                tokens,
+                clock,
+                chatrooms,
+                contacts,
+                new ConversationList(
+                    new SqliteConversationSettingsStore(store),
+                    store,
+                    directory,
+                    Limits.DEFAULTS,
+                    4096)),
             meters);
     port = gateway.start();
   }

@@ -2,6 +2,11 @@ package dev.warbler.server;
 
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
@@ -12,7 +17,10 @@ import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -91,7 +99,37 @@ public final class WarblerServer implements AutoCloseable {
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.directory = new Directory(store, sessions, clock, limits);
-    this.messenger = new Messenger(store, directory, bus, clock, limits);
+    Contacts contacts =
+        new Contacts(
+            new SqliteContactStore(store),
+            directory,
+            sessions,
+            clock,
+            new ContactLimits(
+                settings.integer(Setting.CONTACTS_MAX_FRIENDS),
+                settings.integer(Setting.CONTACTS_MAX_BLOCKED),
+                settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
+                settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
+                settings.integer(Setting.CONTACTS_PAGE_MAX)));
+    this.messenger = new Messenger(store, directory, bus, clock, limits, contacts);
+    Chatrooms chatrooms =
+        new Chatrooms(
+            new SqliteChatroomStore(store),
+            directory,
+            messenger,
+            clock,
+            new ChatroomLimits(
+                settings.integer(Setting.CHATROOM_RECENT_MESSAGES),
+                settings.integer(Setting.CHATROOM_MAX_PRESENT),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS_PER_CONNECTION),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS)));
+    ConversationList conversations =
+        new ConversationList(
+            new SqliteConversationSettingsStore(store),
+            store,
+            directory,
+            limits,
+            settings.integer(Setting.LIMITS_MAX_CONVERSATION_CUSTOM_BYTES));
     this.tokens =
         new TokenService(
             directory::findApp,
@@ -99,7 +137,9 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
-    this.services = new Services(messenger, directory, sessions, tokens, clock);
+    this.services =
+        new Services(
+            messenger, directory, sessions, tokens, clock, chatrooms, contacts, conversations);
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
