@@ -73,4 +73,67 @@ final class Dtos {
   record MessageList(String conversation, List<MessageView> messages, boolean more) {}
 
   record Discovery(String websocket, List<String> protocols, String version) {}
+
+  // ---- chatrooms, contacts, conversation list ------------------------------------------------
+
+  /**
+   * One page of a list read with a cursor, the same shape for every paged operation: pass {@code
+   * nextCursor} as {@code cursor} to read on; it is absent on the last page.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Page<T>(List<T> items, @Nullable String nextCursor) {}
+
+  record CreateChatroom(String id, @Nullable String name, @Nullable Integer maxMembers) {}
+
+  record ChatroomView(
+      String id,
+      String name,
+      int maxMembers,
+      long createdAt,
+      String conversation,
+      int present,
+      long epoch,
+      long lastSeq) {}
+
+  record SendChatroomMessage(
+      @Nullable String from,
+      @Nullable String type,
+      @Nullable String text,
+      @Nullable JsonNode payload,
+      @Nullable String clientMsgId) {}
+
+  record ChatroomSendAck(
+      String conversation,
+      long seq,
+      String messageId,
+      long sentAt,
+      boolean duplicate,
+      String clientMsgId,
+      long epoch) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ConversationView(
+      String conversation,
+      long lastSeq,
+      long readSeq,
+      long unread,
+      @Nullable MessageView lastMessage,
+      boolean pinned,
+      boolean muted,
+      boolean archived,
+      @Nullable JsonNode custom) {}
+
+  /** Absent fields stay as they are; {@code "custom": null} clears the custom object. */
+  record UpdateConversation(
+      @Nullable Boolean pinned,
+      @Nullable Boolean muted,
+      @Nullable Boolean archived,
+      @Nullable JsonNode custom) {}
+
+  record UserRef(String user) {}
+
+  record ContactView(String user, long since) {}
+
+  record RelationView(
+      String user, boolean friend, boolean requestSent, boolean requestReceived, boolean blocked) {}
 }

@@ -9,13 +9,21 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Chatroom;
+import dev.warbler.core.ChatroomSent;
+import dev.warbler.core.ChatroomStatus;
+import dev.warbler.core.ContactEntry;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationSettings;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.CursorPage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Group;
 import dev.warbler.core.Ids;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Relation;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -37,6 +45,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -114,7 +123,51 @@ public final class RestApi implements AutoCloseable {
                 "GET",
                 "/v1/apps/{app}/conversations/{conversation}/messages",
                 "listMessages",
-                this::listMessages));
+                this::listMessages),
+            // ---- chatrooms, contacts, conversation list ----
+            new Route("POST", "/v1/apps/{app}/chatrooms", "createChatroom", this::createChatroom),
+            new Route("GET", "/v1/apps/{app}/chatrooms/{room}", "getChatroom", this::getChatroom),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/chatrooms/{room}",
+                "deleteChatroom",
+                this::deleteChatroom),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/chatrooms/{room}/messages",
+                "sendChatroomMessage",
+                this::sendChatroomMessage),
+            new Route(
+                "GET",
+                "/v1/apps/{app}/users/{user}/conversations",
+                "listConversations",
+                this::listConversations),
+            new Route(
+                "GET",
+                "/v1/apps/{app}/users/{user}/conversations/{conversation}",
+                "getConversation",
+                this::getConversation),
+            new Route(
+                "PATCH",
+                "/v1/apps/{app}/users/{user}/conversations/{conversation}",
+                "updateConversation",
+                this::updateConversation),
+            new Route(
+                "GET", "/v1/apps/{app}/users/{user}/friends", "listFriends", this::listFriends),
+            new Route("POST", "/v1/apps/{app}/users/{user}/friends", "addFriend", this::addFriend),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/users/{user}/friends/{friend}",
+                "removeFriend",
+                this::removeFriend),
+            new Route(
+                "GET", "/v1/apps/{app}/users/{user}/blocks", "listBlockedUsers", this::listBlocked),
+            new Route("POST", "/v1/apps/{app}/users/{user}/blocks", "blockUser", this::blockUser),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/users/{user}/blocks/{blocked}",
+                "unblockUser",
+                this::unblockUser));
   }
 
   /** Every operation this API serves; docs/openapi.yaml must describe exactly these. */
@@ -137,6 +190,7 @@ public final class RestApi implements AutoCloseable {
               case "GET" -> cfg.routes.get(r.path(), r.handler());
               case "POST" -> cfg.routes.post(r.path(), r.handler());
               case "DELETE" -> cfg.routes.delete(r.path(), r.handler());
+              case "PATCH" -> cfg.routes.patch(r.path(), r.handler());
               default -> throw new IllegalStateException("unsupported method " + r.method());
             }
           }
@@ -447,6 +501,239 @@ public final class RestApi implements AutoCloseable {
         m.text(),
         payload,
         m.sentAt());
+  }
+
+  // ---- chatrooms, contacts, conversation list -----------------------------------------------
+
+  private void createChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.CreateChatroom body = read(ctx, Dtos.CreateChatroom.class);
+    Chatroom room =
+        services
+            .chatrooms()
+            .create(
+                app.id(),
+                required("id", body.id()),
+                orEmpty(body.name()),
+                body.maxMembers() == null ? 0 : positive("maxMembers", body.maxMembers()));
+    send(ctx, 201, chatroomView(services.chatrooms().status(app.id(), room.id())));
+  }
+
+  private void getChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    send(ctx, 200, chatroomView(services.chatrooms().status(app.id(), ctx.pathParam("room"))));
+  }
+
+  private void deleteChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.chatrooms().delete(app.id(), ctx.pathParam("room"));
+    ctx.status(204);
+  }
+
+  private static Dtos.ChatroomView chatroomView(ChatroomStatus s) {
+    Chatroom r = s.room();
+    return new Dtos.ChatroomView(
+        r.id(),
+        r.name(),
+        r.maxMembers(),
+        r.createdAt(),
+        r.conversation().toString(),
+        s.present(),
+        s.epoch(),
+        s.lastSeq());
+  }
+
+  private void sendChatroomMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.SendChatroomMessage body = read(ctx, Dtos.SendChatroomMessage.class);
+    String sender = body.from() == null ? Messenger.SYSTEM_SENDER : body.from();
+    MessageType type = type(body.type(), sender.isEmpty() ? MessageType.SYSTEM : MessageType.TEXT);
+    String clientMsgId =
+        body.clientMsgId() == null ? "api-" + UUID.randomUUID() : body.clientMsgId();
+    String room = ctx.pathParam("room");
+    ChatroomSent sent =
+        services
+            .chatrooms()
+            .sendAs(
+                app.id(),
+                sender,
+                room,
+                new SendRequest(
+                    new SendRequest.Target.ToConversation(ConversationId.room(room)),
+                    clientMsgId,
+                    type,
+                    orEmpty(body.text()),
+                    payload(body.payload())));
+    ChatMessage m = sent.result().message();
+    send(
+        ctx,
+        201,
+        new Dtos.ChatroomSendAck(
+            m.conversation().toString(),
+            m.seq(),
+            m.id(),
+            m.sentAt(),
+            sent.result().duplicate(),
+            m.clientMsgId(),
+            sent.epoch()));
+  }
+
+  private void listConversations(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ConversationState> page =
+        services
+            .conversations()
+            .list(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, this::conversationView));
+  }
+
+  private void getConversation(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationState state =
+        services
+            .conversations()
+            .get(
+                app.id(),
+                ctx.pathParam("user"),
+                ConversationId.parse(ctx.pathParam("conversation")));
+    send(ctx, 200, conversationView(state));
+  }
+
+  private void updateConversation(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UpdateConversation body = read(ctx, Dtos.UpdateConversation.class);
+    ConversationSettings.Change change = ConversationSettings.Change.none();
+    if (body.pinned() != null) {
+      change = change.withPinned(body.pinned());
+    }
+    if (body.muted() != null) {
+      change = change.withMuted(body.muted());
+    }
+    if (body.archived() != null) {
+      change = change.withArchived(body.archived());
+    }
+    JsonNode custom = body.custom();
+    if (custom != null) {
+      if (!custom.isNull() && !custom.isObject()) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object, or null to clear it");
+      }
+      change = change.withCustom(custom.isNull() ? "" : payload(custom));
+    }
+    ConversationState state =
+        services
+            .conversations()
+            .update(
+                app.id(),
+                ctx.pathParam("user"),
+                ConversationId.parse(ctx.pathParam("conversation")),
+                change);
+    send(ctx, 200, conversationView(state));
+  }
+
+  private Dtos.ConversationView conversationView(ConversationState s) {
+    JsonNode custom = null;
+    if (!s.settings().custom().isEmpty()) {
+      try {
+        custom = json.readTree(s.settings().custom());
+      } catch (JsonProcessingException e) {
+        custom = null;
+      }
+    }
+    return new Dtos.ConversationView(
+        s.conversation().toString(),
+        s.lastSeq(),
+        s.readSeq(),
+        s.unread(),
+        s.lastMessage().map(this::view).orElse(null),
+        s.settings().pinned(),
+        s.settings().muted(),
+        s.settings().archived(),
+        custom);
+  }
+
+  private void listFriends(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ContactEntry> page =
+        services
+            .contacts()
+            .friends(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
+  }
+
+  private void addFriend(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UserRef body = read(ctx, Dtos.UserRef.class);
+    send(
+        ctx,
+        200,
+        relationView(
+            services
+                .contacts()
+                .addFriend(app.id(), ctx.pathParam("user"), required("user", body.user()))));
+  }
+
+  private void removeFriend(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.contacts().removeFriend(app.id(), ctx.pathParam("user"), ctx.pathParam("friend"));
+    ctx.status(204);
+  }
+
+  private void listBlocked(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ContactEntry> page =
+        services
+            .contacts()
+            .blocked(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
+  }
+
+  private void blockUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UserRef body = read(ctx, Dtos.UserRef.class);
+    send(
+        ctx,
+        200,
+        relationView(
+            services
+                .contacts()
+                .block(app.id(), ctx.pathParam("user"), required("user", body.user()))));
+  }
+
+  private void unblockUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.contacts().unblock(app.id(), ctx.pathParam("user"), ctx.pathParam("blocked"));
+    ctx.status(204);
+  }
+
+  private static Dtos.RelationView relationView(Relation r) {
+    return new Dtos.RelationView(
+        r.user(), r.friend(), r.requestSent(), r.requestReceived(), r.blocked());
+  }
+
+  private static <T, V> Dtos.Page<V> page(CursorPage<T> page, Function<T, V> view) {
+    return new Dtos.Page<>(
+        page.items().stream().map(view).toList(), page.hasMore() ? page.nextCursor() : null);
+  }
+
+  private static int positive(String field, int value) {
+    if (value <= 0) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, field + " must be positive but was " + value);
+    }
+    return value;
   }
 
   // ---- plumbing ----------------------------------------------------------------------------

@@ -275,7 +275,7 @@ public final class Chatrooms {
    * Sends a message from a connection's user to a room the connection is in (NOT_MEMBER otherwise)
    * and pushes it to every connection present, this one included.
    */
-  public AppendResult send(Connection from, String roomId, SendRequest request) {
+  public ChatroomSent send(Connection from, String roomId, SendRequest request) {
     Ids.require("chatroom", roomId);
     if (request.type() == MessageType.SYSTEM) {
       throw new WarblerException(ErrorCode.FORBIDDEN, "users cannot send SYSTEM messages");
@@ -290,7 +290,7 @@ public final class Chatrooms {
    * Sends a message to a room as {@code sender} (a user of the app, present or not) or as the
    * system ({@link Messenger#SYSTEM_SENDER}); for app backends.
    */
-  public AppendResult sendAs(String app, String sender, String roomId, SendRequest request) {
+  public ChatroomSent sendAs(String app, String sender, String roomId, SendRequest request) {
     Ids.require("chatroom", roomId);
     boolean system = sender.equals(Messenger.SYSTEM_SENDER);
     if (!system) {
@@ -356,7 +356,7 @@ public final class Chatrooms {
               : Math.min(definition.maxMembers(), limits.maxPresent());
     }
 
-    AppendResult append(SendRequest request, String sender, @Nullable Connection via) {
+    ChatroomSent append(SendRequest request, String sender, @Nullable Connection via) {
       lock.lock();
       try {
         if (closed) {
@@ -368,7 +368,7 @@ public final class Chatrooms {
         }
         for (ChatMessage m : recent) {
           if (m.sender().equals(sender) && m.clientMsgId().equals(request.clientMsgId())) {
-            return new AppendResult(m, true);
+            return new ChatroomSent(new AppendResult(m, true), epoch);
           }
         }
         ChatMessage message =
@@ -390,7 +390,7 @@ public final class Chatrooms {
           recent.addLast(message);
         }
         fanOut(new RoomEvent.RoomMessage(definition.id(), epoch, message));
-        return new AppendResult(message, false);
+        return new ChatroomSent(new AppendResult(message, false), epoch);
       } finally {
         lock.unlock();
       }

@@ -718,7 +718,11 @@ final class FrameHandler extends ChannelDuplexHandler {
                     && to.conversation().kind() == ConversationId.Kind.ROOM
                     && s != null
                 ? CompletableFuture.completedFuture(
-                    gateway.services().chatrooms().send(s, to.conversation().first(), request))
+                    gateway
+                        .services()
+                        .chatrooms()
+                        .send(s, to.conversation().first(), request)
+                        .result())
                 : gateway.messenger().send(who.app(), who.user(), request);
       } catch (RuntimeException e) {
         result = CompletableFuture.failedFuture(e);

@@ -80,7 +80,11 @@ class OpenApiTest {
             "addGroupMembers",
             "removeGroupMembers",
             "sendMessage",
-            "listMessages");
+            "listMessages",
+            "createChatroom",
+            "sendChatroomMessage",
+            "getConversation",
+            "listConversations");
   }
 
   @Test
@@ -91,7 +95,8 @@ class OpenApiTest {
               .replace("{app}", "default")
               .replace("{user}", "nobody")
               .replace("{group}", "nogroup")
-              .replace("{conversation}", "g:nogroup");
+              .replace("{conversation}", "g:nogroup")
+              .replaceAll("\\{([a-z]+)}", "no$1");
       TestServer.Reply r = node.call(op.method(), path, null, "");
       // Without credentials a served route answers 200 (public) or 401; never "no route".
       assertThat(r.status()).as(op.toString()).isIn(200, 401);
