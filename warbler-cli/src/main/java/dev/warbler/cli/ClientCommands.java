@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * The client subcommands of {@code warbler}: {@code user}, {@code group}, {@code send}, {@code
- * listen}, {@code history} and {@code chat}. Register each with {@code
- * CommandLine.addSubcommand(Object)}.
+ * listen}, {@code history}, {@code chat}, {@code room}, {@code friend}, {@code block}, {@code
+ * unblock}, {@code conversations}, {@code pin}, {@code mute} and {@code archive}. Register each
+ * with {@code CommandLine.addSubcommand(Object)}.
  *
  * <p>Each command talks to a server found by {@code --server} (else {@code WARBLER_SERVER}, else
  * {@code http://127.0.0.1:8080}), in the app {@code --app} (default {@code default}); it mints user
@@ -30,6 +31,14 @@ public final class ClientCommands {
         new SendCommand(env),
         new ListenCommand(env),
         new HistoryCommand(env),
-        new ChatCommand(env));
+        new ChatCommand(env),
+        new RoomCommand(env),
+        new FriendCommand(env),
+        new BlockCommand.Block(env),
+        new BlockCommand.Unblock(env),
+        new ConversationsCommand(env),
+        new SettingCommand.Pin(env),
+        new SettingCommand.Mute(env),
+        new SettingCommand.Archive(env));
   }
 }

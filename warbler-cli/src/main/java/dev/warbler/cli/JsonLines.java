@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warbler.protocol.v1.Contact;
+import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.FriendRequest;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessageType;
 import dev.warbler.protocol.v1.SendAck;
@@ -69,6 +72,92 @@ final class JsonLines {
     line.put("conversation", group.conversation());
     line.put("createdAt", group.createdAt().toString());
     return write(line);
+  }
+
+  /** A chatroom message: the {@link #message} line plus {@code "room"} and {@code "epoch"}. */
+  static String roomMessage(String room, long epoch, Message m) {
+    ObjectNode line = (ObjectNode) parse(message(m));
+    line.put("room", room);
+    line.put("epoch", epoch);
+    return write(line);
+  }
+
+  static String chatroom(WarblerAdmin.Chatroom room) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("id", room.id());
+    line.put("name", room.name());
+    line.put("maxMembers", room.maxMembers());
+    line.put("conversation", room.conversation());
+    line.put("createdAt", room.createdAt().toString());
+    return write(line);
+  }
+
+  /** {@code {"user","friend","requestSent","requestReceived","blocked"}}. */
+  static String contact(Contact c) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", c.getUser());
+    line.put("friend", c.getFriend());
+    line.put("requestSent", c.getRequestSent());
+    line.put("requestReceived", c.getRequestReceived());
+    line.put("blocked", c.getBlocked());
+    return write(line);
+  }
+
+  /** A friend or a blocked user: {@code {"user","since"}}. */
+  static String entry(String user, long since) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", user);
+    line.put("since", iso(since));
+    return write(line);
+  }
+
+  /** {@code {"from","to","message","createdAt"}} (plus {@code "status"} for pushed events). */
+  static String friendRequest(FriendRequest r, String status) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("from", r.getFrom());
+    line.put("to", r.getTo());
+    line.put("message", r.getMessage());
+    line.put("createdAt", iso(r.getCreatedAt()));
+    if (!status.isEmpty()) {
+      line.put("status", status);
+    }
+    return write(line);
+  }
+
+  /**
+   * One entry of a conversation list: {@code {"conversation","unread","lastSeq","readSeq",
+   * "pinned","muted","archived","custom"?,"lastMessage"?}}; {@code lastMessage} is a preview {@code
+   * {"from","text","type","sentAt"}}.
+   */
+  static String conversation(ConversationState s) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("conversation", s.getConversation());
+    line.put("unread", s.getUnread());
+    line.put("lastSeq", s.getLastSeq());
+    line.put("readSeq", s.getReadSeq());
+    line.put("pinned", s.getPinned());
+    line.put("muted", s.getMuted());
+    line.put("archived", s.getArchived());
+    if (!s.getCustom().isEmpty()) {
+      line.set("custom", payload(s.getCustom()));
+    }
+    if (s.hasLastMessage()) {
+      Message m = s.getLastMessage();
+      ObjectNode preview = line.putObject("lastMessage");
+      preview.put("from", m.getFrom());
+      preview.put("text", m.getText().isEmpty() ? m.getPayload() : m.getText());
+      preview.put("type", type(m.getType()));
+      preview.put("sentAt", iso(m.getSentAt()));
+    }
+    return write(line);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot read back JSON", e);
+    }
   }
 
   /** {@code [HH:mm:ss] from: text}; the system shows as {@code system}, a bare payload as JSON. */

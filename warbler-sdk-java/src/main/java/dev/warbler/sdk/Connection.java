@@ -30,6 +30,7 @@ final class Connection implements Transport.Inbound {
   private final AtomicLong nextId = new AtomicLong();
   private final Duration requestTimeout;
   private final BiConsumer<Connection, Message> onMessage;
+  private final BiConsumer<Connection, ServerFrame> onEvent;
   private final Consumer<Connection> onClosed;
   private volatile Transport.@Nullable Link link;
   private volatile @Nullable String authRequestId;
@@ -53,8 +54,18 @@ final class Connection implements Transport.Inbound {
       Duration requestTimeout,
       BiConsumer<Connection, Message> onMessage,
       Consumer<Connection> onClosed) {
+    this(requestTimeout, onMessage, (c, f) -> {}, onClosed);
+  }
+
+  /** As above; {@code onEvent} gets the other pushed frames (chatroom and contact events). */
+  Connection(
+      Duration requestTimeout,
+      BiConsumer<Connection, Message> onMessage,
+      BiConsumer<Connection, ServerFrame> onEvent,
+      Consumer<Connection> onClosed) {
     this.requestTimeout = requestTimeout;
     this.onMessage = onMessage;
+    this.onEvent = onEvent;
     this.onClosed = onClosed;
   }
 
@@ -95,6 +106,17 @@ final class Connection implements Transport.Inbound {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
       case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      case CHATROOM_MESSAGE, FRIEND_REQUEST_EVENT -> onEvent.accept(this, frame);
+      // Pushed (empty id) when the room is deleted; otherwise the answer to leave_chatroom.
+      case CHATROOM_LEFT -> {
+        if (frame.getId().isEmpty()) {
+          onEvent.accept(this, frame);
+        } else {
+          answer(frame);
+        }
+      }
+      case CHATROOM_JOINED, FRIEND_REQUESTS, FRIENDS, BLOCKED, CONTACT, CONVERSATION_STATE ->
+          answer(frame);
       case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
     }
   }

@@ -1,6 +1,9 @@
 package dev.warbler.sdk;
 
 import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.ChatroomLeft;
+import dev.warbler.protocol.v1.ChatroomMessage;
+import dev.warbler.protocol.v1.FriendRequestEvent;
 import dev.warbler.protocol.v1.Message;
 
 /**
@@ -33,4 +36,22 @@ public interface MessageListener {
    *     the network failed)
    */
   default void onDisconnected(int closeCode, String reason) {}
+
+  /**
+   * A message in a chatroom this client joined ({@link WarblerClient#joinChatroom}). Chatrooms are
+   * live: there is no sync, only the room's recent messages, which the client uses after a
+   * reconnect to fill what it missed while they are still there. Within one epoch each seq arrives
+   * at most once, in increasing order; a new epoch (the server restarted, or the room was
+   * re-created) starts its seqs over.
+   */
+  default void onChatroomMessage(ChatroomMessage message) {}
+
+  /** The client is no longer in a chatroom it joined: the room was deleted (or gone at rejoin). */
+  default void onChatroomLeft(ChatroomLeft left) {}
+
+  /**
+   * A friend request to or from this user was sent ({@code FRIEND_REQUEST_PENDING}), accepted or
+   * declined. Live only: {@link WarblerClient#listFriendRequests} lists what is pending.
+   */
+  default void onFriendRequest(FriendRequestEvent event) {}
 }
