@@ -237,7 +237,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     Session s = session;
     if (s != null) {
       gateway.sessions().remove(s);
-      gateway.services().chatrooms().leaveAll(s);
+      leaveChatrooms(s);
       log.debug("session {} of {}/{} closed", s.id, s.app, s.user);
     }
     ctx.fireChannelInactive();
@@ -794,6 +794,19 @@ final class FrameHandler extends ChannelDuplexHandler {
             rooms.leaveAll(s);
           }
         });
+  }
+
+  /**
+   * Off the event loop: leaving takes each room's lock, which a large fan-out may hold for a while.
+   * The connection is closing, so pushes to it are dropped meanwhile.
+   */
+  private void leaveChatrooms(Session s) {
+    Chatrooms rooms = gateway.services().chatrooms();
+    try {
+      gateway.blocking().execute(() -> rooms.leaveAll(s));
+    } catch (RejectedExecutionException e) {
+      rooms.leaveAll(s); // shutting down: blocking the loop briefly is harmless now
+    }
   }
 
   private ServerFrame.Builder leaveChatroom(Session s, String room) {

@@ -301,6 +301,49 @@ class GatewayChatroomTest {
   }
 
   @Test
+  void aListenerThatStopsReadingIsClosedWith4000WhileTheOthersGetEveryMessage() {
+    try (TestGateway small =
+        new TestGateway(
+            GatewayConfig.defaults().withMaxOutboundBytes(4 * 1024), ChatroomLimits.DEFAULTS)) {
+      String room = "stage";
+      small.chatrooms.create(TestGateway.APP, room, "", 0);
+      RawClient slow = small.login(small.newUser(), Encoding.PROTO);
+      RawClient reader = small.login(small.newUser(), Encoding.PROTO);
+      joined(slow, room, 0);
+      joined(reader, room, 0);
+      slow.pauseReading();
+      String text = "x".repeat(1_000);
+      String sender = small.newUser();
+
+      int sent = 0;
+      while (small.counter("warbler.gateway.slow.consumers") == 0 && sent < 20_000) {
+        sent++;
+        small.chatrooms.sendAs(
+            TestGateway.APP,
+            sender,
+            room,
+            new dev.warbler.core.SendRequest(
+                new dev.warbler.core.SendRequest.Target.ToConversation(
+                    dev.warbler.core.ConversationId.room(room)),
+                "m" + sent,
+                dev.warbler.core.MessageType.TEXT,
+                text,
+                ""));
+        // The reader keeps up (it reads each message before the next is sent), so only the
+        // paused client falls behind.
+        assertThat(nextRoomMessage(reader).getMessage().getSeq()).isEqualTo(sent);
+      }
+
+      assertThat(small.counter("warbler.gateway.slow.consumers")).isEqualTo(1);
+      slow.resumeReading();
+      assertThat(slow.awaitClose(WAIT)).isEqualTo(4000);
+      await()
+          .atMost(WAIT)
+          .until(() -> small.chatrooms.status(TestGateway.APP, room).present() == 1);
+    }
+  }
+
+  @Test
   void aRoomWithTwoThousandPresentConnectionsDeliversAMessageToEachOfThem() {
     String room = newRoom();
     int listeners = 2_000;
