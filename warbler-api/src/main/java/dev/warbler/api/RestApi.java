@@ -550,8 +550,16 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
     }
     if (!isAdmin(key)) {
-      throw new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key");
+      throw isAnAppSecret(key)
+          ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
+          : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
     }
+  }
+
+  private boolean isAnAppSecret(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return directory.apps().stream()
+        .anyMatch(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
@@ -573,13 +581,7 @@ public final class RestApi implements AutoCloseable {
         key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
       return app;
     }
-    boolean otherApp =
-        directory.apps().stream()
-            .anyMatch(a ->
-                MessageDigest.isEqual(
-                    key.getBytes(StandardCharsets.UTF_8),
-                    a.secret().getBytes(StandardCharsets.UTF_8)));
-    throw otherApp
+    throw isAnAppSecret(key)
         ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
         : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
   }
