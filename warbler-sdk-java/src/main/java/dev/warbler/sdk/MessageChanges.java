@@ -30,7 +30,11 @@ public final class MessageChanges {
    * reactions and sets {@code recalled}; an edit replaces text and payload and sets {@code
    * edited_at}; a reaction sets that emoji's count (dropping it at 0) and, when the change's sender
    * is {@code reader}, its {@code mine} flag. Returns {@code target} unchanged when {@code change}
-   * is not a CHANGE entry for it, or when the target is a tombstone.
+   * is not a CHANGE entry for it, when the target is a tombstone, or when it is recalled (a pulled
+   * message already shows every change before the recall).
+   *
+   * <p>Applying a conversation's entries in seq order converges to the server's state even when the
+   * target was pulled after some of them (a later entry sets what an earlier one set).
    *
    * @param reader the user this client acts as, for {@code ReactionCount.mine}; empty when unknown
    */
@@ -43,6 +47,10 @@ public final class MessageChanges {
       return target;
     }
     MessageChange c = change.getChange();
+    if (target.getRecalled() && c.getActionCase() != MessageChange.ActionCase.RECALL) {
+      // Nothing changes a recalled message; an older entry met after pulling it is stale.
+      return target;
+    }
     return switch (c.getActionCase()) {
       case RECALL ->
           target.toBuilder()
