@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The client subcommands of {@code warbler}: {@code user}, {@code group}, {@code send}, {@code
- * listen}, {@code history} and {@code chat}. Register each with {@code
- * CommandLine.addSubcommand(Object)}.
+ * listen}, {@code history}, {@code chat}, and the message lifecycle's {@code recall}, {@code edit}
+ * and {@code react}. Register each with {@code CommandLine.addSubcommand(Object)}.
  *
  * <p>Each command talks to a server found by {@code --server} (else {@code WARBLER_SERVER}, else
  * {@code http://127.0.0.1:8080}), in the app {@code --app} (default {@code default}); it mints user
@@ -30,6 +30,9 @@ public final class ClientCommands {
         new SendCommand(env),
         new ListenCommand(env),
         new HistoryCommand(env),
-        new ChatCommand(env));
+        new ChatCommand(env),
+        new RecallCommand(env),
+        new EditCommand(env),
+        new ReactCommand(env));
   }
 }

@@ -5,6 +5,7 @@ import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.Ids;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.SendRequest;
@@ -17,10 +18,15 @@ import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.DeleteForMe;
+import dev.warbler.protocol.v1.Edit;
+import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.Pong;
 import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.React;
+import dev.warbler.protocol.v1.Recall;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.Sync;
@@ -118,6 +124,10 @@ import org.slf4j.LoggerFactory;
  *       connection receives the pushed {@code message} before its {@code send_ack}.
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
  *       {@code mark_read} → {@code read_state}.
+ *   <li>Message lifecycle ({@link MessageLifecycle}): {@code recall}, {@code edit}, {@code react}
+ *       and {@code forward} → {@code send_ack} once durable (for the first three, of the CHANGE
+ *       entry, or of the target with duplicate = true when nothing changed); {@code delete_for_me}
+ *       → {@code deleted_for_me}, also pushed to the user's online devices.
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
  *       over 64 characters: INVALID_ARGUMENT with an empty id.
@@ -542,6 +552,86 @@ final class FrameHandler extends ChannelDuplexHandler {
                                         ConversationId.parse(read.getConversation()),
                                         read.getSeq()))));
           }
+          case RECALL -> {
+            Recall recall = frame.getRecall();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .recall(
+                                            who,
+                                            ConversationId.parse(recall.getConversation()),
+                                            recall.getSeq())
+                                        .join())));
+          }
+          case EDIT -> {
+            Edit edit = frame.getEdit();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .edit(
+                                            who,
+                                            ConversationId.parse(edit.getConversation()),
+                                            edit.getSeq(),
+                                            edit.getText(),
+                                            edit.getPayload())
+                                        .join())));
+          }
+          case DELETE_FOR_ME -> {
+            DeleteForMe delete = frame.getDeleteForMe();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setDeletedForMe(
+                                Frames.deletedForMe(
+                                    lifecycle()
+                                        .deleteForMe(
+                                            who,
+                                            ConversationId.parse(delete.getConversation()),
+                                            delete.getSeq()))));
+          }
+          case REACT -> {
+            React react = frame.getReact();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .react(
+                                            who,
+                                            ConversationId.parse(react.getConversation()),
+                                            react.getSeq(),
+                                            react.getEmoji(),
+                                            react.getRemove())
+                                        .join())));
+          }
+          case FORWARD -> {
+            Forward forward = frame.getForward();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .forward(who, Frames.forwardRequest(forward))
+                                        .join())));
+          }
           case BODY_NOT_SET ->
               () ->
                   write(
@@ -552,6 +642,10 @@ final class FrameHandler extends ChannelDuplexHandler {
                           0));
         };
     action.run();
+  }
+
+  private MessageLifecycle lifecycle() {
+    return gateway.services().lifecycle();
   }
 
   /** Runs {@code work} on a virtual thread and answers with its result or its error. */

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -16,6 +18,7 @@ import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -47,6 +50,7 @@ final class TestGateway implements AutoCloseable {
   final Sessions sessions;
   final Directory directory;
   final Messenger messenger;
+  final MessageLifecycle lifecycle;
   final TokenService tokens;
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final Gateway gateway;
@@ -56,25 +60,32 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
+    this(config, InstantSource.system(), LifecycleLimits.DEFAULTS);
+  }
+
+  TestGateway(GatewayConfig config, InstantSource clock, LifecycleLimits lifecycleLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    InstantSource clock = InstantSource.system();
     store =
         new SqliteStore(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
     directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
-    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    messenger =
+        new Messenger(
+            store, directory, bus, clock, Limits.DEFAULTS, lifecycleStore, lifecycleLimits);
+    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            new Services(messenger, directory, sessions, tokens, clock),
+            new Services(messenger, directory, sessions, tokens, clock, lifecycle),
             meters);
     port = gateway.start();
   }

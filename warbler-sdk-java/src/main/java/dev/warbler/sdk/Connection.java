@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
  * server's answer to it, and fails every open request when the connection closes. Pushed {@code
- * message} frames go to {@code onMessage}; the close goes to {@code onClosed}, once.
+ * message} frames go to {@code onMessage}, other pushed events (frames with an empty id that answer
+ * no request, such as {@code deleted_for_me}) to {@code onEvent}; the close goes to {@code
+ * onClosed}, once.
  *
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
@@ -30,6 +32,7 @@ final class Connection implements Transport.Inbound {
   private final AtomicLong nextId = new AtomicLong();
   private final Duration requestTimeout;
   private final BiConsumer<Connection, Message> onMessage;
+  private final BiConsumer<Connection, ServerFrame> onEvent;
   private final Consumer<Connection> onClosed;
   private volatile Transport.@Nullable Link link;
   private volatile @Nullable String authRequestId;
@@ -52,9 +55,11 @@ final class Connection implements Transport.Inbound {
   Connection(
       Duration requestTimeout,
       BiConsumer<Connection, Message> onMessage,
+      BiConsumer<Connection, ServerFrame> onEvent,
       Consumer<Connection> onClosed) {
     this.requestTimeout = requestTimeout;
     this.onMessage = onMessage;
+    this.onEvent = onEvent;
     this.onClosed = onClosed;
   }
 
@@ -95,6 +100,14 @@ final class Connection implements Transport.Inbound {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
       case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      case DELETED_FOR_ME -> {
+        // Both the answer to delete_for_me and a push to every device of the user.
+        if (frame.getId().isEmpty()) {
+          onEvent.accept(this, frame);
+        } else {
+          answer(frame);
+        }
+      }
       case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
     }
   }

@@ -200,6 +200,8 @@ final class FakeServer implements Transport {
               .build();
       case SEND -> throw new IllegalStateException("sends are answered by handleSend");
       case BODY_NOT_SET -> out.setError(error(ErrorCode.UNKNOWN_FRAME, "no body")).build();
+      case RECALL, EDIT, DELETE_FOR_ME, REACT, FORWARD ->
+          out.setError(error(ErrorCode.UNKNOWN_FRAME, "not faked; see SdkIT")).build();
     };
   }
 

@@ -3,8 +3,10 @@ package dev.warbler.server;
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -13,6 +15,7 @@ import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -74,6 +77,12 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
             settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
             settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+    LifecycleLimits lifecycleLimits =
+        new LifecycleLimits(
+            settings.integer(Setting.LIMITS_RECALL_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_EDIT_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_MAX_MENTIONS),
+            settings.integer(Setting.LIMITS_MAX_REACTION_KINDS));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
@@ -91,7 +100,11 @@ public final class WarblerServer implements AutoCloseable {
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.directory = new Directory(store, sessions, clock, limits);
-    this.messenger = new Messenger(store, directory, bus, clock, limits);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    this.messenger =
+        new Messenger(store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits);
+    MessageLifecycle lifecycle =
+        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     this.tokens =
         new TokenService(
             directory::findApp,
@@ -99,10 +112,13 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
-    this.services = new Services(messenger, directory, sessions, tokens, clock);
+    this.services = new Services(messenger, directory, sessions, tokens, clock, lifecycle);
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
+      if (d.message().extras().deletedForMe()) {
+        return; // a delete-for-me notice to one user's devices, not a stored message
+      }
       stored.increment();
       delivered.increment(d.recipients().size());
     });
