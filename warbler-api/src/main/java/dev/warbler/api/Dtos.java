@@ -48,7 +48,10 @@ final class Dtos {
       @Nullable String type,
       @Nullable String text,
       @Nullable JsonNode payload,
-      @Nullable String clientMsgId) {}
+      @Nullable String clientMsgId,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll) {}
 
   record SendAck(
       String conversation,
@@ -68,7 +71,37 @@ final class Dtos {
       String type,
       String text,
       @Nullable JsonNode payload,
-      long sentAt) {}
+      long sentAt,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll,
+      @Nullable String forwardedFrom,
+      @Nullable Boolean recalled,
+      @Nullable Long editedAt,
+      @Nullable List<Reaction> reactions,
+      @Nullable ChangeView change) {}
+
+  record Reaction(String emoji, long count) {}
+
+  /** What a CHANGE entry changed: exactly one of recall, edit, reaction. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ChangeView(
+      long targetSeq,
+      @Nullable RecallView recall,
+      @Nullable EditView edit,
+      @Nullable ReactionView reaction) {}
+
+  record RecallView() {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record EditView(String text, @Nullable JsonNode payload, long editedAt) {}
+
+  record ReactionView(String emoji, boolean added, long count) {}
+
+  /** {@code by} absent: the app backend recalls as a moderator. */
+  record RecallMessage(@Nullable String by) {}
+
+  record EditMessage(String by, @Nullable String text, @Nullable JsonNode payload) {}
 
   record MessageList(String conversation, List<MessageView> messages, boolean more) {}
 
@@ -117,6 +150,7 @@ final class Dtos {
       long lastSeq,
       long readSeq,
       long unread,
+      boolean mentioned,
       @Nullable MessageView lastMessage,
       boolean pinned,
       boolean muted,

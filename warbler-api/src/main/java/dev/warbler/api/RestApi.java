@@ -20,10 +20,15 @@ import dev.warbler.core.CursorPage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Group;
 import dev.warbler.core.Ids;
+import dev.warbler.core.MessageChange;
+import dev.warbler.core.MessageExtras;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Principal;
 import dev.warbler.core.Relation;
+import dev.warbler.core.SendOptions;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -124,6 +129,16 @@ public final class RestApi implements AutoCloseable {
                 "/v1/apps/{app}/conversations/{conversation}/messages",
                 "listMessages",
                 this::listMessages),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/conversations/{conversation}/messages/{seq}/recall",
+                "recallMessage",
+                this::recallMessage),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/conversations/{conversation}/messages/{seq}/edit",
+                "editMessage",
+                this::editMessage),
             // ---- chatrooms, contacts, conversation list ----
             new Route("POST", "/v1/apps/{app}/chatrooms", "createChatroom", this::createChatroom),
             new Route("GET", "/v1/apps/{app}/chatrooms/{room}", "getChatroom", this::getChatroom),
@@ -405,19 +420,90 @@ public final class RestApi implements AutoCloseable {
             .send(
                 app.id(),
                 sender,
-                new SendRequest(target, clientMsgId, type, orEmpty(body.text()), payload))
+                new SendRequest(
+                    target,
+                    clientMsgId,
+                    type,
+                    orEmpty(body.text()),
+                    payload,
+                    new SendOptions(
+                        body.replyTo() == null ? 0 : body.replyTo(),
+                        body.mentions() == null ? List.of() : body.mentions(),
+                        Boolean.TRUE.equals(body.mentionAll()),
+                        "")))
             .join();
+    send(ctx, 201, ack(result));
+  }
+
+  private static Dtos.SendAck ack(AppendResult result) {
     ChatMessage m = result.message();
-    send(
-        ctx,
-        201,
-        new Dtos.SendAck(
-            m.conversation().toString(),
-            m.seq(),
-            m.id(),
-            m.sentAt(),
-            result.duplicate(),
-            m.clientMsgId()));
+    return new Dtos.SendAck(
+        m.conversation().toString(),
+        m.seq(),
+        m.id(),
+        m.sentAt(),
+        result.duplicate(),
+        m.clientMsgId());
+  }
+
+  /**
+   * Recalls a message: as the user {@code by} (its sender within the recall window, or a group
+   * moderator), or without {@code by} as the app backend, which may recall any message at any time.
+   * Answers the ack of the CHANGE entry (duplicate when it was recalled already).
+   */
+  private void recallMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    long seq = seqParam(ctx);
+    Dtos.RecallMessage body =
+        ctx.bodyAsBytes().length == 0
+            ? new Dtos.RecallMessage(null)
+            : read(ctx, Dtos.RecallMessage.class);
+    MessageLifecycle lifecycle = services.lifecycle();
+    AppendResult result =
+        body.by() == null
+            ? lifecycle.recallAsSystem(app.id(), conversation, seq).join()
+            : lifecycle.recall(user(app, body.by()), conversation, seq).join();
+    send(ctx, 200, ack(result));
+  }
+
+  /** Edits a message as its sender {@code by}; answers the ack of the CHANGE entry. */
+  private void editMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    long seq = seqParam(ctx);
+    Dtos.EditMessage body = read(ctx, Dtos.EditMessage.class);
+    Principal by = user(app, required("by", body.by()));
+    AppendResult result =
+        services
+            .lifecycle()
+            .edit(by, conversation, seq, orEmpty(body.text()), payload(body.payload()))
+            .join();
+    send(ctx, 200, ack(result));
+  }
+
+  /** A user of the app acting through the API; USER_NOT_FOUND if there is none. */
+  private Principal user(App app, String id) {
+    Ids.require("by", id);
+    directory.requireUser(app.id(), id);
+    return new Principal(app.id(), id);
+  }
+
+  private static long seqParam(Context ctx) {
+    String v = ctx.pathParam("seq");
+    try {
+      long seq = Long.parseLong(v);
+      if (seq <= 0) {
+        throw new NumberFormatException();
+      }
+      return seq;
+    } catch (NumberFormatException e) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "seq must be a positive integer but was '"
+              + (v.length() > 24 ? v.substring(0, 24) + "..." : v)
+              + "'");
+    }
   }
 
   private static SendRequest.Target target(Dtos.SendMessage body) {
@@ -483,14 +569,7 @@ public final class RestApi implements AutoCloseable {
   }
 
   private Dtos.MessageView view(ChatMessage m) {
-    JsonNode payload = null;
-    if (!m.payload().isEmpty()) {
-      try {
-        payload = json.readTree(m.payload());
-      } catch (JsonProcessingException e) {
-        payload = null;
-      }
-    }
+    MessageExtras x = m.extras();
     return new Dtos.MessageView(
         m.conversation().toString(),
         m.seq(),
@@ -499,8 +578,46 @@ public final class RestApi implements AutoCloseable {
         m.sender(),
         m.type().name(),
         m.text(),
-        payload,
-        m.sentAt());
+        json(m.payload()),
+        m.sentAt(),
+        x.replyTo() > 0 ? x.replyTo() : null,
+        x.mentions().isEmpty() ? null : x.mentions(),
+        x.mentionAll() ? true : null,
+        x.forwardedFrom().isEmpty() ? null : x.forwardedFrom(),
+        x.recalled() ? true : null,
+        x.editedAt() > 0 ? x.editedAt() : null,
+        x.reactions().isEmpty()
+            ? null
+            : x.reactions().stream().map(r -> new Dtos.Reaction(r.emoji(), r.count())).toList(),
+        x.change().map(this::changeView).orElse(null));
+  }
+
+  private Dtos.ChangeView changeView(MessageChange c) {
+    return switch (c.action()) {
+      case MessageChange.Action.Recall r ->
+          new Dtos.ChangeView(c.targetSeq(), new Dtos.RecallView(), null, null);
+      case MessageChange.Action.Edit e ->
+          new Dtos.ChangeView(
+              c.targetSeq(),
+              null,
+              new Dtos.EditView(e.text(), json(e.payload()), e.editedAt()),
+              null);
+      case MessageChange.Action.Reaction r ->
+          new Dtos.ChangeView(
+              c.targetSeq(), null, null, new Dtos.ReactionView(r.emoji(), r.added(), r.count()));
+    };
+  }
+
+  /** A stored JSON payload as a tree; null when there is none. */
+  private @Nullable JsonNode json(String payload) {
+    if (payload.isEmpty()) {
+      return null;
+    }
+    try {
+      return json.readTree(payload);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 
   // ---- chatrooms, contacts, conversation list -----------------------------------------------
@@ -649,6 +766,7 @@ public final class RestApi implements AutoCloseable {
         s.lastSeq(),
         s.readSeq(),
         s.unread(),
+        s.mentioned(),
         s.lastMessage().map(this::view).orElse(null),
         s.settings().pinned(),
         s.settings().muted(),
@@ -837,8 +955,16 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
     }
     if (!isAdmin(key)) {
-      throw new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key");
+      throw isAnAppSecret(key)
+          ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
+          : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
     }
+  }
+
+  private boolean isAnAppSecret(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return directory.apps().stream()
+        .anyMatch(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
@@ -860,13 +986,7 @@ public final class RestApi implements AutoCloseable {
         key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
       return app;
     }
-    boolean otherApp =
-        directory.apps().stream()
-            .anyMatch(a ->
-                MessageDigest.isEqual(
-                    key.getBytes(StandardCharsets.UTF_8),
-                    a.secret().getBytes(StandardCharsets.UTF_8)));
-    throw otherApp
+    throw isAnAppSecret(key)
         ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
         : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
   }

@@ -18,6 +18,7 @@ import java.util.List;
 public final class ConversationList {
   private final ConversationSettingsStore store;
   private final MessageStore messages;
+  private final Messenger messenger;
   private final Directory directory;
   private final Limits limits;
   private final int maxCustomBytes;
@@ -29,6 +30,7 @@ public final class ConversationList {
   public ConversationList(
       ConversationSettingsStore store,
       MessageStore messages,
+      Messenger messenger,
       Directory directory,
       Limits limits,
       int maxCustomBytes) {
@@ -38,15 +40,21 @@ public final class ConversationList {
     }
     this.store = store;
     this.messages = messages;
+    this.messenger = messenger;
     this.directory = directory;
     this.limits = limits;
     this.maxCustomBytes = maxCustomBytes;
   }
 
-  /** The user's state of one conversation, settings included. */
+  /**
+   * The user's state of one conversation, settings included; its last message as the user sees it
+   * (as in sync: a tombstone if the user deleted it, the user's own reactions marked).
+   */
   public ConversationState get(String app, String user, ConversationId conversation) {
     requireMember(app, user, conversation);
-    return messages.state(app, user, conversation).orElseThrow(() -> noMessages(conversation));
+    return messenger.viewFor(
+        new Principal(app, user),
+        messages.state(app, user, conversation).orElseThrow(() -> noMessages(conversation)));
   }
 
   /** Changes the user's settings of a conversation it is in; returns the resulting state. */
@@ -57,9 +65,11 @@ public final class ConversationList {
     if (change.isEmpty()) {
       return get(app, user, conversation);
     }
-    return store
-        .updateSettings(app, user, conversation, change)
-        .orElseThrow(() -> noMessages(conversation));
+    return messenger.viewFor(
+        new Principal(app, user),
+        store
+            .updateSettings(app, user, conversation, change)
+            .orElseThrow(() -> noMessages(conversation)));
   }
 
   /**
@@ -75,7 +85,9 @@ public final class ConversationList {
     int n = Contacts.pageSize(limit, limits.syncPageMax());
     List<ConversationState> rows = store.conversations(app, user, cursor, n + 1);
     boolean more = rows.size() > n;
-    List<ConversationState> items = more ? rows.subList(0, n) : rows;
+    Principal who = new Principal(app, user);
+    List<ConversationState> items =
+        (more ? rows.subList(0, n) : rows).stream().map(s -> messenger.viewFor(who, s)).toList();
     return new CursorPage<>(
         items, more ? items.get(items.size() - 1).conversation().toString() : "");
   }

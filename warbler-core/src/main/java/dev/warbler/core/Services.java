@@ -12,6 +12,7 @@ public record Services(
     Sessions sessions,
     TokenService tokens,
     InstantSource clock,
+    MessageLifecycle lifecycle,
     Chatrooms chatrooms,
     Contacts contacts,
     ConversationList conversations) {}

@@ -8,6 +8,7 @@ import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.FriendRequestEvent;
 import dev.warbler.core.Ids;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.Relation;
@@ -23,6 +24,9 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ChatroomLeft;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.DeleteForMe;
+import dev.warbler.protocol.v1.Edit;
+import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.ListBlocked;
@@ -31,6 +35,8 @@ import dev.warbler.protocol.v1.ListFriends;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.Pong;
 import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.React;
+import dev.warbler.protocol.v1.Recall;
 import dev.warbler.protocol.v1.RespondFriendRequest;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendFriendRequest;
@@ -131,6 +137,10 @@ import org.slf4j.LoggerFactory;
  *       connection receives the pushed {@code message} before its {@code send_ack}.
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
  *       {@code mark_read} → {@code read_state}.
+ *   <li>Message lifecycle ({@link MessageLifecycle}): {@code recall}, {@code edit}, {@code react}
+ *       and {@code forward} → {@code send_ack} once durable (for the first three, of the CHANGE
+ *       entry, or of the target with duplicate = true when nothing changed); {@code delete_for_me}
+ *       → {@code deleted_for_me}, also pushed to the user's online devices.
  *   <li>{@code join_chatroom} → {@code chatroom_joined}, written while the room is locked so that
  *       it precedes every {@code chatroom_message} sent after the join; {@code leave_chatroom} →
  *       {@code chatroom_left}. A {@code send} with the {@code chatroom} target (or conversation
@@ -566,6 +576,86 @@ final class FrameHandler extends ChannelDuplexHandler {
                                         ConversationId.parse(read.getConversation()),
                                         read.getSeq()))));
           }
+          case RECALL -> {
+            Recall recall = frame.getRecall();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .recall(
+                                            who,
+                                            ConversationId.parse(recall.getConversation()),
+                                            recall.getSeq())
+                                        .join())));
+          }
+          case EDIT -> {
+            Edit edit = frame.getEdit();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .edit(
+                                            who,
+                                            ConversationId.parse(edit.getConversation()),
+                                            edit.getSeq(),
+                                            edit.getText(),
+                                            edit.getPayload())
+                                        .join())));
+          }
+          case DELETE_FOR_ME -> {
+            DeleteForMe delete = frame.getDeleteForMe();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setDeletedForMe(
+                                Frames.deletedForMe(
+                                    lifecycle()
+                                        .deleteForMe(
+                                            who,
+                                            ConversationId.parse(delete.getConversation()),
+                                            delete.getSeq()))));
+          }
+          case REACT -> {
+            React react = frame.getReact();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .react(
+                                            who,
+                                            ConversationId.parse(react.getConversation()),
+                                            react.getSeq(),
+                                            react.getEmoji(),
+                                            react.getRemove())
+                                        .join())));
+          }
+          case FORWARD -> {
+            Forward forward = frame.getForward();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .forward(who, Frames.forwardRequest(forward))
+                                        .join())));
+          }
           case JOIN_CHATROOM -> {
             JoinChatroom join = frame.getJoinChatroom();
             yield () -> joinChatroom(id, s, join);
@@ -671,6 +761,10 @@ final class FrameHandler extends ChannelDuplexHandler {
                           0));
         };
     action.run();
+  }
+
+  private MessageLifecycle lifecycle() {
+    return gateway.services().lifecycle();
   }
 
   /** Runs {@code work} on a virtual thread and answers with its result or its error. */

@@ -9,8 +9,10 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -24,6 +26,7 @@ import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
 import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -55,6 +58,7 @@ final class TestGateway implements AutoCloseable {
   final Sessions sessions;
   final Directory directory;
   final Messenger messenger;
+  final MessageLifecycle lifecycle;
   final TokenService tokens;
   final Chatrooms chatrooms;
   final Contacts contacts;
@@ -66,16 +70,27 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
-    this(config, ChatroomLimits.DEFAULTS);
+    this(config, InstantSource.system(), LifecycleLimits.DEFAULTS, ChatroomLimits.DEFAULTS);
   }
 
   TestGateway(GatewayConfig config, ChatroomLimits roomLimits) {
+    this(config, InstantSource.system(), LifecycleLimits.DEFAULTS, roomLimits);
+  }
+
+  TestGateway(GatewayConfig config, InstantSource clock, LifecycleLimits lifecycleLimits) {
+    this(config, clock, lifecycleLimits, ChatroomLimits.DEFAULTS);
+  }
+
+  TestGateway(
+      GatewayConfig config,
+      InstantSource clock,
+      LifecycleLimits lifecycleLimits,
+      ChatroomLimits roomLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    InstantSource clock = InstantSource.system();
     store =
         new SqliteStore(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
@@ -85,7 +100,18 @@ final class TestGateway implements AutoCloseable {
     contacts =
         new Contacts(
             new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
-    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS, contacts);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    messenger =
+        new Messenger(
+            store,
+            directory,
+            bus,
+            clock,
+            Limits.DEFAULTS,
+            lifecycleStore,
+            lifecycleLimits,
+            contacts);
+    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     chatrooms =
         new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
@@ -99,11 +125,13 @@ final class TestGateway implements AutoCloseable {
                 sessions,
                 tokens,
                 clock,
+                lifecycle,
                 chatrooms,
                 contacts,
                 new ConversationList(
                     new SqliteConversationSettingsStore(store),
                     store,
+                    messenger,
                     directory,
                     Limits.DEFAULTS,
                     4096)),

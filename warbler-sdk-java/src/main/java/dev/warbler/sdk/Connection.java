@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
  * server's answer to it, and fails every open request when the connection closes. Pushed {@code
- * message} frames go to {@code onMessage}; the close goes to {@code onClosed}, once.
+ * message} frames go to {@code onMessage}, other pushed events (frames with an empty id that answer
+ * no request: {@code deleted_for_me}, chatroom and contact events) to {@code onEvent}; the close
+ * goes to {@code onClosed}, once.
  *
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
@@ -50,14 +52,6 @@ final class Connection implements Transport.Inbound {
   /** Dispatcher-confined: whether the client has already reacted to this connection's end. */
   boolean handled;
 
-  Connection(
-      Duration requestTimeout,
-      BiConsumer<Connection, Message> onMessage,
-      Consumer<Connection> onClosed) {
-    this(requestTimeout, onMessage, (c, f) -> {}, onClosed);
-  }
-
-  /** As above; {@code onEvent} gets the other pushed frames (chatroom and contact events). */
   Connection(
       Duration requestTimeout,
       BiConsumer<Connection, Message> onMessage,
@@ -106,6 +100,14 @@ final class Connection implements Transport.Inbound {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
       case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      case DELETED_FOR_ME -> {
+        // Both the answer to delete_for_me and a push to every device of the user.
+        if (frame.getId().isEmpty()) {
+          onEvent.accept(this, frame);
+        } else {
+          answer(frame);
+        }
+      }
       case CHATROOM_MESSAGE, FRIEND_REQUEST_EVENT -> onEvent.accept(this, frame);
       // Pushed (empty id) when the room is deleted; otherwise the answer to leave_chatroom.
       case CHATROOM_LEFT -> {

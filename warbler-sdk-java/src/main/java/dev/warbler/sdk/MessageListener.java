@@ -17,8 +17,22 @@ public interface MessageListener {
   /**
    * A message received live or recovered by sync. Each (conversation, seq) arrives exactly once per
    * client, and in increasing seq order within a conversation.
+   *
+   * <p>Entries of type {@code CHANGE} arrive here too, in the same order: each changes an earlier
+   * message ({@code change.target_seq}) of the same conversation, which the client already has when
+   * it has everything before the entry. Apply it with {@link MessageChanges#apply}. A message
+   * pulled after a change already shows it (recalled, edited, reaction counts): applying the entry
+   * again is harmless. A message with {@code deleted_for_me} set is a tombstone: the user deleted
+   * it for itself; show nothing, and ignore CHANGE entries that target it.
    */
   void onMessage(Message message);
+
+  /**
+   * The user deleted message {@code seq} of {@code conversation} for itself, on this device or
+   * another: hide it. Only devices online at that moment hear this; the others see a tombstone when
+   * they next load that message.
+   */
+  default void onDeletedForMe(String conversation, long seq) {}
 
   /**
    * The client is authenticated and has caught up (the sync after this connect has been delivered).

@@ -13,6 +13,10 @@ import dev.warbler.protocol.v1.ChatroomMessage;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Contact;
 import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.DeleteForMe;
+import dev.warbler.protocol.v1.DeletedForMe;
+import dev.warbler.protocol.v1.Edit;
+import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.FriendPage;
 import dev.warbler.protocol.v1.FriendRequestPage;
 import dev.warbler.protocol.v1.History;
@@ -27,7 +31,9 @@ import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.MessageType;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.React;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Recall;
 import dev.warbler.protocol.v1.RemoveFriend;
 import dev.warbler.protocol.v1.RespondFriendRequest;
 import dev.warbler.protocol.v1.Send;
@@ -96,6 +102,17 @@ import org.slf4j.LoggerFactory;
  * Every send carries a client message id. If the connection drops before the ack, the client sends
  * it again with the same id after reconnecting, so the server stores it once; it gives up after the
  * send timeout or on an error that is not retryable.
+ *
+ * <h2>Message lifecycle</h2>
+ *
+ * {@link #recall}, {@link #edit}, {@link #react} and {@link #unreact} answer with the ack of the
+ * {@code CHANGE} entry the server appended to the conversation (or, with {@code duplicate} set, of
+ * the target when nothing changed). CHANGE entries reach the listener like any message, in seq
+ * order, on every device, live or after a reconnect: apply them with {@link MessageChanges}. {@link
+ * #deleteForMe} only concerns this user: its online devices hear {@link
+ * MessageListener#onDeletedForMe}, and pulls return a tombstone for that seq. {@link #forward}
+ * sends a copy of a message like a send (idempotent on its client message id). Replies and mentions
+ * are options of {@link #sendTo}.
  *
  * <h2>Threads</h2>
  *
@@ -319,6 +336,111 @@ public final class WarblerClient implements AutoCloseable {
   /** Sends a text message to a group. */
   public CompletableFuture<SendAck> sendToGroup(String group, String text) {
     return send(Send.newBuilder().setGroup(group).setType(MessageType.TEXT).setText(text).build());
+  }
+
+  /**
+   * Sends a text message to a conversation ({@code d:A:B}, {@code g:GROUP}) with options such as
+   * {@link SendOption#replyTo} and {@link SendOption#mention}; idempotent like {@link #send(Send)}.
+   */
+  public CompletableFuture<SendAck> sendTo(
+      String conversation, String text, SendOption... options) {
+    Send.Builder send =
+        Send.newBuilder().setConversation(conversation).setType(MessageType.TEXT).setText(text);
+    for (SendOption option : options) {
+      option.applyTo(send);
+    }
+    return send(send.build());
+  }
+
+  /**
+   * Recalls message {@code seq}: one's own within the server's recall window, or anyone's as a
+   * group moderator. Completes with the ack of the CHANGE entry; recalling again is harmless.
+   */
+  public CompletableFuture<SendAck> recall(String conversation, long seq) {
+    return request(
+        ClientFrame.newBuilder()
+            .setRecall(Recall.newBuilder().setConversation(conversation).setSeq(seq)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Replaces the text of one's own message (its payload is removed). */
+  public CompletableFuture<SendAck> edit(String conversation, long seq, String text) {
+    return edit(conversation, seq, text, "");
+  }
+
+  /** Replaces the text and the JSON payload of one's own message within the edit window. */
+  public CompletableFuture<SendAck> edit(
+      String conversation, long seq, String text, String payload) {
+    return request(
+        ClientFrame.newBuilder()
+            .setEdit(
+                Edit.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setText(text)
+                    .setPayload(payload)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Adds this user's reaction; {@code duplicate} in the ack when it was there already. */
+  public CompletableFuture<SendAck> react(String conversation, long seq, String emoji) {
+    return reaction(conversation, seq, emoji, false);
+  }
+
+  /** Removes this user's reaction; {@code duplicate} in the ack when there was none. */
+  public CompletableFuture<SendAck> unreact(String conversation, long seq, String emoji) {
+    return reaction(conversation, seq, emoji, true);
+  }
+
+  private CompletableFuture<SendAck> reaction(
+      String conversation, long seq, String emoji, boolean remove) {
+    return request(
+        ClientFrame.newBuilder()
+            .setReact(
+                React.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setEmoji(emoji)
+                    .setRemove(remove)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Hides message {@code seq} from this user's reads, on all of its devices. */
+  public CompletableFuture<DeletedForMe> deleteForMe(String conversation, long seq) {
+    return request(
+        ClientFrame.newBuilder()
+            .setDeleteForMe(DeleteForMe.newBuilder().setConversation(conversation).setSeq(seq)),
+        ServerFrame.BodyCase.DELETED_FOR_ME,
+        ServerFrame::getDeletedForMe);
+  }
+
+  /**
+   * Forwards a message this user can read. A blank client message id is replaced by a random one;
+   * sending the same forward again (same id) stores it once.
+   */
+  public CompletableFuture<SendAck> forward(Forward forward) {
+    Forward f =
+        forward.getClientMsgId().isBlank()
+            ? forward.toBuilder().setClientMsgId(UUID.randomUUID().toString()).build()
+            : forward;
+    return request(
+        ClientFrame.newBuilder().setForward(f),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Forwards message {@code fromSeq} of {@code fromConversation} to {@code toConversation}. */
+  public CompletableFuture<SendAck> forward(
+      String fromConversation, long fromSeq, String toConversation) {
+    return forward(
+        Forward.newBuilder()
+            .setFromConversation(fromConversation)
+            .setFromSeq(fromSeq)
+            .setConversation(toConversation)
+            .build());
   }
 
   /**
@@ -575,7 +697,7 @@ public final class WarblerClient implements AutoCloseable {
     }
   }
 
-  /** Any thread: a pushed chatroom or contact event, handed to the dispatcher. */
+  /** Any thread: a pushed chatroom, contact or delete-for-me event, handed to the dispatcher. */
   private void onEventFrame(Connection conn, ServerFrame frame) {
     if (queuedMessages.incrementAndGet() > maxQueuedMessages) {
       queuedMessages.decrementAndGet();
@@ -604,6 +726,9 @@ public final class WarblerClient implements AutoCloseable {
       callback(() -> listener.onChatroomLeft(frame.getChatroomLeft()));
     } else if (frame.hasFriendRequestEvent()) {
       callback(() -> listener.onFriendRequest(frame.getFriendRequestEvent()));
+    } else if (frame.hasDeletedForMe()) {
+      DeletedForMe d = frame.getDeletedForMe();
+      callback(() -> listener.onDeletedForMe(d.getConversation(), d.getSeq()));
     }
   }
 

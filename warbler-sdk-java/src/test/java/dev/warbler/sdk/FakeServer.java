@@ -212,6 +212,8 @@ final class FakeServer implements Transport {
           UPDATE_CONVERSATION ->
           out.setError(error(ErrorCode.UNKNOWN_FRAME, "not faked")).build();
       case BODY_NOT_SET -> out.setError(error(ErrorCode.UNKNOWN_FRAME, "no body")).build();
+      case RECALL, EDIT, DELETE_FOR_ME, REACT, FORWARD ->
+          out.setError(error(ErrorCode.UNKNOWN_FRAME, "not faked; see SdkIT")).build();
     };
   }
 

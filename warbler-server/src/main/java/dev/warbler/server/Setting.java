@@ -65,6 +65,20 @@ public enum Setting {
   LIMITS_MAX_GROUP_MEMBERS("limits.max-group-members", "2000", "members of one group"),
   LIMITS_SYNC_PAGE_MAX("limits.sync-page-max", "200", "conversations in one sync page"),
   LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page"),
+  LIMITS_RECALL_WINDOW_SECONDS(
+      "limits.recall-window-seconds",
+      "120",
+      "how long a sender may recall its message; group moderators may always; 0: only they"),
+  LIMITS_EDIT_WINDOW_SECONDS(
+      "limits.edit-window-seconds", "86400", "how long a sender may edit its message; 0: never"),
+  LIMITS_MAX_MENTIONS(
+      "limits.max-mentions",
+      "50",
+      "users one message may mention; bounds mention rows per message"),
+  LIMITS_MAX_REACTION_KINDS(
+      "limits.max-reaction-kinds",
+      "50",
+      "distinct reaction emoji per message; bounds the counts every copy of it carries"),
   LIMITS_MAX_CONVERSATION_CUSTOM_BYTES(
       "limits.max-conversation-custom-bytes",
       "4096",

@@ -8,8 +8,10 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -21,6 +23,7 @@ import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
 import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -82,6 +85,12 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
             settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
             settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+    LifecycleLimits lifecycleLimits =
+        new LifecycleLimits(
+            settings.integer(Setting.LIMITS_RECALL_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_EDIT_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_MAX_MENTIONS),
+            settings.integer(Setting.LIMITS_MAX_REACTION_KINDS));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
@@ -111,7 +120,12 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
                 settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
                 settings.integer(Setting.CONTACTS_PAGE_MAX)));
-    this.messenger = new Messenger(store, directory, bus, clock, limits, contacts);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    this.messenger =
+        new Messenger(
+            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+    MessageLifecycle lifecycle =
+        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     Chatrooms chatrooms =
         new Chatrooms(
             new SqliteChatroomStore(store),
@@ -127,6 +141,7 @@ public final class WarblerServer implements AutoCloseable {
         new ConversationList(
             new SqliteConversationSettingsStore(store),
             store,
+            messenger,
             directory,
             limits,
             settings.integer(Setting.LIMITS_MAX_CONVERSATION_CUSTOM_BYTES));
@@ -139,10 +154,21 @@ public final class WarblerServer implements AutoCloseable {
 
     this.services =
         new Services(
-            messenger, directory, sessions, tokens, clock, chatrooms, contacts, conversations);
+            messenger,
+            directory,
+            sessions,
+            tokens,
+            clock,
+            lifecycle,
+            chatrooms,
+            contacts,
+            conversations);
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
+      if (d.message().extras().deletedForMe()) {
+        return; // a delete-for-me notice to one user's devices, not a stored message
+      }
       stored.increment();
       delivered.increment(d.recipients().size());
     });

@@ -96,7 +96,10 @@ class OpenApiTest {
               .replace("{user}", "nobody")
               .replace("{group}", "nogroup")
               .replace("{conversation}", "g:nogroup")
-              .replaceAll("\\{([a-z]+)}", "no$1");
+              // A {seq} path parameter: a number; any other (e.g. {room}): a name that is not
+              // there.
+              .replace("{seq}", "1")
+              .replaceAll("\\{([A-Za-z]+)}", "no$1");
       TestServer.Reply r = node.call(op.method(), path, null, "");
       // Without credentials a served route answers 200 (public) or 401; never "no route".
       assertThat(r.status()).as(op.toString()).isIn(200, 401);

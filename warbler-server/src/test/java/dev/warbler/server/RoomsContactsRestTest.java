@@ -7,8 +7,11 @@ import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ChatroomMessage;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.JoinChatroom;
+import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.Sync;
 import dev.warbler.testkit.RawClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -268,6 +271,90 @@ class RoomsContactsRestTest {
     assertThat(cleared.body().has("custom")).isFalse();
     assertThat(cleared.body().get("pinned").asBoolean()).isTrue();
     assertProblem(node.call("PATCH", path, Map.of("custom", List.of(1))), 400, "INVALID_ARGUMENT");
+  }
+
+  @Test
+  void aConversationStateCarriesTheLifecycleCountsAndTheUsersSettingsEverywhere() {
+    String alice = newUser();
+    String bob = newUser();
+    String conversation = direct(alice, bob);
+    TestServer.Reply sent =
+        node.call(
+            "POST",
+            "/v1/apps/" + APP + "/messages",
+            Map.of("from", alice, "to", bob, "text", "lunch?", "mentions", List.of(bob)));
+    assertThat(sent.status()).as(sent.toString()).isEqualTo(201);
+    TestServer.Reply edited =
+        node.call(
+            "POST",
+            "/v1/apps/" + APP + "/conversations/" + conversation + "/messages/1/edit",
+            Map.of("by", alice, "text", "lunch at noon?"));
+    assertThat(edited.status()).as(edited.toString()).isEqualTo(200);
+    String path = "/v1/apps/" + APP + "/users/" + bob + "/conversations/" + conversation;
+
+    JsonNode patched = node.call("PATCH", path, Map.of("pinned", true)).body();
+    JsonNode read = node.call("GET", path, null).body();
+    JsonNode listed =
+        node.call("GET", "/v1/apps/" + APP + "/users/" + bob + "/conversations", null)
+            .body()
+            .get("items")
+            .get(0);
+
+    for (JsonNode state : List.of(patched, read, listed)) {
+      assertThat(state.get("lastSeq").asLong()).as(state.toString()).isEqualTo(2);
+      assertThat(state.get("unread").asLong()).as("the edit is no unread message").isEqualTo(1);
+      assertThat(state.get("mentioned").asBoolean()).as(state.toString()).isTrue();
+      assertThat(state.get("pinned").asBoolean()).as(state.toString()).isTrue();
+      assertThat(state.get("lastMessage").get("seq").asLong()).isEqualTo(1);
+      assertThat(state.get("lastMessage").get("text").asText()).isEqualTo("lunch at noon?");
+    }
+    try (RawClient device = login(bob)) {
+      ServerFrame synced =
+          device.request(
+              ClientFrame.newBuilder().setId("s").setSync(Sync.getDefaultInstance()).build());
+      ConversationState state = synced.getSyncResult().getConversations(0);
+      assertThat(state.getUnread()).isEqualTo(1);
+      assertThat(state.getMentioned()).isTrue();
+      assertThat(state.getPinned()).isTrue();
+      assertThat(state.getLastMessage().getSeq()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aChatroomMessageTakesNoReplyOrMentionsBecauseItIsNotStored() {
+    node.call("POST", "/v1/apps/" + APP + "/chatrooms", Map.of("id", "quiet-room"));
+    String speaker = newUser();
+    try (RawClient device = login(speaker)) {
+      device.request(
+          ClientFrame.newBuilder()
+              .setId("j")
+              .setJoinChatroom(JoinChatroom.newBuilder().setRoom("quiet-room"))
+              .build());
+      ServerFrame refused =
+          device.request(
+              ClientFrame.newBuilder()
+                  .setId("m")
+                  .setSend(
+                      Send.newBuilder()
+                          .setClientMsgId("c-1")
+                          .setChatroom("quiet-room")
+                          .setText("hi all")
+                          .setMentionAll(true))
+                  .build());
+      ServerFrame plain =
+          device.request(
+              ClientFrame.newBuilder()
+                  .setId("p")
+                  .setSend(
+                      Send.newBuilder()
+                          .setClientMsgId("c-2")
+                          .setChatroom("quiet-room")
+                          .setText("hi all"))
+                  .build());
+
+      assertThat(refused.getError().getName()).as(refused.toString()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(plain.getSendAck().getSeq()).as(plain.toString()).isEqualTo(1);
+    }
   }
 
   @Test

@@ -79,11 +79,13 @@ public final class SqliteConversationSettingsStore implements ConversationSettin
       List<ConversationState> withLast = new ArrayList<>(states.size());
       for (ConversationState s : states) {
         withLast.add(
-            new ConversationState(
+            SqliteStore.complete(
+                c,
+                app,
+                user,
                 s.conversation(),
                 s.lastSeq(),
                 s.readSeq(),
-                db.lastMessage(c, app, s.conversation(), s.lastSeq()),
                 s.changePosition(),
                 s.settings()));
       }
