@@ -27,11 +27,12 @@ CREATE TABLE usage_active (
   PRIMARY KEY (app, day, user_id)
 ) WITHOUT ROWID;
 
--- Messages stored before metering existed count too.
+-- Messages stored before metering existed count too; CHANGE entries (type 5: recall, edit,
+-- reaction) are not messages sent.
 INSERT INTO usage_days (app, day, messages, bytes)
 SELECT app, strftime('%Y-%m-%d', sent_at / 1000, 'unixepoch'), count(*),
        sum(length(CAST(text AS BLOB)) + length(CAST(payload AS BLOB)))
-FROM messages GROUP BY 1, 2;
+FROM messages WHERE type <> 5 GROUP BY 1, 2;
 
 INSERT OR IGNORE INTO usage_active (app, day, user_id)
 SELECT DISTINCT app, strftime('%Y-%m-%d', sent_at / 1000, 'unixepoch'), sender

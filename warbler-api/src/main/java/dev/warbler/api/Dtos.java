@@ -3,6 +3,7 @@ package dev.warbler.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -47,7 +48,21 @@ final class Dtos {
 
   record MarkRead(@Nullable String user, @Nullable Long seq) {}
 
-  record ReadStateView(String conversation, String user, long readSeq, long unread) {}
+  /**
+   * The answer to markRead: the user's read position, the unread count and mention flag as in the
+   * conversation list, and the user's settings of the conversation.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ReadStateView(
+      String conversation,
+      String user,
+      long readSeq,
+      long unread,
+      boolean mentioned,
+      boolean pinned,
+      boolean muted,
+      boolean archived,
+      @Nullable JsonNode custom) {}
 
   record PresenceView(String user, boolean online, long lastSeen) {}
 
@@ -93,7 +108,19 @@ final class Dtos {
       @Nullable String type,
       @Nullable String text,
       @Nullable JsonNode payload,
-      @Nullable String clientMsgId) {}
+      @Nullable String clientMsgId,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll,
+      @Nullable String template,
+      @Nullable Map<String, String> fields) {}
+
+  record PutTemplate(@Nullable String text) {}
+
+  /** {@code builtIn}: the app has not replaced this built-in template. */
+  record TemplateView(String id, String text, List<String> fields, boolean builtIn) {}
+
+  record TemplateList(List<TemplateView> items) {}
 
   record SendAck(
       String conversation,
@@ -113,9 +140,96 @@ final class Dtos {
       String type,
       String text,
       @Nullable JsonNode payload,
-      long sentAt) {}
+      long sentAt,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll,
+      @Nullable String forwardedFrom,
+      @Nullable Boolean recalled,
+      @Nullable Long editedAt,
+      @Nullable List<Reaction> reactions,
+      @Nullable ChangeView change) {}
+
+  record Reaction(String emoji, long count) {}
+
+  /** What a CHANGE entry changed: exactly one of recall, edit, reaction. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ChangeView(
+      long targetSeq,
+      @Nullable RecallView recall,
+      @Nullable EditView edit,
+      @Nullable ReactionView reaction) {}
+
+  record RecallView() {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record EditView(String text, @Nullable JsonNode payload, long editedAt) {}
+
+  record ReactionView(String emoji, boolean added, long count) {}
+
+  /** {@code by} absent: the app backend recalls as a moderator. */
+  record RecallMessage(@Nullable String by) {}
+
+  record EditMessage(String by, @Nullable String text, @Nullable JsonNode payload) {}
 
   record MessageList(String conversation, List<MessageView> messages, boolean more) {}
 
   record Discovery(String websocket, List<String> protocols, String version) {}
+
+  // ---- chatrooms, contacts, conversation list ------------------------------------------------
+
+  record CreateChatroom(String id, @Nullable String name, @Nullable Integer maxMembers) {}
+
+  record ChatroomView(
+      String id,
+      String name,
+      int maxMembers,
+      long createdAt,
+      String conversation,
+      int present,
+      long epoch,
+      long lastSeq) {}
+
+  record SendChatroomMessage(
+      @Nullable String from,
+      @Nullable String type,
+      @Nullable String text,
+      @Nullable JsonNode payload,
+      @Nullable String clientMsgId) {}
+
+  record ChatroomSendAck(
+      String conversation,
+      long seq,
+      String messageId,
+      long sentAt,
+      boolean duplicate,
+      String clientMsgId,
+      long epoch) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ConversationView(
+      String conversation,
+      long lastSeq,
+      long readSeq,
+      long unread,
+      boolean mentioned,
+      @Nullable MessageView lastMessage,
+      boolean pinned,
+      boolean muted,
+      boolean archived,
+      @Nullable JsonNode custom) {}
+
+  /** Absent fields stay as they are; {@code "custom": null} clears the custom object. */
+  record UpdateConversation(
+      @Nullable Boolean pinned,
+      @Nullable Boolean muted,
+      @Nullable Boolean archived,
+      @Nullable JsonNode custom) {}
+
+  record UserRef(String user) {}
+
+  record ContactView(String user, long since) {}
+
+  record RelationView(
+      String user, boolean friend, boolean requestSent, boolean requestReceived, boolean blocked) {}
 }

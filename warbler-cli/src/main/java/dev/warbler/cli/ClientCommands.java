@@ -4,8 +4,10 @@ import java.util.List;
 
 /**
  * The client subcommands of {@code warbler}: {@code user}, {@code group}, {@code send}, {@code
- * listen}, {@code history}, {@code chat}, {@code read}, {@code receipts} and {@code presence}.
- * Register each with {@code CommandLine.addSubcommand(Object)}.
+ * listen}, {@code history}, {@code chat}, the message lifecycle's {@code recall}, {@code edit} and
+ * {@code react}, {@code room}, {@code friend}, {@code block}, {@code unblock}, {@code
+ * conversations}, {@code pin}, {@code mute} and {@code archive}, and {@code read}, {@code receipts}
+ * and {@code presence}. Register each with {@code CommandLine.addSubcommand(Object)}.
  *
  * <p>Each command talks to a server found by {@code --server} (else {@code WARBLER_SERVER}, else
  * {@code http://127.0.0.1:8080}), in the app {@code --app} (default {@code default}); it mints user
@@ -28,9 +30,21 @@ public final class ClientCommands {
         new UserCommand(env),
         new GroupCommand(env),
         new SendCommand(env),
+        new NotifyCommand(env),
         new ListenCommand(env),
         new HistoryCommand(env),
         new ChatCommand(env),
+        new RecallCommand(env),
+        new EditCommand(env),
+        new ReactCommand(env),
+        new RoomCommand(env),
+        new FriendCommand(env),
+        new BlockCommand.Block(env),
+        new BlockCommand.Unblock(env),
+        new ConversationsCommand(env),
+        new SettingCommand.Pin(env),
+        new SettingCommand.Mute(env),
+        new SettingCommand.Archive(env),
         new ReadCommand(env),
         new ReceiptsCommand(env),
         new PresenceCommand(env));

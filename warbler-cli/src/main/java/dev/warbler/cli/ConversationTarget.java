@@ -3,7 +3,7 @@ package dev.warbler.cli;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
-/** The conversation a command acts on: {@code --with USER}, {@code --group GID} or an id. */
+/** {@code --with USER | --group GID | --conversation ID}: which conversation a command acts in. */
 final class ConversationTarget {
   @CommandLine.Option(
       names = "--with",

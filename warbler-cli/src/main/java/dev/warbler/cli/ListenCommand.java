@@ -19,11 +19,13 @@ import picocli.CommandLine;
 
 /**
  * {@code warbler listen --as U [--count N] [--timeout SECONDS] [--presence USER]...}: prints each
- * message the user receives (live or recovered after a reconnect) as one JSON line, and each live
- * receipt, typing and presence event as a JSON line with an {@code "event"} field ({@code read},
- * {@code delivered}, {@code typing}, {@code presence}). With {@code --presence} it watches those
- * users and prints their presence now, then every change. Exits 0 after N messages (events do not
- * count); when the timeout passes first, exits 0 if no count was given, else 1.
+ * message the user receives (live or recovered after a reconnect) as one JSON line, change entries
+ * (recall, edit, reaction) included, and each live receipt, typing and presence event as a JSON
+ * line with an {@code "event"} field ({@code read}, {@code delivered}, {@code typing}, {@code
+ * presence}). A delete-for-me from one of the user's devices prints as a tombstone line. With
+ * {@code --presence} it watches those users and prints their presence now, then every change. Exits
+ * 0 after N messages (events and tombstones do not count); when the timeout passes first, exits 0
+ * if no count was given, else 1.
  */
 @CommandLine.Command(
     name = "listen",
@@ -102,6 +104,11 @@ final class ListenCommand extends ClientCommand {
           @Override
           public void onPresence(PresenceEvent change) {
             printer.event(JsonLines.event(change));
+          }
+
+          @Override
+          public void onDeletedForMe(String conversation, long seq) {
+            printer.deleted(conversation, seq);
           }
 
           @Override
@@ -186,6 +193,19 @@ final class ListenCommand extends ClientCommand {
     synchronized void event(String line) {
       if (!stopped && (count == null || printed < count)) {
         printLine(line);
+      }
+    }
+
+    /** A delete-for-me from one of the user's devices, printed as a tombstone; not counted. */
+    synchronized void deleted(String conversation, long seq) {
+      if (!stopped) {
+        printLine(
+            JsonLines.message(
+                Message.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setDeletedForMe(true)
+                    .build()));
       }
     }
 

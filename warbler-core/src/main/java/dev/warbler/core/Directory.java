@@ -167,6 +167,14 @@ public final class Directory {
     }
   }
 
+  /**
+   * Whether {@code user} may moderate the group (for example recall anyone's message): true for the
+   * owner; false for other members, strangers and missing groups.
+   */
+  public boolean isGroupModerator(String app, String group, String user) {
+    return store.group(app, group).map(g -> g.owner().equals(user)).orElse(false);
+  }
+
   public List<String> addMembers(String app, String group, Collection<String> users) {
     group(app, group);
     Set<String> wanted = new LinkedHashSet<>(users);

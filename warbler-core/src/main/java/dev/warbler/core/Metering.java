@@ -18,8 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Meters each app's usage per UTC day: messages stored (and their bytes), active users (a user is
- * active on a day when it authenticates or sends), and peak connections.
+ * Meters each app's usage per UTC day: messages sent (and the bytes of those stored), active users
+ * (a user is active on a day when it authenticates or sends), and peak connections.
+ *
+ * <p>What counts as a sent message: every message stored in a conversation (TEXT, MARKDOWN, CUSTOM,
+ * SYSTEM, forwards included), and every chatroom message ({@link #chatroomMessage}; chatroom
+ * messages are not stored, so they add no bytes). {@link MessageType#CHANGE} entries (recall, edit,
+ * reaction) are not messages sent: they add neither a message nor bytes, though their sender counts
+ * as active that day. Delete-for-me notices are not messages at all (nothing is stored, nothing is
+ * sent to anyone else) and are not counted.
  *
  * <p>Counting happens in memory on the hot paths (the bus subscriber sees each stored message once,
  * the {@link Sessions.Listener} callbacks see every connection) and never blocks them; {@link
@@ -74,13 +81,31 @@ public final class Metering implements Sessions.Listener {
 
   private void stored(Delivery delivery) {
     ChatMessage m = delivery.message();
+    if (m.extras().deletedForMe()) {
+      return; // a delete-for-me notice to the user's own devices: no message was sent
+    }
+    DayKey key = new DayKey(m.app(), day(m.sentAt()));
+    if (m.type() != MessageType.CHANGE) {
+      messages.computeIfAbsent(key, k -> new LongAdder()).increment();
+      bytes
+          .computeIfAbsent(key, k -> new LongAdder())
+          .add(
+              m.text().getBytes(StandardCharsets.UTF_8).length
+                  + m.payload().getBytes(StandardCharsets.UTF_8).length);
+    }
+    if (!m.sender().isEmpty()) {
+      active(m.app(), key.day(), m.sender());
+    }
+  }
+
+  /**
+   * Counts a chatroom message as a message sent by its app (and its sender as active); it adds no
+   * stored bytes, chatroom messages are not stored. Called by {@link Chatrooms} with the room
+   * locked: never blocks.
+   */
+  public void chatroomMessage(ChatMessage m) {
     DayKey key = new DayKey(m.app(), day(m.sentAt()));
     messages.computeIfAbsent(key, k -> new LongAdder()).increment();
-    bytes
-        .computeIfAbsent(key, k -> new LongAdder())
-        .add(
-            m.text().getBytes(StandardCharsets.UTF_8).length
-                + m.payload().getBytes(StandardCharsets.UTF_8).length);
     if (!m.sender().isEmpty()) {
       active(m.app(), key.day(), m.sender());
     }

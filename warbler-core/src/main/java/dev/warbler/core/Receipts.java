@@ -154,6 +154,8 @@ public final class Receipts {
     return switch (conversation.kind()) {
       case DIRECT, SYSTEM -> conversation.impliedMembers();
       case GROUP -> directory.members(app, conversation.first());
+      // Chatrooms keep no per-member state: requireReader refuses them before this is asked.
+      case ROOM -> List.of();
     };
   }
 

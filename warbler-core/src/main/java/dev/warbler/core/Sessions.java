@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The connections open on this node, by app and user, and the bus subscriber that hands each
@@ -96,6 +97,14 @@ public final class Sessions {
 
   public boolean online(String app, String user) {
     return byUser.containsKey(key(app, user));
+  }
+
+  /** Calls {@code action} for each open connection of a user on this node. */
+  public void forEachConnection(String app, String user, Consumer<Connection> action) {
+    Set<Connection> set = byUser.get(key(app, user));
+    if (set != null) {
+      set.forEach(action);
+    }
   }
 
   /** Closes every connection of a user, e.g. when it is deleted. */

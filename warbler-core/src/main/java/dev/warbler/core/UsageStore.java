@@ -27,7 +27,10 @@ public interface UsageStore {
   /** Users the app has now. */
   long users(String app);
 
-  /** Messages stored by {@code app} on {@code day}, and their text plus payload bytes. */
+  /**
+   * Messages sent by {@code app} on {@code day} (see {@link Metering}), and the text plus payload
+   * bytes of those stored.
+   */
   record MessageCount(String app, LocalDate day, long messages, long bytes) {}
 
   /** {@code user} of {@code app} was active (authenticated or sent) on {@code day}. */

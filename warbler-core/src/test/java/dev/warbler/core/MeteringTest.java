@@ -117,6 +117,12 @@ class MeteringTest {
     public void push(StateEvent event) {}
 
     @Override
+    public void pushRoom(RoomEvent event) {}
+
+    @Override
+    public void pushContact(FriendRequestEvent event) {}
+
+    @Override
     public void close(CloseCode code, String reason) {}
   }
 
@@ -209,6 +215,70 @@ class MeteringTest {
     metering.flush();
 
     assertThat(store.messages("shop", NOV_2)).isEqualTo(2);
+    assertThat(store.active()).containsExactly(new UsageStore.ActiveUser("shop", NOV_2, "a"));
+  }
+
+  @Test
+  void changeEntriesAndDeleteForMeNoticesAreNotSentMessagesButAChangesSenderIsActive() {
+    stored("shop", "a", "hello", "");
+    ChatMessage change =
+        new ChatMessage(
+            "shop",
+            ConversationId.direct("a", "b"),
+            2,
+            "id2",
+            "",
+            "b",
+            MessageType.CHANGE,
+            "edited text",
+            "",
+            now.get());
+    bus.publish(new Delivery(change, List.of("a", "b")));
+    ChatMessage original =
+        new ChatMessage(
+            "shop",
+            ConversationId.direct("a", "b"),
+            1,
+            "id",
+            "c",
+            "a",
+            MessageType.TEXT,
+            "hello",
+            "",
+            now.get());
+    bus.publish(new Delivery(original.tombstone(), List.of("a")));
+
+    metering.flush();
+
+    assertThat(store.messages("shop", NOV_2)).isEqualTo(1);
+    assertThat(store.bytes("shop")).isEqualTo(5);
+    assertThat(store.batches.stream().flatMap(b -> b.messages().stream()))
+        .allSatisfy(m -> assertThat(m.day()).isEqualTo(NOV_2));
+    assertThat(store.active())
+        .containsExactlyInAnyOrder(
+            new UsageStore.ActiveUser("shop", NOV_2, "a"),
+            new UsageStore.ActiveUser("shop", NOV_2, "b"));
+  }
+
+  @Test
+  void aChatroomMessageCountsAsASentMessageWithoutStoredBytes() {
+    metering.chatroomMessage(
+        new ChatMessage(
+            "shop",
+            ConversationId.room("live"),
+            1,
+            "id",
+            "c",
+            "a",
+            MessageType.TEXT,
+            "hi all",
+            "",
+            now.get()));
+
+    metering.flush();
+
+    assertThat(store.messages("shop", NOV_2)).isEqualTo(1);
+    assertThat(store.bytes("shop")).isZero();
     assertThat(store.active()).containsExactly(new UsageStore.ActiveUser("shop", NOV_2, "a"));
   }
 

@@ -94,6 +94,12 @@ class PresenceTest {
     }
 
     @Override
+    public void pushRoom(RoomEvent event) {}
+
+    @Override
+    public void pushContact(FriendRequestEvent event) {}
+
+    @Override
     public void close(CloseCode code, String reason) {}
 
     List<Boolean> onlineChanges(String of) {

@@ -3,9 +3,16 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Metering;
 import dev.warbler.core.Presence;
@@ -20,7 +27,11 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteProfileStore;
 import dev.warbler.store.sqlite.SqliteReceiptStore;
 import dev.warbler.store.sqlite.SqliteStore;
@@ -55,7 +66,10 @@ final class TestGateway implements AutoCloseable {
   final Sessions sessions;
   final Directory directory;
   final Messenger messenger;
+  final MessageLifecycle lifecycle;
   final TokenService tokens;
+  final Chatrooms chatrooms;
+  final Contacts contacts;
   final Receipts receipts;
   final Presence presence;
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -70,24 +84,64 @@ final class TestGateway implements AutoCloseable {
   }
 
   TestGateway(GatewayConfig config, StateLimits stateLimits) {
+    this(
+        config,
+        InstantSource.system(),
+        LifecycleLimits.DEFAULTS,
+        ChatroomLimits.DEFAULTS,
+        stateLimits);
+  }
+
+  TestGateway(GatewayConfig config, ChatroomLimits roomLimits) {
+    this(
+        config, InstantSource.system(), LifecycleLimits.DEFAULTS, roomLimits, StateLimits.DEFAULTS);
+  }
+
+  TestGateway(GatewayConfig config, InstantSource clock, LifecycleLimits lifecycleLimits) {
+    this(config, clock, lifecycleLimits, ChatroomLimits.DEFAULTS, StateLimits.DEFAULTS);
+  }
+
+  TestGateway(
+      GatewayConfig config,
+      InstantSource clock,
+      LifecycleLimits lifecycleLimits,
+      ChatroomLimits roomLimits,
+      StateLimits stateLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    InstantSource clock = InstantSource.system();
     store =
         new SqliteStore(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
     directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
-    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
+    contacts =
+        new Contacts(
+            new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    messenger =
+        new Messenger(
+            store,
+            directory,
+            bus,
+            clock,
+            Limits.DEFAULTS,
+            lifecycleStore,
+            lifecycleLimits,
+            contacts);
+    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+    chatrooms =
+        new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     receipts =
         new Receipts(
             messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits);
     presence = new Presence(sessions, new SqliteProfileStore(store), clock, stateLimits);
+    Metering metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
+    chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
@@ -98,10 +152,20 @@ final class TestGateway implements AutoCloseable {
                 sessions,
                 tokens,
                 clock,
+                lifecycle,
+                chatrooms,
+                contacts,
+                new ConversationList(
+                    new SqliteConversationSettingsStore(store),
+                    store,
+                    messenger,
+                    directory,
+                    Limits.DEFAULTS,
+                    4096),
                 receipts,
                 presence,
                 new Profiles(new SqliteProfileStore(store), stateLimits),
-                new Metering(new SqliteUsageStore(store), sessions, bus, clock)),
+                metering),
             meters);
     port = gateway.start();
   }

@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
  * server's answer to it, and fails every open request when the connection closes. Pushed {@code
- * message} frames go to {@code onMessage}, pushed receipts, typing and presence events to {@code
- * onEvent}; the close goes to {@code onClosed}, once.
+ * message} frames go to {@code onMessage}, other pushed events (frames with an empty id that answer
+ * no request: receipts, typing, presence, {@code deleted_for_me}, chatroom and contact events) to
+ * {@code onEvent}; the close goes to {@code onClosed}, once. Every other frame, including one of a
+ * type this SDK does not know, answers the request its id names.
  *
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
@@ -111,8 +113,16 @@ final class Connection implements Transport.Inbound {
     switch (frame.getBodyCase()) {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
-      // Pushed with an empty id; the same frames answer delivered and typing sent with an id.
-      case READ_RECEIPT, DELIVERY_RECEIPT, TYPING_EVENT, PRESENCE_EVENT -> {
+      // Pushed with an empty id; the same frame types with an id answer a request (delivered,
+      // typing, delete_for_me, leave_chatroom).
+      case READ_RECEIPT,
+          DELIVERY_RECEIPT,
+          TYPING_EVENT,
+          PRESENCE_EVENT,
+          DELETED_FOR_ME,
+          CHATROOM_MESSAGE,
+          CHATROOM_LEFT,
+          FRIEND_REQUEST_EVENT -> {
         if (frame.getId().isEmpty()) {
           onEvent.accept(this, frame);
         } else {
@@ -127,9 +137,25 @@ final class Connection implements Transport.Inbound {
           READ_STATE,
           ERROR,
           RECEIPTS,
-          PRESENCE_LIST ->
+          PRESENCE_LIST,
+          CHATROOM_JOINED,
+          FRIEND_REQUESTS,
+          FRIENDS,
+          BLOCKED,
+          CONTACT,
+          CONVERSATION_STATE ->
           answer(frame);
-      case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
+      case BODY_NOT_SET -> {
+        // A frame of a type this SDK does not know: if it answers a request, hand it over (the
+        // caller fails on the unexpected answer instead of timing out).
+        if (frame.getId().isEmpty()) {
+          log.debug("ignoring a pushed server frame of a type this SDK does not know");
+        } else {
+          answer(frame);
+        }
+      }
+      // A frame type added to the protocol but not listed above: treated as an answer.
+      default -> answer(frame);
     }
   }
 

@@ -16,12 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A small client for the server REST API, as an app backend uses it: users, tokens, groups and
- * messages. Authenticates with the root admin key or an app's API secret.
+ * A small client for the server REST API, as an app backend uses it: users, tokens, groups,
+ * messages and chatrooms. Authenticates with the root admin key or an app's API secret.
  *
  * <p>Calls block until the server answers (at most the request timeout); call them from any thread,
  * virtual threads included. Thread-safe. Errors the server reports ({@code
@@ -128,6 +129,28 @@ public final class WarblerAdmin {
   }
 
   /**
+   * Sends a structured system notification (an order or logistics update) to {@code user}: the
+   * server renders the app's template {@code template} with {@code fields} into the message text
+   * and keeps {@code {template, fields}} as its payload.
+   */
+  public SendAck notify(String app, String user, String template, Map<String, String> fields) {
+    ObjectNode body = Rest.object();
+    body.put("to", user);
+    body.put("template", template);
+    ObjectNode values = body.putObject("fields");
+    fields.forEach(values::put);
+    JsonNode ack = call("POST", "/v1/apps/" + seg(app) + "/messages", body);
+    return SendAck.newBuilder()
+        .setConversation(ack.path("conversation").asText())
+        .setSeq(ack.path("seq").asLong())
+        .setMessageId(ack.path("messageId").asText())
+        .setSentAt(epochMillis(ack.path("sentAt")))
+        .setDuplicate(ack.path("duplicate").asBoolean())
+        .setClientMsgId(ack.path("clientMsgId").asText())
+        .build();
+  }
+
+  /**
    * Sends {@code message} as user {@code from}, or as the system when {@code from} is blank. The
    * target ({@code user}, {@code group} or {@code conversation}), type, text, payload (a JSON
    * object or array as text) and client message id are taken from {@code message}; unset fields are
@@ -162,6 +185,59 @@ public final class WarblerAdmin {
       body.put("clientMsgId", message.getClientMsgId());
     }
     JsonNode ack = call("POST", "/v1/apps/" + seg(app) + "/messages", body);
+    return SendAck.newBuilder()
+        .setConversation(ack.path("conversation").asText())
+        .setSeq(ack.path("seq").asLong())
+        .setMessageId(ack.path("messageId").asText())
+        .setSentAt(epochMillis(ack.path("sentAt")))
+        .setDuplicate(ack.path("duplicate").asBoolean())
+        .setClientMsgId(ack.path("clientMsgId").asText())
+        .build();
+  }
+
+  /**
+   * A chatroom's definition; {@code maxMembers} 0 means the server's {@code chatroom.max-present}.
+   */
+  public record Chatroom(
+      String id, String name, int maxMembers, String conversation, Instant createdAt) {}
+
+  /**
+   * Creates chatroom {@code id}; a blank name is left for the server to default, {@code maxMembers}
+   * 0 means the server's maximum.
+   */
+  public Chatroom createChatroom(String app, String id, String name, int maxMembers) {
+    ObjectNode body = Rest.object().put("id", id);
+    if (!name.isBlank()) {
+      body.put("name", name);
+    }
+    if (maxMembers > 0) {
+      body.put("maxMembers", maxMembers);
+    }
+    JsonNode room = call("POST", "/v1/apps/" + seg(app) + "/chatrooms", body);
+    return new Chatroom(
+        room.path("id").asText(id),
+        room.path("name").asText(name),
+        room.path("maxMembers").asInt(maxMembers),
+        room.path("conversation").asText("r:" + id),
+        instant(room.path("createdAt")));
+  }
+
+  /** Deletes a chatroom; those present are told and leave it. */
+  public void deleteChatroom(String app, String id) {
+    rest.call("DELETE", "/v1/apps/" + seg(app) + "/chatrooms/" + seg(id), Optional.empty());
+  }
+
+  /**
+   * Sends a text to a chatroom as user {@code from} (present or not), or as the system when {@code
+   * from} is blank. Chatroom messages are live and not stored.
+   */
+  public SendAck sendChatroomMessage(String app, String room, String from, String text) {
+    ObjectNode body = Rest.object().put("text", text);
+    if (!from.isBlank()) {
+      body.put("from", from);
+    }
+    JsonNode ack =
+        call("POST", "/v1/apps/" + seg(app) + "/chatrooms/" + seg(room) + "/messages", body);
     return SendAck.newBuilder()
         .setConversation(ack.path("conversation").asText())
         .setSeq(ack.path("seq").asLong())

@@ -2,9 +2,16 @@ package dev.warbler.server;
 
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Metering;
 import dev.warbler.core.Presence;
@@ -13,14 +20,20 @@ import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateLimits;
+import dev.warbler.core.Templates;
 import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteProfileStore;
 import dev.warbler.store.sqlite.SqliteReceiptStore;
 import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteTemplateStore;
 import dev.warbler.store.sqlite.SqliteUsageStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -87,6 +100,12 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
             settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
             settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+    LifecycleLimits lifecycleLimits =
+        new LifecycleLimits(
+            settings.integer(Setting.LIMITS_RECALL_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_EDIT_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_MAX_MENTIONS),
+            settings.integer(Setting.LIMITS_MAX_REACTION_KINDS));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
@@ -104,7 +123,43 @@ public final class WarblerServer implements AutoCloseable {
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.directory = new Directory(store, sessions, clock, limits);
-    this.messenger = new Messenger(store, directory, bus, clock, limits);
+    Contacts contacts =
+        new Contacts(
+            new SqliteContactStore(store),
+            directory,
+            sessions,
+            clock,
+            new ContactLimits(
+                settings.integer(Setting.CONTACTS_MAX_FRIENDS),
+                settings.integer(Setting.CONTACTS_MAX_BLOCKED),
+                settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
+                settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
+                settings.integer(Setting.CONTACTS_PAGE_MAX)));
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    this.messenger =
+        new Messenger(
+            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+    MessageLifecycle lifecycle =
+        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+    Chatrooms chatrooms =
+        new Chatrooms(
+            new SqliteChatroomStore(store),
+            directory,
+            messenger,
+            clock,
+            new ChatroomLimits(
+                settings.integer(Setting.CHATROOM_RECENT_MESSAGES),
+                settings.integer(Setting.CHATROOM_MAX_PRESENT),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS_PER_CONNECTION),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS)));
+    ConversationList conversations =
+        new ConversationList(
+            new SqliteConversationSettingsStore(store),
+            store,
+            messenger,
+            directory,
+            limits,
+            settings.integer(Setting.LIMITS_MAX_CONVERSATION_CUSTOM_BYTES));
     this.tokens =
         new TokenService(
             directory::findApp,
@@ -129,11 +184,17 @@ public final class WarblerServer implements AutoCloseable {
             sessions,
             tokens,
             clock,
+            lifecycle,
+            chatrooms,
+            contacts,
+            conversations,
             new Receipts(
                 messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
             metering);
+    // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
+    chatrooms.onMessage(metering::chatroomMessage);
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
     if (flushSeconds <= 0) {
       throw new IllegalArgumentException(
@@ -150,6 +211,9 @@ public final class WarblerServer implements AutoCloseable {
     Counter stored = meters.counter("warbler.messages.stored");
     Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
+      if (d.message().extras().deletedForMe()) {
+        return; // a delete-for-me notice to one user's devices, not a stored message
+      }
       stored.increment();
       delivered.increment(d.recipients().size());
     });
@@ -215,7 +279,11 @@ public final class WarblerServer implements AutoCloseable {
             services,
             adminKey,
             meters::scrape,
-            () -> ready);
+            () -> ready,
+            new Templates(
+                new SqliteTemplateStore(store),
+                InstantSource.system(),
+                settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)));
     this.api = rest;
     return rest.start();
   }

@@ -105,6 +105,52 @@ class RestReceiptsApiTest {
   }
 
   @Test
+  void markReadAnswersUnreadAndMentionLikeTheConversationListAndTheUsersSettings() {
+    node.createUser("default", "gus");
+    node.createUser("default", "hal");
+    String conversation = "/v1/apps/default/conversations/d:gus:hal";
+    sendAs(node, "gus", "hal", "one");
+    TestServer.Reply mention =
+        node.call(
+            "POST",
+            "/v1/apps/default/messages",
+            Map.of("from", "gus", "to", "hal", "text", "look", "mentions", List.of("hal")));
+    assertThat(mention.status()).as(mention.toString()).isEqualTo(201);
+    TestServer.Reply recall =
+        node.call("POST", conversation + "/messages/1/recall", Map.of("by", "gus"));
+    assertThat(recall.body().get("seq").asLong()).isEqualTo(3);
+    TestServer.Reply settings =
+        node.call(
+            "PATCH",
+            "/v1/apps/default/users/hal/conversations/d:gus:hal",
+            Map.of("pinned", true, "custom", Map.of("c", 1)));
+    assertThat(settings.status()).as(settings.toString()).isEqualTo(200);
+
+    TestServer.Reply partly =
+        node.call("POST", conversation + "/read", Map.of("user", "hal", "seq", 1));
+
+    assertThat(partly.status()).as(partly.toString()).isEqualTo(200);
+    JsonNode state = partly.body();
+    assertThat(state.get("readSeq").asLong()).isEqualTo(1);
+    // Seq 2 only: seq 3 is the recall's CHANGE entry.
+    assertThat(state.get("unread").asLong()).isEqualTo(1);
+    assertThat(state.get("mentioned").asBoolean()).isTrue();
+    assertThat(state.get("pinned").asBoolean()).isTrue();
+    assertThat(state.get("muted").asBoolean()).isFalse();
+    assertThat(state.get("custom").get("c").asInt()).isEqualTo(1);
+    JsonNode listed =
+        node.call("GET", "/v1/apps/default/users/hal/conversations/d:gus:hal", null).body();
+    assertThat(listed.get("unread").asLong()).isEqualTo(1);
+    assertThat(listed.get("mentioned").asBoolean()).isTrue();
+
+    JsonNode all = node.call("POST", conversation + "/read", Map.of("user", "hal")).body();
+    assertThat(all.get("readSeq").asLong()).isEqualTo(3);
+    assertThat(all.get("unread").asLong()).isZero();
+    assertThat(all.get("mentioned").asBoolean()).isFalse();
+    assertThat(all.get("pinned").asBoolean()).isTrue();
+  }
+
+  @Test
   void markReadRefusesStrangersUnknownUsersAndBadInput() {
     sendAs(node, "erin", "fred", "hello");
     String path = "/v1/apps/default/conversations/d:erin:fred/read";
@@ -307,6 +353,52 @@ class RestReceiptsApiTest {
   }
 
   // ---- getUsage ----------------------------------------------------------------------------
+
+  @Test
+  void usageCountsChatroomMessagesButNeitherChangeEntriesNorDeleteForMe() {
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    try (TestServer server = TestServer.start(dir.resolve("metered-slices"))) {
+      server.createUser("default", "ann");
+      server.createUser("default", "ben");
+      sendAs(server, "ann", "ben", "hi");
+      TestServer.Reply recall =
+          server.call(
+              "POST",
+              "/v1/apps/default/conversations/d:ann:ben/messages/1/recall",
+              Map.of("by", "ann"));
+      assertThat(recall.status()).as(recall.toString()).isEqualTo(200);
+      assertThat(server.call("POST", "/v1/apps/default/chatrooms", Map.of("id", "hall")).status())
+          .isEqualTo(201);
+      TestServer.Reply roomMessage =
+          server.call(
+              "POST",
+              "/v1/apps/default/chatrooms/hall/messages",
+              Map.of("from", "ben", "text", "hey hall"));
+      assertThat(roomMessage.status()).as(roomMessage.toString()).isEqualTo(201);
+      try (RawClient ben = login(server, "ben")) {
+        ServerFrame deleted =
+            ben.request(
+                ClientFrame.newBuilder()
+                    .setId("del")
+                    .setDeleteForMe(
+                        dev.warbler.protocol.v1.DeleteForMe.newBuilder()
+                            .setConversation("d:ann:ben")
+                            .setSeq(1))
+                    .build());
+        assertThat(deleted.hasDeletedForMe()).as(deleted.toString()).isTrue();
+      }
+
+      JsonNode usage = server.call("GET", "/v1/apps/default/usage", null).body();
+
+      // "hi" and the chatroom message; the recall's CHANGE entry and the delete are not messages.
+      assertThat(usage.get("messagesSent").asLong()).isEqualTo(2);
+      // Only stored messages have stored bytes: "hi".
+      assertThat(usage.get("storedBytes").asLong()).isEqualTo(2);
+      assertThat(usage.get("days").get(today.getDayOfMonth() - 1).get("messagesSent").asLong())
+          .isEqualTo(2);
+      assertThat(usage.get("monthlyActiveUsers").asLong()).isEqualTo(2);
+    }
+  }
 
   @Test
   void usageIsMeteredPerDayAndStillCountsEarlierMessagesAfterARestart() {
