@@ -24,7 +24,15 @@ final class Dtos {
   record TokenIssued(String token, String app, String user, long expiresAt) {}
 
   record CreateGroup(
-      String id, @Nullable String name, String owner, @Nullable List<String> members) {}
+      String id,
+      @Nullable String name,
+      String owner,
+      @Nullable List<String> members,
+      @Nullable String avatarUrl,
+      @Nullable String description,
+      @Nullable JsonNode custom,
+      @Nullable String joinPolicy,
+      @Nullable String invitePolicy) {}
 
   record GroupView(
       String id,
@@ -73,4 +81,37 @@ final class Dtos {
   record MessageList(String conversation, List<MessageView> messages, boolean more) {}
 
   record Discovery(String websocket, List<String> protocols, String version) {}
+
+  // ---- groups --------------------------------------------------------------------------------
+
+  /** The uniform page of a listing; {@code nextCursor} is absent on the last page. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Page<T>(List<T> items, @Nullable String nextCursor) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record GroupDetails(
+      String id,
+      String name,
+      String avatarUrl,
+      String description,
+      @Nullable JsonNode custom,
+      String owner,
+      int memberCount,
+      boolean muteAll,
+      String joinPolicy,
+      String invitePolicy,
+      long createdAt,
+      String conversation) {}
+
+  record MemberView(String user, String role, long mutedUntil) {}
+
+  record JoinRequestView(String user, String message, long requestedAt) {}
+
+  record GroupChange(String group, long seq, List<String> users) {}
+
+  record RoleBody(String role) {}
+
+  record MuteBody(@Nullable Long until, @Nullable Long seconds) {}
+
+  record UserBody(String user) {}
 }

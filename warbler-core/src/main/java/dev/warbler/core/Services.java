@@ -11,4 +11,5 @@ public record Services(
     Directory directory,
     Sessions sessions,
     TokenService tokens,
-    InstantSource clock) {}
+    InstantSource clock,
+    GroupAdmin groups) {}

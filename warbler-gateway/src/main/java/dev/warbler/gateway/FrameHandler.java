@@ -8,6 +8,7 @@ import dev.warbler.core.Ids;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.SendRequest;
+import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
@@ -17,6 +18,7 @@ import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.Pong;
@@ -45,6 +47,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -372,7 +375,19 @@ final class FrameHandler extends ChannelDuplexHandler {
             ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
       }
       long expiresAt = TokenService.expiresAt(token);
-      onLoop(() -> authenticated(id, who, device, expiresAt));
+      // The user's groups, for the session's group index: loaded after the arrival starts, so a
+      // membership change racing with this load is replayed when the session is added.
+      Sessions.Arrival arrival = gateway.sessions().arriving(who.app(), who.user());
+      Set<String> groups;
+      try {
+        groups = gateway.services().groups().groupsOf(who.app(), who.user());
+      } catch (RuntimeException e) {
+        gateway.sessions().cancel(arrival);
+        throw e;
+      }
+      if (!tryOnLoop(() -> authenticated(id, who, device, expiresAt, arrival, groups))) {
+        gateway.sessions().cancel(arrival);
+      }
     } catch (WarblerException e) {
       onLoop(() -> authFailed(id, e));
     } catch (RuntimeException e) {
@@ -403,9 +418,16 @@ final class FrameHandler extends ChannelDuplexHandler {
     requestClose(code, String.valueOf(e.getMessage()));
   }
 
-  private void authenticated(String id, Principal who, String device, long expiresAt) {
+  private void authenticated(
+      String id,
+      Principal who,
+      String device,
+      long expiresAt,
+      Sessions.Arrival arrival,
+      Set<String> groups) {
     Channel ch = channel;
     if (state != State.AUTHENTICATING || closing.get() || ch == null) {
+      gateway.sessions().cancel(arrival);
       return;
     }
     cancel(authTimer);
@@ -414,7 +436,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
-    gateway.sessions().add(s);
+    gateway.sessions().add(s, arrival, groups);
     GatewayConfig config = gateway.config();
     write(
         ServerFrame.newBuilder()
@@ -541,6 +563,11 @@ final class FrameHandler extends ChannelDuplexHandler {
                                         who,
                                         ConversationId.parse(read.getConversation()),
                                         read.getSeq()))));
+          }
+          case GROUP_COMMAND -> {
+            GroupCommand command = frame.getGroupCommand();
+            yield () ->
+                serveAsync(id, () -> GroupFrames.answer(gateway.services().groups(), who, command));
           }
           case BODY_NOT_SET ->
               () ->
@@ -828,6 +855,20 @@ final class FrameHandler extends ChannelDuplexHandler {
       ch.eventLoop().execute(task);
     } catch (RejectedExecutionException e) {
       // The event loop is shutting down; the channel goes with it.
+    }
+  }
+
+  /** Like {@link #onLoop}; false when the task will not run (no channel, loop shut down). */
+  private boolean tryOnLoop(Runnable task) {
+    Channel ch = channel;
+    if (ch == null) {
+      return false;
+    }
+    try {
+      ch.eventLoop().execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
     }
   }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
 import dev.warbler.core.Directory;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupLimits;
+import dev.warbler.core.GroupStore;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
@@ -16,6 +19,7 @@ import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,6 +35,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +50,7 @@ final class TestGateway implements AutoCloseable {
   final SqliteStore store;
   final LocalBus bus;
   final Sessions sessions;
+  final GroupAdmin groups;
   final Directory directory;
   final Messenger messenger;
   final TokenService tokens;
@@ -56,6 +62,14 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
+    this(config, Limits.DEFAULTS, UnaryOperator.identity());
+  }
+
+  /**
+   * A gateway with other limits, whose group store is wrapped by {@code groupStore} (e.g. to count
+   * calls).
+   */
+  TestGateway(GatewayConfig config, Limits limits, UnaryOperator<GroupStore> groupStore) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
@@ -67,14 +81,22 @@ final class TestGateway implements AutoCloseable {
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
-    directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
-    messenger = new Messenger(store, directory, bus, clock, Limits.DEFAULTS);
+    groups =
+        new GroupAdmin(
+            groupStore.apply(new SqliteGroupStore(store)),
+            store,
+            sessions,
+            clock,
+            limits,
+            GroupLimits.DEFAULTS);
+    directory = new Directory(store, groups, sessions, clock);
+    messenger = new Messenger(store, directory, bus, clock, limits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            new Services(messenger, directory, sessions, tokens, clock),
+            new Services(messenger, directory, sessions, tokens, clock, groups),
             meters);
     port = gateway.start();
   }

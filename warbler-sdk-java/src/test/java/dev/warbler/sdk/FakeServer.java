@@ -7,6 +7,7 @@ import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Closing;
 import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.Error;
+import dev.warbler.protocol.v1.GroupAck;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.Pong;
@@ -199,6 +200,12 @@ final class FakeServer implements Transport {
                       .setReadSeq(frame.getMarkRead().getSeq()))
               .build();
       case SEND -> throw new IllegalStateException("sends are answered by handleSend");
+      case GROUP_COMMAND ->
+          out.setGroupAck(
+                  GroupAck.newBuilder()
+                      .setGroup(frame.getGroupCommand().getGroup())
+                      .addAllUsers(frame.getGroupCommand().getInvite().getUsersList()))
+              .build();
       case BODY_NOT_SET -> out.setError(error(ErrorCode.UNKNOWN_FRAME, "no body")).build();
     };
   }

@@ -3,6 +3,8 @@ package dev.warbler.server;
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
 import dev.warbler.core.Directory;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
 import dev.warbler.core.Messenger;
@@ -13,8 +15,10 @@ import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -50,6 +54,7 @@ public final class WarblerServer implements AutoCloseable {
   private final SqliteStore store;
   private final LocalBus bus;
   private final Sessions sessions;
+  private final GroupAdmin groups;
   private final Directory directory;
   private final Messenger messenger;
   private final Gateway gateway;
@@ -90,7 +95,18 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.STORE_READ_CONNECTIONS)));
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
-    this.directory = new Directory(store, sessions, clock, limits);
+    this.groups =
+        new GroupAdmin(
+            new SqliteGroupStore(store),
+            store,
+            sessions,
+            clock,
+            limits,
+            new GroupLimits(
+                settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
+                settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
+                settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
+    this.directory = new Directory(store, groups, sessions, clock);
     this.messenger = new Messenger(store, directory, bus, clock, limits);
     this.tokens =
         new TokenService(
@@ -99,13 +115,13 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
-    this.services = new Services(messenger, directory, sessions, tokens, clock);
+    this.services = new Services(messenger, directory, sessions, tokens, clock, groups);
     Counter stored = meters.counter("warbler.messages.stored");
-    Counter delivered = meters.counter("warbler.messages.fanout");
-    bus.subscribe(d -> {
-      stored.increment();
-      delivered.increment(d.recipients().size());
-    });
+    bus.subscribe(d -> stored.increment());
+    // Pushes to connections: a group delivery names no recipients (see Delivery).
+    FunctionCounter.builder("warbler.messages.fanout", sessions, Sessions::pushes)
+        .description("Messages pushed to connections on this node")
+        .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
 
     String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY);

@@ -119,7 +119,16 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     this.appendListener = listener;
   }
 
-  private AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
+  /**
+   * Hands a message a sibling store appended to the append listener; only call after its commit, on
+   * the writer thread.
+   */
+  void published(ChatMessage m) {
+    appendListener.accept(m);
+  }
+
+  /** Appends inside the writer's current transaction; for sibling stores that append events. */
+  AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
     String conv = m.conversation().toString();
     PreparedStatement existing =
         w.statement(
@@ -496,6 +505,13 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       for (String user : members) {
         insertMember(w, group.app(), group.conversation().toString(), user, pos);
       }
+      PreparedStatement owner =
+          w.statement(
+              "UPDATE members SET role = 'owner' WHERE app = ? AND conversation = ? AND user_id = ?");
+      owner.setString(1, group.app());
+      owner.setString(2, group.conversation().toString());
+      owner.setString(3, group.owner());
+      owner.executeUpdate();
       return true;
     });
   }
@@ -505,7 +521,8 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     return read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?")) {
+              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?"
+                  + " AND deleted_at = 0")) {
         ps.setString(1, app);
         ps.setString(2, id);
         try (ResultSet rs = ps.executeQuery()) {
