@@ -120,7 +120,8 @@ import org.slf4j.LoggerFactory;
  *       answers the original's ack with duplicate = true and delivers nothing. The sender's own
  *       connection receives the pushed {@code message} before its {@code send_ack}.
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
- *       {@code mark_read} → {@code read_state}.
+ *       {@code mark_read} → {@code read_state}; {@code group_command} → {@code group_info}, {@code
+ *       group_members}, {@code join_requests} or {@code group_ack} (see {@link GroupFrames}).
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
  *       over 64 characters: INVALID_ARGUMENT with an empty id.
