@@ -95,6 +95,7 @@ final class Connection implements Transport.Inbound {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
       case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
+      case GROUP_INFO, GROUP_MEMBERS, JOIN_REQUESTS, GROUP_ACK -> answer(frame);
       case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
     }
   }
