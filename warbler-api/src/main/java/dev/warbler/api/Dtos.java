@@ -56,7 +56,10 @@ final class Dtos {
       @Nullable String type,
       @Nullable String text,
       @Nullable JsonNode payload,
-      @Nullable String clientMsgId) {}
+      @Nullable String clientMsgId,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll) {}
 
   record SendAck(
       String conversation,
@@ -76,17 +79,52 @@ final class Dtos {
       String type,
       String text,
       @Nullable JsonNode payload,
-      long sentAt) {}
+      long sentAt,
+      @Nullable Long replyTo,
+      @Nullable List<String> mentions,
+      @Nullable Boolean mentionAll,
+      @Nullable String forwardedFrom,
+      @Nullable Boolean recalled,
+      @Nullable Long editedAt,
+      @Nullable List<Reaction> reactions,
+      @Nullable ChangeView change) {}
+
+  record Reaction(String emoji, long count) {}
+
+  /** What a CHANGE entry changed: exactly one of recall, edit, reaction. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ChangeView(
+      long targetSeq,
+      @Nullable RecallView recall,
+      @Nullable EditView edit,
+      @Nullable ReactionView reaction) {}
+
+  record RecallView() {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record EditView(String text, @Nullable JsonNode payload, long editedAt) {}
+
+  record ReactionView(String emoji, boolean added, long count) {}
+
+  /** {@code by} absent: the app backend recalls as a moderator. */
+  record RecallMessage(@Nullable String by) {}
+
+  record EditMessage(String by, @Nullable String text, @Nullable JsonNode payload) {}
 
   record MessageList(String conversation, List<MessageView> messages, boolean more) {}
 
   record Discovery(String websocket, List<String> protocols, String version) {}
 
-  // ---- groups --------------------------------------------------------------------------------
+  // ---- paging (groups, chatrooms, contacts, conversation list) -------------------------------
 
-  /** The uniform page of a listing; {@code nextCursor} is absent on the last page. */
+  /**
+   * One page of a list read with a cursor, the same shape for every paged operation: pass {@code
+   * nextCursor} as {@code cursor} to read on; it is absent on the last page.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Page<T>(List<T> items, @Nullable String nextCursor) {}
+
+  // ---- groups --------------------------------------------------------------------------------
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record GroupDetails(
@@ -113,5 +151,61 @@ final class Dtos {
 
   record MuteBody(@Nullable Long until, @Nullable Long seconds) {}
 
-  record UserBody(String user) {}
+  // ---- chatrooms, contacts, conversation list ------------------------------------------------
+
+  record CreateChatroom(String id, @Nullable String name, @Nullable Integer maxMembers) {}
+
+  record ChatroomView(
+      String id,
+      String name,
+      int maxMembers,
+      long createdAt,
+      String conversation,
+      int present,
+      long epoch,
+      long lastSeq) {}
+
+  record SendChatroomMessage(
+      @Nullable String from,
+      @Nullable String type,
+      @Nullable String text,
+      @Nullable JsonNode payload,
+      @Nullable String clientMsgId) {}
+
+  record ChatroomSendAck(
+      String conversation,
+      long seq,
+      String messageId,
+      long sentAt,
+      boolean duplicate,
+      String clientMsgId,
+      long epoch) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ConversationView(
+      String conversation,
+      long lastSeq,
+      long readSeq,
+      long unread,
+      boolean mentioned,
+      @Nullable MessageView lastMessage,
+      boolean pinned,
+      boolean muted,
+      boolean archived,
+      @Nullable JsonNode custom) {}
+
+  /** Absent fields stay as they are; {@code "custom": null} clears the custom object. */
+  record UpdateConversation(
+      @Nullable Boolean pinned,
+      @Nullable Boolean muted,
+      @Nullable Boolean archived,
+      @Nullable JsonNode custom) {}
+
+  /** A body naming one user (a group's new owner, a friend, a blocked user). */
+  record UserRef(String user) {}
+
+  record ContactView(String user, long since) {}
+
+  record RelationView(
+      String user, boolean friend, boolean requestSent, boolean requestReceived, boolean blocked) {}
 }

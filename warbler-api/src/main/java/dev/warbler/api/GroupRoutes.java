@@ -189,7 +189,7 @@ final class GroupRoutes {
 
   private void transfer(Context ctx) {
     App app = api.authorizeApp(ctx);
-    Dtos.UserBody body = api.read(ctx, Dtos.UserBody.class);
+    Dtos.UserRef body = api.read(ctx, Dtos.UserRef.class);
     String group = ctx.pathParam("group");
     groups.transferOwnership(
         app.id(), group, GroupAdmin.BACKEND, RestApi.required("user", body.user()));

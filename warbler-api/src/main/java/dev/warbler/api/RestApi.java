@@ -9,14 +9,27 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Chatroom;
+import dev.warbler.core.ChatroomSent;
+import dev.warbler.core.ChatroomStatus;
+import dev.warbler.core.ContactEntry;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationSettings;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.CursorPage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Group;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.Ids;
+import dev.warbler.core.MessageChange;
+import dev.warbler.core.MessageExtras;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.Principal;
+import dev.warbler.core.Relation;
+import dev.warbler.core.SendOptions;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -40,6 +53,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -120,7 +134,61 @@ public final class RestApi implements AutoCloseable {
                 "GET",
                 "/v1/apps/{app}/conversations/{conversation}/messages",
                 "listMessages",
-                this::listMessages)));
+                this::listMessages),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/conversations/{conversation}/messages/{seq}/recall",
+                "recallMessage",
+                this::recallMessage),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/conversations/{conversation}/messages/{seq}/edit",
+                "editMessage",
+                this::editMessage),
+            // ---- chatrooms, contacts, conversation list ----
+            new Route("POST", "/v1/apps/{app}/chatrooms", "createChatroom", this::createChatroom),
+            new Route("GET", "/v1/apps/{app}/chatrooms/{room}", "getChatroom", this::getChatroom),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/chatrooms/{room}",
+                "deleteChatroom",
+                this::deleteChatroom),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/chatrooms/{room}/messages",
+                "sendChatroomMessage",
+                this::sendChatroomMessage),
+            new Route(
+                "GET",
+                "/v1/apps/{app}/users/{user}/conversations",
+                "listConversations",
+                this::listConversations),
+            new Route(
+                "GET",
+                "/v1/apps/{app}/users/{user}/conversations/{conversation}",
+                "getConversation",
+                this::getConversation),
+            new Route(
+                "PATCH",
+                "/v1/apps/{app}/users/{user}/conversations/{conversation}",
+                "updateConversation",
+                this::updateConversation),
+            new Route(
+                "GET", "/v1/apps/{app}/users/{user}/friends", "listFriends", this::listFriends),
+            new Route("POST", "/v1/apps/{app}/users/{user}/friends", "addFriend", this::addFriend),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/users/{user}/friends/{friend}",
+                "removeFriend",
+                this::removeFriend),
+            new Route(
+                "GET", "/v1/apps/{app}/users/{user}/blocks", "listBlockedUsers", this::listBlocked),
+            new Route("POST", "/v1/apps/{app}/users/{user}/blocks", "blockUser", this::blockUser),
+            new Route(
+                "DELETE",
+                "/v1/apps/{app}/users/{user}/blocks/{blocked}",
+                "unblockUser",
+                this::unblockUser)));
     all.addAll(groupRoutes.routes());
     this.routes = List.copyOf(all);
   }
@@ -370,19 +438,90 @@ public final class RestApi implements AutoCloseable {
             .send(
                 app.id(),
                 sender,
-                new SendRequest(target, clientMsgId, type, orEmpty(body.text()), payload))
+                new SendRequest(
+                    target,
+                    clientMsgId,
+                    type,
+                    orEmpty(body.text()),
+                    payload,
+                    new SendOptions(
+                        body.replyTo() == null ? 0 : body.replyTo(),
+                        body.mentions() == null ? List.of() : body.mentions(),
+                        Boolean.TRUE.equals(body.mentionAll()),
+                        "")))
             .join();
+    send(ctx, 201, ack(result));
+  }
+
+  private static Dtos.SendAck ack(AppendResult result) {
     ChatMessage m = result.message();
-    send(
-        ctx,
-        201,
-        new Dtos.SendAck(
-            m.conversation().toString(),
-            m.seq(),
-            m.id(),
-            m.sentAt(),
-            result.duplicate(),
-            m.clientMsgId()));
+    return new Dtos.SendAck(
+        m.conversation().toString(),
+        m.seq(),
+        m.id(),
+        m.sentAt(),
+        result.duplicate(),
+        m.clientMsgId());
+  }
+
+  /**
+   * Recalls a message: as the user {@code by} (its sender within the recall window, or a group
+   * moderator), or without {@code by} as the app backend, which may recall any message at any time.
+   * Answers the ack of the CHANGE entry (duplicate when it was recalled already).
+   */
+  private void recallMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    long seq = seqParam(ctx);
+    Dtos.RecallMessage body =
+        ctx.bodyAsBytes().length == 0
+            ? new Dtos.RecallMessage(null)
+            : read(ctx, Dtos.RecallMessage.class);
+    MessageLifecycle lifecycle = services.lifecycle();
+    AppendResult result =
+        body.by() == null
+            ? lifecycle.recallAsSystem(app.id(), conversation, seq).join()
+            : lifecycle.recall(user(app, body.by()), conversation, seq).join();
+    send(ctx, 200, ack(result));
+  }
+
+  /** Edits a message as its sender {@code by}; answers the ack of the CHANGE entry. */
+  private void editMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
+    long seq = seqParam(ctx);
+    Dtos.EditMessage body = read(ctx, Dtos.EditMessage.class);
+    Principal by = user(app, required("by", body.by()));
+    AppendResult result =
+        services
+            .lifecycle()
+            .edit(by, conversation, seq, orEmpty(body.text()), payload(body.payload()))
+            .join();
+    send(ctx, 200, ack(result));
+  }
+
+  /** A user of the app acting through the API; USER_NOT_FOUND if there is none. */
+  private Principal user(App app, String id) {
+    Ids.require("by", id);
+    directory.requireUser(app.id(), id);
+    return new Principal(app.id(), id);
+  }
+
+  private static long seqParam(Context ctx) {
+    String v = ctx.pathParam("seq");
+    try {
+      long seq = Long.parseLong(v);
+      if (seq <= 0) {
+        throw new NumberFormatException();
+      }
+      return seq;
+    } catch (NumberFormatException e) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "seq must be a positive integer but was '"
+              + (v.length() > 24 ? v.substring(0, 24) + "..." : v)
+              + "'");
+    }
   }
 
   private static SendRequest.Target target(Dtos.SendMessage body) {
@@ -448,14 +587,7 @@ public final class RestApi implements AutoCloseable {
   }
 
   private Dtos.MessageView view(ChatMessage m) {
-    JsonNode payload = null;
-    if (!m.payload().isEmpty()) {
-      try {
-        payload = json.readTree(m.payload());
-      } catch (JsonProcessingException e) {
-        payload = null;
-      }
-    }
+    MessageExtras x = m.extras();
     return new Dtos.MessageView(
         m.conversation().toString(),
         m.seq(),
@@ -464,8 +596,280 @@ public final class RestApi implements AutoCloseable {
         m.sender(),
         m.type().name(),
         m.text(),
-        payload,
-        m.sentAt());
+        json(m.payload()),
+        m.sentAt(),
+        x.replyTo() > 0 ? x.replyTo() : null,
+        x.mentions().isEmpty() ? null : x.mentions(),
+        x.mentionAll() ? true : null,
+        x.forwardedFrom().isEmpty() ? null : x.forwardedFrom(),
+        x.recalled() ? true : null,
+        x.editedAt() > 0 ? x.editedAt() : null,
+        x.reactions().isEmpty()
+            ? null
+            : x.reactions().stream().map(r -> new Dtos.Reaction(r.emoji(), r.count())).toList(),
+        x.change().map(this::changeView).orElse(null));
+  }
+
+  private Dtos.ChangeView changeView(MessageChange c) {
+    return switch (c.action()) {
+      case MessageChange.Action.Recall r ->
+          new Dtos.ChangeView(c.targetSeq(), new Dtos.RecallView(), null, null);
+      case MessageChange.Action.Edit e ->
+          new Dtos.ChangeView(
+              c.targetSeq(),
+              null,
+              new Dtos.EditView(e.text(), json(e.payload()), e.editedAt()),
+              null);
+      case MessageChange.Action.Reaction r ->
+          new Dtos.ChangeView(
+              c.targetSeq(), null, null, new Dtos.ReactionView(r.emoji(), r.added(), r.count()));
+    };
+  }
+
+  /** A stored JSON payload as a tree; null when there is none. */
+  private @Nullable JsonNode json(String payload) {
+    if (payload.isEmpty()) {
+      return null;
+    }
+    try {
+      return json.readTree(payload);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  // ---- chatrooms, contacts, conversation list -----------------------------------------------
+
+  private void createChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.CreateChatroom body = read(ctx, Dtos.CreateChatroom.class);
+    Chatroom room =
+        services
+            .chatrooms()
+            .create(
+                app.id(),
+                required("id", body.id()),
+                orEmpty(body.name()),
+                body.maxMembers() == null ? 0 : positive("maxMembers", body.maxMembers()));
+    send(ctx, 201, chatroomView(services.chatrooms().status(app.id(), room.id())));
+  }
+
+  private void getChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    send(ctx, 200, chatroomView(services.chatrooms().status(app.id(), ctx.pathParam("room"))));
+  }
+
+  private void deleteChatroom(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.chatrooms().delete(app.id(), ctx.pathParam("room"));
+    ctx.status(204);
+  }
+
+  private static Dtos.ChatroomView chatroomView(ChatroomStatus s) {
+    Chatroom r = s.room();
+    return new Dtos.ChatroomView(
+        r.id(),
+        r.name(),
+        r.maxMembers(),
+        r.createdAt(),
+        r.conversation().toString(),
+        s.present(),
+        s.epoch(),
+        s.lastSeq());
+  }
+
+  private void sendChatroomMessage(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.SendChatroomMessage body = read(ctx, Dtos.SendChatroomMessage.class);
+    String sender = body.from() == null ? Messenger.SYSTEM_SENDER : body.from();
+    MessageType type = type(body.type(), sender.isEmpty() ? MessageType.SYSTEM : MessageType.TEXT);
+    String clientMsgId =
+        body.clientMsgId() == null ? "api-" + UUID.randomUUID() : body.clientMsgId();
+    String room = ctx.pathParam("room");
+    ChatroomSent sent =
+        services
+            .chatrooms()
+            .sendAs(
+                app.id(),
+                sender,
+                room,
+                new SendRequest(
+                    new SendRequest.Target.ToConversation(ConversationId.room(room)),
+                    clientMsgId,
+                    type,
+                    orEmpty(body.text()),
+                    payload(body.payload())));
+    ChatMessage m = sent.result().message();
+    send(
+        ctx,
+        201,
+        new Dtos.ChatroomSendAck(
+            m.conversation().toString(),
+            m.seq(),
+            m.id(),
+            m.sentAt(),
+            sent.result().duplicate(),
+            m.clientMsgId(),
+            sent.epoch()));
+  }
+
+  private void listConversations(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ConversationState> page =
+        services
+            .conversations()
+            .list(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, this::conversationView));
+  }
+
+  private void getConversation(Context ctx) {
+    App app = authorizeApp(ctx);
+    ConversationState state =
+        services
+            .conversations()
+            .get(
+                app.id(),
+                ctx.pathParam("user"),
+                ConversationId.parse(ctx.pathParam("conversation")));
+    send(ctx, 200, conversationView(state));
+  }
+
+  private void updateConversation(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UpdateConversation body = read(ctx, Dtos.UpdateConversation.class);
+    ConversationSettings.Change change = ConversationSettings.Change.none();
+    if (body.pinned() != null) {
+      change = change.withPinned(body.pinned());
+    }
+    if (body.muted() != null) {
+      change = change.withMuted(body.muted());
+    }
+    if (body.archived() != null) {
+      change = change.withArchived(body.archived());
+    }
+    JsonNode custom = body.custom();
+    if (custom != null) {
+      if (!custom.isNull() && !custom.isObject()) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object, or null to clear it");
+      }
+      change = change.withCustom(custom.isNull() ? "" : payload(custom));
+    }
+    ConversationState state =
+        services
+            .conversations()
+            .update(
+                app.id(),
+                ctx.pathParam("user"),
+                ConversationId.parse(ctx.pathParam("conversation")),
+                change);
+    send(ctx, 200, conversationView(state));
+  }
+
+  private Dtos.ConversationView conversationView(ConversationState s) {
+    JsonNode custom = null;
+    if (!s.settings().custom().isEmpty()) {
+      try {
+        custom = json.readTree(s.settings().custom());
+      } catch (JsonProcessingException e) {
+        custom = null;
+      }
+    }
+    return new Dtos.ConversationView(
+        s.conversation().toString(),
+        s.lastSeq(),
+        s.readSeq(),
+        s.unread(),
+        s.mentioned(),
+        s.lastMessage().map(this::view).orElse(null),
+        s.settings().pinned(),
+        s.settings().muted(),
+        s.settings().archived(),
+        custom);
+  }
+
+  private void listFriends(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ContactEntry> page =
+        services
+            .contacts()
+            .friends(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
+  }
+
+  private void addFriend(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UserRef body = read(ctx, Dtos.UserRef.class);
+    send(
+        ctx,
+        200,
+        relationView(
+            services
+                .contacts()
+                .addFriend(app.id(), ctx.pathParam("user"), required("user", body.user()))));
+  }
+
+  private void removeFriend(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.contacts().removeFriend(app.id(), ctx.pathParam("user"), ctx.pathParam("friend"));
+    ctx.status(204);
+  }
+
+  private void listBlocked(Context ctx) {
+    App app = authorizeApp(ctx);
+    CursorPage<ContactEntry> page =
+        services
+            .contacts()
+            .blocked(
+                app.id(),
+                ctx.pathParam("user"),
+                orEmpty(ctx.queryParam("cursor")),
+                (int) longParam(ctx, "limit", 0));
+    send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
+  }
+
+  private void blockUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.UserRef body = read(ctx, Dtos.UserRef.class);
+    send(
+        ctx,
+        200,
+        relationView(
+            services
+                .contacts()
+                .block(app.id(), ctx.pathParam("user"), required("user", body.user()))));
+  }
+
+  private void unblockUser(Context ctx) {
+    App app = authorizeApp(ctx);
+    services.contacts().unblock(app.id(), ctx.pathParam("user"), ctx.pathParam("blocked"));
+    ctx.status(204);
+  }
+
+  private static Dtos.RelationView relationView(Relation r) {
+    return new Dtos.RelationView(
+        r.user(), r.friend(), r.requestSent(), r.requestReceived(), r.blocked());
+  }
+
+  private static <T, V> Dtos.Page<V> page(CursorPage<T> page, Function<T, V> view) {
+    return new Dtos.Page<>(
+        page.items().stream().map(view).toList(), page.hasMore() ? page.nextCursor() : null);
+  }
+
+  private static int positive(String field, int value) {
+    if (value <= 0) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, field + " must be positive but was " + value);
+    }
+    return value;
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -569,8 +973,16 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
     }
     if (!isAdmin(key)) {
-      throw new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key");
+      throw isAnAppSecret(key)
+          ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
+          : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
     }
+  }
+
+  private boolean isAnAppSecret(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return directory.apps().stream()
+        .anyMatch(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
@@ -592,13 +1004,7 @@ public final class RestApi implements AutoCloseable {
         key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
       return app;
     }
-    boolean otherApp =
-        directory.apps().stream()
-            .anyMatch(a ->
-                MessageDigest.isEqual(
-                    key.getBytes(StandardCharsets.UTF_8),
-                    a.secret().getBytes(StandardCharsets.UTF_8)));
-    throw otherApp
+    throw isAnAppSecret(key)
         ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
         : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
   }

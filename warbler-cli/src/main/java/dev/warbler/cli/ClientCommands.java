@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * The client subcommands of {@code warbler}: {@code user}, {@code group}, {@code send}, {@code
- * listen}, {@code history} and {@code chat}. Register each with {@code
+ * listen}, {@code history}, {@code chat}, the message lifecycle's {@code recall}, {@code edit} and
+ * {@code react}, and {@code room}, {@code friend}, {@code block}, {@code unblock}, {@code
+ * conversations}, {@code pin}, {@code mute} and {@code archive}. Register each with {@code
  * CommandLine.addSubcommand(Object)}.
  *
  * <p>Each command talks to a server found by {@code --server} (else {@code WARBLER_SERVER}, else
@@ -30,6 +32,17 @@ public final class ClientCommands {
         new SendCommand(env),
         new ListenCommand(env),
         new HistoryCommand(env),
-        new ChatCommand(env));
+        new ChatCommand(env),
+        new RecallCommand(env),
+        new EditCommand(env),
+        new ReactCommand(env),
+        new RoomCommand(env),
+        new FriendCommand(env),
+        new BlockCommand.Block(env),
+        new BlockCommand.Unblock(env),
+        new ConversationsCommand(env),
+        new SettingCommand.Pin(env),
+        new SettingCommand.Mute(env),
+        new SettingCommand.Archive(env));
   }
 }

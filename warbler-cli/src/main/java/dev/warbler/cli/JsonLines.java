@@ -3,13 +3,19 @@ package dev.warbler.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warbler.protocol.v1.Contact;
+import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.FriendRequest;
 import dev.warbler.protocol.v1.GroupAck;
 import dev.warbler.protocol.v1.GroupInfo;
 import dev.warbler.protocol.v1.GroupMember;
 import dev.warbler.protocol.v1.GroupRole;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.MessageChange;
 import dev.warbler.protocol.v1.MessageType;
+import dev.warbler.protocol.v1.ReactionCount;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.sdk.WarblerAdmin;
 import java.time.Instant;
@@ -26,10 +32,21 @@ final class JsonLines {
   /**
    * {@code {"conversation","seq","id","clientMsgId","from","type","text","payload"?,"sentAt"}}:
    * {@code type} in lower case, {@code payload} as JSON (omitted when absent), {@code sentAt} as
-   * ISO-8601 UTC.
+   * ISO-8601 UTC. The lifecycle fields follow only when set: {@code replyTo}, {@code mentions},
+   * {@code mentionAll}, {@code forwardedFrom}, {@code recalled}, {@code editedAt} (ISO-8601),
+   * {@code reactions} ([{"emoji","count","mine"?}]) and, for {@code change} entries, {@code change}
+   * ({"targetSeq", and "recall":true, "edit":{"text","payload"?,"editedAt"} or
+   * "reaction":{"emoji","added","count"}}). A tombstone is {@code
+   * {"conversation","seq","deletedForMe":true}}.
    */
   static String message(Message m) {
     ObjectNode line = JSON.createObjectNode();
+    if (m.getDeletedForMe()) {
+      line.put("conversation", m.getConversation());
+      line.put("seq", m.getSeq());
+      line.put("deletedForMe", true);
+      return write(line);
+    }
     line.put("conversation", m.getConversation());
     line.put("seq", m.getSeq());
     line.put("id", m.getId());
@@ -41,7 +58,63 @@ final class JsonLines {
       line.set("payload", payload(m.getPayload()));
     }
     line.put("sentAt", iso(m.getSentAt()));
+    if (m.getReplyTo() > 0) {
+      line.put("replyTo", m.getReplyTo());
+    }
+    if (m.getMentionsCount() > 0) {
+      m.getMentionsList().forEach(line.putArray("mentions")::add);
+    }
+    if (m.getMentionAll()) {
+      line.put("mentionAll", true);
+    }
+    if (!m.getForwardedFrom().isEmpty()) {
+      line.put("forwardedFrom", m.getForwardedFrom());
+    }
+    if (m.getRecalled()) {
+      line.put("recalled", true);
+    }
+    if (m.getEditedAt() > 0) {
+      line.put("editedAt", iso(m.getEditedAt()));
+    }
+    if (m.getReactionsCount() > 0) {
+      ArrayNode reactions = line.putArray("reactions");
+      for (ReactionCount r : m.getReactionsList()) {
+        ObjectNode reaction = reactions.addObject();
+        reaction.put("emoji", r.getEmoji());
+        reaction.put("count", r.getCount());
+        if (r.getMine()) {
+          reaction.put("mine", true);
+        }
+      }
+    }
+    if (m.hasChange()) {
+      line.set("change", change(m.getChange()));
+    }
     return write(line);
+  }
+
+  private static ObjectNode change(MessageChange c) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("targetSeq", c.getTargetSeq());
+    switch (c.getActionCase()) {
+      case RECALL -> node.put("recall", true);
+      case EDIT -> {
+        ObjectNode edit = node.putObject("edit");
+        edit.put("text", c.getEdit().getText());
+        if (!c.getEdit().getPayload().isEmpty()) {
+          edit.set("payload", payload(c.getEdit().getPayload()));
+        }
+        edit.put("editedAt", iso(c.getEdit().getEditedAt()));
+      }
+      case REACTION -> {
+        ObjectNode reaction = node.putObject("reaction");
+        reaction.put("emoji", c.getReaction().getEmoji());
+        reaction.put("added", c.getReaction().getAdded());
+        reaction.put("count", c.getReaction().getCount());
+      }
+      case ACTION_NOT_SET -> {}
+    }
+    return node;
   }
 
   /** {@code {"conversation","seq","messageId","clientMsgId","sentAt","duplicate"}}. */
@@ -210,16 +283,152 @@ final class JsonLines {
     }
   }
 
-  /** {@code [HH:mm:ss] from: text}; the system shows as {@code system}, a bare payload as JSON. */
+  /** A chatroom message: the {@link #message} line plus {@code "room"} and {@code "epoch"}. */
+  static String roomMessage(String room, long epoch, Message m) {
+    ObjectNode line = (ObjectNode) parse(message(m));
+    line.put("room", room);
+    line.put("epoch", epoch);
+    return write(line);
+  }
+
+  static String chatroom(WarblerAdmin.Chatroom room) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("id", room.id());
+    line.put("name", room.name());
+    line.put("maxMembers", room.maxMembers());
+    line.put("conversation", room.conversation());
+    line.put("createdAt", room.createdAt().toString());
+    return write(line);
+  }
+
+  /** {@code {"user","friend","requestSent","requestReceived","blocked"}}. */
+  static String contact(Contact c) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", c.getUser());
+    line.put("friend", c.getFriend());
+    line.put("requestSent", c.getRequestSent());
+    line.put("requestReceived", c.getRequestReceived());
+    line.put("blocked", c.getBlocked());
+    return write(line);
+  }
+
+  /** A friend or a blocked user: {@code {"user","since"}}. */
+  static String entry(String user, long since) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", user);
+    line.put("since", iso(since));
+    return write(line);
+  }
+
+  /** {@code {"from","to","message","createdAt"}} (plus {@code "status"} for pushed events). */
+  static String friendRequest(FriendRequest r, String status) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("from", r.getFrom());
+    line.put("to", r.getTo());
+    line.put("message", r.getMessage());
+    line.put("createdAt", iso(r.getCreatedAt()));
+    if (!status.isEmpty()) {
+      line.put("status", status);
+    }
+    return write(line);
+  }
+
+  /**
+   * One entry of a conversation list: {@code {"conversation","unread","mentioned"?,"lastSeq",
+   * "readSeq","pinned","muted","archived","custom"?,"lastMessage"?}}; {@code mentioned} (true) only
+   * when an unread message mentions the user; {@code lastMessage} is a preview {@code
+   * {"from","text","type","sentAt","recalled"?}}, or {@code {"seq","deletedForMe":true}} for a
+   * message the user deleted for itself.
+   */
+  static String conversation(ConversationState s) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("conversation", s.getConversation());
+    line.put("unread", s.getUnread());
+    if (s.getMentioned()) {
+      line.put("mentioned", true);
+    }
+    line.put("lastSeq", s.getLastSeq());
+    line.put("readSeq", s.getReadSeq());
+    line.put("pinned", s.getPinned());
+    line.put("muted", s.getMuted());
+    line.put("archived", s.getArchived());
+    if (!s.getCustom().isEmpty()) {
+      line.set("custom", payload(s.getCustom()));
+    }
+    if (s.hasLastMessage()) {
+      Message m = s.getLastMessage();
+      ObjectNode preview = line.putObject("lastMessage");
+      if (m.getDeletedForMe()) {
+        preview.put("seq", m.getSeq());
+        preview.put("deletedForMe", true);
+      } else {
+        preview.put("from", m.getFrom());
+        preview.put("text", m.getText().isEmpty() ? m.getPayload() : m.getText());
+        preview.put("type", type(m.getType()));
+        preview.put("sentAt", iso(m.getSentAt()));
+        if (m.getRecalled()) {
+          preview.put("recalled", true);
+        }
+      }
+    }
+    return write(line);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot read back JSON", e);
+    }
+  }
+
+  /**
+   * {@code [HH:mm:ss] from: text}; the system shows as {@code system}, a bare payload as JSON. A
+   * reply starts with {@code ↪ #N}; an edited message ends with {@code (edited)}, reactions follow
+   * as {@code [👍 2]}; a recalled message reads {@code (recalled)}. A change entry reads as what it
+   * did, e.g. {@code [12:00:01] bob reacted 👍 to #3 (2)}; a tombstone as {@code #3 (deleted for
+   * you)}.
+   */
   static String chatLine(Message m, ZoneId zone) {
+    if (m.getDeletedForMe()) {
+      return "#" + m.getSeq() + " (deleted for you)";
+    }
     String from = m.getFrom().isEmpty() ? "system" : m.getFrom();
-    String body = m.getText().isEmpty() ? m.getPayload() : m.getText();
-    return "["
-        + CLOCK.format(Instant.ofEpochMilli(m.getSentAt()).atZone(zone))
-        + "] "
-        + from
-        + ": "
-        + body;
+    String time = "[" + CLOCK.format(Instant.ofEpochMilli(m.getSentAt()).atZone(zone)) + "] ";
+    if (m.hasChange()) {
+      MessageChange c = m.getChange();
+      String target = "#" + c.getTargetSeq();
+      return time
+          + from
+          + switch (c.getActionCase()) {
+            case RECALL -> " recalled " + target;
+            case EDIT -> " edited " + target + ": " + c.getEdit().getText();
+            case REACTION ->
+                (c.getReaction().getAdded() ? " reacted " : " took back ")
+                    + c.getReaction().getEmoji()
+                    + (c.getReaction().getAdded() ? " to " : " on ")
+                    + target
+                    + " ("
+                    + c.getReaction().getCount()
+                    + ")";
+            case ACTION_NOT_SET -> " changed " + target;
+          };
+    }
+    StringBuilder b = new StringBuilder(time).append(from).append(": ");
+    if (m.getReplyTo() > 0) {
+      b.append("↪ #").append(m.getReplyTo()).append(' ');
+    }
+    if (m.getRecalled()) {
+      return b.append("(recalled)").toString();
+    }
+    b.append(m.getText().isEmpty() ? m.getPayload() : m.getText());
+    if (m.getEditedAt() > 0) {
+      b.append(" (edited)");
+    }
+    for (ReactionCount r : m.getReactionsList()) {
+      b.append(" [").append(r.getEmoji()).append(' ').append(r.getCount()).append(']');
+    }
+    return b.toString();
   }
 
   static String type(MessageType type) {
@@ -228,6 +437,7 @@ final class JsonLines {
       case MARKDOWN -> "markdown";
       case CUSTOM -> "custom";
       case SYSTEM -> "system";
+      case CHANGE -> "change";
       case TYPE_UNSPECIFIED, UNRECOGNIZED -> "unknown";
     };
   }

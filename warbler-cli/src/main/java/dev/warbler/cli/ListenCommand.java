@@ -12,8 +12,10 @@ import picocli.CommandLine;
 
 /**
  * {@code warbler listen --as U [--count N] [--timeout SECONDS]}: prints each message the user
- * receives (live or recovered after a reconnect) as one JSON line. Exits 0 after N messages; when
- * the timeout passes first, exits 0 if no count was given, else 1.
+ * receives (live or recovered after a reconnect) as one JSON line, change entries (recall, edit,
+ * reaction) included. A delete-for-me from one of the user's devices prints as a tombstone line and
+ * does not count. Exits 0 after N messages; when the timeout passes first, exits 0 if no count was
+ * given, else 1.
  */
 @CommandLine.Command(
     name = "listen",
@@ -64,6 +66,11 @@ final class ListenCommand extends ClientCommand {
           @Override
           public void onMessage(Message message) {
             printer.print(message);
+          }
+
+          @Override
+          public void onDeletedForMe(String conversation, long seq) {
+            printer.deleted(conversation, seq);
           }
 
           @Override
@@ -126,6 +133,19 @@ final class ListenCommand extends ClientCommand {
       printed++;
       if (count != null && printed >= count) {
         done.countDown();
+      }
+    }
+
+    /** A delete-for-me from one of the user's devices, printed as a tombstone; not counted. */
+    synchronized void deleted(String conversation, long seq) {
+      if (!stopped) {
+        printLine(
+            JsonLines.message(
+                Message.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setDeletedForMe(true)
+                    .build()));
       }
     }
 

@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
-/** {@code warbler send --as U (--to U2 | --group GID) TEXT}: prints the ack as one JSON line. */
+/**
+ * {@code warbler send --as U (--to U2 | --group GID) [--reply-to N] [--mention U]...
+ * [--mention-all] TEXT}: prints the ack as one JSON line.
+ */
 @CommandLine.Command(
     name = "send",
     mixinStandardHelpOptions = true,
@@ -50,6 +53,21 @@ final class SendCommand extends ClientCommand {
           "idempotency key (default: a random UUID); sending again with it sends nothing new")
   @Nullable String clientMsgId;
 
+  @CommandLine.Option(
+      names = "--reply-to",
+      paramLabel = "N",
+      description = "quote message N of the same conversation")
+  @Nullable Long replyTo;
+
+  @CommandLine.Option(
+      names = "--mention",
+      paramLabel = "USER",
+      description = "mention a member (repeatable)")
+  List<String> mentions = new ArrayList<>();
+
+  @CommandLine.Option(names = "--mention-all", description = "mention everyone (@all)")
+  boolean mentionAll;
+
   @CommandLine.Parameters(
       arity = "1..*",
       paramLabel = "TEXT",
@@ -80,6 +98,13 @@ final class SendCommand extends ClientCommand {
     if (clientMsgId != null) {
       send.setClientMsgId(clientMsgId);
     }
+    if (replyTo != null) {
+      if (replyTo < 1) {
+        throw usage("--reply-to must be at least 1 but was " + replyTo);
+      }
+      send.setReplyTo(replyTo);
+    }
+    send.addAllMentions(mentions).setMentionAll(mentionAll);
     try (ClientSession session = ClientSession.open(options, env, as, m -> {})) {
       SendAck ack =
           session

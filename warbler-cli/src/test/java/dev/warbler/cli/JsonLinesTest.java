@@ -2,8 +2,13 @@ package dev.warbler.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.protocol.v1.EditChange;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.MessageChange;
 import dev.warbler.protocol.v1.MessageType;
+import dev.warbler.protocol.v1.ReactionChange;
+import dev.warbler.protocol.v1.ReactionCount;
+import dev.warbler.protocol.v1.RecallChange;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.sdk.WarblerAdmin;
 import java.time.Instant;
@@ -89,5 +94,94 @@ class JsonLinesTest {
     assertThat(
             JsonLines.chatLine(text().setFrom("").setText("maintenance").build(), ZoneId.of("UTC")))
         .isEqualTo("[12:00:00] system: maintenance");
+  }
+
+  @Test
+  void lifecycleFieldsAppearOnlyWhenSet() {
+    String line =
+        JsonLines.message(
+            text()
+                .setReplyTo(7)
+                .addMentions("bob")
+                .setMentionAll(true)
+                .setEditedAt(NOON)
+                .addReactions(ReactionCount.newBuilder().setEmoji("👍").setCount(2).setMine(true))
+                .build());
+
+    assertThat(line)
+        .contains("\"replyTo\":7")
+        .contains("\"mentions\":[\"bob\"]")
+        .contains("\"mentionAll\":true")
+        .contains("\"editedAt\":\"2026-01-01T12:00:00.123Z\"")
+        .contains("\"reactions\":[{\"emoji\":\"👍\",\"count\":2,\"mine\":true}]")
+        .doesNotContain("recalled")
+        .doesNotContain("change");
+    assertThat(JsonLines.message(text().setRecalled(true).setText("").build()))
+        .contains("\"recalled\":true");
+  }
+
+  @Test
+  void aChangeEntryPrintsWhatItChanged() {
+    Message.Builder entry = text().setType(MessageType.CHANGE).setText("").setFrom("bob");
+    Message reaction =
+        entry
+            .setChange(
+                MessageChange.newBuilder()
+                    .setTargetSeq(3)
+                    .setReaction(
+                        ReactionChange.newBuilder().setEmoji("👍").setAdded(true).setCount(2)))
+            .build();
+    Message edit =
+        entry
+            .setChange(
+                MessageChange.newBuilder()
+                    .setTargetSeq(3)
+                    .setEdit(EditChange.newBuilder().setText("fixed").setEditedAt(NOON)))
+            .build();
+    Message recall =
+        entry
+            .setChange(
+                MessageChange.newBuilder()
+                    .setTargetSeq(3)
+                    .setRecall(RecallChange.getDefaultInstance()))
+            .build();
+
+    assertThat(JsonLines.message(reaction))
+        .contains("\"type\":\"change\"")
+        .contains(
+            "\"change\":{\"targetSeq\":3,\"reaction\":{\"emoji\":\"👍\",\"added\":true,\"count\":2}}");
+    assertThat(JsonLines.message(recall)).contains("\"change\":{\"targetSeq\":3,\"recall\":true}");
+    assertThat(JsonLines.chatLine(reaction, ZoneId.of("UTC")))
+        .isEqualTo("[12:00:00] bob reacted 👍 to #3 (2)");
+    assertThat(JsonLines.chatLine(edit, ZoneId.of("UTC")))
+        .isEqualTo("[12:00:00] bob edited #3: fixed");
+    assertThat(JsonLines.chatLine(recall, ZoneId.of("UTC")))
+        .isEqualTo("[12:00:00] bob recalled #3");
+  }
+
+  @Test
+  void aTombstoneIsOnlyItsPlace() {
+    Message tombstone =
+        Message.newBuilder().setConversation("d:alice:bob").setSeq(4).setDeletedForMe(true).build();
+
+    assertThat(JsonLines.message(tombstone))
+        .isEqualTo("{\"conversation\":\"d:alice:bob\",\"seq\":4,\"deletedForMe\":true}");
+    assertThat(JsonLines.chatLine(tombstone, ZoneId.of("UTC"))).isEqualTo("#4 (deleted for you)");
+  }
+
+  @Test
+  void aChatLineShowsReplyEditAndReactionsAndHidesARecalledText() {
+    Message m =
+        text()
+            .setText("sure")
+            .setReplyTo(2)
+            .setEditedAt(NOON)
+            .addReactions(ReactionCount.newBuilder().setEmoji("🎉").setCount(1))
+            .build();
+
+    assertThat(JsonLines.chatLine(m, ZoneId.of("UTC")))
+        .isEqualTo("[12:00:00] alice: ↪ #2 sure (edited) [🎉 1]");
+    assertThat(JsonLines.chatLine(m.toBuilder().setRecalled(true).build(), ZoneId.of("UTC")))
+        .isEqualTo("[12:00:00] alice: ↪ #2 (recalled)");
   }
 }

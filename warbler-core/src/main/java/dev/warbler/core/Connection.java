@@ -3,9 +3,10 @@ package dev.warbler.core;
 import dev.warbler.protocol.CloseCode;
 
 /**
- * One authenticated client connection, as the core sees it: something that can take a pushed
- * message and be closed. Reading stays in the transport. Implementations never block: a connection
- * that cannot keep up closes itself with {@link CloseCode#SLOW_CONSUMER}.
+ * One authenticated client connection, as the core sees it: something that can take pushes and be
+ * closed. Reading stays in the transport. Implementations never block: a connection that cannot
+ * keep up closes itself with {@link CloseCode#SLOW_CONSUMER}. Pushes to a closing connection are
+ * dropped.
  */
 public interface Connection {
   String app();
@@ -13,6 +14,16 @@ public interface Connection {
   String user();
 
   void push(ChatMessage message);
+
+  /**
+   * Pushes a chatroom event to this connection, present in the room. {@link Chatrooms} calls it
+   * with the room locked, one event for all present connections in turn, never from a transport's
+   * I/O thread; events of one room arrive in the order of the calls.
+   */
+  void pushRoom(RoomEvent event);
+
+  /** Pushes a friend-request event concerning this connection's user. */
+  void pushContact(FriendRequestEvent event);
 
   void close(CloseCode code, String reason);
 }

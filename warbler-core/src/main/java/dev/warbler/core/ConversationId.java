@@ -6,14 +6,16 @@ import java.util.Optional;
 
 /**
  * A conversation within an app. Its string form is stable and public: {@code d:ALICE:BOB} for a
- * direct conversation (the two user ids sorted), {@code g:GROUP} for a group, and {@code s:USER}
- * for the system notifications a backend sends to one user.
+ * direct conversation (the two user ids sorted), {@code g:GROUP} for a group, {@code s:USER} for
+ * the system notifications a backend sends to one user, and {@code r:ROOM} for a chatroom (live,
+ * not stored: see {@link Chatrooms}).
  */
 public record ConversationId(Kind kind, String first, String second) {
   public enum Kind {
     DIRECT,
     GROUP,
-    SYSTEM
+    SYSTEM,
+    ROOM
   }
 
   public ConversationId {
@@ -48,13 +50,17 @@ public record ConversationId(Kind kind, String first, String second) {
     return new ConversationId(Kind.SYSTEM, Ids.require("user", userId), "");
   }
 
+  public static ConversationId room(String roomId) {
+    return new ConversationId(Kind.ROOM, Ids.require("chatroom", roomId), "");
+  }
+
   /** Parses the public string form; bad input is INVALID_ARGUMENT. */
   public static ConversationId parse(String text) {
     return tryParse(text)
         .orElseThrow(() ->
             new WarblerException(
                 ErrorCode.INVALID_ARGUMENT,
-                "conversation must look like d:USER:USER, g:GROUP or s:USER but was '"
+                "conversation must look like d:USER:USER, g:GROUP, s:USER or r:ROOM but was '"
                     + Ids.clip(text)
                     + "'"));
   }
@@ -71,6 +77,7 @@ public record ConversationId(Kind kind, String first, String second) {
         return switch (parts[0]) {
           case "g" -> Optional.of(group(parts[1]));
           case "s" -> Optional.of(system(parts[1]));
+          case "r" -> Optional.of(room(parts[1]));
           default -> Optional.empty();
         };
       }
@@ -85,12 +92,15 @@ public record ConversationId(Kind kind, String first, String second) {
     return first.equals(user) ? second : first;
   }
 
-  /** Users implied by the id itself: both users of a direct chat, the owner of a system one. */
+  /**
+   * Users implied by the id itself: both users of a direct chat, the owner of a system one; none
+   * for groups and chatrooms.
+   */
   public List<String> impliedMembers() {
     return switch (kind) {
       case DIRECT -> List.of(first, second);
       case SYSTEM -> List.of(first);
-      case GROUP -> List.of();
+      case GROUP, ROOM -> List.of();
     };
   }
 
@@ -100,6 +110,7 @@ public record ConversationId(Kind kind, String first, String second) {
       case DIRECT -> "d:" + first + ":" + second;
       case GROUP -> "g:" + first;
       case SYSTEM -> "s:" + first;
+      case ROOM -> "r:" + first;
     };
   }
 }

@@ -154,6 +154,14 @@ public final class Directory {
     return groups;
   }
 
+  /**
+   * Whether {@code user} may moderate the live group (for example recall anyone's message): true
+   * for the owner and admins; false for plain members, strangers and missing or deleted groups.
+   */
+  public boolean isGroupModerator(String app, String group, String user) {
+    return role(app, group, user).map(r -> r.rank() >= GroupRole.ADMIN.rank()).orElse(false);
+  }
+
   /** Adds members as the app backend; returns those that were not members. */
   public List<String> addMembers(String app, String group, Collection<String> users) {
     return groups.invite(app, group, GroupAdmin.BACKEND, users).users();

@@ -29,9 +29,10 @@ import java.util.function.Consumer;
 public interface MessageStore {
 
   /**
-   * Appends a message, allocating its seq; also marks the conversation read up to it for the
-   * sender. Direct and system conversations are created with their members on first append. Fails
-   * with {@link WarblerException} (UNAVAILABLE) when the store is overloaded or closed.
+   * Appends a message, allocating its seq, with its {@link NewMessage#options} (reply, mentions,
+   * forward); also marks the conversation read up to it for the sender. Direct and system
+   * conversations are created with their members on first append. Fails with {@link
+   * WarblerException} (UNAVAILABLE) when the store is overloaded or closed.
    */
   CompletableFuture<AppendResult> append(NewMessage message);
 
@@ -41,6 +42,9 @@ public interface MessageStore {
    * runs on the store's writer thread.
    */
   void onAppend(Consumer<ChatMessage> listener);
+
+  /** The message with this seq, as it is now (recalled, edited, reactions); empty if none. */
+  Optional<ChatMessage> message(String app, ConversationId conversation, long seq);
 
   /** Messages with seq greater than {@code afterSeq}, oldest first, at most {@code limit}. */
   MessagePage after(String app, ConversationId conversation, long afterSeq, int limit);
@@ -58,7 +62,12 @@ public interface MessageStore {
    */
   SyncPage changedSince(String app, String user, long cursor, int limit);
 
-  /** The user's state in one conversation, if the user is a member of it. */
+  /**
+   * The user's state in one conversation, if the user is a member of it. Its unread count leaves
+   * out the user's own messages and CHANGE entries; {@code mentioned} says whether an unread one
+   * mentions the user or everyone; its last message is the newest that is not a CHANGE entry. The
+   * same holds for the states {@link #changedSince} returns.
+   */
   Optional<ConversationState> state(String app, String user, ConversationId conversation);
 
   /**

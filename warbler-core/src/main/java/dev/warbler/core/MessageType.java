@@ -5,7 +5,12 @@ public enum MessageType {
   TEXT(1),
   MARKDOWN(2),
   CUSTOM(3),
-  SYSTEM(4);
+  SYSTEM(4),
+  /**
+   * An entry that records a change to an earlier message (recall, edit, reaction); made by {@link
+   * MessageLifecycle}, never sent. See {@link MessageExtras#change()}.
+   */
+  CHANGE(5);
 
   private final int wire;
 

@@ -6,13 +6,21 @@ import com.google.protobuf.util.JsonFormat;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The messaging rules: who may send where, what a message may hold, and who may read which
  * conversation. Sends are acknowledged when durable; every stored message is published on the bus
  * for the online devices of every member, the sender's other devices included.
+ *
+ * <p>Reads are per user: a message the reader deleted for itself comes back as a tombstone ({@link
+ * ChatMessage#tombstone()}), and reaction counts say which ones are the reader's.
  *
  * <p>Thread-safe. {@link #send} does not block on the store's commit; reads may block.
  */
@@ -26,9 +34,58 @@ public final class Messenger {
   private final Limits limits;
   private final MessageIds ids;
   private final InstantSource clock;
+  private final MessageLifecycleStore lifecycleStore;
+  private final LifecycleLimits lifecycleLimits;
+  private final BlockList blocks;
 
+  /**
+   * A messenger without the lifecycle store: reads show no tombstones and no own reactions, and the
+   * lifecycle limits are the defaults. For wiring that predates the message lifecycle.
+   */
   public Messenger(
       MessageStore store, Directory directory, Bus bus, InstantSource clock, Limits limits) {
+    this(store, directory, bus, clock, limits, NO_LIFECYCLE_STORE, LifecycleLimits.DEFAULTS);
+  }
+
+  /** As above; direct messages to a user who blocked the sender fail with BLOCKED. */
+  public Messenger(
+      MessageStore store,
+      Directory directory,
+      Bus bus,
+      InstantSource clock,
+      Limits limits,
+      BlockList blocks) {
+    this(
+        store, directory, bus, clock, limits, NO_LIFECYCLE_STORE, LifecycleLimits.DEFAULTS, blocks);
+  }
+
+  public Messenger(
+      MessageStore store,
+      Directory directory,
+      Bus bus,
+      InstantSource clock,
+      Limits limits,
+      MessageLifecycleStore lifecycleStore,
+      LifecycleLimits lifecycleLimits) {
+    this(store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, BlockList.NONE);
+  }
+
+  /**
+   * The full messenger: lifecycle reads and limits, and direct messages to a user who blocked the
+   * sender fail with BLOCKED.
+   */
+  public Messenger(
+      MessageStore store,
+      Directory directory,
+      Bus bus,
+      InstantSource clock,
+      Limits limits,
+      MessageLifecycleStore lifecycleStore,
+      LifecycleLimits lifecycleLimits,
+      BlockList blocks) {
+    this.lifecycleStore = lifecycleStore;
+    this.lifecycleLimits = lifecycleLimits;
+    this.blocks = blocks;
     this.store = store;
     this.directory = directory;
     this.bus = bus;
@@ -40,6 +97,10 @@ public final class Messenger {
 
   public Limits limits() {
     return limits;
+  }
+
+  public LifecycleLimits lifecycleLimits() {
+    return lifecycleLimits;
   }
 
   /**
@@ -62,7 +123,12 @@ public final class Messenger {
     if (!system && request.type() == MessageType.SYSTEM) {
       throw new WarblerException(ErrorCode.FORBIDDEN, "users cannot send SYSTEM messages");
     }
-    checkBody(request);
+    if (request.type() == MessageType.CHANGE) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "CHANGE entries are made by recall, edit and react; they cannot be sent");
+    }
+    checkBody(request.type(), request.text(), request.payload());
     switch (conversation.kind()) {
       case DIRECT -> {
         if (system) {
@@ -73,7 +139,13 @@ public final class Messenger {
           throw new WarblerException(
               ErrorCode.NOT_MEMBER, "user '" + sender + "' is not in " + conversation);
         }
-        directory.requireUser(app, conversation.peerOf(sender));
+        String peer = conversation.peerOf(sender);
+        directory.requireUser(app, peer);
+        if (blocks.blocks(app, peer, sender)) {
+          throw new WarblerException(
+              ErrorCode.BLOCKED,
+              "user '" + peer + "' does not accept messages from '" + sender + "'");
+        }
       }
       case GROUP -> {
         // One lookup in the cached member map: GROUP_NOT_FOUND (missing or deleted), NOT_MEMBER,
@@ -91,6 +163,7 @@ public final class Messenger {
         }
         directory.requireUser(app, conversation.first());
       }
+      case ROOM -> throw notStored(conversation);
     }
     return new NewMessage(
         app,
@@ -101,7 +174,66 @@ public final class Messenger {
         request.type(),
         request.text(),
         request.payload(),
-        clock.millis());
+        clock.millis(),
+        checkOptions(app, conversation, request.options()));
+  }
+
+  /**
+   * A reply must name an existing message of the same conversation that is not a CHANGE entry;
+   * mentions are de-duplicated, at most {@code limits.max-mentions}, and members of the
+   * conversation.
+   */
+  private SendOptions checkOptions(String app, ConversationId conversation, SendOptions options) {
+    if (options.equals(SendOptions.NONE)) {
+      return options;
+    }
+    if (options.replyTo() < 0) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "reply_to must be >= 0");
+    }
+    if (options.replyTo() > 0) {
+      ChatMessage quoted = requireMessage(app, conversation, options.replyTo());
+      if (quoted.type() == MessageType.CHANGE) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT,
+            "reply_to " + options.replyTo() + " is a CHANGE entry, not a message");
+      }
+    }
+    List<String> mentions = List.copyOf(new LinkedHashSet<>(options.mentions()));
+    if (mentions.size() > lifecycleLimits.maxMentions()) {
+      throw new WarblerException(
+          ErrorCode.LIMIT_EXCEEDED,
+          "a message may mention at most "
+              + lifecycleLimits.maxMentions()
+              + " users (limits.max-mentions) but mentions "
+              + mentions.size());
+    }
+    if (!mentions.isEmpty()) {
+      Collection<String> members =
+          switch (conversation.kind()) {
+            case DIRECT, SYSTEM -> conversation.impliedMembers();
+            case GROUP -> directory.members(app, conversation.first());
+            case ROOM -> throw notStored(conversation);
+          };
+      for (String user : mentions) {
+        Ids.require("mentioned user", user);
+        if (!members.contains(user)) {
+          throw new WarblerException(
+              ErrorCode.INVALID_ARGUMENT,
+              "mentioned user '" + user + "' is not a member of " + conversation);
+        }
+      }
+    }
+    return new SendOptions(
+        options.replyTo(), mentions, options.mentionAll(), options.forwardedFrom());
+  }
+
+  /** The message with this seq; MESSAGE_NOT_FOUND if there is none. */
+  ChatMessage requireMessage(String app, ConversationId conversation, long seq) {
+    return store
+        .message(app, conversation, seq)
+        .orElseThrow(() ->
+            new WarblerException(
+                ErrorCode.MESSAGE_NOT_FOUND, conversation + " has no message with seq " + seq));
   }
 
   private static ConversationId resolve(String sender, SendRequest.Target target) {
@@ -115,10 +247,32 @@ public final class Messenger {
     };
   }
 
-  private void checkBody(SendRequest request) {
+  private static WarblerException notStored(ConversationId room) {
+    return new WarblerException(
+        ErrorCode.INVALID_ARGUMENT,
+        room
+            + " is a chatroom: its messages are not stored; join it (join_chatroom) and send with"
+            + " the chatroom target, or use sendChatroomMessage");
+  }
+
+  /**
+   * Checks a chatroom message, shared with {@link Chatrooms}: its body, and no reply, mentions or
+   * forward (chatroom messages are not stored, so there is nothing to refer to).
+   */
+  void checkBody(SendRequest request) {
+    checkBody(request.type(), request.text(), request.payload());
+    if (!request.options().equals(SendOptions.NONE)) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "chatroom messages are not stored: they take no reply_to, mentions or forwarded_from");
+    }
+  }
+
+  /** The size, text and JSON rules of a message body of {@code type}; also used by edits. */
+  void checkBody(MessageType type, String text, String payload) {
     int bytes =
-        request.text().getBytes(StandardCharsets.UTF_8).length
-            + request.payload().getBytes(StandardCharsets.UTF_8).length;
+        text.getBytes(StandardCharsets.UTF_8).length
+            + payload.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.maxMessageBytes()) {
       throw new WarblerException(
           ErrorCode.MESSAGE_TOO_LARGE,
@@ -127,28 +281,31 @@ public final class Messenger {
               + " bytes; the limit (limits.max-message-bytes) is "
               + limits.maxMessageBytes());
     }
-    switch (request.type()) {
+    switch (type) {
       case TEXT, MARKDOWN -> {
-        if (request.text().isBlank()) {
+        if (text.isBlank()) {
           throw new WarblerException(
-              ErrorCode.INVALID_ARGUMENT, request.type() + " messages need a non-empty text");
+              ErrorCode.INVALID_ARGUMENT, type + " messages need a non-empty text");
         }
       }
       case CUSTOM -> {
-        if (request.payload().isBlank()) {
+        if (payload.isBlank()) {
           throw new WarblerException(
               ErrorCode.INVALID_ARGUMENT, "CUSTOM messages need a JSON payload");
         }
       }
       case SYSTEM -> {
-        if (request.text().isBlank() && request.payload().isBlank()) {
+        if (text.isBlank() && payload.isBlank()) {
           throw new WarblerException(
               ErrorCode.INVALID_ARGUMENT, "SYSTEM messages need a text or a payload");
         }
       }
+      case CHANGE ->
+          throw new WarblerException(
+              ErrorCode.INVALID_ARGUMENT, "CHANGE entries have no body of their own");
     }
-    if (!request.payload().isEmpty()) {
-      checkJson(request.payload());
+    if (!payload.isEmpty()) {
+      checkJson(payload);
     }
   }
 
@@ -174,7 +331,7 @@ public final class Messenger {
   List<String> recipientsOf(ChatMessage m) {
     return switch (m.conversation().kind()) {
       case DIRECT, SYSTEM -> m.conversation().impliedMembers();
-      case GROUP -> List.of();
+      case GROUP, ROOM -> List.of();
     };
   }
 
@@ -182,7 +339,13 @@ public final class Messenger {
     if (cursor < 0) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "cursor must be >= 0");
     }
-    return store.changedSince(who.app(), who.user(), cursor, clamp(limit, limits.syncPageMax()));
+    SyncPage page =
+        store.changedSince(who.app(), who.user(), cursor, clamp(limit, limits.syncPageMax()));
+    List<ConversationState> states = new ArrayList<>(page.conversations().size());
+    for (ConversationState s : page.conversations()) {
+      states.add(viewFor(who, s));
+    }
+    return new SyncPage(states, page.cursor(), page.more());
   }
 
   public MessagePage pull(Principal who, ConversationId conversation, long afterSeq, int limit) {
@@ -190,13 +353,68 @@ public final class Messenger {
     if (afterSeq < 0) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "after_seq must be >= 0");
     }
-    return store.after(who.app(), conversation, afterSeq, clamp(limit, limits.pullPageMax()));
+    return viewFor(
+        who, store.after(who.app(), conversation, afterSeq, clamp(limit, limits.pullPageMax())));
   }
 
   public MessagePage history(
       Principal who, ConversationId conversation, long beforeSeq, int limit) {
     requireReader(who, conversation);
-    return historyUnchecked(who.app(), conversation, beforeSeq, limit);
+    return viewFor(who, historyUnchecked(who.app(), conversation, beforeSeq, limit));
+  }
+
+  /** {@code who}'s state of a conversation with its last message as {@code who} sees it. */
+  ConversationState viewFor(Principal who, ConversationState s) {
+    return s.lastMessage().isEmpty()
+        ? s
+        : s.withLastMessage(s.lastMessage().map(m -> viewFor(who, m)));
+  }
+
+  /** One message as {@code who} sees it (for a reader of its conversation). */
+  ChatMessage viewFor(Principal who, ChatMessage m) {
+    return viewFor(who, new MessagePage(m.conversation(), List.of(m), false)).messages().get(0);
+  }
+
+  /** Tombstones for the messages the reader deleted for itself; its own reactions marked. */
+  private MessagePage viewFor(Principal who, MessagePage page) {
+    List<ChatMessage> messages = page.messages();
+    if (messages.isEmpty()) {
+      return page;
+    }
+    Collection<Long> seqs = messages.stream().map(ChatMessage::seq).toList();
+    Set<Long> hidden = lifecycleStore.hidden(who.app(), who.user(), page.conversation(), seqs);
+    boolean anyReactions = messages.stream().anyMatch(m -> !m.extras().reactions().isEmpty());
+    Map<Long, Set<String>> mine =
+        anyReactions
+            ? lifecycleStore.reactionsOf(
+                who.app(),
+                who.user(),
+                page.conversation(),
+                messages.get(0).seq(),
+                messages.get(messages.size() - 1).seq())
+            : Map.of();
+    if (hidden.isEmpty() && mine.isEmpty()) {
+      return page;
+    }
+    List<ChatMessage> view = new ArrayList<>(messages.size());
+    for (ChatMessage m : messages) {
+      Set<String> own = mine.getOrDefault(m.seq(), Set.of());
+      if (hidden.contains(m.seq())) {
+        view.add(m.tombstone());
+      } else if (own.isEmpty()) {
+        view.add(m);
+      } else {
+        view.add(
+            m.withExtras(
+                m.extras()
+                    .withReactions(
+                        m.extras().reactions().stream()
+                            .map(r ->
+                                new ReactionCount(r.emoji(), r.count(), own.contains(r.emoji())))
+                            .toList())));
+      }
+    }
+    return new MessagePage(page.conversation(), view, page.more());
   }
 
   /** History for a trusted caller (an app backend), with no membership check. */
@@ -218,17 +436,46 @@ public final class Messenger {
                 ErrorCode.CONVERSATION_NOT_FOUND, conversation + " has no messages yet"));
   }
 
-  private void requireReader(Principal who, ConversationId conversation) {
+  /** NOT_MEMBER unless {@code who} may read the conversation. */
+  void requireReader(Principal who, ConversationId conversation) {
     boolean allowed =
         switch (conversation.kind()) {
           case DIRECT, SYSTEM -> conversation.impliedMembers().contains(who.user());
           case GROUP -> directory.isMember(who.app(), conversation.first(), who.user());
+          case ROOM -> throw notStored(conversation);
         };
     if (!allowed) {
       throw new WarblerException(
           ErrorCode.NOT_MEMBER, "user '" + who.user() + "' is not a member of " + conversation);
     }
   }
+
+  /** Used by the old constructor: a store with nothing hidden and no reactions of anyone. */
+  private static final MessageLifecycleStore NO_LIFECYCLE_STORE =
+      new MessageLifecycleStore() {
+        @Override
+        public CompletableFuture<AppendResult> change(ChangeRequest request) {
+          return CompletableFuture.failedFuture(
+              new WarblerException(ErrorCode.UNAVAILABLE, "no message lifecycle store"));
+        }
+
+        @Override
+        public boolean hide(String app, String user, ConversationId conversation, long seq) {
+          throw new WarblerException(ErrorCode.UNAVAILABLE, "no message lifecycle store");
+        }
+
+        @Override
+        public Set<Long> hidden(
+            String app, String user, ConversationId conversation, Collection<Long> seqs) {
+          return Set.of();
+        }
+
+        @Override
+        public Map<Long, Set<String>> reactionsOf(
+            String app, String user, ConversationId conversation, long fromSeq, long toSeq) {
+          return Map.of();
+        }
+      };
 
   private static int clamp(int requested, int max) {
     if (requested < 0) {

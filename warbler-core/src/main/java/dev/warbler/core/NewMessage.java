@@ -2,7 +2,8 @@ package dev.warbler.core;
 
 /**
  * A validated message to append. The store assigns seq; {@code id} and {@code sentAt} are chosen by
- * the core before the append and kept only if the message is not a duplicate.
+ * the core before the append and kept only if the message is not a duplicate. {@code options} are
+ * stored with it (reply, mentions, forward).
  */
 public record NewMessage(
     String app,
@@ -13,4 +14,20 @@ public record NewMessage(
     MessageType type,
     String text,
     String payload,
-    long sentAt) {}
+    long sentAt,
+    SendOptions options) {
+
+  /** A message without reply, mentions or forward. */
+  public NewMessage(
+      String app,
+      ConversationId conversation,
+      String id,
+      String clientMsgId,
+      String sender,
+      MessageType type,
+      String text,
+      String payload,
+      long sentAt) {
+    this(app, conversation, id, clientMsgId, sender, type, text, payload, sentAt, SendOptions.NONE);
+  }
+}

@@ -12,4 +12,8 @@ public record Services(
     Sessions sessions,
     TokenService tokens,
     InstantSource clock,
+    MessageLifecycle lifecycle,
+    Chatrooms chatrooms,
+    Contacts contacts,
+    ConversationList conversations,
     GroupAdmin groups) {}

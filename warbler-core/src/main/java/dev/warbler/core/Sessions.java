@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The connections open on this node, by app and user, and the bus subscriber that hands each
@@ -23,7 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * publishes deliveries, in order with them. A membership change that races with an arrival is
  * recorded and replayed over the loaded groups, so an arriving user never misses a join.
  *
- * <p>Direct and system messages go to the recipients a {@link Delivery} names.
+ * <p>Direct and system messages go to the recipients a {@link Delivery} names. So does a delivery
+ * that names recipients in a group conversation (a delete-for-me tombstone for its user): only a
+ * group delivery that names nobody fans out by the index.
  */
 public final class Sessions {
   private final ConcurrentHashMap<String, Online> byUser = new ConcurrentHashMap<>();
@@ -236,6 +239,14 @@ public final class Sessions {
     return set == null ? 0 : set.size();
   }
 
+  /** Calls {@code action} for each open connection of a user on this node. */
+  public void forEachConnection(String app, String user, Consumer<Connection> action) {
+    Online o = byUser.get(key(app, user));
+    if (o != null) {
+      o.connections.forEach(action);
+    }
+  }
+
   /** Closes every connection of a user, e.g. when it is deleted. */
   public void closeUser(String app, String user, CloseCode code, String reason) {
     Online o = byUser.get(key(app, user));
@@ -251,7 +262,7 @@ public final class Sessions {
 
   private void deliver(Delivery delivery) {
     ChatMessage m = delivery.message();
-    if (m.conversation().kind() == ConversationId.Kind.GROUP) {
+    if (m.conversation().kind() == ConversationId.Kind.GROUP && delivery.recipients().isEmpty()) {
       Set<Online> online = byGroup.get(key(m.app(), m.conversation().first()));
       if (online != null) {
         for (Online o : online) {

@@ -18,7 +18,7 @@ class ConversationIdTest {
 
   @Test
   void publicFormsParseBack() {
-    for (String s : new String[] {"d:alice:bob", "g:class-7b", "s:alice"}) {
+    for (String s : new String[] {"d:alice:bob", "g:class-7b", "s:alice", "r:live-42"}) {
       assertThat(ConversationId.parse(s).toString()).isEqualTo(s);
     }
   }
@@ -34,13 +34,22 @@ class ConversationIdTest {
         "g:a:b",
         "d:alice",
         "g:bad id",
-        "s:a/b"
+        "s:a/b",
+        "r:",
+        "r:a:b"
       })
   void malformedIdsAreInvalidArguments(String s) {
     assertThat(ConversationId.tryParse(s)).isEmpty();
     assertThatThrownBy(() -> ConversationId.parse(s))
         .isInstanceOf(WarblerException.class)
         .hasMessageContaining("conversation must look like");
+  }
+
+  @Test
+  void aChatroomIdHasNoImpliedMembers() {
+    ConversationId room = ConversationId.room("live-42");
+    assertThat(room.kind()).isEqualTo(ConversationId.Kind.ROOM);
+    assertThat(room.impliedMembers()).isEmpty();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,12 @@ class SessionsTest {
     public void push(ChatMessage message) {
       got.add(message);
     }
+
+    @Override
+    public void pushRoom(RoomEvent event) {}
+
+    @Override
+    public void pushContact(FriendRequestEvent event) {}
 
     @Override
     public void close(CloseCode code, String reason) {}
@@ -158,5 +165,50 @@ class SessionsTest {
     bus.publish(new Delivery(m, List.of("amy", "bob")));
 
     assertThat(amy.got).containsExactly(m);
+  }
+
+  private static ChatMessage groupMessage(String group, long seq, MessageType type) {
+    return new ChatMessage(
+        APP, ConversationId.group(group), seq, "m" + seq, "c" + seq, "amy", type, "hi", "", 0);
+  }
+
+  @Test
+  void aGroupChangeEntryReachesTheOnlineMembersThroughTheIndexLikeAMessage() {
+    Device amy = online("amy", Set.of("team"));
+    Device bob = online("bob", Set.of("team"));
+    Device carl = online("carl", Set.of("club"));
+    ChatMessage change =
+        groupMessage("team", 2, MessageType.CHANGE)
+            .withExtras(
+                new MessageExtras(
+                    0,
+                    List.of(),
+                    false,
+                    "",
+                    Optional.of(new MessageChange(1, new MessageChange.Action.Recall())),
+                    false,
+                    0,
+                    List.of(),
+                    false));
+
+    bus.publish(new Delivery(change, List.of()));
+
+    assertThat(amy.got).containsExactly(change);
+    assertThat(bob.got).containsExactly(change);
+    assertThat(carl.got).isEmpty();
+  }
+
+  @Test
+  void aDeleteForMeInAGroupReachesOnlyThatUsersDevicesNotTheWholeGroup() {
+    Device amy = online("amy", Set.of("team"));
+    Device amyLaptop = online("amy", Set.of("team"));
+    Device bob = online("bob", Set.of("team"));
+    ChatMessage tombstone = groupMessage("team", 1, MessageType.TEXT).tombstone();
+
+    bus.publish(new Delivery(tombstone, List.of("amy")));
+
+    assertThat(amy.got).containsExactly(tombstone);
+    assertThat(amyLaptop.got).containsExactly(tombstone);
+    assertThat(bob.got).isEmpty();
   }
 }

@@ -2,11 +2,17 @@ package dev.warbler.gateway;
 
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Chatrooms;
 import dev.warbler.core.Connection;
+import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.FriendRequestEvent;
 import dev.warbler.core.Ids;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
+import dev.warbler.core.Relation;
+import dev.warbler.core.RoomEvent;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
@@ -17,15 +23,28 @@ import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.ChatroomLeft;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.DeleteForMe;
+import dev.warbler.protocol.v1.Edit;
+import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.History;
+import dev.warbler.protocol.v1.JoinChatroom;
+import dev.warbler.protocol.v1.ListBlocked;
+import dev.warbler.protocol.v1.ListFriendRequests;
+import dev.warbler.protocol.v1.ListFriends;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.Pong;
 import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.React;
+import dev.warbler.protocol.v1.Recall;
+import dev.warbler.protocol.v1.RespondFriendRequest;
 import dev.warbler.protocol.v1.Send;
+import dev.warbler.protocol.v1.SendFriendRequest;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.Sync;
+import dev.warbler.protocol.v1.UpdateConversation;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -122,6 +141,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
  *       {@code mark_read} → {@code read_state}; {@code group_command} → {@code group_info}, {@code
  *       group_members}, {@code join_requests} or {@code group_ack} (see {@link GroupFrames}).
+ *   <li>Message lifecycle ({@link MessageLifecycle}): {@code recall}, {@code edit}, {@code react}
+ *       and {@code forward} → {@code send_ack} once durable (for the first three, of the CHANGE
+ *       entry, or of the target with duplicate = true when nothing changed); {@code delete_for_me}
+ *       → {@code deleted_for_me}, also pushed to the user's online devices.
+ *   <li>{@code join_chatroom} → {@code chatroom_joined}, written while the room is locked so that
+ *       it precedes every {@code chatroom_message} sent after the join; {@code leave_chatroom} →
+ *       {@code chatroom_left}. A {@code send} with the {@code chatroom} target (or conversation
+ *       {@code r:ROOM}) goes to the room and is acked with its in-memory seq. Closing the
+ *       connection leaves every room.
+ *   <li>{@code send_friend_request}, {@code respond_friend_request}, {@code remove_friend}, {@code
+ *       block_user}, {@code unblock_user} → {@code contact}; {@code list_friend_requests}, {@code
+ *       list_friends}, {@code list_blocked} → their pages; {@code update_conversation} → {@code
+ *       conversation_state}.
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
  *       over 64 characters: INVALID_ARGUMENT with an empty id.
@@ -132,11 +164,12 @@ import org.slf4j.LoggerFactory;
  * <h2>Pushes and backpressure</h2>
  *
  * Deliveries arrive as {@code message} frames with an empty id, only after {@code auth_ok}, in seq
- * order per conversation. A connection whose queued outbound bytes exceed {@code maxOutboundBytes}
- * is a slow consumer: the push is dropped and the connection closed with close 4000 (usually
- * without {@code closing}, see below); the client reconnects, syncs and pulls what it missed. Past
- * {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
- * answers go out.
+ * order per conversation; chatroom messages as {@code chatroom_message}, in seq order per room;
+ * friend-request events as {@code friend_request_event}. A connection whose queued outbound bytes
+ * exceed {@code maxOutboundBytes} is a slow consumer: the push is dropped and the connection closed
+ * with close 4000 (usually without {@code closing}, see below); the client reconnects, syncs and
+ * pulls what it missed. Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops
+ * reading the socket until answers go out.
  *
  * <h2>Closing</h2>
  *
@@ -218,6 +251,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     Session s = session;
     if (s != null) {
       gateway.sessions().remove(s);
+      leaveChatrooms(s);
       log.debug("session {} of {}/{} closed", s.id, s.app, s.user);
     }
     ctx.fireChannelInactive();
@@ -570,6 +604,181 @@ final class FrameHandler extends ChannelDuplexHandler {
             yield () ->
                 serveAsync(id, () -> GroupFrames.answer(gateway.services().groups(), who, command));
           }
+          case RECALL -> {
+            Recall recall = frame.getRecall();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .recall(
+                                            who,
+                                            ConversationId.parse(recall.getConversation()),
+                                            recall.getSeq())
+                                        .join())));
+          }
+          case EDIT -> {
+            Edit edit = frame.getEdit();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .edit(
+                                            who,
+                                            ConversationId.parse(edit.getConversation()),
+                                            edit.getSeq(),
+                                            edit.getText(),
+                                            edit.getPayload())
+                                        .join())));
+          }
+          case DELETE_FOR_ME -> {
+            DeleteForMe delete = frame.getDeleteForMe();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setDeletedForMe(
+                                Frames.deletedForMe(
+                                    lifecycle()
+                                        .deleteForMe(
+                                            who,
+                                            ConversationId.parse(delete.getConversation()),
+                                            delete.getSeq()))));
+          }
+          case REACT -> {
+            React react = frame.getReact();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .react(
+                                            who,
+                                            ConversationId.parse(react.getConversation()),
+                                            react.getSeq(),
+                                            react.getEmoji(),
+                                            react.getRemove())
+                                        .join())));
+          }
+          case FORWARD -> {
+            Forward forward = frame.getForward();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setSendAck(
+                                Frames.sendAck(
+                                    lifecycle()
+                                        .forward(who, Frames.forwardRequest(forward))
+                                        .join())));
+          }
+          case JOIN_CHATROOM -> {
+            JoinChatroom join = frame.getJoinChatroom();
+            yield () -> joinChatroom(id, s, join);
+          }
+          case LEAVE_CHATROOM -> {
+            String room = frame.getLeaveChatroom().getRoom();
+            yield () -> serveAsync(id, () -> leaveChatroom(s, room));
+          }
+          case SEND_FRIEND_REQUEST -> {
+            SendFriendRequest r = frame.getSendFriendRequest();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        contact(
+                            contacts().sendRequest(s.app, s.user, r.getUser(), r.getMessage())));
+          }
+          case RESPOND_FRIEND_REQUEST -> {
+            RespondFriendRequest r = frame.getRespondFriendRequest();
+            yield () ->
+                serveAsync(
+                    id,
+                    () -> contact(contacts().respond(s.app, s.user, r.getUser(), r.getAccept())));
+          }
+          case LIST_FRIEND_REQUESTS -> {
+            ListFriendRequests r = frame.getListFriendRequests();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setFriendRequests(
+                                SocialFrames.friendRequests(
+                                    contacts()
+                                        .requests(
+                                            s.app,
+                                            s.user,
+                                            r.getOutgoing(),
+                                            r.getCursor(),
+                                            r.getLimit()))));
+          }
+          case LIST_FRIENDS -> {
+            ListFriends r = frame.getListFriends();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setFriends(
+                                SocialFrames.friends(
+                                    contacts()
+                                        .friends(s.app, s.user, r.getCursor(), r.getLimit()))));
+          }
+          case REMOVE_FRIEND -> {
+            String user = frame.getRemoveFriend().getUser();
+            yield () -> serveAsync(id, () -> contact(contacts().removeFriend(s.app, s.user, user)));
+          }
+          case BLOCK_USER -> {
+            String user = frame.getBlockUser().getUser();
+            yield () -> serveAsync(id, () -> contact(contacts().block(s.app, s.user, user)));
+          }
+          case UNBLOCK_USER -> {
+            String user = frame.getUnblockUser().getUser();
+            yield () -> serveAsync(id, () -> contact(contacts().unblock(s.app, s.user, user)));
+          }
+          case LIST_BLOCKED -> {
+            ListBlocked r = frame.getListBlocked();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setBlocked(
+                                SocialFrames.blocked(
+                                    contacts()
+                                        .blocked(s.app, s.user, r.getCursor(), r.getLimit()))));
+          }
+          case UPDATE_CONVERSATION -> {
+            UpdateConversation u = frame.getUpdateConversation();
+            yield () ->
+                serveAsync(
+                    id,
+                    () ->
+                        ServerFrame.newBuilder()
+                            .setConversationState(
+                                Frames.conversationState(
+                                    gateway
+                                        .services()
+                                        .conversations()
+                                        .update(
+                                            s.app,
+                                            s.user,
+                                            ConversationId.parse(u.getConversation()),
+                                            SocialFrames.change(u)))));
+          }
           case BODY_NOT_SET ->
               () ->
                   write(
@@ -580,6 +789,10 @@ final class FrameHandler extends ChannelDuplexHandler {
                           0));
         };
     action.run();
+  }
+
+  private MessageLifecycle lifecycle() {
+    return gateway.services().lifecycle();
   }
 
   /** Runs {@code work} on a virtual thread and answers with its result or its error. */
@@ -610,6 +823,7 @@ final class FrameHandler extends ChannelDuplexHandler {
    * its append is durable, without holding up the next.
    */
   private void send(String id, Principal who, Send send) {
+    Session s = session;
     SendRequest request;
     try {
       request = Frames.sendRequest(send);
@@ -621,7 +835,17 @@ final class FrameHandler extends ChannelDuplexHandler {
     sends.add(() -> {
       CompletableFuture<AppendResult> result;
       try {
-        result = gateway.messenger().send(who.app(), who.user(), request);
+        result =
+            request.target() instanceof SendRequest.Target.ToConversation to
+                    && to.conversation().kind() == ConversationId.Kind.ROOM
+                    && s != null
+                ? CompletableFuture.completedFuture(
+                    gateway
+                        .services()
+                        .chatrooms()
+                        .send(s, to.conversation().first(), request)
+                        .result())
+                : gateway.messenger().send(who.app(), who.user(), request);
       } catch (RuntimeException e) {
         result = CompletableFuture.failedFuture(e);
       }
@@ -656,6 +880,80 @@ final class FrameHandler extends ChannelDuplexHandler {
       }
       sending.set(false);
     } while (!sends.isEmpty() && sending.compareAndSet(false, true));
+  }
+
+  // ---- chatrooms, contacts and conversation settings -----------------------------------------
+
+  private Contacts contacts() {
+    return gateway.services().contacts();
+  }
+
+  private static ServerFrame.Builder contact(Relation relation) {
+    return ServerFrame.newBuilder().setContact(SocialFrames.contact(relation));
+  }
+
+  /**
+   * Joins on a virtual thread (the room's definition may have to be read from the store). The
+   * answer is written while the room is locked, so it goes out before any message sent after the
+   * join. A connection that closed meanwhile leaves again: its close may have run before the join.
+   */
+  private void joinChatroom(String id, Session s, JoinChatroom join) {
+    Chatrooms rooms = gateway.services().chatrooms();
+    answerAsync(
+        id,
+        () -> {
+          rooms.join(
+              s,
+              join.getRoom(),
+              join.getRecent(),
+              joined ->
+                  respond(
+                      ServerFrame.newBuilder()
+                          .setId(id)
+                          .setChatroomJoined(SocialFrames.chatroomJoined(joined))
+                          .build()));
+          if (closing.get()) {
+            rooms.leaveAll(s);
+          }
+        });
+  }
+
+  /**
+   * Off the event loop: leaving takes each room's lock, which a large fan-out may hold for a while.
+   * The connection is closing, so pushes to it are dropped meanwhile.
+   */
+  private void leaveChatrooms(Session s) {
+    Chatrooms rooms = gateway.services().chatrooms();
+    try {
+      gateway.blocking().execute(() -> rooms.leaveAll(s));
+    } catch (RejectedExecutionException e) {
+      rooms.leaveAll(s); // shutting down: blocking the loop briefly is harmless now
+    }
+  }
+
+  private ServerFrame.Builder leaveChatroom(Session s, String room) {
+    gateway.services().chatrooms().leave(s, room);
+    return ServerFrame.newBuilder().setChatroomLeft(ChatroomLeft.newBuilder().setRoom(room));
+  }
+
+  /** Runs {@code work} on a virtual thread; it writes its own answer, a failure is answered. */
+  private void answerAsync(String id, Runnable work) {
+    started();
+    try {
+      gateway
+          .blocking()
+          .execute(() -> {
+            try {
+              work.run();
+            } catch (RuntimeException e) {
+              respond(errorFor(id, e));
+            }
+            finished();
+          });
+    } catch (RejectedExecutionException e) {
+      finished();
+      write(Frames.error(id, ErrorCode.UNAVAILABLE, "the server is shutting down", 0));
+    }
   }
 
   private ServerFrame errorFor(String id, Throwable failure) {
@@ -816,6 +1114,22 @@ final class FrameHandler extends ChannelDuplexHandler {
      */
     @Override
     public void push(ChatMessage message) {
+      offer(() -> gateway.pushBytes(message, encoding));
+    }
+
+    /** Called with the room locked, off the event loop; never blocks. */
+    @Override
+    public void pushRoom(RoomEvent event) {
+      offer(() -> gateway.roomPushBytes(event, encoding));
+    }
+
+    @Override
+    public void pushContact(FriendRequestEvent event) {
+      offer(() -> encoding.codec().encodeServer(SocialFrames.pushed(event)));
+    }
+
+    /** Writes a pushed frame, or closes the connection as a slow consumer (see {@link #push}). */
+    private void offer(Supplier<byte[]> frame) {
       if (closing.get()) {
         return;
       }
@@ -831,7 +1145,7 @@ final class FrameHandler extends ChannelDuplexHandler {
         }
         return;
       }
-      channel.writeAndFlush(wire(encoding, gateway.pushBytes(message, encoding)));
+      channel.writeAndFlush(wire(encoding, frame.get()));
     }
 
     @Override

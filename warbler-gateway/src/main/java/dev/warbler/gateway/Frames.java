@@ -4,16 +4,26 @@ import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.ConversationState;
+import dev.warbler.core.ForwardRequest;
+import dev.warbler.core.MessageChange;
+import dev.warbler.core.MessageExtras;
 import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageType;
+import dev.warbler.core.ReactionCount;
+import dev.warbler.core.SendOptions;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.SyncPage;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Closing;
+import dev.warbler.protocol.v1.DeletedForMe;
+import dev.warbler.protocol.v1.EditChange;
+import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.Message;
+import dev.warbler.protocol.v1.ReactionChange;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.RecallChange;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.protocol.v1.ServerFrame;
@@ -26,24 +36,83 @@ import dev.warbler.protocol.v1.SyncResult;
 public final class Frames {
   private Frames() {}
 
-  /** A stored message as the protocol shows it; {@code from} is empty for system messages. */
+  /**
+   * A stored message as the protocol shows it; {@code from} is empty for system messages. A
+   * tombstone (deleted for the reader) carries only conversation, seq and {@code deleted_for_me}.
+   */
   public static Message message(ChatMessage m) {
-    return Message.newBuilder()
-        .setConversation(m.conversation().toString())
-        .setSeq(m.seq())
-        .setId(m.id())
-        .setClientMsgId(m.clientMsgId())
-        .setFrom(m.sender())
-        .setType(protoType(m.type()))
-        .setText(m.text())
-        .setPayload(m.payload())
-        .setSentAt(m.sentAt())
-        .build();
+    MessageExtras x = m.extras();
+    if (x.deletedForMe()) {
+      return Message.newBuilder()
+          .setConversation(m.conversation().toString())
+          .setSeq(m.seq())
+          .setDeletedForMe(true)
+          .build();
+    }
+    Message.Builder b =
+        Message.newBuilder()
+            .setConversation(m.conversation().toString())
+            .setSeq(m.seq())
+            .setId(m.id())
+            .setClientMsgId(m.clientMsgId())
+            .setFrom(m.sender())
+            .setType(protoType(m.type()))
+            .setText(m.text())
+            .setPayload(m.payload())
+            .setSentAt(m.sentAt())
+            .setReplyTo(x.replyTo())
+            .addAllMentions(x.mentions())
+            .setMentionAll(x.mentionAll())
+            .setForwardedFrom(x.forwardedFrom())
+            .setRecalled(x.recalled())
+            .setEditedAt(x.editedAt());
+    for (ReactionCount r : x.reactions()) {
+      b.addReactions(
+          dev.warbler.protocol.v1.ReactionCount.newBuilder()
+              .setEmoji(r.emoji())
+              .setCount(r.count())
+              .setMine(r.mine()));
+    }
+    x.change().ifPresent(c -> b.setChange(change(c)));
+    return b.build();
   }
 
-  /** The {@code message} frame that pushes a stored message to a device (empty id). */
+  private static dev.warbler.protocol.v1.MessageChange change(MessageChange c) {
+    dev.warbler.protocol.v1.MessageChange.Builder b =
+        dev.warbler.protocol.v1.MessageChange.newBuilder().setTargetSeq(c.targetSeq());
+    switch (c.action()) {
+      case MessageChange.Action.Recall r -> b.setRecall(RecallChange.getDefaultInstance());
+      case MessageChange.Action.Edit e ->
+          b.setEdit(
+              EditChange.newBuilder()
+                  .setText(e.text())
+                  .setPayload(e.payload())
+                  .setEditedAt(e.editedAt()));
+      case MessageChange.Action.Reaction r ->
+          b.setReaction(
+              ReactionChange.newBuilder()
+                  .setEmoji(r.emoji())
+                  .setAdded(r.added())
+                  .setCount(r.count()));
+    }
+    return b.build();
+  }
+
+  /**
+   * The frame that pushes a delivery to a device (empty id): {@code message} for a stored message,
+   * {@code deleted_for_me} for the tombstone of a message its user deleted for itself.
+   */
   public static ServerFrame pushed(ChatMessage m) {
-    return ServerFrame.newBuilder().setMessage(message(m)).build();
+    return m.extras().deletedForMe()
+        ? ServerFrame.newBuilder().setDeletedForMe(deletedForMe(m)).build()
+        : ServerFrame.newBuilder().setMessage(message(m)).build();
+  }
+
+  public static DeletedForMe deletedForMe(ChatMessage tombstone) {
+    return DeletedForMe.newBuilder()
+        .setConversation(tombstone.conversation().toString())
+        .setSeq(tombstone.seq())
+        .build();
   }
 
   public static dev.warbler.protocol.v1.MessageType protoType(MessageType type) {
@@ -52,6 +121,7 @@ public final class Frames {
       case MARKDOWN -> dev.warbler.protocol.v1.MessageType.MARKDOWN;
       case CUSTOM -> dev.warbler.protocol.v1.MessageType.CUSTOM;
       case SYSTEM -> dev.warbler.protocol.v1.MessageType.SYSTEM;
+      case CHANGE -> dev.warbler.protocol.v1.MessageType.CHANGE;
     };
   }
 
@@ -62,14 +132,16 @@ public final class Frames {
       case MARKDOWN -> MessageType.MARKDOWN;
       case CUSTOM -> MessageType.CUSTOM;
       case SYSTEM -> MessageType.SYSTEM;
+      case CHANGE -> MessageType.CHANGE;
       case UNRECOGNIZED ->
           throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "unknown message type");
     };
   }
 
   /**
-   * A client's {@code send} as a core request. The target is one of {@code user}, {@code group} or
-   * {@code conversation} (the public string form); none is INVALID_ARGUMENT.
+   * A client's {@code send} as a core request. The target is one of {@code user}, {@code group},
+   * {@code conversation} (the public string form) or {@code chatroom} (as the conversation {@code
+   * r:ROOM}); none is INVALID_ARGUMENT.
    */
   public static SendRequest sendRequest(Send send) {
     SendRequest.Target target =
@@ -78,12 +150,41 @@ public final class Frames {
           case GROUP -> new SendRequest.Target.ToGroup(send.getGroup());
           case CONVERSATION ->
               new SendRequest.Target.ToConversation(ConversationId.parse(send.getConversation()));
+          case CHATROOM ->
+              new SendRequest.Target.ToConversation(ConversationId.room(send.getChatroom()));
           case TO_NOT_SET ->
               throw new WarblerException(
-                  ErrorCode.INVALID_ARGUMENT, "send needs a target: user, group or conversation");
+                  ErrorCode.INVALID_ARGUMENT,
+                  "send needs a target: user, group, conversation or chatroom");
         };
     return new SendRequest(
-        target, send.getClientMsgId(), coreType(send.getType()), send.getText(), send.getPayload());
+        target,
+        send.getClientMsgId(),
+        coreType(send.getType()),
+        send.getText(),
+        send.getPayload(),
+        new SendOptions(send.getReplyTo(), send.getMentionsList(), send.getMentionAll(), ""));
+  }
+
+  /** A client's {@code forward} as a core request; the target rules are those of {@code send}. */
+  public static ForwardRequest forwardRequest(Forward forward) {
+    SendRequest.Target target =
+        switch (forward.getToCase()) {
+          case USER -> new SendRequest.Target.ToUser(forward.getUser());
+          case GROUP -> new SendRequest.Target.ToGroup(forward.getGroup());
+          case CONVERSATION ->
+              new SendRequest.Target.ToConversation(
+                  ConversationId.parse(forward.getConversation()));
+          case TO_NOT_SET ->
+              throw new WarblerException(
+                  ErrorCode.INVALID_ARGUMENT,
+                  "forward needs a target: user, group or conversation");
+        };
+    return new ForwardRequest(
+        forward.getClientMsgId(),
+        ConversationId.parse(forward.getFromConversation()),
+        forward.getFromSeq(),
+        target);
   }
 
   public static SendAck sendAck(AppendResult result) {
@@ -104,7 +205,12 @@ public final class Frames {
             .setConversation(s.conversation().toString())
             .setLastSeq(s.lastSeq())
             .setReadSeq(s.readSeq())
-            .setUnread(s.unread());
+            .setUnread(s.unread())
+            .setMentioned(s.mentioned())
+            .setPinned(s.settings().pinned())
+            .setMuted(s.settings().muted())
+            .setArchived(s.settings().archived())
+            .setCustom(s.settings().custom());
     s.lastMessage().ifPresent(m -> b.setLastMessage(message(m)));
     return b.build();
   }

@@ -4,6 +4,7 @@ import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.MessageIds;
 import dev.warbler.core.Messenger;
+import dev.warbler.core.RoomEvent;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
@@ -50,6 +51,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -387,6 +389,58 @@ public final class Gateway implements AutoCloseable {
       lastPush.set(cached);
     }
     return cached.bytes(encoding);
+  }
+
+  /**
+   * Recently encoded chatroom events, by room. A room's fan-out hands the same event to up to
+   * {@code chatroom.max-present} connections in turn, so its encodings are computed once; several
+   * rooms fanning out at once use different slots (a collision only costs a second encoding).
+   */
+  private static final int ROOM_PUSH_SLOTS = 64;
+
+  private final AtomicReferenceArray<EncodedRoomPush> roomPushes =
+      new AtomicReferenceArray<>(ROOM_PUSH_SLOTS);
+
+  /** The wire bytes of the pushed frame for a chatroom event, encoded once per encoding. */
+  byte[] roomPushBytes(RoomEvent event, Encoding encoding) {
+    int slot = Math.floorMod(event.room().hashCode(), ROOM_PUSH_SLOTS);
+    EncodedRoomPush cached = roomPushes.get(slot);
+    if (cached == null || cached.event != event) {
+      cached = new EncodedRoomPush(event);
+      roomPushes.set(slot, cached);
+    }
+    return cached.bytes(encoding);
+  }
+
+  private static final class EncodedRoomPush {
+    private final RoomEvent event;
+    private volatile byte @org.jspecify.annotations.Nullable [] json;
+    private volatile byte @org.jspecify.annotations.Nullable [] proto;
+
+    EncodedRoomPush(RoomEvent event) {
+      this.event = event;
+    }
+
+    byte[] bytes(Encoding encoding) {
+      return switch (encoding) {
+        case JSON -> {
+          byte[] b = json;
+          if (b == null) {
+            b = encoding.codec().encodeServer(SocialFrames.pushed(event));
+            json = b;
+          }
+          yield b;
+        }
+        case PROTO -> {
+          byte[] b = proto;
+          if (b == null) {
+            b = encoding.codec().encodeServer(SocialFrames.pushed(event));
+            proto = b;
+          }
+          yield b;
+        }
+      };
+    }
   }
 
   /** Lazily encoded push frames of one message; a race only costs a second encoding. */

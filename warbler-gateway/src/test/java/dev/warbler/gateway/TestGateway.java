@@ -3,12 +3,19 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
 import dev.warbler.core.GroupStore;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -18,8 +25,12 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
 import dev.warbler.store.sqlite.SqliteGroupStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -53,7 +64,10 @@ final class TestGateway implements AutoCloseable {
   final GroupAdmin groups;
   final Directory directory;
   final Messenger messenger;
+  final MessageLifecycle lifecycle;
   final TokenService tokens;
+  final Chatrooms chatrooms;
+  final Contacts contacts;
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final Gateway gateway;
   final App app;
@@ -62,7 +76,13 @@ final class TestGateway implements AutoCloseable {
   private final List<RawClient> clients = new ArrayList<>();
 
   TestGateway(GatewayConfig config) {
-    this(config, Limits.DEFAULTS, UnaryOperator.identity());
+    this(
+        config,
+        InstantSource.system(),
+        Limits.DEFAULTS,
+        LifecycleLimits.DEFAULTS,
+        ChatroomLimits.DEFAULTS,
+        UnaryOperator.identity());
   }
 
   /**
@@ -70,12 +90,47 @@ final class TestGateway implements AutoCloseable {
    * calls).
    */
   TestGateway(GatewayConfig config, Limits limits, UnaryOperator<GroupStore> groupStore) {
+    this(
+        config,
+        InstantSource.system(),
+        limits,
+        LifecycleLimits.DEFAULTS,
+        ChatroomLimits.DEFAULTS,
+        groupStore);
+  }
+
+  TestGateway(GatewayConfig config, ChatroomLimits roomLimits) {
+    this(
+        config,
+        InstantSource.system(),
+        Limits.DEFAULTS,
+        LifecycleLimits.DEFAULTS,
+        roomLimits,
+        UnaryOperator.identity());
+  }
+
+  TestGateway(GatewayConfig config, InstantSource clock, LifecycleLimits lifecycleLimits) {
+    this(
+        config,
+        clock,
+        Limits.DEFAULTS,
+        lifecycleLimits,
+        ChatroomLimits.DEFAULTS,
+        UnaryOperator.identity());
+  }
+
+  TestGateway(
+      GatewayConfig config,
+      InstantSource clock,
+      Limits limits,
+      LifecycleLimits lifecycleLimits,
+      ChatroomLimits roomLimits,
+      UnaryOperator<GroupStore> groupStore) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    InstantSource clock = InstantSource.system();
     store =
         new SqliteStore(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
@@ -90,13 +145,38 @@ final class TestGateway implements AutoCloseable {
             limits,
             GroupLimits.DEFAULTS);
     directory = new Directory(store, groups, sessions, clock);
-    messenger = new Messenger(store, directory, bus, clock, limits);
+    contacts =
+        new Contacts(
+            new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    messenger =
+        new Messenger(
+            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+    chatrooms =
+        new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     app = directory.createApp(APP, "Acme");
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
-            new Services(messenger, directory, sessions, tokens, clock, groups),
+            new Services(
+                messenger,
+                directory,
+                sessions,
+                tokens,
+                clock,
+                lifecycle,
+                chatrooms,
+                contacts,
+                new ConversationList(
+                    new SqliteConversationSettingsStore(store),
+                    store,
+                    messenger,
+                    directory,
+                    limits,
+                    4096),
+                groups),
             meters);
     port = gateway.start();
   }

@@ -32,6 +32,7 @@ public enum ErrorCode {
   GROUP_NOT_FOUND(4002, 404, false, "the group does not exist"),
   CONVERSATION_NOT_FOUND(4003, 404, false, "the conversation does not exist"),
   APP_NOT_FOUND(4004, 404, false, "the app does not exist"),
+  MESSAGE_NOT_FOUND(4010, 404, false, "no message has this seq in the conversation"),
   ALREADY_EXISTS(4090, 409, false, "the resource already exists"),
   LIMIT_EXCEEDED(4220, 422, false, "a configured limit was reached"),
   RATE_LIMITED(4290, 429, true, "too many requests; retry later"),

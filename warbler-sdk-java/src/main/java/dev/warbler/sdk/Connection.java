@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
  * server's answer to it, and fails every open request when the connection closes. Pushed {@code
- * message} frames go to {@code onMessage}; the close goes to {@code onClosed}, once.
+ * message} frames go to {@code onMessage}, other pushed events (frames with an empty id that answer
+ * no request: {@code deleted_for_me}, chatroom and contact events) to {@code onEvent}; the close
+ * goes to {@code onClosed}, once.
  *
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
@@ -30,6 +32,7 @@ final class Connection implements Transport.Inbound {
   private final AtomicLong nextId = new AtomicLong();
   private final Duration requestTimeout;
   private final BiConsumer<Connection, Message> onMessage;
+  private final BiConsumer<Connection, ServerFrame> onEvent;
   private final Consumer<Connection> onClosed;
   private volatile Transport.@Nullable Link link;
   private volatile @Nullable String authRequestId;
@@ -52,9 +55,11 @@ final class Connection implements Transport.Inbound {
   Connection(
       Duration requestTimeout,
       BiConsumer<Connection, Message> onMessage,
+      BiConsumer<Connection, ServerFrame> onEvent,
       Consumer<Connection> onClosed) {
     this.requestTimeout = requestTimeout;
     this.onMessage = onMessage;
+    this.onEvent = onEvent;
     this.onClosed = onClosed;
   }
 
@@ -89,14 +94,61 @@ final class Connection implements Transport.Inbound {
     return answer.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** What the connection does with a server frame, by its body. */
+  enum Route {
+    /** A pushed chat message: {@code onMessage}. */
+    MESSAGE,
+    /** The server's closing notice, kept for the close that follows. */
+    CLOSING,
+    /** The answer to the request its id names. */
+    ANSWER,
+    /** A pushed event (empty id): {@code onEvent}. */
+    EVENT,
+    /** Pushed when its id is empty, else the answer to a request. */
+    ANSWER_OR_EVENT,
+    /** A body this SDK does not know (a newer server): ignored. */
+    IGNORE
+  }
+
+  /**
+   * The route of every frame body. A switch expression, so that a body added to the protocol does
+   * not compile until it is routed: an answer that is not routed would be dropped and its request
+   * would time out.
+   */
+  static Route route(ServerFrame.BodyCase body) {
+    return switch (body) {
+      case MESSAGE -> Route.MESSAGE;
+      case CLOSING -> Route.CLOSING;
+      case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> Route.ANSWER;
+      // Message lifecycle: the answer to delete_for_me, and a push to every device of the user.
+      case DELETED_FOR_ME -> Route.ANSWER_OR_EVENT;
+      // Groups.
+      case GROUP_INFO, GROUP_MEMBERS, JOIN_REQUESTS, GROUP_ACK -> Route.ANSWER;
+      // Chatrooms and contacts: chatroom_left is pushed (empty id) when the room is deleted,
+      // otherwise it answers leave_chatroom.
+      case CHATROOM_MESSAGE, FRIEND_REQUEST_EVENT -> Route.EVENT;
+      case CHATROOM_LEFT -> Route.ANSWER_OR_EVENT;
+      case CHATROOM_JOINED, FRIEND_REQUESTS, FRIENDS, BLOCKED, CONTACT, CONVERSATION_STATE ->
+          Route.ANSWER;
+      case BODY_NOT_SET -> Route.IGNORE;
+    };
+  }
+
   @Override
   public void onFrame(ServerFrame frame) {
-    switch (frame.getBodyCase()) {
+    switch (route(frame.getBodyCase())) {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
-      case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> answer(frame);
-      case GROUP_INFO, GROUP_MEMBERS, JOIN_REQUESTS, GROUP_ACK -> answer(frame);
-      case BODY_NOT_SET -> log.debug("ignoring a server frame of a type this SDK does not know");
+      case ANSWER -> answer(frame);
+      case EVENT -> onEvent.accept(this, frame);
+      case ANSWER_OR_EVENT -> {
+        if (frame.getId().isEmpty()) {
+          onEvent.accept(this, frame);
+        } else {
+          answer(frame);
+        }
+      }
+      case IGNORE -> log.debug("ignoring a server frame of a type this SDK does not know");
     }
   }
 

@@ -21,8 +21,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A small client for the server REST API, as an app backend uses it: users, tokens, groups and
- * messages. Authenticates with the root admin key or an app's API secret.
+ * A small client for the server REST API, as an app backend uses it: users, tokens, groups,
+ * messages and chatrooms. Authenticates with the root admin key or an app's API secret.
  *
  * <p>Calls block until the server answers (at most the request timeout); call them from any thread,
  * virtual threads included. Thread-safe. Errors the server reports ({@code
@@ -380,6 +380,59 @@ public final class WarblerAdmin {
 
   private static String query(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A chatroom's definition; {@code maxMembers} 0 means the server's {@code chatroom.max-present}.
+   */
+  public record Chatroom(
+      String id, String name, int maxMembers, String conversation, Instant createdAt) {}
+
+  /**
+   * Creates chatroom {@code id}; a blank name is left for the server to default, {@code maxMembers}
+   * 0 means the server's maximum.
+   */
+  public Chatroom createChatroom(String app, String id, String name, int maxMembers) {
+    ObjectNode body = Rest.object().put("id", id);
+    if (!name.isBlank()) {
+      body.put("name", name);
+    }
+    if (maxMembers > 0) {
+      body.put("maxMembers", maxMembers);
+    }
+    JsonNode room = call("POST", "/v1/apps/" + seg(app) + "/chatrooms", body);
+    return new Chatroom(
+        room.path("id").asText(id),
+        room.path("name").asText(name),
+        room.path("maxMembers").asInt(maxMembers),
+        room.path("conversation").asText("r:" + id),
+        instant(room.path("createdAt")));
+  }
+
+  /** Deletes a chatroom; those present are told and leave it. */
+  public void deleteChatroom(String app, String id) {
+    rest.call("DELETE", "/v1/apps/" + seg(app) + "/chatrooms/" + seg(id), Optional.empty());
+  }
+
+  /**
+   * Sends a text to a chatroom as user {@code from} (present or not), or as the system when {@code
+   * from} is blank. Chatroom messages are live and not stored.
+   */
+  public SendAck sendChatroomMessage(String app, String room, String from, String text) {
+    ObjectNode body = Rest.object().put("text", text);
+    if (!from.isBlank()) {
+      body.put("from", from);
+    }
+    JsonNode ack =
+        call("POST", "/v1/apps/" + seg(app) + "/chatrooms/" + seg(room) + "/messages", body);
+    return SendAck.newBuilder()
+        .setConversation(ack.path("conversation").asText())
+        .setSeq(ack.path("seq").asLong())
+        .setMessageId(ack.path("messageId").asText())
+        .setSentAt(epochMillis(ack.path("sentAt")))
+        .setDuplicate(ack.path("duplicate").asBoolean())
+        .setClientMsgId(ack.path("clientMsgId").asText())
+        .build();
   }
 
   private JsonNode call(String method, String path, JsonNode body) {

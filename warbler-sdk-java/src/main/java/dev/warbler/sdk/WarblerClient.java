@@ -5,10 +5,22 @@ import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.AuthOk;
+import dev.warbler.protocol.v1.BlockUser;
+import dev.warbler.protocol.v1.BlockedPage;
+import dev.warbler.protocol.v1.ChatroomJoined;
+import dev.warbler.protocol.v1.ChatroomLeft;
+import dev.warbler.protocol.v1.ChatroomMessage;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.Contact;
 import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.CreateGroup;
+import dev.warbler.protocol.v1.DeleteForMe;
 import dev.warbler.protocol.v1.DeleteGroup;
+import dev.warbler.protocol.v1.DeletedForMe;
+import dev.warbler.protocol.v1.Edit;
+import dev.warbler.protocol.v1.Forward;
+import dev.warbler.protocol.v1.FriendPage;
+import dev.warbler.protocol.v1.FriendRequestPage;
 import dev.warbler.protocol.v1.GetGroup;
 import dev.warbler.protocol.v1.GroupAck;
 import dev.warbler.protocol.v1.GroupCommand;
@@ -17,8 +29,13 @@ import dev.warbler.protocol.v1.GroupMembers;
 import dev.warbler.protocol.v1.GroupRole;
 import dev.warbler.protocol.v1.GroupUsers;
 import dev.warbler.protocol.v1.History;
+import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.JoinRequests;
+import dev.warbler.protocol.v1.LeaveChatroom;
 import dev.warbler.protocol.v1.LeaveGroup;
+import dev.warbler.protocol.v1.ListBlocked;
+import dev.warbler.protocol.v1.ListFriendRequests;
+import dev.warbler.protocol.v1.ListFriends;
 import dev.warbler.protocol.v1.ListGroupMembers;
 import dev.warbler.protocol.v1.ListJoinRequests;
 import dev.warbler.protocol.v1.MarkRead;
@@ -29,16 +46,23 @@ import dev.warbler.protocol.v1.MuteGroup;
 import dev.warbler.protocol.v1.MuteGroupMember;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.Pull;
+import dev.warbler.protocol.v1.React;
 import dev.warbler.protocol.v1.ReadState;
+import dev.warbler.protocol.v1.Recall;
+import dev.warbler.protocol.v1.RemoveFriend;
 import dev.warbler.protocol.v1.RequestJoinGroup;
+import dev.warbler.protocol.v1.RespondFriendRequest;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
+import dev.warbler.protocol.v1.SendFriendRequest;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.SetMemberRole;
 import dev.warbler.protocol.v1.Sync;
 import dev.warbler.protocol.v1.SyncResult;
 import dev.warbler.protocol.v1.TransferGroupOwnership;
+import dev.warbler.protocol.v1.UnblockUser;
 import dev.warbler.protocol.v1.UnmuteGroupMember;
+import dev.warbler.protocol.v1.UpdateConversation;
 import dev.warbler.protocol.v1.UpdateGroup;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +70,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -86,11 +111,29 @@ import org.slf4j.LoggerFactory;
  * delivered is dropped. Positions live in memory: a new client starts afresh ({@link
  * Builder#startFromNow}).
  *
+ * <h2>Chatrooms</h2>
+ *
+ * Chatrooms are live: {@link #joinChatroom} returns the room's recent messages and from then on
+ * every message in the room goes to {@link MessageListener#onChatroomMessage}. The client remembers
+ * the rooms it is in; after a reconnect it joins them again and delivers, from the room's recent
+ * messages, those it missed (older ones are gone: chatroom messages are not stored).
+ *
  * <h2>Sending</h2>
  *
  * Every send carries a client message id. If the connection drops before the ack, the client sends
  * it again with the same id after reconnecting, so the server stores it once; it gives up after the
  * send timeout or on an error that is not retryable.
+ *
+ * <h2>Message lifecycle</h2>
+ *
+ * {@link #recall}, {@link #edit}, {@link #react} and {@link #unreact} answer with the ack of the
+ * {@code CHANGE} entry the server appended to the conversation (or, with {@code duplicate} set, of
+ * the target when nothing changed). CHANGE entries reach the listener like any message, in seq
+ * order, on every device, live or after a reconnect: apply them with {@link MessageChanges}. {@link
+ * #deleteForMe} only concerns this user: its online devices hear {@link
+ * MessageListener#onDeletedForMe}, and pulls return a tombstone for that seq. {@link #forward}
+ * sends a copy of a message like a send (idempotent on its client message id). Replies and mentions
+ * are options of {@link #sendTo}.
  *
  * <h2>Threads</h2>
  *
@@ -157,6 +200,7 @@ public final class WarblerClient implements AutoCloseable {
 
   // Dispatcher-confined.
   private final Map<String, Long> delivered = new HashMap<>();
+  private final Map<String, RoomPosition> rooms = new HashMap<>();
   private long cursor;
   private boolean caughtUpOnce;
   private long startBoundaryMillis = Long.MAX_VALUE;
@@ -313,6 +357,111 @@ public final class WarblerClient implements AutoCloseable {
   /** Sends a text message to a group. */
   public CompletableFuture<SendAck> sendToGroup(String group, String text) {
     return send(Send.newBuilder().setGroup(group).setType(MessageType.TEXT).setText(text).build());
+  }
+
+  /**
+   * Sends a text message to a conversation ({@code d:A:B}, {@code g:GROUP}) with options such as
+   * {@link SendOption#replyTo} and {@link SendOption#mention}; idempotent like {@link #send(Send)}.
+   */
+  public CompletableFuture<SendAck> sendTo(
+      String conversation, String text, SendOption... options) {
+    Send.Builder send =
+        Send.newBuilder().setConversation(conversation).setType(MessageType.TEXT).setText(text);
+    for (SendOption option : options) {
+      option.applyTo(send);
+    }
+    return send(send.build());
+  }
+
+  /**
+   * Recalls message {@code seq}: one's own within the server's recall window, or anyone's as a
+   * group moderator. Completes with the ack of the CHANGE entry; recalling again is harmless.
+   */
+  public CompletableFuture<SendAck> recall(String conversation, long seq) {
+    return request(
+        ClientFrame.newBuilder()
+            .setRecall(Recall.newBuilder().setConversation(conversation).setSeq(seq)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Replaces the text of one's own message (its payload is removed). */
+  public CompletableFuture<SendAck> edit(String conversation, long seq, String text) {
+    return edit(conversation, seq, text, "");
+  }
+
+  /** Replaces the text and the JSON payload of one's own message within the edit window. */
+  public CompletableFuture<SendAck> edit(
+      String conversation, long seq, String text, String payload) {
+    return request(
+        ClientFrame.newBuilder()
+            .setEdit(
+                Edit.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setText(text)
+                    .setPayload(payload)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Adds this user's reaction; {@code duplicate} in the ack when it was there already. */
+  public CompletableFuture<SendAck> react(String conversation, long seq, String emoji) {
+    return reaction(conversation, seq, emoji, false);
+  }
+
+  /** Removes this user's reaction; {@code duplicate} in the ack when there was none. */
+  public CompletableFuture<SendAck> unreact(String conversation, long seq, String emoji) {
+    return reaction(conversation, seq, emoji, true);
+  }
+
+  private CompletableFuture<SendAck> reaction(
+      String conversation, long seq, String emoji, boolean remove) {
+    return request(
+        ClientFrame.newBuilder()
+            .setReact(
+                React.newBuilder()
+                    .setConversation(conversation)
+                    .setSeq(seq)
+                    .setEmoji(emoji)
+                    .setRemove(remove)),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Hides message {@code seq} from this user's reads, on all of its devices. */
+  public CompletableFuture<DeletedForMe> deleteForMe(String conversation, long seq) {
+    return request(
+        ClientFrame.newBuilder()
+            .setDeleteForMe(DeleteForMe.newBuilder().setConversation(conversation).setSeq(seq)),
+        ServerFrame.BodyCase.DELETED_FOR_ME,
+        ServerFrame::getDeletedForMe);
+  }
+
+  /**
+   * Forwards a message this user can read. A blank client message id is replaced by a random one;
+   * sending the same forward again (same id) stores it once.
+   */
+  public CompletableFuture<SendAck> forward(Forward forward) {
+    Forward f =
+        forward.getClientMsgId().isBlank()
+            ? forward.toBuilder().setClientMsgId(UUID.randomUUID().toString()).build()
+            : forward;
+    return request(
+        ClientFrame.newBuilder().setForward(f),
+        ServerFrame.BodyCase.SEND_ACK,
+        ServerFrame::getSendAck);
+  }
+
+  /** Forwards message {@code fromSeq} of {@code fromConversation} to {@code toConversation}. */
+  public CompletableFuture<SendAck> forward(
+      String fromConversation, long fromSeq, String toConversation) {
+    return forward(
+        Forward.newBuilder()
+            .setFromConversation(fromConversation)
+            .setFromSeq(fromSeq)
+            .setConversation(toConversation)
+            .build());
   }
 
   /**
@@ -498,6 +647,264 @@ public final class WarblerClient implements AutoCloseable {
   }
 
   /**
+   * All the user's conversations as the server's sync has them (each with last seq, unread, last
+   * message and the user's settings: pinned, muted, archived, custom), in the order they last
+   * changed, oldest first. Reads every sync page from the beginning; does not affect the client's
+   * own catch-up.
+   */
+  public CompletableFuture<List<ConversationState>> conversations() {
+    return collect(0, new LinkedHashMap<>()).thenApply(all -> List.copyOf(all.values()));
+  }
+
+  private CompletableFuture<Map<String, ConversationState>> collect(
+      long from, Map<String, ConversationState> acc) {
+    return sync(from, syncPageSize)
+        .thenCompose(page -> {
+          for (ConversationState s : page.getConversationsList()) {
+            acc.remove(s.getConversation());
+            acc.put(s.getConversation(), s);
+          }
+          return page.getMore() && page.getConversationsCount() > 0
+              ? collect(page.getCursor(), acc)
+              : CompletableFuture.completedFuture(acc);
+        });
+  }
+
+  /**
+   * Changes the user's own settings of a conversation (pinned, muted, archived, custom); fields not
+   * set in {@code update} keep their value. The answer is the conversation's full state; the user's
+   * other devices see the change in their next sync.
+   */
+  public CompletableFuture<ConversationState> updateConversation(UpdateConversation update) {
+    return request(
+        ClientFrame.newBuilder().setUpdateConversation(update),
+        ServerFrame.BodyCase.CONVERSATION_STATE,
+        ServerFrame::getConversationState);
+  }
+
+  // ---- chatrooms ------------------------------------------------------------------------------
+
+  /** Recent messages asked for when joining again after a reconnect; the server caps it. */
+  static final int REJOIN_RECENT = 1_000;
+
+  /**
+   * Enters a chatroom. The answer holds up to {@code recent} of the room's newest messages (the
+   * server caps it); every later message goes to {@link MessageListener#onChatroomMessage}.
+   */
+  public CompletableFuture<ChatroomJoined> joinChatroom(String room, int recent) {
+    Connection conn = current;
+    if (conn == null) {
+      return notConnected();
+    }
+    CompletableFuture<ServerFrame> answer = conn.request(joinFrame(room, recent));
+    answer.whenComplete((f, e) -> {
+      if (e == null && f.hasChatroomJoined()) {
+        ChatroomJoined j = f.getChatroomJoined();
+        post(() ->
+            rooms.merge(room, new RoomPosition(j.getEpoch(), j.getLastSeq()), RoomPosition::later));
+      }
+    });
+    return relay(
+        answer.thenApply(f -> expect(f, ServerFrame.BodyCase.CHATROOM_JOINED).getChatroomJoined()));
+  }
+
+  /** Leaves a chatroom; harmless if the client is not in it. */
+  public CompletableFuture<Void> leaveChatroom(String room) {
+    Connection conn = current;
+    if (conn == null) {
+      return notConnected();
+    }
+    return relay(
+        conn.request(
+                ClientFrame.newBuilder().setLeaveChatroom(LeaveChatroom.newBuilder().setRoom(room)))
+            .thenApply(f -> {
+              expect(f, ServerFrame.BodyCase.CHATROOM_LEFT);
+              post(() -> rooms.remove(room));
+              return null;
+            }));
+  }
+
+  /** Sends a text message to a chatroom the client has joined (NOT_MEMBER otherwise). */
+  public CompletableFuture<SendAck> sendToChatroom(String room, String text) {
+    return send(
+        Send.newBuilder().setChatroom(room).setType(MessageType.TEXT).setText(text).build());
+  }
+
+  // ---- contacts -------------------------------------------------------------------------------
+
+  /**
+   * Asks {@code user} to become friends, with an optional note; if {@code user} had asked already,
+   * they become friends at once. Fails with BLOCKED if {@code user} blocked this user.
+   */
+  public CompletableFuture<Contact> sendFriendRequest(String user, String message) {
+    return contact(
+        ClientFrame.newBuilder()
+            .setSendFriendRequest(
+                SendFriendRequest.newBuilder().setUser(user).setMessage(message)));
+  }
+
+  /** Accepts or declines the pending request from {@code user}; NOT_FOUND if there is none. */
+  public CompletableFuture<Contact> respondFriendRequest(String user, boolean accept) {
+    return contact(
+        ClientFrame.newBuilder()
+            .setRespondFriendRequest(
+                RespondFriendRequest.newBuilder().setUser(user).setAccept(accept)));
+  }
+
+  /** Pending requests sent to this user, or by it when {@code outgoing}; a page per cursor. */
+  public CompletableFuture<FriendRequestPage> listFriendRequests(
+      boolean outgoing, String cursor, int limit) {
+    return request(
+        ClientFrame.newBuilder()
+            .setListFriendRequests(
+                ListFriendRequests.newBuilder()
+                    .setOutgoing(outgoing)
+                    .setCursor(cursor)
+                    .setLimit(limit)),
+        ServerFrame.BodyCase.FRIEND_REQUESTS,
+        ServerFrame::getFriendRequests);
+  }
+
+  /** The user's friends in id order; pass the page's {@code next_cursor} for the next one. */
+  public CompletableFuture<FriendPage> listFriends(String cursor, int limit) {
+    return request(
+        ClientFrame.newBuilder()
+            .setListFriends(ListFriends.newBuilder().setCursor(cursor).setLimit(limit)),
+        ServerFrame.BodyCase.FRIENDS,
+        ServerFrame::getFriends);
+  }
+
+  public CompletableFuture<Contact> removeFriend(String user) {
+    return contact(
+        ClientFrame.newBuilder().setRemoveFriend(RemoveFriend.newBuilder().setUser(user)));
+  }
+
+  /** Blocks {@code user}: its direct messages and friend requests to this user fail (BLOCKED). */
+  public CompletableFuture<Contact> block(String user) {
+    return contact(ClientFrame.newBuilder().setBlockUser(BlockUser.newBuilder().setUser(user)));
+  }
+
+  public CompletableFuture<Contact> unblock(String user) {
+    return contact(ClientFrame.newBuilder().setUnblockUser(UnblockUser.newBuilder().setUser(user)));
+  }
+
+  public CompletableFuture<BlockedPage> listBlocked(String cursor, int limit) {
+    return request(
+        ClientFrame.newBuilder()
+            .setListBlocked(ListBlocked.newBuilder().setCursor(cursor).setLimit(limit)),
+        ServerFrame.BodyCase.BLOCKED,
+        ServerFrame::getBlocked);
+  }
+
+  private CompletableFuture<Contact> contact(ClientFrame.Builder frame) {
+    return request(frame, ServerFrame.BodyCase.CONTACT, ServerFrame::getContact);
+  }
+
+  private <T> CompletableFuture<T> notConnected() {
+    return CompletableFuture.failedFuture(
+        state == State.CLOSED
+            ? closedClient()
+            : new WarblerConnectionException(
+                WarblerConnectionException.ABNORMAL, "not connected (" + state + ")"));
+  }
+
+  private static ClientFrame.Builder joinFrame(String room, int recent) {
+    return ClientFrame.newBuilder()
+        .setJoinChatroom(JoinChatroom.newBuilder().setRoom(room).setRecent(recent));
+  }
+
+  /** How far a room was delivered: seqs count within an epoch. */
+  private record RoomPosition(long epoch, long seq) {
+    static RoomPosition later(RoomPosition a, RoomPosition b) {
+      if (a.epoch != b.epoch) {
+        return a.epoch > b.epoch ? a : b;
+      }
+      return a.seq >= b.seq ? a : b;
+    }
+  }
+
+  /**
+   * Dispatcher, while connecting: joins the rooms the client was in again and delivers the recent
+   * messages it missed. A room that is gone is reported to {@link MessageListener#onChatroomLeft}.
+   */
+  private void rejoinRooms(Connection conn) throws Exception {
+    for (String room : List.copyOf(rooms.keySet())) {
+      ServerFrame frame;
+      try {
+        frame = await(conn.request(joinFrame(room, REJOIN_RECENT)));
+      } catch (WarblerClientException e) {
+        if (e.retryable()) {
+          throw e;
+        }
+        rooms.remove(room);
+        ChatroomLeft left = ChatroomLeft.newBuilder().setRoom(room).setReason(describe(e)).build();
+        callback(() -> listener.onChatroomLeft(left));
+        continue;
+      }
+      ChatroomJoined joined =
+          expect(frame, ServerFrame.BodyCase.CHATROOM_JOINED).getChatroomJoined();
+      for (Message m : joined.getRecentList()) {
+        offerRoom(
+            ChatroomMessage.newBuilder()
+                .setRoom(room)
+                .setEpoch(joined.getEpoch())
+                .setMessage(m)
+                .build());
+      }
+      rooms.merge(
+          room, new RoomPosition(joined.getEpoch(), joined.getLastSeq()), RoomPosition::later);
+    }
+  }
+
+  /** Any thread: a pushed chatroom, contact or delete-for-me event, handed to the dispatcher. */
+  private void onEventFrame(Connection conn, ServerFrame frame) {
+    if (queuedMessages.incrementAndGet() > maxQueuedMessages) {
+      queuedMessages.decrementAndGet();
+      log.warn(
+          "{} events wait for the listener (max queued messages); reconnecting", maxQueuedMessages);
+      conn.abort();
+      return;
+    }
+    if (!post(
+        () -> {
+          queuedMessages.decrementAndGet();
+          onEvent(conn, frame);
+        })) {
+      queuedMessages.decrementAndGet();
+    }
+  }
+
+  private void onEvent(Connection conn, ServerFrame frame) {
+    if (conn != current) {
+      return;
+    }
+    if (frame.hasChatroomMessage()) {
+      offerRoom(frame.getChatroomMessage());
+    } else if (frame.hasChatroomLeft()) {
+      rooms.remove(frame.getChatroomLeft().getRoom());
+      callback(() -> listener.onChatroomLeft(frame.getChatroomLeft()));
+    } else if (frame.hasFriendRequestEvent()) {
+      callback(() -> listener.onFriendRequest(frame.getFriendRequestEvent()));
+    } else if (frame.hasDeletedForMe()) {
+      DeletedForMe d = frame.getDeletedForMe();
+      callback(() -> listener.onDeletedForMe(d.getConversation(), d.getSeq()));
+    }
+  }
+
+  /** Delivers a chatroom message unless it was delivered already (same epoch, seq not newer). */
+  private void offerRoom(ChatroomMessage m) {
+    RoomPosition at = rooms.get(m.getRoom());
+    long seq = m.getMessage().getSeq();
+    if (at != null && at.epoch() == m.getEpoch() && seq <= at.seq()) {
+      return;
+    }
+    // A push may overtake the bookkeeping of its room's join answer: a message of a room not yet
+    // recorded is delivered and records the room.
+    rooms.put(m.getRoom(), new RoomPosition(m.getEpoch(), seq));
+    callback(() -> listener.onChatroomMessage(m));
+  }
+
+  /**
    * The highest seq delivered to the listener in {@code conversation} (or recorded as seen by a
    * {@linkplain Builder#startFromNow start from now}); empty if none. For tests and diagnostics.
    */
@@ -568,7 +975,8 @@ public final class WarblerClient implements AutoCloseable {
                     .build()));
         return;
       }
-      Connection c = new Connection(requestTimeout, this::onLiveFrame, this::onLinkClosed);
+      Connection c =
+          new Connection(requestTimeout, this::onLiveFrame, this::onEventFrame, this::onLinkClosed);
       c.token = token;
       conn = c;
       c.attach(
@@ -601,6 +1009,8 @@ public final class WarblerClient implements AutoCloseable {
         startBoundaryMillis = ok.getServerTime() > 0 ? ok.getServerTime() : Long.MAX_VALUE;
       }
       startHeartbeats(c, ok);
+      // Before the outbox: a chatroom send waiting there needs the room joined again.
+      rejoinRooms(c);
       outbox.values().forEach(this::transmit);
       catchUp(c);
       if (state == State.CLOSED || c.isClosed()) {

@@ -206,7 +206,21 @@ final class FakeServer implements Transport {
                       .setGroup(frame.getGroupCommand().getGroup())
                       .addAllUsers(frame.getGroupCommand().getInvite().getUsersList()))
               .build();
+      case JOIN_CHATROOM,
+          LEAVE_CHATROOM,
+          SEND_FRIEND_REQUEST,
+          RESPOND_FRIEND_REQUEST,
+          LIST_FRIEND_REQUESTS,
+          LIST_FRIENDS,
+          REMOVE_FRIEND,
+          BLOCK_USER,
+          UNBLOCK_USER,
+          LIST_BLOCKED,
+          UPDATE_CONVERSATION ->
+          out.setError(error(ErrorCode.UNKNOWN_FRAME, "not faked")).build();
       case BODY_NOT_SET -> out.setError(error(ErrorCode.UNKNOWN_FRAME, "no body")).build();
+      case RECALL, EDIT, DELETE_FOR_ME, REACT, FORWARD ->
+          out.setError(error(ErrorCode.UNKNOWN_FRAME, "not faked; see SdkIT")).build();
     };
   }
 

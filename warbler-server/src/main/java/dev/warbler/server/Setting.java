@@ -77,7 +77,50 @@ public enum Setting {
   LIMITS_GROUP_PAGE_MAX(
       "limits.group-page-max", "500", "members or join requests in one listing page"),
   LIMITS_SYNC_PAGE_MAX("limits.sync-page-max", "200", "conversations in one sync page"),
-  LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page");
+  LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page"),
+  LIMITS_RECALL_WINDOW_SECONDS(
+      "limits.recall-window-seconds",
+      "120",
+      "how long a sender may recall its message; group moderators may always; 0: only they"),
+  LIMITS_EDIT_WINDOW_SECONDS(
+      "limits.edit-window-seconds", "86400", "how long a sender may edit its message; 0: never"),
+  LIMITS_MAX_MENTIONS(
+      "limits.max-mentions",
+      "50",
+      "users one message may mention; bounds mention rows per message"),
+  LIMITS_MAX_REACTION_KINDS(
+      "limits.max-reaction-kinds",
+      "50",
+      "distinct reaction emoji per message; bounds the counts every copy of it carries"),
+  LIMITS_MAX_CONVERSATION_CUSTOM_BYTES(
+      "limits.max-conversation-custom-bytes",
+      "4096",
+      "a user's custom JSON settings of one conversation, UTF-8 bytes"),
+  CHATROOM_RECENT_MESSAGES(
+      "chatroom.recent-messages",
+      "50",
+      "messages kept in memory per chatroom and handed to those who join"),
+  CHATROOM_MAX_PRESENT(
+      "chatroom.max-present",
+      "20000",
+      "connections in one chatroom at once; bounds the fan-out of one message"),
+  CHATROOM_MAX_ROOMS_PER_CONNECTION(
+      "chatroom.max-rooms-per-connection",
+      "10",
+      "chatrooms one connection may be in; bounds the pushes one client must absorb"),
+  CHATROOM_MAX_ROOMS(
+      "chatroom.max-rooms", "1000", "chatrooms per app; bounds the rooms held in memory"),
+  CONTACTS_MAX_FRIENDS("contacts.max-friends", "10000", "friends per user; bounds the friend list"),
+  CONTACTS_MAX_BLOCKED(
+      "contacts.max-blocked", "10000", "users one user may block; bounds the block list"),
+  CONTACTS_MAX_PENDING_REQUESTS(
+      "contacts.max-pending-requests",
+      "200",
+      "a user's friend requests waiting for an answer; bounds request spam"),
+  CONTACTS_MAX_REQUEST_MESSAGE_BYTES(
+      "contacts.max-request-message-bytes", "512", "the note of a friend request, UTF-8 bytes"),
+  CONTACTS_PAGE_MAX(
+      "contacts.page-max", "200", "entries in one page of a friend, request or block list");
 
   private final String key;
   private final String defaultValue;

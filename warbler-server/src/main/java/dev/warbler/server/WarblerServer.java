@@ -2,11 +2,18 @@ package dev.warbler.server;
 
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.Contacts;
+import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
+import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -14,8 +21,12 @@ import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
+import dev.warbler.store.sqlite.SqliteContactStore;
+import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
 import dev.warbler.store.sqlite.SqliteGroupStore;
+import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -79,6 +90,12 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
             settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
             settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+    LifecycleLimits lifecycleLimits =
+        new LifecycleLimits(
+            settings.integer(Setting.LIMITS_RECALL_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_EDIT_WINDOW_SECONDS),
+            settings.integer(Setting.LIMITS_MAX_MENTIONS),
+            settings.integer(Setting.LIMITS_MAX_REACTION_KINDS));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
@@ -107,7 +124,43 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
                 settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
     this.directory = new Directory(store, groups, sessions, clock);
-    this.messenger = new Messenger(store, directory, bus, clock, limits);
+    Contacts contacts =
+        new Contacts(
+            new SqliteContactStore(store),
+            directory,
+            sessions,
+            clock,
+            new ContactLimits(
+                settings.integer(Setting.CONTACTS_MAX_FRIENDS),
+                settings.integer(Setting.CONTACTS_MAX_BLOCKED),
+                settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
+                settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
+                settings.integer(Setting.CONTACTS_PAGE_MAX)));
+    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    this.messenger =
+        new Messenger(
+            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+    MessageLifecycle lifecycle =
+        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+    Chatrooms chatrooms =
+        new Chatrooms(
+            new SqliteChatroomStore(store),
+            directory,
+            messenger,
+            clock,
+            new ChatroomLimits(
+                settings.integer(Setting.CHATROOM_RECENT_MESSAGES),
+                settings.integer(Setting.CHATROOM_MAX_PRESENT),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS_PER_CONNECTION),
+                settings.integer(Setting.CHATROOM_MAX_ROOMS)));
+    ConversationList conversations =
+        new ConversationList(
+            new SqliteConversationSettingsStore(store),
+            store,
+            messenger,
+            directory,
+            limits,
+            settings.integer(Setting.LIMITS_MAX_CONVERSATION_CUSTOM_BYTES));
     this.tokens =
         new TokenService(
             directory::findApp,
@@ -115,9 +168,25 @@ public final class WarblerServer implements AutoCloseable {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
 
-    this.services = new Services(messenger, directory, sessions, tokens, clock, groups);
+    this.services =
+        new Services(
+            messenger,
+            directory,
+            sessions,
+            tokens,
+            clock,
+            lifecycle,
+            chatrooms,
+            contacts,
+            conversations,
+            groups);
     Counter stored = meters.counter("warbler.messages.stored");
-    bus.subscribe(d -> stored.increment());
+    bus.subscribe(d -> {
+      if (d.message().extras().deletedForMe()) {
+        return; // a delete-for-me notice to one user's devices, not a stored message
+      }
+      stored.increment();
+    });
     // Pushes to connections: a group delivery names no recipients (see Delivery).
     FunctionCounter.builder("warbler.messages.fanout", sessions, Sessions::pushes)
         .description("Messages pushed to connections on this node")

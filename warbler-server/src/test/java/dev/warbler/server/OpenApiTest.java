@@ -80,7 +80,11 @@ class OpenApiTest {
             "addGroupMembers",
             "removeGroupMembers",
             "sendMessage",
-            "listMessages");
+            "listMessages",
+            "createChatroom",
+            "sendChatroomMessage",
+            "getConversation",
+            "listConversations");
   }
 
   @Test
@@ -104,7 +108,11 @@ class OpenApiTest {
               .replace("{app}", "default")
               .replace("{user}", "nobody")
               .replace("{group}", "nogroup")
-              .replace("{conversation}", "g:nogroup");
+              .replace("{conversation}", "g:nogroup")
+              // A {seq} path parameter: a number; any other (e.g. {room}): a name that is not
+              // there.
+              .replace("{seq}", "1")
+              .replaceAll("\\{([A-Za-z]+)}", "no$1");
       TestServer.Reply r = node.call(op.method(), path, null, "");
       // Without credentials a served route answers 200 (public) or 401; never "no route".
       assertThat(r.status()).as(op.toString()).isIn(200, 401);

@@ -14,7 +14,9 @@ import dev.warbler.protocol.v1.MessageType;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.sdk.Backoff;
+import dev.warbler.sdk.MessageChanges;
 import dev.warbler.sdk.MessageListener;
+import dev.warbler.sdk.SendOption;
 import dev.warbler.sdk.WarblerAdmin;
 import dev.warbler.sdk.WarblerClient;
 import dev.warbler.sdk.WarblerClientException;
@@ -31,6 +33,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -108,6 +111,7 @@ class SdkIT {
   static final class Recorder implements MessageListener {
     final List<Message> messages = new CopyOnWriteArrayList<>();
     final List<Integer> disconnects = new CopyOnWriteArrayList<>();
+    final List<String> deletedForMe = new CopyOnWriteArrayList<>();
 
     @Override
     public void onMessage(Message message) {
@@ -117,6 +121,11 @@ class SdkIT {
     @Override
     public void onDisconnected(int closeCode, String reason) {
       disconnects.add(closeCode);
+    }
+
+    @Override
+    public void onDeletedForMe(String conversation, long seq) {
+      deletedForMe.add(conversation + "#" + seq);
     }
 
     List<String> texts(String conversation) {
@@ -352,6 +361,118 @@ class SdkIT {
       clients.forEach(WarblerClient::close);
       second.close();
     }
+  }
+
+  @Test
+  void theSdkRecallsEditsReactsForwardsAndDeletesForMeAndTheListenerSeesEachChangeInOrder()
+      throws Exception {
+    String alice = newUser(admin, "alice");
+    String bob = newUser(admin, "bob");
+    String carol = newUser(admin, "carol");
+    Recorder bobSees = new Recorder();
+    Recorder carolSees = new Recorder();
+    WarblerClient aliceClient = connect(builder(node, admin, alice).encoding(Encoding.JSON));
+    WarblerClient bobClient = connect(builder(node, admin, bob).listener(bobSees));
+    connect(builder(node, admin, carol).listener(carolSees));
+    String chat = direct(alice, bob);
+
+    SendAck hi =
+        aliceClient.sendTo(chat, "hi @" + bob, SendOption.mention(bob)).get(10, TimeUnit.SECONDS);
+    SendAck reply =
+        bobClient.sendTo(chat, "hey", SendOption.replyTo(hi.getSeq())).get(10, TimeUnit.SECONDS);
+    aliceClient.edit(chat, hi.getSeq(), "hi!").get(10, TimeUnit.SECONDS);
+    bobClient.react(chat, hi.getSeq(), "👍").get(10, TimeUnit.SECONDS);
+    assertThat(bobClient.react(chat, hi.getSeq(), "👍").get(10, TimeUnit.SECONDS).getDuplicate())
+        .isTrue();
+    bobClient.react(chat, hi.getSeq(), "🎉").get(10, TimeUnit.SECONDS);
+    bobClient.unreact(chat, hi.getSeq(), "🎉").get(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> aliceClient.recall(chat, reply.getSeq()).get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(WarblerClientException.class)
+        .hasMessageContaining("FORBIDDEN");
+    SendAck recalled = bobClient.recall(chat, reply.getSeq()).get(10, TimeUnit.SECONDS);
+    SendAck forwarded =
+        bobClient.forward(chat, hi.getSeq(), direct(bob, carol)).get(10, TimeUnit.SECONDS);
+    bobClient.deleteForMe(chat, hi.getSeq()).get(10, TimeUnit.SECONDS);
+
+    await().atMost(WAIT).until(() -> bobSees.seqs(chat).size() == recalled.getSeq());
+    assertThat(bobSees.seqs(chat)).containsExactlyElementsOf(seqRange(1, recalled.getSeq()));
+    TreeMap<Long, Message> held = new TreeMap<>();
+    for (Message m : bobSees.messages) {
+      if (m.getConversation().equals(chat)) {
+        held.put(m.getSeq(), m);
+        if (m.getType() == MessageType.CHANGE) {
+          long target = m.getChange().getTargetSeq();
+          held.put(target, MessageChanges.apply(held.get(target), m, bob));
+        }
+      }
+    }
+    Message first = held.get(hi.getSeq());
+    assertThat(first.getText()).isEqualTo("hi!");
+    assertThat(first.getEditedAt()).isPositive();
+    assertThat(first.getMentionsList()).containsExactly(bob);
+    assertThat(first.getReactionsList())
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.getEmoji()).isEqualTo("👍");
+          assertThat(r.getCount()).isEqualTo(1);
+          assertThat(r.getMine()).isTrue();
+        });
+    assertThat(held.get(reply.getSeq()).getRecalled()).isTrue();
+    assertThat(held.get(reply.getSeq()).getReplyTo()).isEqualTo(hi.getSeq());
+    List<Message> history =
+        bobClient.history(chat, 0, 100).get(10, TimeUnit.SECONDS).getMessagesList();
+    assertThat(history.get(0).getDeletedForMe()).isTrue();
+    assertThat(history.get(1)).isEqualTo(held.get(reply.getSeq()));
+    await().atMost(WAIT).until(() -> bobSees.deletedForMe.contains(chat + "#" + hi.getSeq()));
+    await().atMost(WAIT).until(() -> carolSees.messages.size() == 1);
+    Message copy = carolSees.messages.getFirst();
+    assertThat(copy.getSeq()).isEqualTo(forwarded.getSeq());
+    assertThat(copy.getText()).isEqualTo("hi!");
+    assertThat(copy.getForwardedFrom()).isEqualTo(chat + "#" + hi.getSeq());
+  }
+
+  private static List<Long> seqRange(long from, long to) {
+    return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  @Test
+  void theCliRecallsEditsAndReactsAndHistoryPrintsTheResultingState() throws Exception {
+    String alice = "cli-alice" + ids.incrementAndGet();
+    String bob = "cli-bob" + ids.incrementAndGet();
+    assertThat(cli("user", "create", alice).exit()).isZero();
+    assertThat(cli("user", "create", bob).exit()).isZero();
+    assertThat(cli("send", "--as", alice, "--to", bob, "see", "you", "at", "9").exit()).isZero();
+    assertThat(cli("send", "--as", alice, "--to", bob, "--mention", bob, "bring", "snacks").exit())
+        .isZero();
+
+    Run edited = cli("edit", "--as", alice, "--with", bob, "--seq", "1", "see", "you", "at", "10");
+    Run reacted = cli("react", "--as", bob, "--with", alice, "--seq", "1", "👍");
+    Run recalled = cli("recall", "--as", alice, "--conversation", direct(alice, bob), "--seq", "2");
+    Run refused = cli("recall", "--as", bob, "--with", alice, "--seq", "1");
+    Run history = cli("history", "--as", bob, "--with", alice);
+
+    assertThat(edited.exit()).as(edited.err()).isZero();
+    assertThat(JSON.readTree(edited.out()).path("seq").asLong()).isEqualTo(3);
+    assertThat(reacted.exit()).as(reacted.err()).isZero();
+    assertThat(recalled.exit()).as(recalled.err()).isZero();
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).startsWith("error: FORBIDDEN (3000): ");
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : history.out().lines().toList()) {
+      lines.add(JSON.readTree(line));
+    }
+    assertThat(lines).hasSize(5);
+    assertThat(lines.get(0).path("text").asText()).isEqualTo("see you at 10");
+    assertThat(lines.get(0).path("editedAt").asText()).endsWith("Z");
+    assertThat(lines.get(0).path("reactions").get(0).path("emoji").asText()).isEqualTo("👍");
+    assertThat(lines.get(0).path("reactions").get(0).path("mine").asBoolean()).isTrue();
+    assertThat(lines.get(1).path("recalled").asBoolean()).isTrue();
+    assertThat(lines.get(1).has("mentions")).isFalse();
+    assertThat(lines.get(2).path("type").asText()).isEqualTo("change");
+    assertThat(lines.get(2).path("change").path("edit").path("text").asText())
+        .isEqualTo("see you at 10");
+    assertThat(lines.get(3).path("change").path("reaction").path("count").asLong()).isEqualTo(1);
+    assertThat(lines.get(4).path("change").path("recall").asBoolean()).isTrue();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
+import dev.warbler.core.SendOptions;
 import dev.warbler.core.SyncPage;
 import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
@@ -603,6 +604,68 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(store.state(APP, "carol", ALICE_BOB)).isEmpty();
   }
 
+  // ---- one message, send options and mentions (message lifecycle) --------------------------
+
+  @Test
+  void messageReturnsOneStoredMessageBySeqAndEmptyForAnyOtherSeq() {
+    AppendResult first = append(message(ALICE_BOB, "alice"));
+    append(message(ALICE_BOB, "bob"));
+
+    assertThat(store.message(APP, ALICE_BOB, 1)).contains(first.message());
+    assertThat(store.message(APP, ALICE_BOB, 3)).isEmpty();
+    assertThat(store.message(APP, ALICE_BOB, 0)).isEmpty();
+    assertThat(store.message(OTHER_APP, ALICE_BOB, 1)).isEmpty();
+    assertThat(store.message(APP, ConversationId.direct("alice", "carol"), 1)).isEmpty();
+  }
+
+  @Test
+  void replyMentionsAndForwardAreStoredWithTheMessageAndReturnedByEveryRead() {
+    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    ConversationId team = ConversationId.group("team");
+    append(message(team, "amy"));
+    NewMessage reply =
+        withOptions(
+            message(team, "bob"),
+            new SendOptions(1, List.of("amy", "carl"), true, "d:alice:bob#7"));
+
+    AppendResult stored = append(reply);
+
+    ChatMessage m = stored.message();
+    assertThat(m.extras().replyTo()).isEqualTo(1);
+    assertThat(m.extras().mentions()).containsExactly("amy", "carl");
+    assertThat(m.extras().mentionAll()).isTrue();
+    assertThat(m.extras().forwardedFrom()).isEqualTo("d:alice:bob#7");
+    assertThat(m.extras().recalled()).isFalse();
+    assertThat(m.extras().change()).isEmpty();
+    assertThat(store.message(APP, team, 2)).contains(m);
+    assertThat(store.after(APP, team, 1, ALL).messages()).containsExactly(m);
+    assertThat(store.before(APP, team, Long.MAX_VALUE, ALL).messages()).endsWith(m);
+    assertThat(state("carl", team).lastMessage()).contains(m);
+    assertThat(append(withOptions(message(APP, team, "bob", m.clientMsgId()), SendOptions.NONE)))
+        .isEqualTo(new AppendResult(m, true));
+  }
+
+  @Test
+  void mentionedIsTrueWhileAnUnreadMessageMentionsTheUserOrEveryone() {
+    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl", "dina"));
+    ConversationId team = ConversationId.group("team");
+    append(message(team, "amy"));
+    append(withOptions(message(team, "amy"), new SendOptions(0, List.of("bob"), false, "")));
+    append(withOptions(message(team, "carl"), new SendOptions(0, List.of(), true, "")));
+    append(message(team, "amy"));
+
+    assertThat(state("bob", team).mentioned()).as("bob, mentioned by name").isTrue();
+    assertThat(state("dina", team).mentioned()).as("dina, through @all").isTrue();
+    assertThat(state("carl", team).mentioned()).as("carl sent the @all").isFalse();
+    assertThat(store.changedSince(APP, "bob", 0, 10).conversations().get(0).mentioned()).isTrue();
+
+    assertThat(markRead("bob", team, 1).mentioned()).as("bob read up to his mention").isTrue();
+    assertThat(markRead("bob", team, 2).mentioned()).as("bob read his mention, not @all").isTrue();
+    assertThat(markRead("bob", team, 3).mentioned()).isFalse();
+    assertThat(markRead("dina", team, 3).mentioned()).isFalse();
+    assertThat(state("dina", team).unread()).isEqualTo(1);
+  }
+
   // ---- groups ------------------------------------------------------------------------------
 
   @Test
@@ -971,6 +1034,21 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
         1_767_225_600_000L + n);
   }
 
+  /** The same message with other send options (reply, mentions, forward). */
+  protected static NewMessage withOptions(NewMessage m, SendOptions options) {
+    return new NewMessage(
+        m.app(),
+        m.conversation(),
+        m.id(),
+        m.clientMsgId(),
+        m.sender(),
+        m.type(),
+        m.text(),
+        m.payload(),
+        m.sentAt(),
+        options);
+  }
+
   /** Appends and waits for the durable result. */
   protected final AppendResult append(NewMessage message) {
     return resultOf(store.append(message));
@@ -1039,6 +1117,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       case DIRECT -> c.first();
       case GROUP -> "amy";
       case SYSTEM -> "";
+      case ROOM -> throw new AssertionError("chatroom messages are never stored");
     };
   }
 

@@ -226,7 +226,7 @@ public final class SqliteGroupStore implements GroupStore {
               } catch (RuntimeException e) {
                 log.warn("group change hook failed for {}", change.group(), e);
               }
-              applied.event().ifPresent(store::published);
+              applied.event().ifPresent(store::announce);
               listener.afterEvent(applied.outcome());
             });
   }
