@@ -3,6 +3,7 @@ package dev.warbler.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Request and response bodies of the REST API; field names are the JSON names. */
@@ -59,7 +60,16 @@ final class Dtos {
       @Nullable String clientMsgId,
       @Nullable Long replyTo,
       @Nullable List<String> mentions,
-      @Nullable Boolean mentionAll) {}
+      @Nullable Boolean mentionAll,
+      @Nullable String template,
+      @Nullable Map<String, String> fields) {}
+
+  record PutTemplate(@Nullable String text) {}
+
+  /** {@code builtIn}: the app has not replaced this built-in template. */
+  record TemplateView(String id, String text, List<String> fields, boolean builtIn) {}
+
+  record TemplateList(List<TemplateView> items) {}
 
   record SendAck(
       String conversation,

@@ -33,6 +33,8 @@ import dev.warbler.core.SendOptions;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
+import dev.warbler.core.Template;
+import dev.warbler.core.Templates;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
@@ -50,6 +52,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -75,6 +78,7 @@ public final class RestApi implements AutoCloseable {
 
   private final ApiConfig config;
   private final Services services;
+  private final Templates templates;
   private final Directory directory;
   private final Messenger messenger;
   private final Sessions sessions;
@@ -93,9 +97,11 @@ public final class RestApi implements AutoCloseable {
       Services services,
       String adminKey,
       Supplier<String> metrics,
-      BooleanSupplier ready) {
+      BooleanSupplier ready,
+      Templates templates) {
     this.config = config;
     this.services = services;
+    this.templates = templates;
     this.directory = services.directory();
     this.messenger = services.messenger();
     this.sessions = services.sessions();
@@ -135,6 +141,11 @@ public final class RestApi implements AutoCloseable {
                 "/v1/apps/{app}/conversations/{conversation}/messages",
                 "listMessages",
                 this::listMessages),
+            new Route("GET", "/v1/apps/{app}/templates", "listTemplates", this::listTemplates),
+            new Route(
+                "GET", "/v1/apps/{app}/templates/{template}", "getTemplate", this::getTemplate),
+            new Route(
+                "PUT", "/v1/apps/{app}/templates/{template}", "putTemplate", this::putTemplate),
             new Route(
                 "POST",
                 "/v1/apps/{app}/conversations/{conversation}/messages/{seq}/recall",
@@ -431,6 +442,17 @@ public final class RestApi implements AutoCloseable {
     SendRequest.Target target = target(body);
     MessageType type = type(body.type(), sender.isEmpty() ? MessageType.SYSTEM : MessageType.TEXT);
     String payload = payload(body.payload());
+    String text = orEmpty(body.text());
+    if (body.template() != null) {
+      if (body.text() != null || body.payload() != null) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT,
+            "a template message takes template and fields, not text or payload");
+      }
+      Map<String, String> fields = body.fields() == null ? Map.of() : body.fields();
+      text = templates.render(app.id(), Ids.require("template", body.template()), fields);
+      payload = payload(json.valueToTree(Map.of("template", body.template(), "fields", fields)));
+    }
     String clientMsgId =
         body.clientMsgId() == null ? "api-" + UUID.randomUUID() : body.clientMsgId();
     AppendResult result =
@@ -442,7 +464,7 @@ public final class RestApi implements AutoCloseable {
                     target,
                     clientMsgId,
                     type,
-                    orEmpty(body.text()),
+                    text,
                     payload,
                     new SendOptions(
                         body.replyTo() == null ? 0 : body.replyTo(),
@@ -451,6 +473,33 @@ public final class RestApi implements AutoCloseable {
                         "")))
             .join();
     send(ctx, 201, ack(result));
+  }
+
+  private void listTemplates(Context ctx) {
+    App app = authorizeApp(ctx);
+    send(
+        ctx,
+        200,
+        new Dtos.TemplateList(templates.list(app.id()).stream().map(RestApi::view).toList()));
+  }
+
+  private void getTemplate(Context ctx) {
+    App app = authorizeApp(ctx);
+    send(ctx, 200, view(templates.require(app.id(), ctx.pathParam("template"))));
+  }
+
+  private void putTemplate(Context ctx) {
+    App app = authorizeApp(ctx);
+    Dtos.PutTemplate body = read(ctx, Dtos.PutTemplate.class);
+    send(
+        ctx,
+        200,
+        view(templates.put(app.id(), ctx.pathParam("template"), required("text", body.text()))));
+  }
+
+  private static Dtos.TemplateView view(Template t) {
+    return new Dtos.TemplateView(
+        t.id(), t.text(), List.copyOf(Templates.fieldsOf(t.text())), t.updatedAt() == 0);
   }
 
   private static Dtos.SendAck ack(AppendResult result) {

@@ -30,6 +30,7 @@ public final class ClientCommands {
         new UserCommand(env),
         new GroupCommand(env),
         new SendCommand(env),
+        new NotifyCommand(env),
         new ListenCommand(env),
         new HistoryCommand(env),
         new ChatCommand(env),

@@ -129,6 +129,28 @@ public final class WarblerAdmin {
   }
 
   /**
+   * Sends a structured system notification (an order or logistics update) to {@code user}: the
+   * server renders the app's template {@code template} with {@code fields} into the message text
+   * and keeps {@code {template, fields}} as its payload.
+   */
+  public SendAck notify(String app, String user, String template, Map<String, String> fields) {
+    ObjectNode body = Rest.object();
+    body.put("to", user);
+    body.put("template", template);
+    ObjectNode values = body.putObject("fields");
+    fields.forEach(values::put);
+    JsonNode ack = call("POST", "/v1/apps/" + seg(app) + "/messages", body);
+    return SendAck.newBuilder()
+        .setConversation(ack.path("conversation").asText())
+        .setSeq(ack.path("seq").asLong())
+        .setMessageId(ack.path("messageId").asText())
+        .setSentAt(epochMillis(ack.path("sentAt")))
+        .setDuplicate(ack.path("duplicate").asBoolean())
+        .setClientMsgId(ack.path("clientMsgId").asText())
+        .build();
+  }
+
+  /**
    * Sends {@code message} as user {@code from}, or as the system when {@code from} is blank. The
    * target ({@code user}, {@code group} or {@code conversation}), type, text, payload (a JSON
    * object or array as text) and client message id are taken from {@code message}; unset fields are

@@ -60,6 +60,8 @@ public enum Setting {
   STORE_WRITE_QUEUE(
       "store.write-queue", "100000", "pending writes before sends fail with UNAVAILABLE"),
   STORE_READ_CONNECTIONS("store.read-connections", "4", "concurrent store readers"),
+  LIMITS_MAX_TEMPLATE_BYTES(
+      "limits.max-template-bytes", "4096", "text of one notification template, UTF-8 bytes"),
   LIMITS_MAX_MESSAGE_BYTES(
       "limits.max-message-bytes", "32768", "text plus payload of one message, UTF-8 bytes"),
   LIMITS_MAX_GROUP_MEMBERS(

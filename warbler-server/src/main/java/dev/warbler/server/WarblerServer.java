@@ -17,6 +17,7 @@ import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
+import dev.warbler.core.Templates;
 import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
@@ -28,6 +29,7 @@ import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
 import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteTemplateStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -250,7 +252,11 @@ public final class WarblerServer implements AutoCloseable {
             services,
             adminKey,
             meters::scrape,
-            () -> ready);
+            () -> ready,
+            new Templates(
+                new SqliteTemplateStore(store),
+                InstantSource.system(),
+                settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)));
     this.api = rest;
     return rest.start();
   }
