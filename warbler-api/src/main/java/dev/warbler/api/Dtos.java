@@ -84,7 +84,15 @@ final class Dtos {
   record TokenIssued(String token, String app, String user, long expiresAt) {}
 
   record CreateGroup(
-      String id, @Nullable String name, String owner, @Nullable List<String> members) {}
+      String id,
+      @Nullable String name,
+      String owner,
+      @Nullable List<String> members,
+      @Nullable String avatarUrl,
+      @Nullable String description,
+      @Nullable JsonNode custom,
+      @Nullable String joinPolicy,
+      @Nullable String invitePolicy) {}
 
   record GroupView(
       String id,
@@ -176,6 +184,33 @@ final class Dtos {
 
   record Discovery(String websocket, List<String> protocols, String version) {}
 
+  // ---- groups --------------------------------------------------------------------------------
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record GroupDetails(
+      String id,
+      String name,
+      String avatarUrl,
+      String description,
+      @Nullable JsonNode custom,
+      String owner,
+      int memberCount,
+      boolean muteAll,
+      String joinPolicy,
+      String invitePolicy,
+      long createdAt,
+      String conversation) {}
+
+  record MemberView(String user, String role, long mutedUntil) {}
+
+  record JoinRequestView(String user, String message, long requestedAt) {}
+
+  record GroupChange(String group, long seq, List<String> users) {}
+
+  record RoleBody(String role) {}
+
+  record MuteBody(@Nullable Long until, @Nullable Long seconds) {}
+
   // ---- chatrooms, contacts, conversation list ------------------------------------------------
 
   record CreateChatroom(String id, @Nullable String name, @Nullable Integer maxMembers) {}
@@ -226,6 +261,7 @@ final class Dtos {
       @Nullable Boolean archived,
       @Nullable JsonNode custom) {}
 
+  /** A body naming one user (a group's new owner, a friend, a blocked user). */
   record UserRef(String user) {}
 
   record ContactView(String user, long since) {}

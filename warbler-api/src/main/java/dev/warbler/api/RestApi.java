@@ -19,6 +19,7 @@ import dev.warbler.core.ConversationState;
 import dev.warbler.core.CursorPage;
 import dev.warbler.core.Directory;
 import dev.warbler.core.Group;
+import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.Ids;
 import dev.warbler.core.MessageChange;
 import dev.warbler.core.MessageExtras;
@@ -56,6 +57,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -95,6 +97,7 @@ public final class RestApi implements AutoCloseable {
   private final ObjectMapper json =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
   private final List<Route> routes;
+  private final GroupRoutes groupRoutes;
   private @Nullable Javalin javalin;
 
   public RestApi(
@@ -114,7 +117,9 @@ public final class RestApi implements AutoCloseable {
     this.adminKey = adminKey.getBytes(StandardCharsets.UTF_8);
     this.metrics = metrics;
     this.ready = ready;
-    this.routes =
+    this.groupRoutes = new GroupRoutes(this, services.groups(), services.clock(), json);
+    List<Route> all = new ArrayList<>();
+    all.addAll(
         List.of(
             new Route("GET", "/healthz", "getHealth", ctx -> ctx.result("ok")),
             new Route("GET", "/readyz", "getReadiness", this::readiness),
@@ -212,7 +217,9 @@ public final class RestApi implements AutoCloseable {
                 "markRead",
                 this::markRead),
             new Route("GET", "/v1/apps/{app}/presence", "getPresence", this::getPresence),
-            new Route("GET", "/v1/apps/{app}/usage", "getUsage", this::getUsage));
+            new Route("GET", "/v1/apps/{app}/usage", "getUsage", this::getUsage)));
+    all.addAll(groupRoutes.routes());
+    this.routes = List.copyOf(all);
   }
 
   /** Every operation this API serves; docs/openapi.yaml must describe exactly these. */
@@ -235,8 +242,8 @@ public final class RestApi implements AutoCloseable {
               case "GET" -> cfg.routes.get(r.path(), r.handler());
               case "POST" -> cfg.routes.post(r.path(), r.handler());
               case "DELETE" -> cfg.routes.delete(r.path(), r.handler());
-              case "PATCH" -> cfg.routes.patch(r.path(), r.handler());
               case "PUT" -> cfg.routes.put(r.path(), r.handler());
+              case "PATCH" -> cfg.routes.patch(r.path(), r.handler());
               default -> throw new IllegalStateException("unsupported method " + r.method());
             }
           }
@@ -514,13 +521,18 @@ public final class RestApi implements AutoCloseable {
   private void createGroup(Context ctx) {
     App app = authorizeApp(ctx);
     Dtos.CreateGroup body = read(ctx, Dtos.CreateGroup.class);
+    String owner = required("owner", body.owner());
     Group g =
-        directory.createGroup(
-            app.id(),
-            required("id", body.id()),
-            orEmpty(body.name()),
-            required("owner", body.owner()),
-            body.members() == null ? List.of() : body.members());
+        services
+            .groups()
+            .create(
+                app.id(),
+                required("id", body.id()),
+                GroupAdmin.BACKEND,
+                owner,
+                body.members() == null ? List.of() : body.members(),
+                groupRoutes.profile(body))
+            .group();
     send(ctx, 201, groupView(g));
   }
 
@@ -529,7 +541,7 @@ public final class RestApi implements AutoCloseable {
         g.id(),
         g.name(),
         g.owner(),
-        directory.members(g.app(), g.id()),
+        sorted(directory.members(g.app(), g.id())),
         g.createdAt(),
         g.conversation().toString());
   }
@@ -543,7 +555,7 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "users must list at least one user");
     }
     List<String> added = directory.addMembers(app.id(), group, users);
-    send(ctx, 200, new Dtos.MembersAdded(added, directory.members(app.id(), group)));
+    send(ctx, 200, new Dtos.MembersAdded(added, sorted(directory.members(app.id(), group))));
   }
 
   private void removeMembers(Context ctx) {
@@ -559,7 +571,11 @@ public final class RestApi implements AutoCloseable {
           ErrorCode.INVALID_ARGUMENT, "query parameter users must list at least one user");
     }
     List<String> removed = directory.removeMembers(app.id(), group, users);
-    send(ctx, 200, new Dtos.MembersRemoved(removed, directory.members(app.id(), group)));
+    send(ctx, 200, new Dtos.MembersRemoved(removed, sorted(directory.members(app.id(), group))));
+  }
+
+  private static List<String> sorted(Collection<String> users) {
+    return users.stream().sorted().toList();
   }
 
   private void sendMessage(Context ctx) {
@@ -1059,7 +1075,7 @@ public final class RestApi implements AutoCloseable {
 
   // ---- plumbing ----------------------------------------------------------------------------
 
-  private static long longParam(Context ctx, String name, long fallback) {
+  static long longParam(Context ctx, String name, long fallback) {
     String v = ctx.queryParam(name);
     if (v == null || v.isEmpty()) {
       return fallback;
@@ -1096,18 +1112,18 @@ public final class RestApi implements AutoCloseable {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
-  private static String required(String field, @Nullable String value) {
+  static String required(String field, @Nullable String value) {
     if (value == null || value.isEmpty()) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, field + " is required");
     }
     return value;
   }
 
-  private static String orEmpty(@Nullable String s) {
+  static String orEmpty(@Nullable String s) {
     return s == null ? "" : s;
   }
 
-  private <T> T read(Context ctx, Class<T> type) {
+  <T> T read(Context ctx, Class<T> type) {
     byte[] body = ctx.bodyAsBytes();
     if (body.length == 0) {
       throw new WarblerException(ErrorCode.BAD_REQUEST, "a JSON request body is required");
@@ -1133,7 +1149,7 @@ public final class RestApi implements AutoCloseable {
     }
   }
 
-  private void send(Context ctx, int status, Object body) {
+  void send(Context ctx, int status, Object body) {
     try {
       ctx.status(status).contentType("application/json").result(json.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
@@ -1190,7 +1206,7 @@ public final class RestApi implements AutoCloseable {
   }
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
-  private App authorizeApp(Context ctx) {
+  App authorizeApp(Context ctx) {
     String key = bearer(ctx);
     if (key == null) {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");

@@ -9,6 +9,10 @@ import dev.warbler.protocol.v1.Contact;
 import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.DeliveryReceipt;
 import dev.warbler.protocol.v1.FriendRequest;
+import dev.warbler.protocol.v1.GroupAck;
+import dev.warbler.protocol.v1.GroupInfo;
+import dev.warbler.protocol.v1.GroupMember;
+import dev.warbler.protocol.v1.GroupRole;
 import dev.warbler.protocol.v1.MemberReceipt;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessageChange;
@@ -172,6 +176,39 @@ final class JsonLines {
     return write(line);
   }
 
+  /**
+   * A group as a user sees it (protocol): {@code {"id","name","avatarUrl"?,"description"?,
+   * "custom"?,"owner","memberCount","muteAll","joinPolicy","invitePolicy","conversation",
+   * "createdAt","myRole","myMutedUntil"?}}; policies as in REST (INVITE_ONLY ...), the role in
+   * lower case ("none" for a non-member).
+   */
+  static String groupInfo(GroupInfo g) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("id", g.getGroup());
+    line.put("name", g.getName());
+    putIfSet(line, "avatarUrl", g.getAvatarUrl());
+    putIfSet(line, "description", g.getDescription());
+    if (!g.getCustom().isEmpty()) {
+      line.set("custom", payload(g.getCustom()));
+    }
+    line.put("owner", g.getOwner());
+    line.put("memberCount", g.getMemberCount());
+    line.put("muteAll", g.getMuteAll());
+    line.put("joinPolicy", g.getJoinPolicy().name().replace("JOIN_POLICY_", ""));
+    line.put("invitePolicy", g.getInvitePolicy().name().replace("INVITE_POLICY_", ""));
+    line.put("conversation", g.getConversation());
+    line.put("createdAt", iso(g.getCreatedAt()));
+    line.put(
+        "myRole",
+        g.getMyRole() == GroupRole.GROUP_ROLE_UNSPECIFIED
+            ? "none"
+            : GroupCommand.roleName(g.getMyRole()));
+    if (g.getMyMutedUntil() > 0) {
+      line.put("myMutedUntil", iso(g.getMyMutedUntil()));
+    }
+    return write(line);
+  }
+
   /** {@code {"user","readSeq","deliveredSeq"}}. */
   static String receipt(MemberReceipt r) {
     ObjectNode line = JSON.createObjectNode();
@@ -226,6 +263,108 @@ final class JsonLines {
       line.put("lastSeen", iso(lastSeen));
     }
     return line;
+  }
+
+  /** A group as the admin API returns it; the same fields as {@link #groupInfo} but no role. */
+  static String groupDetails(WarblerAdmin.GroupDetails g) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("id", g.id());
+    line.put("name", g.name());
+    putIfSet(line, "avatarUrl", g.avatarUrl());
+    putIfSet(line, "description", g.description());
+    if (!g.custom().isEmpty()) {
+      line.set("custom", payload(g.custom()));
+    }
+    line.put("owner", g.owner());
+    line.put("memberCount", g.memberCount());
+    line.put("muteAll", g.muteAll());
+    line.put("joinPolicy", g.joinPolicy());
+    line.put("invitePolicy", g.invitePolicy());
+    line.put("conversation", g.conversation());
+    line.put("createdAt", g.createdAt().toString());
+    return write(line);
+  }
+
+  /** {@code {"user","role","mutedUntil"?}}. */
+  static String member(GroupMember m) {
+    return memberLine(m.getUser(), GroupCommand.roleName(m.getRole()), m.getMutedUntil());
+  }
+
+  static String member(WarblerAdmin.GroupMember m) {
+    return memberLine(m.user(), m.role(), m.mutedUntil().toEpochMilli());
+  }
+
+  private static String memberLine(String user, String role, long mutedUntil) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", user);
+    line.put("role", role);
+    if (mutedUntil > 0) {
+      line.put("mutedUntil", iso(mutedUntil));
+    }
+    return write(line);
+  }
+
+  /** {@code {"group","seq","users"}}: what a group command did. */
+  static String ack(GroupAck ack) {
+    return changeLine(ack.getGroup(), ack.getSeq(), ack.getUsersList());
+  }
+
+  static String change(WarblerAdmin.GroupChange c) {
+    return changeLine(c.group(), c.seq(), c.users());
+  }
+
+  private static String changeLine(String group, long seq, java.util.List<String> users) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("group", group);
+    line.put("seq", seq);
+    users.forEach(line.putArray("users")::add);
+    return write(line);
+  }
+
+  /** {@code {"group", KEY: [users]}}, e.g. the users an admin add or remove touched. */
+  static String usersLine(String group, String key, java.util.List<String> users) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("group", group);
+    users.forEach(line.putArray(key)::add);
+    return write(line);
+  }
+
+  /** {@code {"user","message","requestedAt"}}. */
+  static String joinRequest(dev.warbler.protocol.v1.JoinRequest r) {
+    return joinRequestLine(r.getUser(), r.getMessage(), iso(r.getRequestedAt()));
+  }
+
+  static String joinRequest(WarblerAdmin.JoinRequest r) {
+    return joinRequestLine(r.user(), r.message(), r.requestedAt().toString());
+  }
+
+  private static String joinRequestLine(String user, String message, String at) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("user", user);
+    line.put("message", message);
+    line.put("requestedAt", at);
+    return write(line);
+  }
+
+  /** Parses a JSON object given on the command line, or fails with a usage-like error. */
+  static java.util.Map<String, Object> parseObject(String json, String option) {
+    try {
+      JsonNode node = JSON.readTree(json);
+      if (node == null || !node.isObject()) {
+        throw new CliException(option + " must be a JSON object");
+      }
+      return JSON.convertValue(
+          node,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
+    } catch (JsonProcessingException e) {
+      throw new CliException(option + " must be a JSON object");
+    }
+  }
+
+  private static void putIfSet(ObjectNode line, String name, String value) {
+    if (!value.isEmpty()) {
+      line.put(name, value);
+    }
   }
 
   /** A chatroom message: the {@link #message} line plus {@code "room"} and {@code "epoch"}. */

@@ -79,6 +79,14 @@ class ClientCommandsTest {
               "{\"title\":\"ALREADY_EXISTS\",\"status\":409,\"detail\":\"user 'bob' already exists\",\"code\":4090,\"retryable\":false}");
         }
       }
+      case "/v1/apps/default/groups/team" ->
+          reply(
+              exchange,
+              200,
+              "{\"id\":\"team\",\"name\":\"Team\",\"avatarUrl\":\"\",\"description\":\"\","
+                  + "\"custom\":{\"room\":\"B12\"},\"owner\":\"alice\",\"memberCount\":3,"
+                  + "\"muteAll\":false,\"joinPolicy\":\"OPEN\",\"invitePolicy\":\"ADMINS\","
+                  + "\"createdAt\":1767268800000,\"conversation\":\"g:team\"}");
       case "/v1/apps/default/groups" ->
           reply(
               exchange,
@@ -151,6 +159,50 @@ class ClientCommandsTest {
     assertThat(JSON.readTree(r.out()).path("conversation").asText()).isEqualTo("g:team");
     assertThat(bodies.get("/v1/apps/default/groups").path("members").toString())
         .isEqualTo("[\"alice\",\"bob\",\"carol\"]");
+  }
+
+  @Test
+  void groupInfoWithTheAdminKeyPrintsTheGroupAsOneJsonLine() {
+    Run r = run("group", "info", "team");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "{\"id\":\"team\",\"name\":\"Team\",\"custom\":{\"room\":\"B12\"},"
+                + "\"owner\":\"alice\",\"memberCount\":3,\"muteAll\":false,"
+                + "\"joinPolicy\":\"OPEN\",\"invitePolicy\":\"ADMINS\","
+                + "\"conversation\":\"g:team\",\"createdAt\":\"2026-01-01T12:00:00Z\"}"
+                + System.lineSeparator());
+  }
+
+  @Test
+  void groupCommandsThatActAsAUserNeedAs() {
+    Run leave = run("group", "leave", "team");
+    Run join = run("group", "join", "team");
+
+    assertThat(leave.exit()).isEqualTo(2);
+    assertThat(leave.err()).contains("leave acts as a user: give --as USER");
+    assertThat(join.exit()).isEqualTo(2);
+  }
+
+  @Test
+  void groupMuteNeedsExactlyOneOfForAndUntilInAReadableForm() {
+    assertThat(run("group", "mute", "team", "bob").exit()).isEqualTo(2);
+    assertThat(
+            run("group", "mute", "team", "bob", "--for", "10m", "--until", "2030-01-01T00:00:00Z")
+                .exit())
+        .isEqualTo(2);
+    Run bad = run("group", "mute", "team", "bob", "--for", "ten minutes");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--for must look like 30s, 10m, 2h or 7d");
+  }
+
+  @Test
+  void groupRoleAndMuteAllCheckTheirWordsAndUpdateNeedsAField() {
+    assertThat(run("group", "mute-all", "team", "maybe").err()).contains("expected on or off");
+    assertThat(run("group", "update", "team").err()).contains("give at least one of --name");
+    assertThat(run("group", "update", "team", "--join-policy", "sometimes").err())
+        .contains("unknown policy 'sometimes'");
   }
 
   @Test

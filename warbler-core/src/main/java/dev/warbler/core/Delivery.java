@@ -2,5 +2,10 @@ package dev.warbler.core;
 
 import java.util.List;
 
-/** A durable message on its way to the online devices of {@code recipients}. */
+/**
+ * A durable message on its way to the online devices of {@code recipients}. A group message names
+ * no recipients: each node delivers it to the members it has online (see {@link Sessions}), so a
+ * delivery's size never grows with the group. A delivery in a group conversation that does name
+ * recipients (a delete-for-me tombstone, for its user only) reaches exactly those users.
+ */
 public record Delivery(ChatMessage message, List<String> recipients) {}

@@ -6,40 +6,38 @@ import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import java.security.SecureRandom;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Apps, users and groups: validation, permission rules and caches in front of the {@link
- * DirectoryStore}. Thread-safe; methods may block on the store.
+ * DirectoryStore}; group rules and commands live in {@link GroupAdmin}, which the group methods
+ * here delegate to. Thread-safe; methods may block on the store.
  */
 public final class Directory {
-  /** Cached member lists and user lookups; a bound on memory, not on correctness. */
+  /** Cached user lookups; a bound on memory, not on correctness. */
   public static final int CACHE_ENTRIES = 100_000;
 
   private record Key(String app, String id) {}
 
   private final DirectoryStore store;
+  private final GroupAdmin groups;
   private final Sessions sessions;
   private final InstantSource clock;
-  private final Limits limits;
   private final SecureRandom random = new SecureRandom();
-  private final Cache<Key, List<String>> members =
-      Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).build();
   private final Cache<Key, Boolean> users =
       Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).build();
   private final Cache<String, App> apps = Caffeine.newBuilder().maximumSize(10_000).build();
 
-  public Directory(DirectoryStore store, Sessions sessions, InstantSource clock, Limits limits) {
+  public Directory(
+      DirectoryStore store, GroupAdmin groups, Sessions sessions, InstantSource clock) {
     this.store = store;
+    this.groups = groups;
     this.sessions = sessions;
     this.clock = clock;
-    this.limits = limits;
   }
 
   public App createApp(String id, String name) {
@@ -115,105 +113,63 @@ public final class Directory {
           ErrorCode.USER_NOT_FOUND, "user '" + Ids.clip(id) + "' does not exist");
     }
     users.invalidate(new Key(app, id));
-    members.invalidateAll();
+    groups.userDeleted(app, id);
     sessions.closeUser(app, id, CloseCode.USER_REMOVED, "user deleted");
   }
 
+  /**
+   * Creates a group as the app backend, owned by {@code owner}; see {@link GroupAdmin#create}. A
+   * blank name becomes the id.
+   */
   public Group createGroup(String app, String id, String name, String owner, List<String> initial) {
-    app(app);
-    Ids.require("group", id);
-    requireUser(app, owner);
-    Set<String> all = new LinkedHashSet<>();
-    all.add(owner);
-    all.addAll(initial);
-    checkUsers(app, all);
-    checkSize(all.size());
-    Group group = new Group(app, id, name.isBlank() ? id : name, owner, clock.millis());
-    if (!store.createGroup(group, all)) {
-      throw new WarblerException(ErrorCode.ALREADY_EXISTS, "group '" + id + "' already exists");
-    }
-    members.invalidate(new Key(app, id));
-    return group;
+    return groups
+        .create(app, id, GroupAdmin.BACKEND, owner, initial, GroupProfile.named(name))
+        .group();
   }
 
+  /** A live group; GROUP_NOT_FOUND if it does not exist or was deleted. */
   public Group group(String app, String id) {
-    return store
-        .group(app, id)
-        .orElseThrow(() ->
-            new WarblerException(
-                ErrorCode.GROUP_NOT_FOUND, "group '" + Ids.clip(id) + "' does not exist"));
-  }
-
-  /** Current members, sorted; GROUP_NOT_FOUND if there is no such group. */
-  public List<String> members(String app, String group) {
-    List<String> list = members.getIfPresent(new Key(app, group));
-    if (list != null) {
-      return list;
-    }
-    group(app, group);
-    List<String> loaded = List.copyOf(store.members(app, group));
-    members.put(new Key(app, group), loaded);
-    return loaded;
-  }
-
-  public boolean isMember(String app, String group, String user) {
-    try {
-      return members(app, group).contains(user);
-    } catch (WarblerException e) {
-      if (e.code() == ErrorCode.GROUP_NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+    return groups.group(app, id);
   }
 
   /**
-   * Whether {@code user} may moderate the group (for example recall anyone's message): true for the
-   * owner; false for other members, strangers and missing groups.
+   * Current members as a hash set (cached; an unmodifiable live view); GROUP_NOT_FOUND if there is
+   * no such group. Members of a deleted group are kept: they may still read it.
+   */
+  public Set<String> members(String app, String group) {
+    return groups.members(app, group);
+  }
+
+  public boolean isMember(String app, String group, String user) {
+    return groups.isMember(app, group, user);
+  }
+
+  /** The user's role in a live group; empty for non-members and missing or deleted groups. */
+  public Optional<GroupRole> role(String app, String group, String user) {
+    return groups.role(app, group, user);
+  }
+
+  /** The group rules and commands. */
+  public GroupAdmin groups() {
+    return groups;
+  }
+
+  /**
+   * Whether {@code user} may moderate the live group (for example recall anyone's message): true
+   * for the owner and admins; false for plain members, strangers and missing or deleted groups.
    */
   public boolean isGroupModerator(String app, String group, String user) {
-    return store.group(app, group).map(g -> g.owner().equals(user)).orElse(false);
+    return role(app, group, user).map(r -> r.rank() >= GroupRole.ADMIN.rank()).orElse(false);
   }
 
+  /** Adds members as the app backend; returns those that were not members. */
   public List<String> addMembers(String app, String group, Collection<String> users) {
-    group(app, group);
-    Set<String> wanted = new LinkedHashSet<>(users);
-    checkUsers(app, wanted);
-    Set<String> after = new LinkedHashSet<>(members(app, group));
-    after.addAll(wanted);
-    checkSize(after.size());
-    List<String> added = store.addMembers(app, group, wanted);
-    members.invalidate(new Key(app, group));
-    return added;
+    return groups.invite(app, group, GroupAdmin.BACKEND, users).users();
   }
 
+  /** Removes members as the app backend (not the owner); returns those that were members. */
   public List<String> removeMembers(String app, String group, Collection<String> users) {
-    Group g = group(app, group);
-    if (users.contains(g.owner())) {
-      throw new WarblerException(
-          ErrorCode.FORBIDDEN, "the owner '" + g.owner() + "' cannot be removed from the group");
-    }
-    List<String> removed = store.removeMembers(app, group, new ArrayList<>(users));
-    members.invalidate(new Key(app, group));
-    return removed;
-  }
-
-  private void checkUsers(String app, Collection<String> ids) {
-    for (String u : ids) {
-      Ids.require("user", u);
-      requireUser(app, u);
-    }
-  }
-
-  private void checkSize(int size) {
-    if (size > limits.maxGroupMembers()) {
-      throw new WarblerException(
-          ErrorCode.LIMIT_EXCEEDED,
-          "a group may have at most "
-              + limits.maxGroupMembers()
-              + " members (limits.max-group-members) but would have "
-              + size);
-    }
+    return groups.kick(app, group, GroupAdmin.BACKEND, users).users();
   }
 
   private String newSecret() {

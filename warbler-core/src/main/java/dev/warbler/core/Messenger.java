@@ -148,11 +148,12 @@ public final class Messenger {
         }
       }
       case GROUP -> {
-        // members() is cached and fails with GROUP_NOT_FOUND for a missing group.
-        List<String> members = directory.members(app, conversation.first());
-        if (!system && !members.contains(sender)) {
-          throw new WarblerException(
-              ErrorCode.NOT_MEMBER, "user '" + sender + "' is not a member of " + conversation);
+        // One lookup in the cached member map: GROUP_NOT_FOUND (missing or deleted), NOT_MEMBER,
+        // MUTED. The system may send to any live group.
+        if (system) {
+          directory.groups().requireLive(app, conversation.first());
+        } else {
+          directory.groups().requireSender(app, conversation.first(), sender);
         }
       }
       case SYSTEM -> {
@@ -207,7 +208,7 @@ public final class Messenger {
               + mentions.size());
     }
     if (!mentions.isEmpty()) {
-      List<String> members =
+      Collection<String> members =
           switch (conversation.kind()) {
             case DIRECT, SYSTEM -> conversation.impliedMembers();
             case GROUP -> directory.members(app, conversation.first());
@@ -322,12 +323,15 @@ public final class Messenger {
     }
   }
 
-  /** Who receives a stored message: every current member, the sender included. */
+  /**
+   * Who receives a stored message: both users of a direct conversation, the owner of a system one.
+   * A group message names nobody: {@link Sessions} delivers it to the members online on each node,
+   * so its cost never grows with the group.
+   */
   List<String> recipientsOf(ChatMessage m) {
     return switch (m.conversation().kind()) {
       case DIRECT, SYSTEM -> m.conversation().impliedMembers();
-      case GROUP -> directory.members(m.app(), m.conversation().first());
-      case ROOM -> List.of();
+      case GROUP, ROOM -> List.of();
     };
   }
 

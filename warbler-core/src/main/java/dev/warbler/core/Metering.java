@@ -18,15 +18,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Meters each app's usage per UTC day: messages sent (and the bytes of those stored), active users
- * (a user is active on a day when it authenticates or sends), and peak connections.
+ * Meters each app's usage per UTC day: messages sent, bytes of the messages stored, active users (a
+ * user is active on a day when it authenticates or sends), and peak connections.
  *
  * <p>What counts as a sent message: every message stored in a conversation (TEXT, MARKDOWN, CUSTOM,
  * SYSTEM, forwards included), and every chatroom message ({@link #chatroomMessage}; chatroom
  * messages are not stored, so they add no bytes). {@link MessageType#CHANGE} entries (recall, edit,
  * reaction) are not messages sent: they add neither a message nor bytes, though their sender counts
  * as active that day. Delete-for-me notices are not messages at all (nothing is stored, nothing is
- * sent to anyone else) and are not counted.
+ * sent to anyone else) and are not counted. Group events (the SYSTEM messages the server appends
+ * for a group change: {@code group_created}, {@code member_joined}, ...; see {@link
+ * GroupEvents#isEvent}) are not messages sent either, so an app's count is what its users and its
+ * backend ({@code sendMessage}, {@code notify}) sent, and a bulk add of members does not inflate
+ * it; they are stored, so their bytes count towards the stored bytes.
  *
  * <p>Counting happens in memory on the hot paths (the bus subscriber sees each stored message once,
  * the {@link Sessions.Listener} callbacks see every connection) and never blocks them; {@link
@@ -86,7 +90,11 @@ public final class Metering implements Sessions.Listener {
     }
     DayKey key = new DayKey(m.app(), day(m.sentAt()));
     if (m.type() != MessageType.CHANGE) {
-      messages.computeIfAbsent(key, k -> new LongAdder()).increment();
+      // The day's message counter also lists the day for flush, so it is made for events too.
+      LongAdder sent = messages.computeIfAbsent(key, k -> new LongAdder());
+      if (!GroupEvents.isEvent(m)) { // a group event is stored, but nobody sent it
+        sent.increment();
+      }
       bytes
           .computeIfAbsent(key, k -> new LongAdder())
           .add(

@@ -15,7 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * goes to every online connection of every member, the reader's own included (so its other devices
  * converge at once; offline ones learn their read position by sync); a delivery receipt to the
  * other members only. Typing goes to the other members' connections, only in conversations with at
- * most {@link StateLimits#typingMaxMembers} members. Pushes reach the connections on this node.
+ * most {@link StateLimits#typingMaxMembers} members. Pushes reach the connections on this node; in
+ * a group they go through the online index of {@link Sessions} ({@link Sessions#pushToGroup}), so
+ * their cost grows with the members online, and the limits compare the size of the cached member
+ * set, never a copy of it.
  *
  * <p>Thread-safe. Methods may block on the store or the directory: call them from virtual threads.
  */
@@ -61,12 +64,13 @@ public final class Receipts {
             .map(ConversationState::readSeq)
             .orElse(0L);
     ConversationState after = messenger.markRead(who, conversation, seq);
-    if (after.readSeq() > before) {
-      List<String> members = membersOf(who.app(), conversation);
-      if (fansOut(conversation, members)) {
-        sessions.push(
-            members,
-            new StateEvent.ReadReceipt(who.app(), conversation, who.user(), after.readSeq()));
+    if (after.readSeq() > before && fansOut(who.app(), conversation)) {
+      StateEvent event =
+          new StateEvent.ReadReceipt(who.app(), conversation, who.user(), after.readSeq());
+      if (conversation.kind() == ConversationId.Kind.GROUP) {
+        sessions.pushToGroup(conversation.first(), event);
+      } else {
+        sessions.push(conversation.impliedMembers(), event);
       }
     }
     return after;
@@ -83,10 +87,10 @@ public final class Receipts {
       return CompletableFuture.failedFuture(
           new WarblerException(ErrorCode.INVALID_ARGUMENT, "seq must be >= 0"));
     }
-    List<String> members;
+    boolean fansOut;
     try {
       messenger.requireReader(who, conversation);
-      members = membersOf(who.app(), conversation);
+      fansOut = fansOut(who.app(), conversation);
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -97,9 +101,10 @@ public final class Receipts {
               change.orElseThrow(() ->
                   new WarblerException(
                       ErrorCode.CONVERSATION_NOT_FOUND, conversation + " has no messages yet"));
-          if (c.rose() && fansOut(conversation, members)) {
-            sessions.push(
-                others(members, who.user()),
+          if (c.rose() && fansOut) {
+            pushToOthers(
+                who,
+                conversation,
                 new StateEvent.DeliveryReceipt(who.app(), conversation, who.user(), c.current()));
           }
           return c.current();
@@ -133,38 +138,44 @@ public final class Receipts {
    */
   public void typing(Principal who, ConversationId conversation, boolean active) {
     messenger.requireReader(who, conversation);
-    List<String> members = membersOf(who.app(), conversation);
-    if (conversation.kind() == ConversationId.Kind.GROUP
-        && members.size() > limits.typingMaxMembers()) {
+    int members = memberCount(who.app(), conversation);
+    if (conversation.kind() == ConversationId.Kind.GROUP && members > limits.typingMaxMembers()) {
       throw new WarblerException(
           ErrorCode.LIMIT_EXCEEDED,
           conversation
               + " has "
-              + members.size()
+              + members
               + " members; typing indicators are sent only in conversations with at most "
               + limits.typingMaxMembers()
               + " (limits.typing-max-members)");
     }
-    sessions.push(
-        others(members, who.user()),
-        new StateEvent.Typing(who.app(), conversation, who.user(), active));
+    pushToOthers(
+        who, conversation, new StateEvent.Typing(who.app(), conversation, who.user(), active));
   }
 
-  private List<String> membersOf(String app, ConversationId conversation) {
+  /** Members of a conversation; a group's from the cached member set (its size, no copy). */
+  private int memberCount(String app, ConversationId conversation) {
     return switch (conversation.kind()) {
-      case DIRECT, SYSTEM -> conversation.impliedMembers();
-      case GROUP -> directory.members(app, conversation.first());
+      case DIRECT, SYSTEM -> conversation.impliedMembers().size();
+      case GROUP -> directory.members(app, conversation.first()).size();
       // Chatrooms keep no per-member state: requireReader refuses them before this is asked.
-      case ROOM -> List.of();
+      case ROOM -> 0;
     };
   }
 
-  private boolean fansOut(ConversationId conversation, List<String> members) {
+  private boolean fansOut(String app, ConversationId conversation) {
     return conversation.kind() != ConversationId.Kind.GROUP
-        || members.size() <= limits.receiptFanoutMaxMembers();
+        || memberCount(app, conversation) <= limits.receiptFanoutMaxMembers();
   }
 
-  private static List<String> others(List<String> members, String user) {
-    return members.stream().filter(m -> !m.equals(user)).toList();
+  /** Pushes to the online connections of the conversation's members other than {@code who}. */
+  private void pushToOthers(Principal who, ConversationId conversation, StateEvent event) {
+    if (conversation.kind() == ConversationId.Kind.GROUP) {
+      sessions.pushToGroupExcept(conversation.first(), who.user(), event);
+    } else {
+      sessions.push(
+          conversation.impliedMembers().stream().filter(m -> !m.equals(who.user())).toList(),
+          event);
+    }
   }
 }

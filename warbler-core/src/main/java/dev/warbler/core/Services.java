@@ -16,6 +16,7 @@ public record Services(
     Chatrooms chatrooms,
     Contacts contacts,
     ConversationList conversations,
+    GroupAdmin groups,
     Receipts receipts,
     Presence presence,
     Profiles profiles,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warbler.protocol.CloseCode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -216,6 +217,74 @@ class MeteringTest {
 
     assertThat(store.messages("shop", NOV_2)).isEqualTo(2);
     assertThat(store.active()).containsExactly(new UsageStore.ActiveUser("shop", NOV_2, "a"));
+  }
+
+  @Test
+  void groupEventsAreStoredButNotSentMessagesWhileTheBackendsGroupMessagesAre() {
+    GroupEvents.Event created = GroupEvents.created("", "team", List.of("a", "b"));
+    ChatMessage event =
+        new ChatMessage(
+            "shop",
+            ConversationId.group("team"),
+            1,
+            "e1",
+            GroupEvents.clientMsgId("e1"),
+            GroupAdmin.BACKEND,
+            MessageType.SYSTEM,
+            created.text(),
+            created.payload(),
+            now.get());
+    // The backend's own SYSTEM message, even with a client id that looks like an event's.
+    ChatMessage notice =
+        new ChatMessage(
+            "shop",
+            ConversationId.group("team"),
+            2,
+            "n2",
+            GroupEvents.clientMsgId("e1"),
+            Messenger.SYSTEM_SENDER,
+            MessageType.SYSTEM,
+            "sale",
+            "",
+            now.get());
+
+    bus.publish(new Delivery(event, List.of()));
+    bus.publish(new Delivery(notice, List.of()));
+    metering.flush();
+
+    assertThat(GroupEvents.isEvent(event)).isTrue();
+    assertThat(GroupEvents.isEvent(notice)).isFalse();
+    assertThat(store.messages("shop", NOV_2)).isEqualTo(1);
+    // The event is stored: its bytes count.
+    assertThat(store.bytes("shop"))
+        .isEqualTo(
+            4
+                + created.text().getBytes(StandardCharsets.UTF_8).length
+                + created.payload().getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void aDayWithOnlyGroupEventsStillWritesTheirBytes() {
+    GroupEvents.Event created = GroupEvents.created("", "team", List.of("a"));
+    bus.publish(
+        new Delivery(
+            new ChatMessage(
+                "shop",
+                ConversationId.group("team"),
+                1,
+                "e1",
+                GroupEvents.clientMsgId("e1"),
+                GroupAdmin.BACKEND,
+                MessageType.SYSTEM,
+                created.text(),
+                created.payload(),
+                now.get()),
+            List.of()));
+
+    metering.flush();
+
+    assertThat(store.messages("shop", NOV_2)).isZero();
+    assertThat(store.bytes("shop")).isPositive();
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
 import dev.warbler.core.SendRequest;
+import dev.warbler.core.Sessions;
 import dev.warbler.core.StateEvent;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.WarblerException;
@@ -31,6 +32,7 @@ import dev.warbler.protocol.v1.Delivered;
 import dev.warbler.protocol.v1.Edit;
 import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.GetReceipts;
+import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.ListBlocked;
@@ -70,6 +72,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -145,7 +148,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code sync} → {@code sync_result}; {@code pull} and {@code history} → {@code messages};
  *       {@code mark_read} → {@code read_state} (and a {@code read_receipt} push when the position
  *       rose); {@code get_receipts} → {@code receipts}; {@code subscribe_presence} → {@code
- *       presence_list}.
+ *       presence_list}; {@code group_command} → {@code group_info}, {@code group_members}, {@code
+ *       join_requests} or {@code group_ack} (see {@link GroupFrames}).
  *   <li>{@code delivered} and {@code typing} are notifications: with an id they are answered like
  *       requests ({@code delivery_receipt} with the stored position, {@code typing_event} echoing
  *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED only
@@ -424,7 +428,19 @@ final class FrameHandler extends ChannelDuplexHandler {
             ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
       }
       long expiresAt = TokenService.expiresAt(token);
-      onLoop(() -> authenticated(id, who, device, expiresAt));
+      // The user's groups, for the session's group index: loaded after the arrival starts, so a
+      // membership change racing with this load is replayed when the session is added.
+      Sessions.Arrival arrival = gateway.sessions().arriving(who.app(), who.user());
+      Set<String> groups;
+      try {
+        groups = gateway.services().groups().groupsOf(who.app(), who.user());
+      } catch (RuntimeException e) {
+        gateway.sessions().cancel(arrival);
+        throw e;
+      }
+      if (!tryOnLoop(() -> authenticated(id, who, device, expiresAt, arrival, groups))) {
+        gateway.sessions().cancel(arrival);
+      }
     } catch (WarblerException e) {
       onLoop(() -> authFailed(id, e));
     } catch (RuntimeException e) {
@@ -455,9 +471,16 @@ final class FrameHandler extends ChannelDuplexHandler {
     requestClose(code, String.valueOf(e.getMessage()));
   }
 
-  private void authenticated(String id, Principal who, String device, long expiresAt) {
+  private void authenticated(
+      String id,
+      Principal who,
+      String device,
+      long expiresAt,
+      Sessions.Arrival arrival,
+      Set<String> groups) {
     Channel ch = channel;
     if (state != State.AUTHENTICATING || closing.get() || ch == null) {
+      gateway.sessions().cancel(arrival);
       return;
     }
     cancel(authTimer);
@@ -466,7 +489,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
-    gateway.sessions().add(s);
+    gateway.sessions().add(s, arrival, groups);
     GatewayConfig config = gateway.config();
     write(
         ServerFrame.newBuilder()
@@ -636,6 +659,11 @@ final class FrameHandler extends ChannelDuplexHandler {
                             .setPresenceList(
                                 Frames.presenceList(
                                     gateway.services().presence().subscribe(s, users))));
+          }
+          case GROUP_COMMAND -> {
+            GroupCommand command = frame.getGroupCommand();
+            yield () ->
+                serveAsync(id, () -> GroupFrames.answer(gateway.services().groups(), who, command));
           }
           case RECALL -> {
             Recall recall = frame.getRecall();
@@ -895,24 +923,25 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /**
    * A typing notification: dropped silently past the connection's rate limit (answered with the
-   * echo when it has an id); a LIMIT_EXCEEDED refusal without an id is reported once per
-   * conversation.
+   * echo when it has an id, or NOT_MEMBER for a conversation the user may not read); a
+   * LIMIT_EXCEEDED refusal without an id is reported once per conversation.
    */
   private void typing(String id, Principal who, Typing request) {
     String conversation = request.getConversation();
     boolean active = request.getActive();
     if (!typing.allow(conversation, active, gateway.clock().millis())) {
       if (!id.isEmpty()) {
-        try {
-          write(
-              ServerFrame.newBuilder()
-                  .setId(id)
-                  .setTypingEvent(
-                      Frames.typingEvent(ConversationId.parse(conversation), who.user(), active))
-                  .build());
-        } catch (WarblerException e) {
-          write(Frames.error(id, e));
-        }
+        // Dropped, but still answered as the caller may see it: only a reader gets the echo.
+        serveNotification(
+            id,
+            true,
+            () -> {
+              ConversationId c = ConversationId.parse(conversation);
+              gateway.messenger().requireReader(who, c);
+              return ServerFrame.newBuilder()
+                  .setTypingEvent(Frames.typingEvent(c, who.user(), active));
+            },
+            e -> true);
       }
       return;
     }
@@ -1302,6 +1331,20 @@ final class FrameHandler extends ChannelDuplexHandler {
       ch.eventLoop().execute(task);
     } catch (RejectedExecutionException e) {
       // The event loop is shutting down; the channel goes with it.
+    }
+  }
+
+  /** Like {@link #onLoop}; false when the task will not run (no channel, loop shut down). */
+  private boolean tryOnLoop(Runnable task) {
+    Channel ch = channel;
+    if (ch == null) {
+      return false;
+    }
+    try {
+      ch.eventLoop().execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
     }
   }
 

@@ -221,11 +221,13 @@ class GatewayReceiptsTest {
     String g = "g:" + group(tight, a, List.of(b, c));
     RawClient aClient = tight.login(a);
     RawClient bClient = tight.login(b);
-    send(aClient, g, "hello all");
+    // seq 1 is the group_created event; the sender's own message moves its read position.
+    long seq = send(aClient, g, "hello all").getSendAck().getSeq();
+    assertThat(seq).isEqualTo(2);
 
-    assertThat(markRead(bClient, g, 1).getReadState().getReadSeq()).isEqualTo(1);
-    assertThat(bClient.request(delivered("d", g, 1)).getDeliveryReceipt().getDeliveredSeq())
-        .isEqualTo(1);
+    assertThat(markRead(bClient, g, seq).getReadState().getReadSeq()).isEqualTo(seq);
+    assertThat(bClient.request(delivered("d", g, seq)).getDeliveryReceipt().getDeliveredSeq())
+        .isEqualTo(seq);
 
     assertThat(eventsUntilPing(aClient))
         .noneMatch(f -> f.hasReadReceipt() || f.hasDeliveryReceipt());
@@ -239,7 +241,7 @@ class GatewayReceiptsTest {
     } while (!cursor.isEmpty());
     assertThat(all)
         .extracting(MemberReceipt::getUser, MemberReceipt::getReadSeq)
-        .containsExactlyInAnyOrder(tuple(a, 1L), tuple(b, 1L), tuple(c, 0L));
+        .containsExactlyInAnyOrder(tuple(a, seq), tuple(b, seq), tuple(c, 0L));
   }
 
   // ---- delivery receipts -------------------------------------------------------------------
@@ -377,6 +379,50 @@ class GatewayReceiptsTest {
     }
     assertThat(eventsUntilPing(aLaptop)).noneMatch(ServerFrame::hasTypingEvent);
     assertThat(eventsUntilPing(stranger)).noneMatch(ServerFrame::hasTypingEvent);
+  }
+
+  @Test
+  void typingInAGroupReachesTheMembersOnlineThroughTheIndexAsMembershipChanges() {
+    String a = server.newUser();
+    String b = server.newUser();
+    String late = server.newUser();
+    String g = group(server, a, List.of(b));
+    String conversation = "g:" + g;
+    RawClient aClient = server.login(a);
+    RawClient bClient = server.login(b);
+    RawClient lateClient = server.login(late, Encoding.PROTO);
+    assertThat(server.sessions.onlineMembers(APP, g)).isEqualTo(2);
+
+    // Added while online: the index learns it, so the next typing reaches it.
+    server.directory.addMembers(APP, g, List.of(late));
+    assertThat(aClient.request(typing(id(), conversation, true)).hasTypingEvent()).isTrue();
+    for (RawClient member : List.of(bClient, lateClient)) {
+      ServerFrame pushed = member.await(ServerFrame::hasTypingEvent, WAIT);
+      assertThat(pushed.getTypingEvent().getUser()).isEqualTo(a);
+      assertThat(pushed.getTypingEvent().getConversation()).isEqualTo(conversation);
+    }
+
+    // Removed while online: no longer in the index, so it hears nothing more.
+    server.directory.removeMembers(APP, g, List.of(b));
+    assertThat(aClient.request(typing(id(), conversation, false)).hasTypingEvent()).isTrue();
+    ServerFrame stopped = lateClient.await(ServerFrame::hasTypingEvent, WAIT);
+    assertThat(stopped.getTypingEvent().getActive()).isFalse();
+    assertThat(eventsUntilPing(bClient)).noneMatch(ServerFrame::hasTypingEvent);
+    assertThat(eventsUntilPing(aClient)).noneMatch(ServerFrame::hasTypingEvent);
+  }
+
+  @Test
+  void aThrottledTypingWithAnIdIsStillRefusedToANonMember() {
+    String a = server.newUser();
+    String outsider = server.newUser();
+    String g = "g:" + group(server, a, List.of());
+    RawClient stranger = server.login(outsider);
+
+    ServerFrame first = stranger.request(typing(id(), g, true));
+    ServerFrame throttled = stranger.request(typing(id(), g, true));
+
+    assertThat(first.getError().getCode()).isEqualTo(ErrorCode.NOT_MEMBER.code());
+    assertThat(throttled.getError().getCode()).isEqualTo(ErrorCode.NOT_MEMBER.code());
   }
 
   @Test

@@ -9,6 +9,9 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupLimits;
+import dev.warbler.core.GroupStore;
 import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
@@ -31,6 +34,7 @@ import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
 import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteProfileStore;
 import dev.warbler.store.sqlite.SqliteReceiptStore;
@@ -50,6 +54,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -64,6 +69,7 @@ final class TestGateway implements AutoCloseable {
   final SqliteStore store;
   final LocalBus bus;
   final Sessions sessions;
+  final GroupAdmin groups;
   final Directory directory;
   final Messenger messenger;
   final MessageLifecycle lifecycle;
@@ -87,25 +93,57 @@ final class TestGateway implements AutoCloseable {
     this(
         config,
         InstantSource.system(),
+        Limits.DEFAULTS,
         LifecycleLimits.DEFAULTS,
         ChatroomLimits.DEFAULTS,
+        UnaryOperator.identity(),
         stateLimits);
+  }
+
+  /**
+   * A gateway with other limits, whose group store is wrapped by {@code groupStore} (e.g. to count
+   * calls).
+   */
+  TestGateway(GatewayConfig config, Limits limits, UnaryOperator<GroupStore> groupStore) {
+    this(
+        config,
+        InstantSource.system(),
+        limits,
+        LifecycleLimits.DEFAULTS,
+        ChatroomLimits.DEFAULTS,
+        groupStore,
+        StateLimits.DEFAULTS);
   }
 
   TestGateway(GatewayConfig config, ChatroomLimits roomLimits) {
     this(
-        config, InstantSource.system(), LifecycleLimits.DEFAULTS, roomLimits, StateLimits.DEFAULTS);
+        config,
+        InstantSource.system(),
+        Limits.DEFAULTS,
+        LifecycleLimits.DEFAULTS,
+        roomLimits,
+        UnaryOperator.identity(),
+        StateLimits.DEFAULTS);
   }
 
   TestGateway(GatewayConfig config, InstantSource clock, LifecycleLimits lifecycleLimits) {
-    this(config, clock, lifecycleLimits, ChatroomLimits.DEFAULTS, StateLimits.DEFAULTS);
+    this(
+        config,
+        clock,
+        Limits.DEFAULTS,
+        lifecycleLimits,
+        ChatroomLimits.DEFAULTS,
+        UnaryOperator.identity(),
+        StateLimits.DEFAULTS);
   }
 
   TestGateway(
       GatewayConfig config,
       InstantSource clock,
+      Limits limits,
       LifecycleLimits lifecycleLimits,
       ChatroomLimits roomLimits,
+      UnaryOperator<GroupStore> groupStore,
       StateLimits stateLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
@@ -117,21 +155,22 @@ final class TestGateway implements AutoCloseable {
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
-    directory = new Directory(store, sessions, clock, Limits.DEFAULTS);
+    groups =
+        new GroupAdmin(
+            groupStore.apply(new SqliteGroupStore(store)),
+            store,
+            sessions,
+            clock,
+            limits,
+            GroupLimits.DEFAULTS);
+    directory = new Directory(store, groups, sessions, clock);
     contacts =
         new Contacts(
             new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
     SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
     messenger =
         new Messenger(
-            store,
-            directory,
-            bus,
-            clock,
-            Limits.DEFAULTS,
-            lifecycleStore,
-            lifecycleLimits,
-            contacts);
+            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
     lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     chatrooms =
         new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
@@ -160,8 +199,9 @@ final class TestGateway implements AutoCloseable {
                     store,
                     messenger,
                     directory,
-                    Limits.DEFAULTS,
+                    limits,
                     4096),
+                groups,
                 receipts,
                 presence,
                 new Profiles(new SqliteProfileStore(store), stateLimits),

@@ -108,54 +108,75 @@ final class Connection implements Transport.Inbound {
     return true;
   }
 
+  /** What the connection does with a server frame, by its body. */
+  enum Route {
+    /** A pushed chat message: {@code onMessage}. */
+    MESSAGE,
+    /** The server's closing notice, kept for the close that follows. */
+    CLOSING,
+    /** The answer to the request its id names. */
+    ANSWER,
+    /** A pushed event (empty id): {@code onEvent}. */
+    EVENT,
+    /** Pushed when its id is empty, else the answer to a request. */
+    ANSWER_OR_EVENT,
+    /**
+     * A body this SDK does not know (a newer server): ignored when pushed; with an id handed to the
+     * request it names, which then fails on the unexpected answer instead of timing out.
+     */
+    UNKNOWN
+  }
+
+  /**
+   * The route of every frame body. A switch expression, so that a body added to the protocol does
+   * not compile until it is routed: an answer that is not routed would be dropped and its request
+   * would time out.
+   */
+  static Route route(ServerFrame.BodyCase body) {
+    return switch (body) {
+      case MESSAGE -> Route.MESSAGE;
+      case CLOSING -> Route.CLOSING;
+      case AUTH_OK, PONG, SEND_ACK, SYNC_RESULT, MESSAGES, READ_STATE, ERROR -> Route.ANSWER;
+      // Message lifecycle: the answer to delete_for_me, and a push to every device of the user.
+      case DELETED_FOR_ME -> Route.ANSWER_OR_EVENT;
+      // Receipts, typing and presence: delivery_receipt and typing_event answer delivered and
+      // typing frames sent with an id, and are pushed (empty id) when another member acts.
+      case READ_RECEIPT, PRESENCE_EVENT -> Route.EVENT;
+      case DELIVERY_RECEIPT, TYPING_EVENT -> Route.ANSWER_OR_EVENT;
+      case RECEIPTS, PRESENCE_LIST -> Route.ANSWER;
+      // Groups.
+      case GROUP_INFO, GROUP_MEMBERS, JOIN_REQUESTS, GROUP_ACK -> Route.ANSWER;
+      // Chatrooms and contacts: chatroom_left is pushed (empty id) when the room is deleted,
+      // otherwise it answers leave_chatroom.
+      case CHATROOM_MESSAGE, FRIEND_REQUEST_EVENT -> Route.EVENT;
+      case CHATROOM_LEFT -> Route.ANSWER_OR_EVENT;
+      case CHATROOM_JOINED, FRIEND_REQUESTS, FRIENDS, BLOCKED, CONTACT, CONVERSATION_STATE ->
+          Route.ANSWER;
+      case BODY_NOT_SET -> Route.UNKNOWN;
+    };
+  }
+
   @Override
   public void onFrame(ServerFrame frame) {
-    switch (frame.getBodyCase()) {
+    switch (route(frame.getBodyCase())) {
       case MESSAGE -> onMessage.accept(this, frame.getMessage());
       case CLOSING -> closing = frame.getClosing();
-      // Pushed with an empty id; the same frame types with an id answer a request (delivered,
-      // typing, delete_for_me, leave_chatroom).
-      case READ_RECEIPT,
-          DELIVERY_RECEIPT,
-          TYPING_EVENT,
-          PRESENCE_EVENT,
-          DELETED_FOR_ME,
-          CHATROOM_MESSAGE,
-          CHATROOM_LEFT,
-          FRIEND_REQUEST_EVENT -> {
+      case ANSWER -> answer(frame);
+      case EVENT -> onEvent.accept(this, frame);
+      case ANSWER_OR_EVENT -> {
         if (frame.getId().isEmpty()) {
           onEvent.accept(this, frame);
         } else {
           answer(frame);
         }
       }
-      case AUTH_OK,
-          PONG,
-          SEND_ACK,
-          SYNC_RESULT,
-          MESSAGES,
-          READ_STATE,
-          ERROR,
-          RECEIPTS,
-          PRESENCE_LIST,
-          CHATROOM_JOINED,
-          FRIEND_REQUESTS,
-          FRIENDS,
-          BLOCKED,
-          CONTACT,
-          CONVERSATION_STATE ->
-          answer(frame);
-      case BODY_NOT_SET -> {
-        // A frame of a type this SDK does not know: if it answers a request, hand it over (the
-        // caller fails on the unexpected answer instead of timing out).
+      case UNKNOWN -> {
         if (frame.getId().isEmpty()) {
           log.debug("ignoring a pushed server frame of a type this SDK does not know");
         } else {
           answer(frame);
         }
       }
-      // A frame type added to the protocol but not listed above: treated as an answer.
-      default -> answer(frame);
     }
   }
 

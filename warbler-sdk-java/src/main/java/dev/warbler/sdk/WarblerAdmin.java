@@ -195,6 +195,215 @@ public final class WarblerAdmin {
         .build();
   }
 
+  // ---- groups (the backend acts with the owner's rights) ------------------------------------
+
+  /** A group's profile and settings as {@code getGroup} returns it; {@code custom} is JSON text. */
+  public record GroupDetails(
+      String id,
+      String name,
+      String avatarUrl,
+      String description,
+      String custom,
+      String owner,
+      int memberCount,
+      boolean muteAll,
+      String joinPolicy,
+      String invitePolicy,
+      String conversation,
+      Instant createdAt) {}
+
+  /** A member: {@code role} is owner, admin or member; {@code mutedUntil} the epoch when not. */
+  public record GroupMember(String user, String role, Instant mutedUntil) {}
+
+  public record JoinRequest(String user, String message, Instant requestedAt) {}
+
+  /** A page of a listing; {@code nextCursor} is present when more follow. */
+  public record Page<T>(List<T> items, Optional<String> nextCursor) {
+    public Page {
+      items = List.copyOf(items);
+    }
+  }
+
+  /** What a group command did: the users affected and the seq of its event (0 = none). */
+  public record GroupChange(String group, long seq, List<String> users) {
+    public GroupChange {
+      users = List.copyOf(users);
+    }
+  }
+
+  /** {@code getGroup}. */
+  public GroupDetails getGroup(String app, String group) {
+    return details(rest.call("GET", groupPath(app, group), Optional.empty()));
+  }
+
+  /**
+   * {@code updateGroup}: sets the given fields (name, avatarUrl, description, custom as a Map or
+   * JSON node, muteAll, joinPolicy, invitePolicy).
+   */
+  public GroupDetails updateGroup(String app, String group, Map<String, ?> fields) {
+    return details(call("PATCH", groupPath(app, group), Rest.JSON.valueToTree(fields)));
+  }
+
+  /** {@code deleteGroup}. */
+  public void deleteGroup(String app, String group) {
+    rest.call("DELETE", groupPath(app, group), Optional.empty());
+  }
+
+  /** {@code addGroupMembers}; returns the users added. */
+  public List<String> addGroupMembers(String app, String group, List<String> users) {
+    ObjectNode body = Rest.object();
+    users.forEach(body.putArray("users")::add);
+    return strings(call("POST", groupPath(app, group) + "/members", body).path("added"));
+  }
+
+  /** {@code removeGroupMembers}; returns the users removed. */
+  public List<String> removeGroupMembers(String app, String group, List<String> users) {
+    JsonNode answer =
+        rest.call(
+            "DELETE",
+            groupPath(app, group) + "/members?users=" + query(String.join(",", users)),
+            Optional.empty());
+    return strings(answer.path("removed"));
+  }
+
+  /** {@code listGroupMembers}: a page of members by user id ({@code cursor} "" = the first). */
+  public Page<GroupMember> listGroupMembers(String app, String group, String cursor, int limit) {
+    JsonNode page =
+        rest.call(
+            "GET", groupPath(app, group) + "/members" + pageQuery(cursor, limit), Optional.empty());
+    List<GroupMember> items = new ArrayList<>();
+    page.path("items").forEach(m -> items.add(member(m)));
+    return new Page<>(items, cursor(page));
+  }
+
+  /** {@code setMemberRole}: {@code role} admin or member. */
+  public GroupMember setMemberRole(String app, String group, String user, String role) {
+    return member(
+        call(
+            "PUT",
+            groupPath(app, group) + "/members/" + seg(user) + "/role",
+            Rest.object().put("role", role)));
+  }
+
+  /** {@code muteMember} until {@code until}. */
+  public GroupMember muteMember(String app, String group, String user, Instant until) {
+    return member(
+        call(
+            "PUT",
+            groupPath(app, group) + "/members/" + seg(user) + "/mute",
+            Rest.object().put("until", until.toEpochMilli())));
+  }
+
+  /** {@code unmuteMember}. */
+  public GroupMember unmuteMember(String app, String group, String user) {
+    return member(
+        rest.call(
+            "DELETE", groupPath(app, group) + "/members/" + seg(user) + "/mute", Optional.empty()));
+  }
+
+  /** {@code transferOwnership} to member {@code user}; the old owner becomes an admin. */
+  public GroupDetails transferOwnership(String app, String group, String user) {
+    return details(call("PUT", groupPath(app, group) + "/owner", Rest.object().put("user", user)));
+  }
+
+  /** {@code banUser}: removes the user if a member and keeps it out until unbanned. */
+  public GroupChange banUser(String app, String group, String user) {
+    return change(rest.call("PUT", groupPath(app, group) + "/bans/" + seg(user), Optional.empty()));
+  }
+
+  /** {@code unbanUser}. */
+  public GroupChange unbanUser(String app, String group, String user) {
+    return change(
+        rest.call("DELETE", groupPath(app, group) + "/bans/" + seg(user), Optional.empty()));
+  }
+
+  /** {@code listJoinRequests}. */
+  public Page<JoinRequest> listJoinRequests(String app, String group, String cursor, int limit) {
+    JsonNode page =
+        rest.call(
+            "GET",
+            groupPath(app, group) + "/join-requests" + pageQuery(cursor, limit),
+            Optional.empty());
+    List<JoinRequest> items = new ArrayList<>();
+    page.path("items")
+        .forEach(r ->
+            items.add(
+                new JoinRequest(
+                    r.path("user").asText(),
+                    r.path("message").asText(""),
+                    instant(r.path("requestedAt")))));
+    return new Page<>(items, cursor(page));
+  }
+
+  /** {@code approveJoinRequest}: the user becomes a member. */
+  public GroupChange approveJoinRequest(String app, String group, String user) {
+    return change(
+        rest.call(
+            "POST",
+            groupPath(app, group) + "/join-requests/" + seg(user) + "/approve",
+            Optional.empty()));
+  }
+
+  /** {@code rejectJoinRequest}. */
+  public GroupChange rejectJoinRequest(String app, String group, String user) {
+    return change(
+        rest.call(
+            "DELETE", groupPath(app, group) + "/join-requests/" + seg(user), Optional.empty()));
+  }
+
+  private static String groupPath(String app, String group) {
+    return "/v1/apps/" + seg(app) + "/groups/" + seg(group);
+  }
+
+  private static String pageQuery(String cursor, int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
+    }
+    return "?limit=" + limit + (cursor.isEmpty() ? "" : "&cursor=" + query(cursor));
+  }
+
+  private static Optional<String> cursor(JsonNode page) {
+    String next = page.path("nextCursor").asText("");
+    return next.isEmpty() ? Optional.empty() : Optional.of(next);
+  }
+
+  private static GroupDetails details(JsonNode g) {
+    JsonNode custom = g.path("custom");
+    return new GroupDetails(
+        g.path("id").asText(),
+        g.path("name").asText(),
+        g.path("avatarUrl").asText(""),
+        g.path("description").asText(""),
+        custom.isObject() ? custom.toString() : "",
+        g.path("owner").asText(),
+        g.path("memberCount").asInt(),
+        g.path("muteAll").asBoolean(),
+        g.path("joinPolicy").asText(),
+        g.path("invitePolicy").asText(),
+        g.path("conversation").asText(),
+        instant(g.path("createdAt")));
+  }
+
+  private static GroupMember member(JsonNode m) {
+    return new GroupMember(
+        m.path("user").asText(), m.path("role").asText(), instant(m.path("mutedUntil")));
+  }
+
+  private static GroupChange change(JsonNode c) {
+    return new GroupChange(
+        c.path("group").asText(), c.path("seq").asLong(), strings(c.path("users")));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> list = new ArrayList<>();
+    array.forEach(n -> list.add(n.asText()));
+    return list;
+  }
+
+  private static String query(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
   /**
    * A chatroom's definition; {@code maxMembers} 0 means the server's {@code chatroom.max-present}.
    */

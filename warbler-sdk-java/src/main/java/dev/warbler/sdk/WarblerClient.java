@@ -13,25 +13,40 @@ import dev.warbler.protocol.v1.ChatroomMessage;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Contact;
 import dev.warbler.protocol.v1.ConversationState;
+import dev.warbler.protocol.v1.CreateGroup;
 import dev.warbler.protocol.v1.DeleteForMe;
+import dev.warbler.protocol.v1.DeleteGroup;
 import dev.warbler.protocol.v1.DeletedForMe;
 import dev.warbler.protocol.v1.Delivered;
 import dev.warbler.protocol.v1.Edit;
 import dev.warbler.protocol.v1.Forward;
 import dev.warbler.protocol.v1.FriendPage;
 import dev.warbler.protocol.v1.FriendRequestPage;
+import dev.warbler.protocol.v1.GetGroup;
 import dev.warbler.protocol.v1.GetReceipts;
+import dev.warbler.protocol.v1.GroupAck;
+import dev.warbler.protocol.v1.GroupCommand;
+import dev.warbler.protocol.v1.GroupInfo;
+import dev.warbler.protocol.v1.GroupMembers;
+import dev.warbler.protocol.v1.GroupRole;
+import dev.warbler.protocol.v1.GroupUsers;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.JoinChatroom;
+import dev.warbler.protocol.v1.JoinRequests;
 import dev.warbler.protocol.v1.LeaveChatroom;
+import dev.warbler.protocol.v1.LeaveGroup;
 import dev.warbler.protocol.v1.ListBlocked;
 import dev.warbler.protocol.v1.ListFriendRequests;
 import dev.warbler.protocol.v1.ListFriends;
+import dev.warbler.protocol.v1.ListGroupMembers;
+import dev.warbler.protocol.v1.ListJoinRequests;
 import dev.warbler.protocol.v1.MarkRead;
 import dev.warbler.protocol.v1.MemberReceipt;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.MessageType;
+import dev.warbler.protocol.v1.MuteGroup;
+import dev.warbler.protocol.v1.MuteGroupMember;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.PresenceEntry;
 import dev.warbler.protocol.v1.PresenceEvent;
@@ -42,20 +57,26 @@ import dev.warbler.protocol.v1.ReadState;
 import dev.warbler.protocol.v1.Recall;
 import dev.warbler.protocol.v1.Receipts;
 import dev.warbler.protocol.v1.RemoveFriend;
+import dev.warbler.protocol.v1.RequestJoinGroup;
 import dev.warbler.protocol.v1.RespondFriendRequest;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.SendAck;
 import dev.warbler.protocol.v1.SendFriendRequest;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.SetMemberRole;
 import dev.warbler.protocol.v1.SubscribePresence;
 import dev.warbler.protocol.v1.Sync;
 import dev.warbler.protocol.v1.SyncResult;
+import dev.warbler.protocol.v1.TransferGroupOwnership;
 import dev.warbler.protocol.v1.Typing;
 import dev.warbler.protocol.v1.UnblockUser;
+import dev.warbler.protocol.v1.UnmuteGroupMember;
 import dev.warbler.protocol.v1.UpdateConversation;
+import dev.warbler.protocol.v1.UpdateGroup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -512,6 +533,144 @@ public final class WarblerClient implements AutoCloseable {
             .setMarkRead(MarkRead.newBuilder().setConversation(conversation).setSeq(seq)),
         ServerFrame.BodyCase.READ_STATE,
         ServerFrame::getReadState);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Groups (docs/protocol.md 3.13): each call is one group_command; failures carry the catalog
+  // code (FORBIDDEN, NOT_MEMBER, MUTED, BANNED, ...).
+
+  /** Creates a group owned by this user; {@code create} holds the profile and first members. */
+  public CompletableFuture<GroupInfo> createGroup(String group, CreateGroup create) {
+    return groupInfo(group, b -> b.setCreate(create));
+  }
+
+  /** The group's profile, settings, member count and this user's role. */
+  public CompletableFuture<GroupInfo> getGroup(String group) {
+    return groupInfo(group, b -> b.setGet(GetGroup.getDefaultInstance()));
+  }
+
+  /** Changes the fields {@code update} sets (admins; the policies only the owner). */
+  public CompletableFuture<GroupInfo> updateGroup(String group, UpdateGroup update) {
+    return groupInfo(group, b -> b.setUpdate(update));
+  }
+
+  /** A page of members with roles; {@code cursor} "" starts, {@code limit} 0 = the default. */
+  public CompletableFuture<GroupMembers> listGroupMembers(String group, String cursor, int limit) {
+    return request(
+        groupFrame(
+            group,
+            b -> b.setListMembers(ListGroupMembers.newBuilder().setCursor(cursor).setLimit(limit))),
+        ServerFrame.BodyCase.GROUP_MEMBERS,
+        ServerFrame::getGroupMembers);
+  }
+
+  /** Adds users (admins, or members when the invite policy allows); the ack lists those added. */
+  public CompletableFuture<GroupAck> inviteToGroup(String group, List<String> users) {
+    return groupAck(group, b -> b.setInvite(users(users)));
+  }
+
+  /** Removes members (admins remove members, the owner admins too). */
+  public CompletableFuture<GroupAck> kickFromGroup(String group, List<String> users) {
+    return groupAck(group, b -> b.setKick(users(users)));
+  }
+
+  /** Leaves the group; the owner must transfer ownership first. */
+  public CompletableFuture<GroupAck> leaveGroup(String group) {
+    return groupAck(group, b -> b.setLeave(LeaveGroup.getDefaultInstance()));
+  }
+
+  /** Makes a member an admin or an admin a member (owner only). */
+  public CompletableFuture<GroupAck> setGroupMemberRole(String group, String user, GroupRole role) {
+    return groupAck(
+        group, b -> b.setSetRole(SetMemberRole.newBuilder().setUser(user).setRole(role)));
+  }
+
+  /** Makes {@code user} the owner; this user (the owner) becomes an admin. */
+  public CompletableFuture<GroupAck> transferGroupOwnership(String group, String user) {
+    return groupAck(
+        group, b -> b.setTransferOwnership(TransferGroupOwnership.newBuilder().setUser(user)));
+  }
+
+  /** Mutes a member until {@code until}; its sends fail with MUTED until then. */
+  public CompletableFuture<GroupAck> muteGroupMember(String group, String user, Instant until) {
+    return groupAck(
+        group,
+        b -> b.setMute(MuteGroupMember.newBuilder().setUser(user).setUntil(until.toEpochMilli())));
+  }
+
+  public CompletableFuture<GroupAck> unmuteGroupMember(String group, String user) {
+    return groupAck(group, b -> b.setUnmute(UnmuteGroupMember.newBuilder().setUser(user)));
+  }
+
+  /** Mute all: while on, only the owner and admins may send. */
+  public CompletableFuture<GroupAck> muteGroup(String group, boolean on) {
+    return groupAck(group, b -> b.setMuteAll(MuteGroup.newBuilder().setOn(on)));
+  }
+
+  /** Bans users: removes the members among them and keeps all of them out until unbanned. */
+  public CompletableFuture<GroupAck> banFromGroup(String group, List<String> users) {
+    return groupAck(group, b -> b.setBan(users(users)));
+  }
+
+  public CompletableFuture<GroupAck> unbanFromGroup(String group, List<String> users) {
+    return groupAck(group, b -> b.setUnban(users(users)));
+  }
+
+  /**
+   * Asks to join: joins at once when the group is open, leaves a request with {@code message} for
+   * the admins when it needs approval; FORBIDDEN when it is invite-only.
+   */
+  public CompletableFuture<GroupAck> requestToJoinGroup(String group, String message) {
+    return groupAck(
+        group, b -> b.setRequestJoin(RequestJoinGroup.newBuilder().setMessage(message)));
+  }
+
+  public CompletableFuture<GroupAck> approveGroupJoin(String group, List<String> users) {
+    return groupAck(group, b -> b.setApproveJoin(users(users)));
+  }
+
+  public CompletableFuture<GroupAck> rejectGroupJoin(String group, List<String> users) {
+    return groupAck(group, b -> b.setRejectJoin(users(users)));
+  }
+
+  /** A page of pending join requests (admins). */
+  public CompletableFuture<JoinRequests> listGroupJoinRequests(
+      String group, String cursor, int limit) {
+    return request(
+        groupFrame(
+            group,
+            b ->
+                b.setListJoinRequests(
+                    ListJoinRequests.newBuilder().setCursor(cursor).setLimit(limit))),
+        ServerFrame.BodyCase.JOIN_REQUESTS,
+        ServerFrame::getJoinRequests);
+  }
+
+  /** Deletes the group (owner only): a final event, then no more sends. */
+  public CompletableFuture<GroupAck> deleteGroup(String group) {
+    return groupAck(group, b -> b.setDelete(DeleteGroup.getDefaultInstance()));
+  }
+
+  private CompletableFuture<GroupInfo> groupInfo(
+      String group, java.util.function.Consumer<GroupCommand.Builder> op) {
+    return request(
+        groupFrame(group, op), ServerFrame.BodyCase.GROUP_INFO, ServerFrame::getGroupInfo);
+  }
+
+  private CompletableFuture<GroupAck> groupAck(
+      String group, java.util.function.Consumer<GroupCommand.Builder> op) {
+    return request(groupFrame(group, op), ServerFrame.BodyCase.GROUP_ACK, ServerFrame::getGroupAck);
+  }
+
+  private static ClientFrame.Builder groupFrame(
+      String group, java.util.function.Consumer<GroupCommand.Builder> op) {
+    GroupCommand.Builder command = GroupCommand.newBuilder().setGroup(group);
+    op.accept(command);
+    return ClientFrame.newBuilder().setGroupCommand(command);
+  }
+
+  private static GroupUsers users(List<String> users) {
+    return GroupUsers.newBuilder().addAllUsers(users).build();
   }
 
   /**

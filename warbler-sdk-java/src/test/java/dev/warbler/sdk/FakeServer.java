@@ -8,6 +8,7 @@ import dev.warbler.protocol.v1.Closing;
 import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.DeliveryReceipt;
 import dev.warbler.protocol.v1.Error;
+import dev.warbler.protocol.v1.GroupAck;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.MessagePage;
 import dev.warbler.protocol.v1.Pong;
@@ -230,6 +231,12 @@ final class FakeServer implements Transport {
         yield out.setPresenceList(list).build();
       }
       case SEND -> throw new IllegalStateException("sends are answered by handleSend");
+      case GROUP_COMMAND ->
+          out.setGroupAck(
+                  GroupAck.newBuilder()
+                      .setGroup(frame.getGroupCommand().getGroup())
+                      .addAllUsers(frame.getGroupCommand().getInvite().getUsersList()))
+              .build();
       case JOIN_CHATROOM,
           LEAVE_CHATROOM,
           SEND_FRIEND_REQUEST,

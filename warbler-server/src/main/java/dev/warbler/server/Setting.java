@@ -64,7 +64,20 @@ public enum Setting {
       "limits.max-template-bytes", "4096", "text of one notification template, UTF-8 bytes"),
   LIMITS_MAX_MESSAGE_BYTES(
       "limits.max-message-bytes", "32768", "text plus payload of one message, UTF-8 bytes"),
-  LIMITS_MAX_GROUP_MEMBERS("limits.max-group-members", "2000", "members of one group"),
+  LIMITS_MAX_GROUP_MEMBERS(
+      "limits.max-group-members",
+      "2000",
+      "members of one group, at most 100000; a message costs per online member, not per member"),
+  LIMITS_MAX_GROUP_PROFILE_BYTES(
+      "limits.max-group-profile-bytes",
+      "8192",
+      "group name, avatar URL, description and custom JSON together; fits one event message"),
+  LIMITS_MAX_JOIN_REQUESTS(
+      "limits.max-join-requests",
+      "1000",
+      "pending join requests per group; bounds what a spammer makes admins review"),
+  LIMITS_GROUP_PAGE_MAX(
+      "limits.group-page-max", "500", "members or join requests in one listing page"),
   LIMITS_SYNC_PAGE_MAX("limits.sync-page-max", "200", "conversations in one sync page"),
   LIMITS_PULL_PAGE_MAX("limits.pull-page-max", "500", "messages in one pull or history page"),
   LIMITS_RECALL_WINDOW_SECONDS(

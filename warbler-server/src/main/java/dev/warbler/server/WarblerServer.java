@@ -8,6 +8,8 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupLimits;
 import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
@@ -29,6 +31,7 @@ import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
 import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteProfileStore;
 import dev.warbler.store.sqlite.SqliteReceiptStore;
@@ -36,6 +39,7 @@ import dev.warbler.store.sqlite.SqliteStore;
 import dev.warbler.store.sqlite.SqliteTemplateStore;
 import dev.warbler.store.sqlite.SqliteUsageStore;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -74,6 +78,7 @@ public final class WarblerServer implements AutoCloseable {
   private final SqliteStore store;
   private final LocalBus bus;
   private final Sessions sessions;
+  private final GroupAdmin groups;
   private final Directory directory;
   private final Messenger messenger;
   private final Gateway gateway;
@@ -122,7 +127,18 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.STORE_READ_CONNECTIONS)));
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
-    this.directory = new Directory(store, sessions, clock, limits);
+    this.groups =
+        new GroupAdmin(
+            new SqliteGroupStore(store),
+            store,
+            sessions,
+            clock,
+            limits,
+            new GroupLimits(
+                settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
+                settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
+                settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
+    this.directory = new Directory(store, groups, sessions, clock);
     Contacts contacts =
         new Contacts(
             new SqliteContactStore(store),
@@ -188,6 +204,7 @@ public final class WarblerServer implements AutoCloseable {
             chatrooms,
             contacts,
             conversations,
+            groups,
             new Receipts(
                 messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
@@ -209,14 +226,16 @@ public final class WarblerServer implements AutoCloseable {
     usageFlusher.scheduleWithFixedDelay(
         this::flushUsage, flushSeconds, flushSeconds, TimeUnit.SECONDS);
     Counter stored = meters.counter("warbler.messages.stored");
-    Counter delivered = meters.counter("warbler.messages.fanout");
     bus.subscribe(d -> {
       if (d.message().extras().deletedForMe()) {
         return; // a delete-for-me notice to one user's devices, not a stored message
       }
       stored.increment();
-      delivered.increment(d.recipients().size());
     });
+    // Pushes to connections: a group delivery names no recipients (see Delivery).
+    FunctionCounter.builder("warbler.messages.fanout", sessions, Sessions::pushes)
+        .description("Messages pushed to connections on this node")
+        .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
     Gauge.builder("warbler.presence.watched.users", services.presence(), Presence::watchedUsers)
         .description("Users watched by at least one presence subscription on this node")

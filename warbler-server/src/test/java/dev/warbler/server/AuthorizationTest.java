@@ -69,6 +69,9 @@ class AuthorizationTest {
     for (Route r : node.server.routes()) {
       if (!isPublic(r)) {
         assertRefused(node.call(r.method(), path(r, "shop"), "{}", ""), 401, "UNAUTHENTICATED", r);
+        // Before the body is read: an unreadable body is not looked at without credentials.
+        assertRefused(
+            node.call(r.method(), path(r, "shop"), "{not json", ""), 401, "UNAUTHENTICATED", r);
       }
     }
   }

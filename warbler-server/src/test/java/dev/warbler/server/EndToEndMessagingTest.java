@@ -109,7 +109,9 @@ class EndToEndMessagingTest {
       for (RawClient member : List.of(carol, dan, eve)) {
         Message m = nextMessage(member);
         assertThat(m.getConversation()).isEqualTo("g:study");
-        assertThat(m.getSeq()).isEqualTo(1);
+        // Seq 1 is the group_created event, stored before anyone connected.
+        assertThat(m.getSeq()).isEqualTo(2);
+        assertThat(m.getText()).isEqualTo("quiz at 9");
       }
       ServerFrame refused =
           outsider.request(

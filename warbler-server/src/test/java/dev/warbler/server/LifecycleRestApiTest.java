@@ -58,6 +58,7 @@ class LifecycleRestApiTest {
     return "/v1/apps/default/conversations/g:" + group + "/messages/" + seq + "/" + action;
   }
 
+  /** The group's messages, oldest first: seq 1 is its group_created event. */
   private static List<JsonNode> messages(String group) {
     TestServer.Reply r =
         node.call("GET", "/v1/apps/default/conversations/g:" + group + "/messages", null);
@@ -83,11 +84,12 @@ class LifecycleRestApiTest {
     assertThat(r.body().get("seq").asLong()).isEqualTo(seq + 1);
     assertThat(r.body().get("duplicate").asBoolean()).isFalse();
     List<JsonNode> list = messages(group);
-    JsonNode recalled = list.get(0);
+    assertThat(list.get(0).get("payload").get("event").asText()).isEqualTo("group_created");
+    JsonNode recalled = list.get(1);
     assertThat(recalled.get("recalled").asBoolean()).isTrue();
     assertThat(recalled.get("text").asText()).isEmpty();
     assertThat(recalled.has("mentions")).isFalse();
-    JsonNode entry = list.get(1);
+    JsonNode entry = list.get(2);
     assertThat(entry.get("type").asText()).isEqualTo("CHANGE");
     assertThat(entry.get("from").asText()).isEqualTo("ben");
     assertThat(entry.get("change").get("targetSeq").asLong()).isEqualTo(seq);
@@ -105,9 +107,9 @@ class LifecycleRestApiTest {
     TestServer.Reply r = node.call("POST", path(group, seq, "recall"), null);
 
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-    JsonNode entry = messages(group).get(1);
+    JsonNode entry = messages(group).get(2);
     assertThat(entry.get("from").asText()).isEmpty();
-    assertThat(messages(group).get(0).get("recalled").asBoolean()).isTrue();
+    assertThat(messages(group).get(1).get("recalled").asBoolean()).isTrue();
   }
 
   @Test
@@ -125,7 +127,8 @@ class LifecycleRestApiTest {
         node.call("POST", path(group, seq, "recall"), Map.of("by", "nobody")),
         404,
         "USER_NOT_FOUND");
-    assertThat(messages(group)).hasSize(1);
+    // The group_created event and the message: no CHANGE entry.
+    assertThat(messages(group)).hasSize(2);
   }
 
   @Test
@@ -140,11 +143,11 @@ class LifecycleRestApiTest {
             Map.of("by", "ben", "text", "the plan", "payload", Map.of("v", 2)));
 
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-    JsonNode edited = messages(group).get(0);
+    JsonNode edited = messages(group).get(1);
     assertThat(edited.get("text").asText()).isEqualTo("the plan");
     assertThat(edited.get("payload").get("v").asInt()).isEqualTo(2);
     assertThat(edited.get("editedAt").asLong()).isPositive();
-    JsonNode change = messages(group).get(1).get("change");
+    JsonNode change = messages(group).get(2).get("change");
     assertThat(change.get("edit").get("text").asText()).isEqualTo("the plan");
     assertThat(change.get("edit").get("editedAt").asLong())
         .isEqualTo(edited.get("editedAt").asLong());
@@ -193,12 +196,12 @@ class LifecycleRestApiTest {
                 "mentionAll",
                 true));
 
-    JsonNode m = messages(group).get(1);
+    JsonNode m = messages(group).get(2);
     assertThat(m.get("seq").asLong()).isEqualTo(reply);
     assertThat(m.get("replyTo").asLong()).isEqualTo(question);
     assertThat(m.get("mentions").valueStream().map(JsonNode::asText)).containsExactly("ann");
     assertThat(m.get("mentionAll").asBoolean()).isTrue();
-    assertThat(messages(group).get(0).has("replyTo")).isFalse();
+    assertThat(messages(group).get(1).has("replyTo")).isFalse();
     TestServer.Reply missing =
         node.call(
             "POST",

@@ -244,9 +244,12 @@ class MessageLifecycleTest {
     String team = newGroup();
     RawClient ann = login("ann", Encoding.JSON);
     RawClient cat = login("cat", Encoding.PROTO);
-    send(ann, team, Send.newBuilder().setText("one, @ben").addMentions("ben"));
-    send(ann, team, "two");
-    send(ann, team, "three");
+    // Seq 1 is the group_created event (a SYSTEM message, unread like any other).
+    long one =
+        ack(send(ann, team, Send.newBuilder().setText("one, @ben").addMentions("ben"))).getSeq();
+    long two = ack(send(ann, team, "two")).getSeq();
+    long three = ack(send(ann, team, "three")).getSeq();
+    assertThat(one).isEqualTo(2);
     Device a = new Device("ben", team);
     Device b = new Device("ben", team);
     RawClient phone = login("ben", Encoding.JSON);
@@ -255,16 +258,16 @@ class MessageLifecycleTest {
       b.catchUp(tablet);
     }
     assertThat(b.state.getMentioned()).isTrue();
-    assertThat(b.state.getUnread()).isEqualTo(3);
+    assertThat(b.state.getUnread()).isEqualTo(4);
 
     // The tablet is offline now; the phone is online and reacts too.
-    ack(recall(ann, team, 1));
-    ack(edit(ann, team, 2, "two, fixed"));
-    ack(react(phone, team, 3, "❤️", false));
-    ack(react(cat, team, 3, "👍", false));
-    ack(react(ann, team, 3, "👍", false));
-    ack(react(cat, team, 2, "😮", false));
-    long last = ack(react(cat, team, 2, "😮", true)).getSeq();
+    ack(recall(ann, team, one));
+    ack(edit(ann, team, two, "two, fixed"));
+    ack(react(phone, team, three, "❤️", false));
+    ack(react(cat, team, three, "👍", false));
+    ack(react(ann, team, three, "👍", false));
+    ack(react(cat, team, two, "😮", false));
+    long last = ack(react(cat, team, two, "😮", true)).getSeq();
     a.takeLiveUpTo(phone, last);
 
     try (RawClient tablet = login("ben", Encoding.PROTO)) {
@@ -281,24 +284,24 @@ class MessageLifecycleTest {
     assertThat(b.messages()).isEqualTo(a.messages()).isEqualTo(server);
     assertThat(fresh.messages()).isEqualTo(server);
     assertThat(b.held.lastKey()).isEqualTo(last);
-    Message first = server.get(1L);
+    Message first = server.get(one);
     assertThat(first.getRecalled()).isTrue();
     assertThat(first.getText()).isEmpty();
     assertThat(first.getMentionsList()).isEmpty();
-    assertThat(server.get(2L).getText()).isEqualTo("two, fixed");
-    assertThat(server.get(2L).getEditedAt()).isPositive();
-    assertThat(server.get(2L).getReactionsList()).isEmpty();
-    assertThat(server.get(3L).getReactionsList())
+    assertThat(server.get(two).getText()).isEqualTo("two, fixed");
+    assertThat(server.get(two).getEditedAt()).isPositive();
+    assertThat(server.get(two).getReactionsList()).isEmpty();
+    assertThat(server.get(three).getReactionsList())
         .containsExactly(
             ReactionCount.newBuilder().setEmoji("❤️").setCount(1).setMine(true).build(),
             ReactionCount.newBuilder().setEmoji("👍").setCount(2).build());
     // CHANGE entries are not unread, the user's own reaction did not move its read position, and
     // the recall took the mention with it.
     assertThat(b.state.getLastSeq()).isEqualTo(last);
-    assertThat(b.state.getUnread()).isEqualTo(3);
+    assertThat(b.state.getUnread()).isEqualTo(4);
     assertThat(b.state.getReadSeq()).isZero();
     assertThat(b.state.getMentioned()).isFalse();
-    assertThat(b.state.getLastMessage().getSeq()).isEqualTo(3);
+    assertThat(b.state.getLastMessage().getSeq()).isEqualTo(three);
     assertThat(a.state).isEqualTo(b.state);
     phone.close();
     ann.close();
@@ -365,6 +368,50 @@ class MessageLifecycleTest {
         assertThat(error(refused)).isEqualTo("FORBIDDEN");
         assertThat(refused.getError().getMessage()).contains("limits.recall-window-seconds");
         assertThat(ack(recall(ann, "g:strict", seq)).getSeq()).isEqualTo(seq + 1);
+      }
+    }
+  }
+
+  @Test
+  void aGroupAdminRecallsAnotherMembersMessageAtAnyTimeButAPlainMemberCannot() {
+    try (TestServer strict =
+        TestServer.start(dir.resolve("roles"), Map.of(Setting.LIMITS_RECALL_WINDOW_SECONDS, "0"))) {
+      for (String u : List.of("ann", "ben", "cat", "dee")) {
+        strict.createUser("default", u);
+      }
+      assertThat(
+              strict
+                  .call(
+                      "POST",
+                      "/v1/apps/default/groups",
+                      Map.of(
+                          "id", "roles", "owner", "ann", "members", List.of("ben", "cat", "dee")))
+                  .status())
+          .isEqualTo(201);
+      TestServer.Reply promoted =
+          strict.call(
+              "PUT", "/v1/apps/default/groups/roles/members/ben/role", Map.of("role", "admin"));
+      assertThat(promoted.status()).as(promoted.toString()).isEqualTo(200);
+      try (RawClient ben = login(strict, "ben", Encoding.JSON);
+          RawClient cat = login(strict, "cat", Encoding.PROTO);
+          RawClient dee = login(strict, "dee", Encoding.JSON)) {
+        long catSays = ack(send(cat, "g:roles", "past the window at once")).getSeq();
+        long deeSays = ack(send(dee, "g:roles", "mine")).getSeq();
+
+        // A plain member may not recall another member's message, nor its own after the window.
+        assertThat(error(recall(dee, "g:roles", catSays))).isEqualTo("FORBIDDEN");
+        assertThat(error(recall(cat, "g:roles", catSays))).isEqualTo("FORBIDDEN");
+        // An admin moderates like the owner: any member's message, at any time.
+        SendAck recalled = ack(recall(ben, "g:roles", catSays));
+        assertThat(recalled.getDuplicate()).isFalse();
+        assertThat(recalled.getSeq()).isGreaterThan(deeSays);
+        Message change =
+            cat.await(f -> f.hasMessage() && f.getMessage().hasChange(), WAIT).getMessage();
+        assertThat(change.getFrom()).isEqualTo("ben");
+        assertThat(change.getChange().getTargetSeq()).isEqualTo(catSays);
+        assertThat(pullAll(dee, "g:roles").stream().filter(m -> m.getSeq() == catSays))
+            .singleElement()
+            .satisfies(m -> assertThat(m.getRecalled()).isTrue());
       }
     }
   }
@@ -449,11 +496,12 @@ class MessageLifecycleTest {
       assertThat(told.getDeletedForMe().getConversation()).isEqualTo(team);
       assertThat(told.getDeletedForMe().getSeq()).isEqualTo(seq);
       List<Message> bens = pullAll(tablet, team);
-      assertThat(bens).extracting(Message::getSeq).containsExactly(seq, seq + 1);
-      assertThat(bens.get(0))
+      // Seq 1 is the group_created event.
+      assertThat(bens).extracting(Message::getSeq).containsExactly(1L, seq, seq + 1);
+      assertThat(bens.get(1))
           .isEqualTo(
               Message.newBuilder().setConversation(team).setSeq(seq).setDeletedForMe(true).build());
-      assertThat(pullAll(ann, team).get(0).getText()).isEqualTo("embarrassing");
+      assertThat(pullAll(ann, team).get(1).getText()).isEqualTo("embarrassing");
       assertThatThrownBy(() -> ann.await(ServerFrame::hasDeletedForMe, Duration.ofMillis(300)))
           .isInstanceOf(AssertionError.class);
     }

@@ -94,6 +94,19 @@ class OpenApiTest {
   }
 
   @Test
+  void groupOperationIdsRequiredByTheProductExist() {
+    assertThat(documented().stream().map(Op::operationId))
+        .contains(
+            "getGroup",
+            "updateGroup",
+            "deleteGroup",
+            "listGroupMembers",
+            "setMemberRole",
+            "muteMember",
+            "banUser");
+  }
+
+  @Test
   void everyDocumentedPathAnswersOnTheRunningServerInsteadOf404ForMissingRoute() {
     for (Op op : documented()) {
       String path =

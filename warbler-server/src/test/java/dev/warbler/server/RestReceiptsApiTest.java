@@ -151,6 +151,52 @@ class RestReceiptsApiTest {
   }
 
   @Test
+  void inAGroupTheEventsOfGroupChangesAreUnreadLikeAnyMessageOfSomeoneElse() {
+    for (String u : List.of("ivy", "jon", "kim")) {
+      node.createUser("default", u);
+    }
+    TestServer.Reply created =
+        node.call(
+            "POST",
+            "/v1/apps/default/groups",
+            Map.of("id", "book-club", "owner", "ivy", "members", List.of("jon")));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String jonsView = "/v1/apps/default/users/jon/conversations/g:book-club";
+    String read = "/v1/apps/default/conversations/g:book-club/read";
+
+    // Seq 1 is group_created, a SYSTEM message of nobody: unread for every member, the owner too.
+    assertThat(node.call("GET", jonsView, null).body().get("unread").asLong()).isEqualTo(1);
+    assertThat(
+            node.call("GET", "/v1/apps/default/users/ivy/conversations/g:book-club", null)
+                .body()
+                .get("unread")
+                .asLong())
+        .isEqualTo(1);
+    TestServer.Reply hi =
+        node.call(
+            "POST",
+            "/v1/apps/default/messages",
+            Map.of("from", "ivy", "group", "book-club", "text", "hi"));
+    assertThat(hi.body().get("seq").asLong()).isEqualTo(2);
+    TestServer.Reply added =
+        node.call(
+            "POST", "/v1/apps/default/groups/book-club/members", Map.of("users", List.of("kim")));
+    assertThat(added.status()).as(added.toString()).isEqualTo(200);
+
+    // group_created, "hi" and member_joined (seq 3).
+    assertThat(node.call("GET", jonsView, null).body().get("unread").asLong()).isEqualTo(3);
+    JsonNode partly = node.call("POST", read, Map.of("user", "jon", "seq", 1)).body();
+    assertThat(partly.get("readSeq").asLong()).isEqualTo(1);
+    assertThat(partly.get("unread").asLong()).isEqualTo(2);
+    // The owner's own "hi" moved her read position past group_created; member_joined is unread.
+    JsonNode owner = node.call("POST", read, Map.of("user", "ivy", "seq", 2)).body();
+    assertThat(owner.get("unread").asLong()).isEqualTo(1);
+    JsonNode all = node.call("POST", read, Map.of("user", "jon")).body();
+    assertThat(all.get("readSeq").asLong()).isEqualTo(3);
+    assertThat(all.get("unread").asLong()).isZero();
+  }
+
+  @Test
   void markReadRefusesStrangersUnknownUsersAndBadInput() {
     sendAs(node, "erin", "fred", "hello");
     String path = "/v1/apps/default/conversations/d:erin:fred/read";
@@ -397,6 +443,40 @@ class RestReceiptsApiTest {
       assertThat(usage.get("days").get(today.getDayOfMonth() - 1).get("messagesSent").asLong())
           .isEqualTo(2);
       assertThat(usage.get("monthlyActiveUsers").asLong()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void usageCountsMessagesSentToAGroupButNotTheEventsOfItsChanges() {
+    try (TestServer server = TestServer.start(dir.resolve("metered-groups"))) {
+      for (String u : List.of("ann", "ben", "cat")) {
+        server.createUser("default", u);
+      }
+      TestServer.Reply created =
+          server.call(
+              "POST",
+              "/v1/apps/default/groups",
+              Map.of("id", "team", "owner", "ann", "members", List.of("ben")));
+      assertThat(created.status()).as(created.toString()).isEqualTo(201);
+      server.call("POST", "/v1/apps/default/groups/team/members", Map.of("users", List.of("cat")));
+      TestServer.Reply fromBen =
+          server.call(
+              "POST",
+              "/v1/apps/default/messages",
+              Map.of("from", "ben", "group", "team", "text", "yo"));
+      TestServer.Reply fromBackend =
+          server.call(
+              "POST", "/v1/apps/default/messages", Map.of("group", "team", "text", "sale!"));
+      assertThat(fromBen.body().get("seq").asLong()).isEqualTo(3);
+      assertThat(fromBackend.body().get("seq").asLong()).isEqualTo(4);
+
+      JsonNode usage = server.call("GET", "/v1/apps/default/usage", null).body();
+
+      // ben's and the backend's; group_created (1) and member_joined (2) were sent by nobody.
+      assertThat(usage.get("messagesSent").asLong()).isEqualTo(2);
+      assertThat(usage.get("monthlyActiveUsers").asLong()).isEqualTo(1);
+      // The events are stored, so they take space.
+      assertThat(usage.get("storedBytes").asLong()).isGreaterThan(2 + 5);
     }
   }
 

@@ -136,7 +136,11 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     this.appendListener = listener;
   }
 
-  private AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
+  /**
+   * Appends inside the writer's current transaction (idempotent on the client message id); for
+   * sibling stores that append events. Hand the result to {@link #announce} after the commit.
+   */
+  AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
     PreparedStatement existing =
         w.statement(
             "SELECT "
@@ -699,6 +703,13 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       for (String user : members) {
         insertMember(w, group.app(), group.conversation().toString(), user, pos);
       }
+      PreparedStatement owner =
+          w.statement(
+              "UPDATE members SET role = 'owner' WHERE app = ? AND conversation = ? AND user_id = ?");
+      owner.setString(1, group.app());
+      owner.setString(2, group.conversation().toString());
+      owner.setString(3, group.owner());
+      owner.executeUpdate();
       return true;
     });
   }
@@ -708,7 +719,8 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     return read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?")) {
+              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?"
+                  + " AND deleted_at = 0")) {
         ps.setString(1, app);
         ps.setString(2, id);
         try (ResultSet rs = ps.executeQuery()) {

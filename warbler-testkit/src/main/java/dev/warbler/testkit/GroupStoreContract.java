@@ -1,0 +1,462 @@
+package dev.warbler.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.DirectoryStore;
+import dev.warbler.core.GroupChange;
+import dev.warbler.core.GroupProfile;
+import dev.warbler.core.GroupRecord;
+import dev.warbler.core.GroupRole;
+import dev.warbler.core.GroupStore;
+import dev.warbler.core.GroupUpdate;
+import dev.warbler.core.InvitePolicy;
+import dev.warbler.core.JoinPolicy;
+import dev.warbler.core.JoinRequest;
+import dev.warbler.core.Membership;
+import dev.warbler.core.MessageStore;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.NewMessage;
+import dev.warbler.core.User;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.ErrorCode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The behaviour every {@link GroupStore} promises (see its javadoc), written once and run against
+ * every implementation, together with the message and directory stores it shares a database with.
+ */
+public abstract class GroupStoreContract {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String APP = "acme";
+  private static final String TEAM = "team";
+  private static final ConversationId TEAM_CONV = ConversationId.group(TEAM);
+
+  /** The stores over one database, and how to close them. */
+  public record Stores(
+      MessageStore messages, DirectoryStore directory, GroupStore groups, AutoCloseable close) {}
+
+  @TempDir protected Path dir;
+
+  private final AtomicLong ids = new AtomicLong();
+  private final List<String> published = Collections.synchronizedList(new ArrayList<>());
+  private Stores stores;
+
+  /** Opens the stores kept under {@code dir}; again after a close, over the same data. */
+  protected abstract Stores openStores(Path dir);
+
+  @BeforeEach
+  final void open() {
+    stores = openStores(dir);
+    stores.messages().onAppend(m -> published.add("event " + m.seq()));
+  }
+
+  @AfterEach
+  final void close() throws Exception {
+    stores.close().close();
+  }
+
+  private GroupStore groups() {
+    return stores.groups();
+  }
+
+  // ---- create ------------------------------------------------------------------------------
+
+  @Test
+  void createStoresTheProfileTheRolesAndAnEventThatGetsSeqOne() {
+    GroupChange.Applied applied = createTeam("amy", "bob", "cy");
+
+    assertThat(applied.event()).get().extracting(ChatMessage::seq).isEqualTo(1L);
+    assertThat(groups().group(APP, TEAM))
+        .get()
+        .satisfies(g -> {
+          assertThat(g.owner()).isEqualTo("amy");
+          assertThat(g.profile()).isEqualTo(profile());
+          assertThat(g.deleted()).isFalse();
+        });
+    assertThat(groups().memberships(APP, TEAM))
+        .containsExactlyInAnyOrder(
+            new Membership("amy", GroupRole.OWNER, 0),
+            new Membership("bob", GroupRole.MEMBER, 0),
+            new Membership("cy", GroupRole.MEMBER, 0));
+    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages())
+        .singleElement()
+        .satisfies(m -> {
+          assertThat(m.type()).isEqualTo(MessageType.SYSTEM);
+          assertThat(m.sender()).isEmpty();
+          assertThat(m.text()).isEqualTo("Create");
+        });
+    assertThat(groups().groupsOf(APP, "bob")).containsExactly(TEAM);
+  }
+
+  @Test
+  void aTakenIdIsAlreadyExistsAndStoresNoEvent() {
+    createTeam("amy", "bob");
+
+    assertThatThrownBy(() -> createTeam("eve"))
+        .isInstanceOfSatisfying(
+            WarblerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_EXISTS));
+    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+    assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::owner).isEqualTo("amy");
+  }
+
+  // ---- members -----------------------------------------------------------------------------
+
+  @Test
+  void addingMembersSkipsThoseAlreadyInAndDropsTheirJoinRequests() {
+    createTeam("amy", "bob");
+    user("dan");
+    quietly(new GroupChange.RequestJoin(APP, TEAM, "dan", "let me in", 5, 10));
+
+    GroupChange.Applied applied =
+        apply(new GroupChange.AddMembers(APP, TEAM, List.of("bob", "dan"), 10));
+
+    assertThat(applied.outcome().users()).containsExactly("dan");
+    assertThat(applied.event()).get().extracting(ChatMessage::seq).isEqualTo(2L);
+    assertThat(groups().joinRequest(APP, TEAM, "dan")).isEmpty();
+    assertThat(groups().memberships(APP, TEAM)).extracting(Membership::user).contains("dan");
+  }
+
+  @Test
+  void addingPastTheMemberLimitFailsAndStoresNeitherMembersNorEvent() {
+    createTeam("amy", "bob");
+
+    assertCode(
+        () -> apply(new GroupChange.AddMembers(APP, TEAM, List.of("cy", "dan"), 3)),
+        ErrorCode.LIMIT_EXCEEDED);
+
+    assertThat(groups().memberships(APP, TEAM)).hasSize(2);
+    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+  }
+
+  @Test
+  void aBannedUserCannotBeAddedUntilUnbanned() {
+    createTeam("amy", "bob");
+    GroupChange.Applied ban = apply(new GroupChange.Ban(APP, TEAM, List.of("bob"), "amy", 7));
+    assertThat(ban.outcome().removed()).containsExactly("bob");
+    assertThat(groups().banned(APP, TEAM, "bob")).isTrue();
+
+    assertCode(
+        () -> apply(new GroupChange.AddMembers(APP, TEAM, List.of("bob"), 10)), ErrorCode.BANNED);
+    assertCode(
+        () -> apply(new GroupChange.RequestJoin(APP, TEAM, "bob", "", 8, 10)), ErrorCode.BANNED);
+
+    assertThat(apply(new GroupChange.Unban(APP, TEAM, List.of("bob", "nobody"))).outcome().users())
+        .containsExactly("bob");
+    assertThat(apply(new GroupChange.AddMembers(APP, TEAM, List.of("bob"), 10)).outcome().users())
+        .containsExactly("bob");
+  }
+
+  @Test
+  void theOwnerCannotBeRemovedBannedOrDemoted() {
+    createTeam("amy", "bob");
+
+    assertCode(
+        () -> apply(new GroupChange.RemoveMembers(APP, TEAM, List.of("amy"))), ErrorCode.FORBIDDEN);
+    assertCode(
+        () -> apply(new GroupChange.Ban(APP, TEAM, List.of("amy"), "", 1)), ErrorCode.FORBIDDEN);
+    assertCode(
+        () -> apply(new GroupChange.SetRole(APP, TEAM, "amy", GroupRole.MEMBER)),
+        ErrorCode.FORBIDDEN);
+    assertThat(groups().memberships(APP, TEAM)).contains(new Membership("amy", GroupRole.OWNER, 0));
+  }
+
+  @Test
+  void removingMembersListsThoseThatWereMembersAndMovesTheGroupInTheirPeersSync() {
+    createTeam("amy", "bob", "cy");
+    long before = position("amy");
+
+    GroupChange.Applied removed =
+        apply(new GroupChange.RemoveMembers(APP, TEAM, List.of("bob", "nobody")));
+
+    assertThat(removed.outcome().removed()).containsExactly("bob");
+    assertThat(stores.messages().changedSince(APP, "amy", before, 10).conversations())
+        .extracting(ConversationState::conversation)
+        .containsExactly(TEAM_CONV);
+    assertThat(groups().groupsOf(APP, "bob")).isEmpty();
+    assertThat(stores.messages().state(APP, "bob", TEAM_CONV)).isEmpty();
+  }
+
+  @Test
+  void rolesMutesAndOwnershipAreStoredPerMember() {
+    createTeam("amy", "bob", "cy");
+
+    assertThat(apply(new GroupChange.SetRole(APP, TEAM, "bob", GroupRole.ADMIN)).outcome().users())
+        .containsExactly("bob");
+    assertThat(apply(new GroupChange.SetRole(APP, TEAM, "bob", GroupRole.ADMIN)).outcome().users())
+        .isEmpty();
+    apply(new GroupChange.Mute(APP, TEAM, "cy", 99_000));
+    apply(new GroupChange.TransferOwnership(APP, TEAM, "amy", "cy"));
+
+    assertThat(groups().memberships(APP, TEAM))
+        .containsExactlyInAnyOrder(
+            new Membership("amy", GroupRole.ADMIN, 0),
+            new Membership("bob", GroupRole.ADMIN, 0),
+            new Membership("cy", GroupRole.OWNER, 99_000));
+    assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::owner).isEqualTo("cy");
+    assertCode(() -> apply(new GroupChange.Mute(APP, TEAM, "zed", 1)), ErrorCode.NOT_MEMBER);
+    assertCode(
+        () -> apply(new GroupChange.TransferOwnership(APP, TEAM, "cy", "zed")),
+        ErrorCode.NOT_MEMBER);
+  }
+
+  @Test
+  void aProfileUpdateChangesOnlyTheFieldsItSets() {
+    createTeam("amy");
+
+    apply(
+        new GroupChange.UpdateProfile(
+            APP,
+            TEAM,
+            GroupUpdate.builder()
+                .description("Quizzes on Fridays")
+                .custom("{\"grade\":7}")
+                .muteAll(true)
+                .joinPolicy(JoinPolicy.APPROVAL)
+                .build()));
+
+    assertThat(groups().group(APP, TEAM).orElseThrow().profile())
+        .isEqualTo(
+            new GroupProfile(
+                "Team",
+                "https://example.com/t.png",
+                "Quizzes on Fridays",
+                "{\"grade\":7}",
+                true,
+                JoinPolicy.APPROVAL,
+                InvitePolicy.ADMINS));
+  }
+
+  // ---- join requests -----------------------------------------------------------------------
+
+  @Test
+  void joinRequestsAreReplacedPagedByUserAndBoundedInNumber() {
+    createTeam("amy");
+    for (String u : List.of("dan", "bea", "cal")) {
+      user(u);
+      apply(new GroupChange.RequestJoin(APP, TEAM, u, "hi from " + u, 10, 3));
+    }
+    apply(new GroupChange.RequestJoin(APP, TEAM, "bea", "second try", 11, 3));
+    user("eli");
+
+    assertCode(
+        () -> apply(new GroupChange.RequestJoin(APP, TEAM, "eli", "", 12, 3)),
+        ErrorCode.LIMIT_EXCEEDED);
+    assertThat(groups().joinRequests(APP, TEAM, "", 2))
+        .containsExactly(
+            new JoinRequest("bea", "second try", 11), new JoinRequest("cal", "hi from cal", 10));
+    assertThat(groups().joinRequests(APP, TEAM, "cal", 2))
+        .containsExactly(new JoinRequest("dan", "hi from dan", 10));
+    assertThat(
+            apply(new GroupChange.RemoveJoinRequests(APP, TEAM, List.of("cal", "zed")))
+                .outcome()
+                .users())
+        .containsExactly("cal");
+    stores.directory().deleteUser(APP, "dan");
+    assertThat(groups().joinRequests(APP, TEAM, "", 10))
+        .extracting(JoinRequest::user)
+        .containsExactly("bea");
+  }
+
+  // ---- delete ------------------------------------------------------------------------------
+
+  @Test
+  void aDeletedGroupKeepsItsMembersForReadingButTakesNoMoreChanges() {
+    createTeam("amy", "bob");
+
+    GroupChange.Applied deleted = apply(new GroupChange.Delete(APP, TEAM, 50));
+
+    assertThat(deleted.outcome().removed()).containsExactlyInAnyOrder("amy", "bob");
+    assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::deletedAt).isEqualTo(50L);
+    assertThat(groups().groupsOf(APP, "bob")).isEmpty();
+    assertThat(groups().memberships(APP, TEAM)).hasSize(2);
+    assertThat(stores.directory().group(APP, TEAM)).isEmpty();
+    assertCode(
+        () -> apply(new GroupChange.AddMembers(APP, TEAM, List.of("cy"), 10)),
+        ErrorCode.GROUP_NOT_FOUND);
+    assertCode(() -> apply(new GroupChange.Delete(APP, TEAM, 60)), ErrorCode.GROUP_NOT_FOUND);
+    assertCode(() -> createTeam("eve"), ErrorCode.ALREADY_EXISTS);
+  }
+
+  // ---- pages, order, durability ------------------------------------------------------------
+
+  @Test
+  void membersArePagedByUserId() {
+    createTeam("mia", "zed", "amy", "bob");
+
+    assertThat(groups().members(APP, TEAM, "", 2))
+        .extracting(Membership::user)
+        .containsExactly("amy", "bob");
+    assertThat(groups().members(APP, TEAM, "bob", 10))
+        .extracting(Membership::user)
+        .containsExactly("mia", "zed");
+  }
+
+  @Test
+  void hooksRunAroundTheEventsPublicationAndBeforeLaterMessages() {
+    List<String> order = published;
+    createTeam("amy", "bob");
+    order.clear();
+    CompletableFuture<GroupChange.Applied> change =
+        groups()
+            .apply(
+                new GroupChange.RemoveMembers(APP, TEAM, List.of("bob")),
+                listener(o -> Optional.of(event("bob was removed")), order));
+    CompletableFuture<?> later = stores.messages().append(event("after"));
+
+    result(change);
+    result(later);
+
+    assertThat(order).containsExactly("before", "event 2", "after", "event 3");
+  }
+
+  @Test
+  void aChangeWhoseListenerReturnsNoEventAppendsNothing() {
+    createTeam("amy");
+    user("dan");
+
+    GroupChange.Applied applied =
+        result(
+            groups()
+                .apply(
+                    new GroupChange.RequestJoin(APP, TEAM, "dan", "", 1, 10),
+                    listener(o -> Optional.empty(), new ArrayList<>())));
+
+    assertThat(applied.event()).isEmpty();
+    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+  }
+
+  @Test
+  void groupsRolesAndBansSurviveAReopen() throws Exception {
+    createTeam("amy", "bob", "cy");
+    apply(new GroupChange.SetRole(APP, TEAM, "bob", GroupRole.ADMIN));
+    apply(new GroupChange.Ban(APP, TEAM, List.of("cy"), "amy", 3));
+    stores.close().close();
+
+    stores = openStores(dir);
+
+    assertThat(groups().memberships(APP, TEAM))
+        .containsExactlyInAnyOrder(
+            new Membership("amy", GroupRole.OWNER, 0), new Membership("bob", GroupRole.ADMIN, 0));
+    assertThat(groups().banned(APP, TEAM, "cy")).isTrue();
+    assertThat(groups().group(APP, TEAM).orElseThrow().profile()).isEqualTo(profile());
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private static GroupProfile profile() {
+    return new GroupProfile(
+        "Team",
+        "https://example.com/t.png",
+        "",
+        "",
+        false,
+        JoinPolicy.INVITE_ONLY,
+        InvitePolicy.ADMINS);
+  }
+
+  private GroupChange.Applied createTeam(String owner, String... others) {
+    Map<String, GroupRole> members = new LinkedHashMap<>();
+    members.put(owner, GroupRole.OWNER);
+    for (String o : others) {
+      members.put(o, GroupRole.MEMBER);
+    }
+    members.keySet().forEach(this::user);
+    return apply(
+        new GroupChange.Create(new GroupRecord(APP, TEAM, owner, profile(), 1, 0), members));
+  }
+
+  private void user(String id) {
+    stores.directory().createUser(new User(APP, id, id, 1));
+  }
+
+  /** Applies a change whose listener records a SYSTEM event for every outcome. */
+  private GroupChange.Applied apply(GroupChange change) {
+    return result(
+        groups()
+            .apply(
+                change,
+                listener(o -> Optional.of(event(change.getClass().getSimpleName())), null)));
+  }
+
+  /** Applies a change that records no event. */
+  private GroupChange.Applied quietly(GroupChange change) {
+    return result(groups().apply(change, listener(o -> Optional.empty(), null)));
+  }
+
+  private GroupChange.Listener listener(
+      Function<GroupChange.Outcome, Optional<NewMessage>> event, List<String> order) {
+    return new GroupChange.Listener() {
+      @Override
+      public Optional<NewMessage> event(GroupChange.Outcome outcome) {
+        return event.apply(outcome);
+      }
+
+      @Override
+      public void beforeEvent(GroupChange.Outcome outcome) {
+        if (order != null) {
+          order.add("before");
+        }
+      }
+
+      @Override
+      public void afterEvent(GroupChange.Outcome outcome) {
+        if (order != null) {
+          order.add("after");
+        }
+      }
+    };
+  }
+
+  private NewMessage event(String text) {
+    String id = "e" + ids.incrementAndGet();
+    return new NewMessage(
+        APP, TEAM_CONV, id, "group-" + id, "", MessageType.SYSTEM, text, "{\"event\":\"x\"}", 1);
+  }
+
+  private long position(String user) {
+    return stores.messages().changedSince(APP, user, 0, 100).cursor();
+  }
+
+  private static void assertCode(Runnable action, ErrorCode code) {
+    assertThatThrownBy(action::run)
+        .isInstanceOfSatisfying(
+            WarblerException.class, e -> assertThat(e.code()).as(e.getMessage()).isEqualTo(code));
+  }
+
+  private static <T> T result(CompletableFuture<T> future) {
+    try {
+      return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof WarblerException w) {
+        throw w;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no result within " + WAIT, e);
+    }
+  }
+}
