@@ -5,7 +5,6 @@ import dev.warbler.protocol.v1.MessagePage;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -30,30 +29,7 @@ final class HistoryCommand extends ClientCommand {
   String as = "";
 
   @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
-  Target target = new Target();
-
-  static final class Target {
-    @CommandLine.Option(
-        names = "--with",
-        required = true,
-        paramLabel = "USER",
-        description = "the other user of a direct conversation")
-    @Nullable String user;
-
-    @CommandLine.Option(
-        names = "--group",
-        required = true,
-        paramLabel = "GID",
-        description = "a group")
-    @Nullable String group;
-
-    @CommandLine.Option(
-        names = "--conversation",
-        required = true,
-        paramLabel = "ID",
-        description = "a conversation id (d:A:B, g:GID, s:USER)")
-    @Nullable String conversation;
-  }
+  ConversationTarget target = new ConversationTarget();
 
   @CommandLine.Option(
       names = "--limit",
@@ -76,10 +52,7 @@ final class HistoryCommand extends ClientCommand {
     if (limit < 1) {
       throw usage("--limit must be at least 1 but was " + limit);
     }
-    String conversation =
-        target.user != null
-            ? direct(as, target.user)
-            : target.group != null ? "g:" + target.group : String.valueOf(target.conversation);
+    String conversation = target.id(as);
     try (ClientSession session = ClientSession.open(options, env, as, m -> {})) {
       Deque<Message> newestLast = new ArrayDeque<>();
       long before = 0;

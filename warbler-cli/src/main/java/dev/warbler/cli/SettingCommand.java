@@ -3,7 +3,6 @@ package dev.warbler.cli;
 import dev.warbler.protocol.v1.ConversationState;
 import dev.warbler.protocol.v1.UpdateConversation;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -22,30 +21,7 @@ abstract class SettingCommand extends ClientCommand {
   String as = "";
 
   @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
-  Target target = new Target();
-
-  static final class Target {
-    @CommandLine.Option(
-        names = "--with",
-        required = true,
-        paramLabel = "USER",
-        description = "the other user of a direct conversation")
-    @Nullable String user;
-
-    @CommandLine.Option(
-        names = "--group",
-        required = true,
-        paramLabel = "GID",
-        description = "a group")
-    @Nullable String group;
-
-    @CommandLine.Option(
-        names = "--conversation",
-        required = true,
-        paramLabel = "ID",
-        description = "a conversation id (d:A:B, g:GID, s:USER)")
-    @Nullable String conversation;
-  }
+  ConversationTarget target = new ConversationTarget();
 
   @CommandLine.Option(names = "--off", description = "turn the setting off")
   boolean off;
@@ -64,10 +40,7 @@ abstract class SettingCommand extends ClientCommand {
 
   @Override
   int run() throws Exception {
-    String conversation =
-        target.user != null
-            ? direct(as, target.user)
-            : target.group != null ? "g:" + target.group : String.valueOf(target.conversation);
+    String conversation = target.id(as);
     UpdateConversation.Builder update =
         UpdateConversation.newBuilder().setConversation(conversation);
     set(update, !off);
