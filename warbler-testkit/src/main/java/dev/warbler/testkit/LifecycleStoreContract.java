@@ -168,6 +168,19 @@ public abstract class LifecycleStoreContract<
   }
 
   @Test
+  void aRetriedEditChangesNothingAndAppendsNoSecondEntry() {
+    send(TEAM, "amy", SendOptions.NONE);
+    AppendResult first = change(TEAM, 1, "amy", new ChangeRequest.Kind.Edit("fixed", ""), T0 + 500);
+
+    AppendResult again = change(TEAM, 1, "amy", new ChangeRequest.Kind.Edit("fixed", ""), T0 + 900);
+
+    assertThat(first.duplicate()).isFalse();
+    assertThat(again.duplicate()).isTrue();
+    assertThat(store.after(APP, TEAM, 1, ALL).messages()).containsExactly(first.message());
+    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().editedAt()).isEqualTo(T0 + 500);
+  }
+
+  @Test
   void editingOrReactingToARecalledMessageIsForbiddenAndAppendsNothing() {
     send(TEAM, "amy", SendOptions.NONE);
     change(TEAM, 1, "amy", new ChangeRequest.Kind.Recall());

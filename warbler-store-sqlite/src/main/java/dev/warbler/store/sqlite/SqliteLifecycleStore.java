@@ -86,6 +86,10 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
       }
       case ChangeRequest.Kind.Edit edit -> {
         requireNotRecalled(r, recalled);
+        if (target.text().equals(edit.text()) && target.payload().equals(edit.payload())) {
+          // Nothing changes: a retried edit (or a no-op) stores no second entry.
+          return new AppendResult(target, true);
+        }
         PreparedStatement ps =
             w.statement(
                 "UPDATE messages SET text = ?, payload = ?, edited_at = ?"
