@@ -18,6 +18,7 @@ import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.SyncPage;
+import dev.warbler.core.User;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,21 @@ public abstract class SocialStoreContract {
 
   private ContactStore contacts() {
     return stores.contacts();
+  }
+
+  @Test
+  void deletingAUserForgetsItsFriendsBlocksAndRequests() {
+    stores.directory().createUser(new User(APP, "alice", "Alice", T0));
+    stores.directory().createUser(new User(APP, "bob", "Bob", T0));
+    contacts().addFriends(APP, "alice", "bob", T0);
+    contacts().block(APP, "bob", "alice", T0);
+    contacts().putFriendRequest(new FriendRequest(APP, "alice", "carol", "", T0));
+
+    assertThat(stores.directory().deleteUser(APP, "alice")).isTrue();
+
+    assertThat(contacts().counts(APP, "alice")).isEqualTo(new ContactCounts(0, 0, 0));
+    assertThat(contacts().blocks(APP, "bob", "alice")).isFalse();
+    assertThat(contacts().friendRequest(APP, "alice", "carol")).isEmpty();
   }
 
   // ---- friend requests ---------------------------------------------------------------------

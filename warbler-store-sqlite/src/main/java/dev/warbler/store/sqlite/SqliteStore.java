@@ -672,6 +672,18 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       groups.setString(1, app);
       groups.setString(2, id);
       groups.executeUpdate();
+      // A user created later with the same id starts with no contacts of its predecessor.
+      for (String sql :
+          List.of(
+              "DELETE FROM friend_requests WHERE app = ? AND (from_user = ? OR to_user = ?)",
+              "DELETE FROM friends WHERE app = ? AND (user_id = ? OR friend = ?)",
+              "DELETE FROM blocks WHERE app = ? AND (blocker = ? OR blocked = ?)")) {
+        PreparedStatement contacts = w.statement(sql);
+        contacts.setString(1, app);
+        contacts.setString(2, id);
+        contacts.setString(3, id);
+        contacts.executeUpdate();
+      }
       return true;
     });
   }
