@@ -497,6 +497,7 @@ public final class RestApi implements AutoCloseable {
   private void deleteUser(Context ctx) {
     App app = authorizeApp(ctx);
     directory.deleteUser(app.id(), ctx.pathParam("user"));
+    services.contacts().forget(app.id(), ctx.pathParam("user"));
     ctx.status(204);
   }
 

@@ -52,6 +52,15 @@ public final class Contacts implements BlockList {
     this.limits = limits;
   }
 
+  /** Drops what this node cached about a deleted user's blocks. */
+  public void forget(String app, String user) {
+    blocks
+        .asMap()
+        .keySet()
+        .removeIf(
+            p -> p.app().equals(app) && (p.blocker().equals(user) || p.blocked().equals(user)));
+  }
+
   @Override
   public boolean blocks(String app, String blocker, String sender) {
     return blocks.get(
