@@ -19,10 +19,25 @@ final class ConnectionsLoad {
 
   private ConnectionsLoad() {}
 
+  /**
+   * Memory per connection: the RSS delta (native memory; the spawned server's heap is fixed and
+   * pre-touched, so heap growth does not show in RSS) plus the live-heap delta; the heap alone when
+   * RSS is unknown (a server not spawned by the bench).
+   */
+  static long perConnection(long rss0, long rss1, long heap0, long heap1, int connected) {
+    if (connected == 0 || heap0 < 0) {
+      return -1;
+    }
+    long heap = Math.max(0, heap1 - heap0);
+    long rss = rss0 < 0 ? 0 : Math.max(0, rss1 - rss0);
+    return (heap + rss) / connected;
+  }
+
   static Result run(Target target, Admin admin, int count, double ramp, double holdS)
       throws InterruptedException {
     List<Admin.UserToken> users = admin.users(target.app(), BenchCommand.runPrefix("c"), count);
     Thread.sleep(1000);
+    SpawnedServer.gc(target.pid());
     long rss0 = target.pid() > 0 ? SpawnedServer.rssBytes(target.pid()) : -1;
     long heap0 = admin.heapUsedBytes();
     try (LoadClient client = new LoadClient(target.ws(), 2);
@@ -43,6 +58,7 @@ final class ConnectionsLoad {
           PING_SECONDS,
           TimeUnit.SECONDS);
       Thread.sleep((long) (Math.max(2, holdS) * 1000));
+      SpawnedServer.gc(target.pid());
       long rss1 = target.pid() > 0 ? SpawnedServer.rssBytes(target.pid()) : -1;
       long heap1 = admin.heapUsedBytes();
       long stillOpen = live.stream().filter(Conn::open).count();
@@ -56,10 +72,8 @@ final class ConnectionsLoad {
           .put("connect_seconds", Result.round(opened.seconds()))
           .put("connect_rate_per_s", Result.round(connected / opened.seconds()))
           .put("server_rss_delta_bytes", rss0 < 0 ? -1 : rss1 - rss0)
-          .put(
-              "server_bytes_per_connection",
-              rss0 < 0 || connected == 0 ? -1 : (rss1 - rss0) / connected)
           .put("server_heap_delta_bytes", heap0 < 0 ? -1 : heap1 - heap0)
+          .put("server_bytes_per_connection", perConnection(rss0, rss1, heap0, heap1, connected))
           .put(
               "server_heap_bytes_per_connection",
               heap0 < 0 || connected == 0 ? -1 : (heap1 - heap0) / connected)

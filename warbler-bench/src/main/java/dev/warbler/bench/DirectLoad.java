@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -48,10 +49,12 @@ final class DirectLoad {
       Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
       Map<String, Pending> pending = new ConcurrentHashMap<>();
       LongAdder errors = new LongAdder();
+      AtomicLong lastDelivery = new AtomicLong();
       for (int i = 0; i < conns.size(); i++) {
         Conn self = conns.get(i);
         String partner = conns.get(i ^ 1).user;
-        self.onFrame(f -> onFrame(f, self.user, partner, pending, tally, latency, errors));
+        self.onFrame(
+            f -> onFrame(f, self.user, partner, pending, tally, latency, errors, lastDelivery));
       }
       String filler = "x".repeat(Math.max(1, o.payload()));
       long total = (long) Math.ceil(o.rate() * (o.warmupS() + o.durationS()));
@@ -91,14 +94,17 @@ final class DirectLoad {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
       conns.forEach(Conn::close);
+      // Deliveries that trail the schedule (a saturated server) stretch the measured window.
+      double seconds = Math.max(o.durationS(), (lastDelivery.get() - measureFrom) / 1e9);
       return new Result(scenario)
-          .delivery(tally, o.durationS(), latency)
+          .delivery(tally, seconds, latency)
           .put("unacked", tally.sent() - tally.acked())
           .put("errors", errors.sum())
           .put("rate", o.rate())
           .put("clients", o.clients())
           .put("payload", o.payload())
           .put("duration_s", o.durationS())
+          .put("window_s", Result.round(seconds))
           .put("warmup_s", o.warmupS())
           .put("send_lag_ms", Result.round((end - schedule.intendedNanos(total - 1)) / 1e6))
           .put("server_cpus", target.serverCpus());
@@ -112,7 +118,8 @@ final class DirectLoad {
       Map<String, Pending> pending,
       Tally tally,
       Histogram latency,
-      LongAdder errors) {
+      LongAdder errors,
+      AtomicLong lastDelivery) {
     switch (f.getBodyCase()) {
       case SEND_ACK -> {
         SendAck ack = f.getSendAck();
@@ -128,7 +135,9 @@ final class DirectLoad {
         }
         Pending p = pending.get(m.getClientMsgId());
         if (p != null && p.measured() && tally.delivered(self, m.getConversation(), m.getSeq())) {
-          latency.recordValue(Math.max(0, (System.nanoTime() - p.intendedNanos()) / 1000));
+          long now = System.nanoTime();
+          latency.recordValue(Math.max(0, (now - p.intendedNanos()) / 1000));
+          lastDelivery.accumulateAndGet(now, Math::max);
         }
       }
       case ERROR -> {

@@ -58,7 +58,11 @@ final class SpawnedServer implements AutoCloseable {
     if (Runtime.version().feature() >= 24) {
       cmd.add("--sun-misc-unsafe-memory-access=allow");
     }
-    String opts = System.getenv().getOrDefault("WARBLER_BENCH_SERVER_OPTS", "");
+    // A fixed, pre-touched heap keeps RSS flat as the heap grows, so RSS deltas show native memory
+    // and the heap is measured on its own (after a GC) from /metrics.
+    String opts =
+        System.getenv()
+            .getOrDefault("WARBLER_BENCH_SERVER_OPTS", "-Xms1g -Xmx1g -XX:+AlwaysPreTouch");
     if (!opts.isBlank()) {
       cmd.addAll(List.of(opts.trim().split("\\s+")));
     }
@@ -170,6 +174,25 @@ final class SpawnedServer implements AutoCloseable {
       // not on Linux or gone
     }
     return -1;
+  }
+
+  /** Asks the JVM {@code pid} for a full GC with jcmd, so heap readings show live data only. */
+  static void gc(long pid) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    if (pid <= 0 || !Files.isExecutable(jcmd)) {
+      return;
+    }
+    try {
+      new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(30, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // no jcmd: readings include garbage
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void kill() {
