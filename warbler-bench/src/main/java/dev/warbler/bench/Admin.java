@@ -72,6 +72,24 @@ final class Admin {
     return token.get("token").asText();
   }
 
+  /** Creates group {@code id} owned by {@code members.get(0)} with all {@code members}. */
+  void createGroup(String app, String id, List<String> members) {
+    StringBuilder body = new StringBuilder("{\"id\":\"").append(id).append("\",\"owner\":\"");
+    body.append(members.get(0)).append("\",\"members\":[");
+    for (int i = 1; i < members.size(); i++) {
+      body.append(i > 1 ? "," : "").append('"').append(members.get(i)).append('"');
+    }
+    body.append("]}");
+    try {
+      call("POST", "/v1/apps/" + app + "/groups", body.toString(), 201);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create group " + id + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The WebSocket URL the server advertises. */
   URI discoverWebSocket() {
     try {

@@ -14,11 +14,12 @@ import picocli.CommandLine;
 @CommandLine.Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Load generator: direct, connections, sync, baseline.",
+    description = "Load generator: direct, group, connections, sync, baseline.",
     subcommands = {
       BenchCommand.Direct.class,
       BenchCommand.Connections.class,
       BenchCommand.Sync.class,
+      BenchCommand.Group.class,
       BenchCommand.Baseline.class
     })
 public final class BenchCommand implements Runnable {
@@ -260,6 +261,36 @@ public final class BenchCommand implements Runnable {
     @Override
     Result run(Session s) throws Exception {
       return SyncLoad.run(s.target(), s.admin(), backlog, payload);
+    }
+  }
+
+  @CommandLine.Command(
+      name = "group",
+      mixinStandardHelpOptions = true,
+      description = "Group fan-out: G groups of M online members, K senders each, constant rate.")
+  static final class Group extends Scenario {
+    @CommandLine.Option(names = "--groups", defaultValue = "2", description = "groups")
+    int groups = 2;
+
+    @CommandLine.Option(names = "--members", defaultValue = "100", description = "per group")
+    int members = 100;
+
+    @CommandLine.Option(names = "--senders", defaultValue = "5", description = "per group")
+    int senders = 5;
+
+    @CommandLine.Option(names = "--rate", defaultValue = "100", description = "messages/s total")
+    double rate = 100;
+
+    @CommandLine.Option(names = "--payload", defaultValue = "100", description = "text bytes")
+    int payload = 100;
+
+    @Override
+    Result run(Session s) {
+      return GroupLoad.run(
+          s.target(),
+          s.admin(),
+          new GroupLoad.Options(
+              groups, members, senders, rate, common.duration, common.warmup, payload));
     }
   }
 }

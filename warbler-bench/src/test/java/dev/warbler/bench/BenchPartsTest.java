@@ -117,4 +117,19 @@ class BenchPartsTest {
     assertThatThrownBy(() -> new DirectLoad.Options(3, 10, 1, 0, 10))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void theGroupScenarioNeedsAtLeastOneSenderAmongTheMembers() {
+    assertThatThrownBy(() -> new GroupLoad.Options(1, 10, 11, 10, 1, 0, 10))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new GroupLoad.Options(1, 10, 0, 10, 1, 0, 10))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void memoryPerConnectionAddsNativeAndHeapGrowth() {
+    assertThat(ConnectionsLoad.perConnection(1_000, 3_000, 500, 1_500, 10)).isEqualTo(300);
+    assertThat(ConnectionsLoad.perConnection(-1, -1, 500, 1_500, 10)).isEqualTo(100);
+    assertThat(ConnectionsLoad.perConnection(1_000, 3_000, 500, 1_500, 0)).isEqualTo(-1);
+  }
 }
