@@ -14,12 +14,13 @@ import picocli.CommandLine;
 @CommandLine.Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Load generator: direct, group, connections, sync, baseline.",
+    description = "Load generator: direct, group, connections, sync, baseline, sweep.",
     subcommands = {
       BenchCommand.Direct.class,
       BenchCommand.Connections.class,
       BenchCommand.Sync.class,
       BenchCommand.Group.class,
+      BenchCommand.Sweep.class,
       BenchCommand.Baseline.class
     })
 public final class BenchCommand implements Runnable {
@@ -291,6 +292,102 @@ public final class BenchCommand implements Runnable {
           s.admin(),
           new GroupLoad.Options(
               groups, members, senders, rate, common.duration, common.warmup, payload));
+    }
+  }
+
+  @CommandLine.Command(
+      name = "sweep",
+      mixinStandardHelpOptions = true,
+      description =
+          "Direct over growing rates (and the baseline relay with --with-baseline); writes an SVG"
+              + " chart of delivered/s vs p99.")
+  static final class Sweep extends Scenario {
+    @CommandLine.Option(
+        names = "--rates",
+        split = ",",
+        defaultValue = "2000,5000,10000,15000,20000",
+        description = "total messages/s, comma-separated (default: ${DEFAULT-VALUE})")
+    List<Double> rates = List.of();
+
+    @CommandLine.Option(names = "--clients", defaultValue = "100", description = "even number")
+    int clients = 100;
+
+    @CommandLine.Option(names = "--payload", defaultValue = "100", description = "text bytes")
+    int payload = 100;
+
+    @CommandLine.Option(names = "--with-baseline", description = "also sweep the baseline relay")
+    boolean withBaseline;
+
+    @CommandLine.Option(
+        names = "--out",
+        defaultValue = "bench-sweep.svg",
+        description = "SVG chart file (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path out = java.nio.file.Path.of("bench-sweep.svg");
+
+    @Override
+    Result run(Session s) throws Exception {
+      List<Map<String, Object>> points = new ArrayList<>();
+      Map<String, List<SvgChart.Point>> series = new java.util.LinkedHashMap<>();
+      List<SvgChart.Point> warbler = new ArrayList<>();
+      List<SvgChart.Point> baseline = new ArrayList<>();
+      series.put("Warbler direct (durable)", warbler);
+      for (double rate : rates) {
+        DirectLoad.Options o =
+            new DirectLoad.Options(clients, rate, common.duration, common.warmup, payload);
+        List<Admin.UserToken> users = s.admin().users(s.target().app(), runPrefix("w"), clients);
+        Result r = DirectLoad.run("direct", s.target(), users, o);
+        points.add(r.fields());
+        warbler.add(point(r));
+        progress(r);
+        if (withBaseline) {
+          series.put("baseline relay (no logic)", baseline);
+          try (BaselineRelay relay = BaselineRelay.start(2)) {
+            Target t =
+                new Target(
+                    URI.create("http://127.0.0.1:0"),
+                    URI.create("ws://127.0.0.1:" + relay.port() + "/ws"),
+                    "",
+                    "",
+                    -1,
+                    "in-process");
+            List<Admin.UserToken> ids = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+              ids.add(new Admin.UserToken("u" + i, "u" + i));
+            }
+            Result b = DirectLoad.run("baseline", t, ids, o);
+            points.add(b.fields());
+            baseline.add(point(b));
+            progress(b);
+          }
+        }
+      }
+      java.nio.file.Files.writeString(
+          out,
+          SvgChart.render(
+              "direct: delivered/s vs p99 (" + clients + " clients, " + payload + " B)",
+              "delivered messages/s",
+              "p99 latency, ms (log)",
+              series));
+      return new Result("sweep")
+          .put("chart", out.toAbsolutePath().toString())
+          .put("points", points)
+          .put("server_cpus", s.target().serverCpus());
+    }
+
+    private static SvgChart.Point point(Result r) {
+      return new SvgChart.Point(
+          ((Number) r.get("throughput_per_s")).doubleValue(),
+          ((Number) r.get("p99_ms")).doubleValue());
+    }
+
+    private void progress(Result r) {
+      System.err.printf(
+          "bench sweep: %s rate=%s delivered/s=%s p99_ms=%s lost=%s%n",
+          r.get("scenario"),
+          r.get("rate"),
+          r.get("throughput_per_s"),
+          r.get("p99_ms"),
+          r.get("lost"));
     }
   }
 }

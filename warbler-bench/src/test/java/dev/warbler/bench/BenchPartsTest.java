@@ -132,4 +132,19 @@ class BenchPartsTest {
     assertThat(ConnectionsLoad.perConnection(-1, -1, 500, 1_500, 10)).isEqualTo(100);
     assertThat(ConnectionsLoad.perConnection(1_000, 3_000, 500, 1_500, 0)).isEqualTo(-1);
   }
+
+  @Test
+  void theSweepChartDrawsOneLinePerSeriesWithEscapedLabels() {
+    String svg =
+        SvgChart.render(
+            "a <chart>",
+            "x",
+            "y",
+            java.util.Map.of(
+                "s1",
+                java.util.List.of(new SvgChart.Point(100, 1.5), new SvgChart.Point(200, 40))));
+
+    assertThat(svg).startsWith("<svg").contains("<polyline").contains("a &lt;chart&gt;");
+    assertThat(svg.split("<circle", -1)).hasSize(3);
+  }
 }
