@@ -1,0 +1,209 @@
+package dev.warbler.bench;
+
+import dev.warbler.protocol.v1.Auth;
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.ServerFrame;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A lightweight WebSocket client for load: one Netty event-loop group (epoll when available, a
+ * couple of threads) holds thousands of connections speaking binary {@code warbler.v1.proto}
+ * frames. Connections beyond {@link #PER_SOURCE} use further loopback source addresses (127.0.0.2,
+ * ...) so that ephemeral ports do not run out.
+ */
+final class LoadClient implements AutoCloseable {
+  static final String SUBPROTOCOL = "warbler.v1.proto";
+  static final int PER_SOURCE = 20_000;
+
+  private final EventLoopGroup group;
+  private final Class<? extends SocketChannel> channelType;
+  private final URI ws;
+  private final AtomicLong opened = new AtomicLong();
+
+  LoadClient(URI ws, int threads) {
+    this.ws = ws;
+    if (Epoll.isAvailable()) {
+      group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+      channelType = EpollSocketChannel.class;
+    } else {
+      group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+      channelType = NioSocketChannel.class;
+    }
+  }
+
+  /** One connection; frames arrive on its event loop through the listener. */
+  static final class Conn {
+    final String user;
+    private volatile Channel channel;
+    private volatile Consumer<ServerFrame> listener = f -> {};
+
+    Conn(String user) {
+      this.user = user;
+    }
+
+    void onFrame(Consumer<ServerFrame> listener) {
+      this.listener = listener;
+    }
+
+    void send(ClientFrame frame) {
+      channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())));
+    }
+
+    boolean open() {
+      Channel c = channel;
+      return c != null && c.isActive();
+    }
+
+    void close() {
+      Channel c = channel;
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  /** Connects, authenticates with {@code token}, completes with the connection after auth_ok. */
+  CompletableFuture<Conn> connect(String user, String token) {
+    Conn conn = new Conn(user);
+    CompletableFuture<Conn> done = new CompletableFuture<>();
+    long n = opened.getAndIncrement();
+    Bootstrap b =
+        new Bootstrap()
+            .group(group)
+            .channel(channelType)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 20_000)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(new HttpClientCodec())
+                        .addLast(new HttpObjectAggregator(65_536))
+                        .addLast(
+                            new WebSocketClientProtocolHandler(
+                                WebSocketClientHandshakerFactory.newHandshaker(
+                                    ws,
+                                    WebSocketVersion.V13,
+                                    SUBPROTOCOL,
+                                    false,
+                                    new DefaultHttpHeaders(),
+                                    1 << 20)))
+                        .addLast(new Handler(conn, token, done));
+                  }
+                });
+    int port = ws.getPort() > 0 ? ws.getPort() : 80;
+    InetSocketAddress remote = new InetSocketAddress(ws.getHost(), port);
+    var future =
+        remote.getAddress().isLoopbackAddress()
+            ? b.connect(remote, new InetSocketAddress(sourceAddress(n), 0))
+            : b.connect(remote);
+    future.addListener(f -> {
+      if (!f.isSuccess()) {
+        done.completeExceptionally(f.cause());
+      }
+    });
+    conn.channel = future.channel();
+    return done;
+  }
+
+  /** 127.0.0.1 for the first {@link #PER_SOURCE} connections, then 127.0.0.2, ... */
+  static String sourceAddress(long n) {
+    return "127.0.0." + (1 + n / PER_SOURCE);
+  }
+
+  private static final class Handler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final Conn conn;
+    private final String token;
+    private final CompletableFuture<Conn> done;
+
+    Handler(Conn conn, String token, CompletableFuture<Conn> done) {
+      this.conn = conn;
+      this.token = token;
+      this.done = done;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        conn.send(
+            ClientFrame.newBuilder()
+                .setId("auth")
+                .setAuth(Auth.newBuilder().setToken(token).setDevice("bench"))
+                .build());
+      } else if (evt
+          == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+        done.completeExceptionally(new IOException("handshake timeout"));
+      }
+      super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame)
+        throws IOException {
+      if (!(frame instanceof BinaryWebSocketFrame)) {
+        return;
+      }
+      ServerFrame f;
+      try (ByteBufInputStream in = new ByteBufInputStream(frame.content())) {
+        f = ServerFrame.parseFrom(in);
+      }
+      if (!done.isDone()) {
+        if (f.hasAuthOk()) {
+          done.complete(conn);
+        } else if (f.hasError()) {
+          done.completeExceptionally(new IOException("auth failed: " + f.getError()));
+        }
+        return;
+      }
+      conn.listener.accept(f);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      done.completeExceptionally(new IOException("closed before auth"));
+      super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      done.completeExceptionally(cause);
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}
