@@ -120,6 +120,7 @@ class BenchPartsTest {
   void manyConnectionsSpreadOverLoopbackSourceAddresses() {
     assertThat(LoadClient.sourceAddress(0)).isEqualTo("127.0.0.1");
     assertThat(LoadClient.sourceAddress(LoadClient.PER_SOURCE)).isEqualTo("127.0.0.2");
+    assertThat(LoadClient.sourceAddress(249, LoadClient.PER_SOURCE)).isEqualTo("127.0.1.1");
   }
 
   @Test
