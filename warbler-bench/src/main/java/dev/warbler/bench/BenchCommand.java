@@ -299,14 +299,30 @@ public final class BenchCommand implements Runnable {
       name = "sweep",
       mixinStandardHelpOptions = true,
       description =
-          "Direct over growing rates (and the baseline relay with --with-baseline); writes an SVG"
-              + " chart of delivered/s vs p99.")
+          "Scenarios over growing load, each with an SVG chart: direct delivered/s vs p99 (and the"
+              + " baseline relay with --with-baseline) in --out; memory and connect rate vs"
+              + " connection count in OUT-connections.svg; fan-out deliveries/s and p99 vs group"
+              + " size in OUT-groups.svg. --kind picks which (default: direct).")
   static final class Sweep extends Scenario {
+    /** Which sweeps to run. */
+    enum Kind {
+      direct,
+      connections,
+      groups,
+      all
+    }
+
+    @CommandLine.Option(
+        names = "--kind",
+        defaultValue = "direct",
+        description = "direct, connections, groups or all (default: ${DEFAULT-VALUE})")
+    Kind kind = Kind.direct;
+
     @CommandLine.Option(
         names = "--rates",
         split = ",",
         defaultValue = "2000,5000,10000,15000,20000",
-        description = "total messages/s, comma-separated (default: ${DEFAULT-VALUE})")
+        description = "direct: total messages/s, comma-separated (default: ${DEFAULT-VALUE})")
     List<Double> rates = List.of();
 
     @CommandLine.Option(names = "--clients", defaultValue = "100", description = "even number")
@@ -319,13 +335,141 @@ public final class BenchCommand implements Runnable {
     boolean withBaseline;
 
     @CommandLine.Option(
+        names = "--counts",
+        split = ",",
+        defaultValue = "1000,2000,5000,10000",
+        description = "connections: connection counts (default: ${DEFAULT-VALUE})")
+    List<Integer> counts = List.of();
+
+    @CommandLine.Option(
+        names = "--group-sizes",
+        split = ",",
+        defaultValue = "10,100,500,2000",
+        description = "groups: members per group, one group each (default: ${DEFAULT-VALUE})")
+    List<Integer> groupSizes = List.of();
+
+    @CommandLine.Option(
+        names = "--group-rate",
+        defaultValue = "50",
+        description = "groups: messages/s into the group, fixed (default: ${DEFAULT-VALUE})")
+    double groupRate = 50;
+
+    @CommandLine.Option(
+        names = "--group-senders",
+        defaultValue = "5",
+        description = "groups: senders in the group (default: ${DEFAULT-VALUE})")
+    int groupSenders = 5;
+
+    @CommandLine.Option(
         names = "--out",
         defaultValue = "bench-sweep.svg",
-        description = "SVG chart file (default: ${DEFAULT-VALUE})")
+        description =
+            "direct chart file; the others are written next to it as NAME-connections.svg and"
+                + " NAME-groups.svg (default: ${DEFAULT-VALUE})")
     java.nio.file.Path out = java.nio.file.Path.of("bench-sweep.svg");
+
+    /** {@code dir/bench-sweep.svg} -> {@code dir/bench-sweep-SUFFIX.svg}. */
+    static java.nio.file.Path sibling(java.nio.file.Path out, String suffix) {
+      String name = out.getFileName().toString();
+      int dot = name.lastIndexOf('.');
+      String base = dot > 0 ? name.substring(0, dot) : name;
+      String ext = dot > 0 ? name.substring(dot) : ".svg";
+      return out.resolveSibling(base + "-" + suffix + ext);
+    }
 
     @Override
     Result run(Session s) throws Exception {
+      Result result = new Result("sweep").put("kind", kind.name());
+      if (kind == Kind.direct || kind == Kind.all) {
+        direct(s, result);
+      }
+      if (kind == Kind.connections || kind == Kind.all) {
+        connections(s, result);
+      }
+      if (kind == Kind.groups || kind == Kind.all) {
+        groups(s, result);
+      }
+      return result.put("server_cpus", s.target().serverCpus());
+    }
+
+    private void connections(Session s, Result result) throws Exception {
+      List<Map<String, Object>> points = new ArrayList<>();
+      List<SvgChart.Point> bytes = new ArrayList<>();
+      List<SvgChart.Point> rate = new ArrayList<>();
+      Map<String, List<SvgChart.Point>> series = new java.util.LinkedHashMap<>();
+      series.put("server bytes per connection (RSS + live heap)", bytes);
+      series.put("connects/s (authenticated)", rate);
+      for (int count : counts) {
+        Result r = ConnectionsLoad.run(s.target(), s.admin(), count, 0, common.duration);
+        points.add(r.fields());
+        long perConn = ((Number) r.get("server_bytes_per_connection")).longValue();
+        if (perConn > 0) {
+          bytes.add(new SvgChart.Point(count, perConn));
+        }
+        rate.add(new SvgChart.Point(count, ((Number) r.get("connect_rate_per_s")).doubleValue()));
+        System.err.printf(
+            "bench sweep: connections count=%d connected=%s connects/s=%s bytes/conn=%s%n",
+            count, r.get("connected"), r.get("connect_rate_per_s"), perConn);
+        // let the server drop the closed connections before the next count's baseline
+        Thread.sleep(2000);
+      }
+      java.nio.file.Path file = sibling(out, "connections");
+      java.nio.file.Files.writeString(
+          file,
+          SvgChart.render(
+              "connections: memory and connect rate vs connection count (one server)",
+              "idle authenticated connections",
+              "bytes per connection / connects per s (log)",
+              series));
+      result.put("connections_chart", file.toAbsolutePath().toString());
+      result.put("connections_points", points);
+    }
+
+    private void groups(Session s, Result result) throws Exception {
+      List<Map<String, Object>> points = new ArrayList<>();
+      List<SvgChart.Point> deliveries = new ArrayList<>();
+      List<SvgChart.Point> p99 = new ArrayList<>();
+      Map<String, List<SvgChart.Point>> series = new java.util.LinkedHashMap<>();
+      series.put("deliveries/s", deliveries);
+      series.put("p99 latency, ms", p99);
+      for (int members : groupSizes) {
+        Result r =
+            GroupLoad.run(
+                s.target(),
+                s.admin(),
+                new GroupLoad.Options(
+                    1,
+                    members,
+                    Math.min(groupSenders, members),
+                    groupRate,
+                    common.duration,
+                    common.warmup,
+                    payload));
+        points.add(r.fields());
+        deliveries.add(
+            new SvgChart.Point(members, ((Number) r.get("throughput_per_s")).doubleValue()));
+        p99.add(new SvgChart.Point(members, ((Number) r.get("p99_ms")).doubleValue()));
+        System.err.printf(
+            "bench sweep: group members=%d deliveries/s=%s p99_ms=%s lost=%s dup=%s%n",
+            members,
+            r.get("throughput_per_s"),
+            r.get("p99_ms"),
+            r.get("lost"),
+            r.get("duplicates"));
+      }
+      java.nio.file.Path file = sibling(out, "groups");
+      java.nio.file.Files.writeString(
+          file,
+          SvgChart.render(
+              "group fan-out vs group size (" + (long) groupRate + " messages/s into one group)",
+              "members per group (all online)",
+              "deliveries/s / p99 ms (log)",
+              series));
+      result.put("groups_chart", file.toAbsolutePath().toString());
+      result.put("groups_points", points);
+    }
+
+    private void direct(Session s, Result result) throws Exception {
       List<Map<String, Object>> points = new ArrayList<>();
       Map<String, List<SvgChart.Point>> series = new java.util.LinkedHashMap<>();
       List<SvgChart.Point> warbler = new ArrayList<>();
@@ -368,10 +512,7 @@ public final class BenchCommand implements Runnable {
               "delivered messages/s",
               "p99 latency, ms (log)",
               series));
-      return new Result("sweep")
-          .put("chart", out.toAbsolutePath().toString())
-          .put("points", points)
-          .put("server_cpus", s.target().serverCpus());
+      result.put("chart", out.toAbsolutePath().toString()).put("points", points);
     }
 
     private static SvgChart.Point point(Result r) {

@@ -38,12 +38,18 @@ import java.util.function.Consumer;
 /**
  * A lightweight WebSocket client for load: one Netty event-loop group (epoll when available, a
  * couple of threads) holds thousands of connections speaking binary {@code warbler.v1.proto}
- * frames. Connections beyond {@link #PER_SOURCE} use further loopback source addresses (127.0.0.2,
- * ...) so that ephemeral ports do not run out.
+ * frames. Every {@link #PER_SOURCE} connections use a further loopback source address, starting at
+ * an address picked from this process id and the clock ({@link #sourceAddress(int, long)}), so that
+ * ephemeral ports do not run out: each source address has about 28,000 ports, and the ports of the
+ * connections a previous run closed stay in TIME_WAIT for 60 s.
  */
 final class LoadClient implements AutoCloseable {
   static final String SUBPROTOCOL = "warbler.v1.proto";
-  static final int PER_SOURCE = 20_000;
+  static final int PER_SOURCE = 4_000;
+
+  /** First source address index of this client: differs between runs and bench processes. */
+  private final int sourceBase =
+      (int) ((ProcessHandle.current().pid() * 31 + System.nanoTime() / 1_000_000) % 200) * 50;
 
   private final EventLoopGroup group;
   private final Class<? extends SocketChannel> channelType;
@@ -126,7 +132,7 @@ final class LoadClient implements AutoCloseable {
     InetSocketAddress remote = new InetSocketAddress(ws.getHost(), port);
     var future =
         remote.getAddress().isLoopbackAddress()
-            ? b.connect(remote, new InetSocketAddress(sourceAddress(n), 0))
+            ? b.connect(remote, new InetSocketAddress(sourceAddress(sourceBase, n), 0))
             : b.connect(remote);
     future.addListener(f -> {
       if (!f.isSuccess()) {
@@ -139,7 +145,13 @@ final class LoadClient implements AutoCloseable {
 
   /** 127.0.0.1 for the first {@link #PER_SOURCE} connections, then 127.0.0.2, ... */
   static String sourceAddress(long n) {
-    return "127.0.0." + (1 + n / PER_SOURCE);
+    return sourceAddress(0, n);
+  }
+
+  /** Loopback address number {@code base + n / PER_SOURCE}: 127.0.x.y, y in 1..250. */
+  static String sourceAddress(int base, long n) {
+    long i = base + n / PER_SOURCE;
+    return "127.0." + (i / 250) + "." + (1 + i % 250);
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<WebSocketFrame> {

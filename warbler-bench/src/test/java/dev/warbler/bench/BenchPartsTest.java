@@ -21,6 +21,16 @@ class BenchPartsTest {
   }
 
   @Test
+  void theSweepWritesItsOtherChartsNextToTheDirectChart() {
+    java.nio.file.Path out = java.nio.file.Path.of("docs", "bench-sweep.svg");
+
+    assertThat(BenchCommand.Sweep.sibling(out, "groups"))
+        .isEqualTo(java.nio.file.Path.of("docs", "bench-sweep-groups.svg"));
+    assertThat(BenchCommand.Sweep.sibling(java.nio.file.Path.of("sweep"), "connections"))
+        .isEqualTo(java.nio.file.Path.of("sweep-connections.svg"));
+  }
+
+  @Test
   void anOpenScheduleNeedsAPositiveRate() {
     assertThatThrownBy(() -> new OpenSchedule(0, 0)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -110,6 +120,7 @@ class BenchPartsTest {
   void manyConnectionsSpreadOverLoopbackSourceAddresses() {
     assertThat(LoadClient.sourceAddress(0)).isEqualTo("127.0.0.1");
     assertThat(LoadClient.sourceAddress(LoadClient.PER_SOURCE)).isEqualTo("127.0.0.2");
+    assertThat(LoadClient.sourceAddress(249, LoadClient.PER_SOURCE)).isEqualTo("127.0.1.1");
   }
 
   @Test
