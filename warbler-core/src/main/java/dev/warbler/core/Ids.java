@@ -1,7 +1,6 @@
 package dev.warbler.core;
 
 import dev.warbler.protocol.ErrorCode;
-import java.util.regex.Pattern;
 
 /**
  * Rules for identifiers chosen by apps and clients. App, user and group ids are 1-64 characters of
@@ -11,13 +10,29 @@ public final class Ids {
   /** Longest app, user, group, client message or request id, in characters. */
   public static final int MAX_ID_LENGTH = 64;
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
-  private static final Pattern CLIENT_ID = Pattern.compile("[\\x21-\\x7e]{1,64}");
-
   private Ids() {}
 
   public static boolean valid(String id) {
-    return ID.matcher(id).matches();
+    // A loop, not ID.matcher: this runs several times per message on the hot path.
+    int n = id.length();
+    if (n == 0 || n > MAX_ID_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = id.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '.'
+              || c == '@'
+              || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns {@code id} or throws INVALID_ARGUMENT naming {@code field}. */
@@ -32,12 +47,26 @@ public final class Ids {
 
   /** Client message ids: 1-64 printable ASCII characters without spaces. */
   public static String requireClientMsgId(String id) {
-    if (!CLIENT_ID.matcher(id).matches()) {
+    if (!printableAscii(id)) {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT,
           "client_msg_id must be 1-64 printable ASCII characters but was '" + clip(id) + "'");
     }
     return id;
+  }
+
+  private static boolean printableAscii(String id) {
+    int n = id.length();
+    if (n == 0 || n > MAX_ID_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = id.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static String clip(String s) {

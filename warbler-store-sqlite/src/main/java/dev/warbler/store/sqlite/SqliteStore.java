@@ -108,6 +108,8 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     // sqlite-jdbc only accepts read-only at open time, not via Connection.setReadOnly later.
     org.sqlite.SQLiteConfig options = new org.sqlite.SQLiteConfig();
     options.setReadOnly(readOnly);
+    // No code reads generated keys; computing them costs a regex over the SQL of every update.
+    options.setGetGeneratedKeys(false);
     Connection c = DriverManager.getConnection(url, options.toProperties());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
