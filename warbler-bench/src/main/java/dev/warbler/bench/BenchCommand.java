@@ -301,12 +301,14 @@ public final class BenchCommand implements Runnable {
       description =
           "Scenarios over growing load, each with an SVG chart: direct delivered/s vs p99 (and the"
               + " baseline relay with --with-baseline) in --out; memory and connect rate vs"
-              + " connection count in OUT-connections.svg; fan-out deliveries/s and p99 vs group"
+              + " connection count in OUT-connections.svg; direct at a fixed rate vs connected"
+              + " clients in OUT-clients.svg; fan-out deliveries/s and p99 vs group"
               + " size in OUT-groups.svg. --kind picks which (default: direct).")
   static final class Sweep extends Scenario {
     /** Which sweeps to run. */
     enum Kind {
       direct,
+      clients,
       connections,
       groups,
       all
@@ -315,7 +317,7 @@ public final class BenchCommand implements Runnable {
     @CommandLine.Option(
         names = "--kind",
         defaultValue = "direct",
-        description = "direct, connections, groups or all (default: ${DEFAULT-VALUE})")
+        description = "direct, clients, connections, groups or all (default: ${DEFAULT-VALUE})")
     Kind kind = Kind.direct;
 
     @CommandLine.Option(
@@ -333,6 +335,19 @@ public final class BenchCommand implements Runnable {
 
     @CommandLine.Option(names = "--with-baseline", description = "also sweep the baseline relay")
     boolean withBaseline;
+
+    @CommandLine.Option(
+        names = "--client-counts",
+        split = ",",
+        defaultValue = "100,1000,10000",
+        description = "clients: connected clients of a direct run (default: ${DEFAULT-VALUE})")
+    List<Integer> clientCounts = List.of();
+
+    @CommandLine.Option(
+        names = "--clients-rate",
+        defaultValue = "10000",
+        description = "clients: total messages/s, fixed (default: ${DEFAULT-VALUE})")
+    double clientsRate = 10000;
 
     @CommandLine.Option(
         names = "--counts",
@@ -383,6 +398,9 @@ public final class BenchCommand implements Runnable {
       if (kind == Kind.direct || kind == Kind.all) {
         direct(s, result);
       }
+      if (kind == Kind.clients || kind == Kind.all) {
+        clients(s, result);
+      }
       if (kind == Kind.connections || kind == Kind.all) {
         connections(s, result);
       }
@@ -390,6 +408,37 @@ public final class BenchCommand implements Runnable {
         groups(s, result);
       }
       return result.put("server_cpus", s.target().serverCpus());
+    }
+
+    /** Direct load at one fixed rate spread over more and more connected clients. */
+    private void clients(Session s, Result result) throws Exception {
+      List<Map<String, Object>> points = new ArrayList<>();
+      List<SvgChart.Point> delivered = new ArrayList<>();
+      List<SvgChart.Point> p99 = new ArrayList<>();
+      Map<String, List<SvgChart.Point>> series = new java.util.LinkedHashMap<>();
+      series.put("delivered/s", delivered);
+      series.put("p99 latency, ms", p99);
+      for (int n : clientCounts) {
+        int even = n - n % 2;
+        DirectLoad.Options o =
+            new DirectLoad.Options(even, clientsRate, common.duration, common.warmup, payload);
+        List<Admin.UserToken> users = s.admin().users(s.target().app(), runPrefix("c"), even);
+        Result r = DirectLoad.run("direct", s.target(), users, o);
+        points.add(r.fields());
+        delivered.add(new SvgChart.Point(even, ((Number) r.get("throughput_per_s")).doubleValue()));
+        p99.add(new SvgChart.Point(even, ((Number) r.get("p99_ms")).doubleValue()));
+        progress(r);
+      }
+      java.nio.file.Path file = sibling(out, "clients");
+      java.nio.file.Files.writeString(
+          file,
+          SvgChart.render(
+              "direct at " + (long) clientsRate + " messages/s vs connected clients",
+              "clients (pairs exchanging 1:1 messages)",
+              "delivered/s / p99 ms (log)",
+              series));
+      result.put("clients_chart", file.toAbsolutePath().toString());
+      result.put("clients_points", points);
     }
 
     private void connections(Session s, Result result) throws Exception {
