@@ -20,19 +20,9 @@ public record ConversationState(
     ConversationSettings settings) {
 
   /**
-   * A state whose unread count is {@code lastSeq - readSeq}, without mentions and without settings
-   * of the user's own ({@link ConversationSettings#NONE}).
+   * A provisional state as the stores first read it, before the unread count and mentions are
+   * computed; its unread is {@code lastSeq - readSeq} and it mentions no one.
    */
-  public ConversationState(
-      ConversationId conversation,
-      long lastSeq,
-      long readSeq,
-      Optional<ChatMessage> lastMessage,
-      long changePosition) {
-    this(conversation, lastSeq, readSeq, lastMessage, changePosition, ConversationSettings.NONE);
-  }
-
-  /** A state whose unread count is {@code lastSeq - readSeq}, without mentions. */
   public ConversationState(
       ConversationId conversation,
       long lastSeq,
@@ -49,26 +39,6 @@ public record ConversationState(
         Math.max(0, lastSeq - readSeq),
         false,
         settings);
-  }
-
-  /** A state without settings of the user's own ({@link ConversationSettings#NONE}). */
-  public ConversationState(
-      ConversationId conversation,
-      long lastSeq,
-      long readSeq,
-      Optional<ChatMessage> lastMessage,
-      long changePosition,
-      long unread,
-      boolean mentioned) {
-    this(
-        conversation,
-        lastSeq,
-        readSeq,
-        lastMessage,
-        changePosition,
-        unread,
-        mentioned,
-        ConversationSettings.NONE);
   }
 
   public ConversationState withLastMessage(Optional<ChatMessage> message) {

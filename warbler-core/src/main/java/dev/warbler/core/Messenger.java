@@ -39,40 +39,8 @@ public final class Messenger {
   private final BlockList blocks;
 
   /**
-   * A messenger without the lifecycle store: reads show no tombstones and no own reactions, and the
-   * lifecycle limits are the defaults. For wiring that predates the message lifecycle.
-   */
-  public Messenger(
-      MessageStore store, Directory directory, Bus bus, InstantSource clock, Limits limits) {
-    this(store, directory, bus, clock, limits, NO_LIFECYCLE_STORE, LifecycleLimits.DEFAULTS);
-  }
-
-  /** As above; direct messages to a user who blocked the sender fail with BLOCKED. */
-  public Messenger(
-      MessageStore store,
-      Directory directory,
-      Bus bus,
-      InstantSource clock,
-      Limits limits,
-      BlockList blocks) {
-    this(
-        store, directory, bus, clock, limits, NO_LIFECYCLE_STORE, LifecycleLimits.DEFAULTS, blocks);
-  }
-
-  public Messenger(
-      MessageStore store,
-      Directory directory,
-      Bus bus,
-      InstantSource clock,
-      Limits limits,
-      MessageLifecycleStore lifecycleStore,
-      LifecycleLimits lifecycleLimits) {
-    this(store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, BlockList.NONE);
-  }
-
-  /**
-   * The full messenger: lifecycle reads and limits, and direct messages to a user who blocked the
-   * sender fail with BLOCKED.
+   * Lifecycle reads (tombstones, own reactions) use {@code lifecycleStore}; direct messages to a
+   * user who blocked the sender fail with BLOCKED.
    */
   public Messenger(
       MessageStore store,
@@ -452,33 +420,6 @@ public final class Messenger {
           ErrorCode.NOT_MEMBER, "user '" + who.user() + "' is not a member of " + conversation);
     }
   }
-
-  /** Used by the old constructor: a store with nothing hidden and no reactions of anyone. */
-  private static final MessageLifecycleStore NO_LIFECYCLE_STORE =
-      new MessageLifecycleStore() {
-        @Override
-        public CompletableFuture<AppendResult> change(ChangeRequest request) {
-          return CompletableFuture.failedFuture(
-              new WarblerException(ErrorCode.UNAVAILABLE, "no message lifecycle store"));
-        }
-
-        @Override
-        public boolean hide(String app, String user, ConversationId conversation, long seq) {
-          throw new WarblerException(ErrorCode.UNAVAILABLE, "no message lifecycle store");
-        }
-
-        @Override
-        public Set<Long> hidden(
-            String app, String user, ConversationId conversation, Collection<Long> seqs) {
-          return Set.of();
-        }
-
-        @Override
-        public Map<Long, Set<String>> reactionsOf(
-            String app, String user, ConversationId conversation, long fromSeq, long toSeq) {
-          return Map.of();
-        }
-      };
 
   private static int clamp(int requested, int max) {
     if (requested < 0) {
