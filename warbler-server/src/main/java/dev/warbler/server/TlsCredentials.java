@@ -267,7 +267,8 @@ record TlsCredentials(PrivateKey key, List<X509Certificate> chain, String finger
     expect(der, at, 0x30);
     length(der, at);
     expect(der, at, 0x02);
-    at[0] += length(der, at); // version
+    int version = length(der, at);
+    at[0] += version; // skip the version's value
     expect(der, at, 0x04);
     int n = length(der, at);
     if (at[0] + n > der.length) {
