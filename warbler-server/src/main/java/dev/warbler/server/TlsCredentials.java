@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  */
 record TlsCredentials(PrivateKey key, List<X509Certificate> chain, String fingerprint) {
   private static final Pattern BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
   TlsCredentials {
     chain = List.copyOf(chain);
@@ -127,7 +127,7 @@ record TlsCredentials(PrivateKey key, List<X509Certificate> chain, String finger
     try {
       blocks = blocks(bytes);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + " holds a PEM block that is not base64", e);
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }
     for (Block b : blocks) {
       try {
@@ -214,9 +214,15 @@ record TlsCredentials(PrivateKey key, List<X509Certificate> chain, String finger
       String body = m.group(2);
       // RFC 7468 lets "Proc-Type:"-style headers precede the base64 (legacy encrypted keys).
       if (body.contains(":")) {
-        throw new IllegalArgumentException("PEM headers (legacy encryption) are not supported");
+        throw new IllegalArgumentException(
+            "holds a PEM block with headers (an OpenSSL-encrypted key?); Warbler reads"
+                + " unencrypted keys only");
       }
-      blocks.add(new Block(m.group(1), Base64.getMimeDecoder().decode(body)));
+      try {
+        blocks.add(new Block(m.group(1), Base64.getMimeDecoder().decode(body)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("holds a PEM block that is not base64", e);
+      }
     }
     return blocks;
   }

@@ -143,6 +143,19 @@ class TlsCredentialsTest {
   }
 
   @Test
+  void aLegacyOpenSslEncryptedKeyIsRefused() throws Exception {
+    TestCertificates.ec("x", 1).writeTo(cert(), key());
+    Files.writeString(
+        key(),
+        "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
+            + "AAAABBBBCCCC\n-----END EC PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> TlsCredentials.load(cert(), key()))
+        .hasMessageContaining("tls.key-file " + key())
+        .hasMessageContaining("encrypted");
+  }
+
+  @Test
   void theFingerprintChangesWithEitherFile() throws Exception {
     TestCertificates.ec("x", 1).writeTo(cert(), key());
     String before = TlsCredentials.fingerprintOf(cert(), key());
