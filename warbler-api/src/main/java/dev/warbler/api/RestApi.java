@@ -99,6 +99,7 @@ public final class RestApi implements AutoCloseable {
   private final List<Route> routes;
   private final GroupRoutes groupRoutes;
   private @Nullable Javalin javalin;
+  private @Nullable ApiTls tls;
 
   public RestApi(
       ApiConfig config,
@@ -227,12 +228,29 @@ public final class RestApi implements AutoCloseable {
     return routes;
   }
 
+  /**
+   * Serves HTTPS with {@code tls} instead of HTTP on the same port, and makes discovery announce
+   * {@code wss://}; call before {@link #start()}.
+   */
+  public void enableTls(ApiTls tls) {
+    if (javalin != null) {
+      throw new IllegalStateException("TLS must be enabled before the REST API starts");
+    }
+    this.tls = tls;
+  }
+
   /** Binds and returns the port. */
   public int start() {
+    ApiTls https = tls;
     Javalin app =
         Javalin.create(cfg -> {
           cfg.jetty.host = config.host();
           cfg.jetty.port = config.port();
+          if (https != null) {
+            // With a connector of our own Javalin adds no plain HTTP one.
+            cfg.jetty.addConnector(
+                (server, http) -> https.connector(server, http, config.host(), config.port()));
+          }
           cfg.http.maxRequestSize = config.maxBodyBytes();
           cfg.concurrency.useVirtualThreads = true;
           cfg.startup.showJavalinBanner = false;
@@ -326,7 +344,12 @@ public final class RestApi implements AutoCloseable {
       if (colon > 0 && !host.endsWith("]")) {
         host = host.substring(0, colon);
       }
-      ws = "ws://" + host + ":" + config.webSocketPort() + config.webSocketPath();
+      ws =
+          (tls == null ? "ws://" : "wss://")
+              + host
+              + ":"
+              + config.webSocketPort()
+              + config.webSocketPath();
     }
     send(
         ctx,

@@ -1,5 +1,6 @@
 package dev.warbler.cli;
 
+import dev.warbler.sdk.TrustedCertificates;
 import dev.warbler.sdk.WarblerAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
@@ -39,6 +41,32 @@ public final class ClientOptions {
           "file holding the admin key (default: $WARBLER_ADMIN_KEY, else"
               + " $WARBLER_DATA_DIR/admin.key or ./data/admin.key)")
   @Nullable Path adminKeyFile;
+
+  @CommandLine.Option(
+      names = "--ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM file of the CA (or self-signed certificate) to trust for https/wss, instead of the"
+              + " system trust store (default: $WARBLER_CA_FILE)")
+  @Nullable Path caFile;
+
+  /**
+   * The TLS context trusting --ca-file (else WARBLER_CA_FILE); empty means the JVM's default, which
+   * trusts the system store.
+   */
+  Optional<SSLContext> sslContext(Environment env) {
+    Optional<Path> file =
+        Optional.ofNullable(caFile).or(() -> env.variable("WARBLER_CA_FILE").map(Path::of));
+    if (file.isEmpty()) {
+      return Optional.empty();
+    }
+    Path resolved = env.workingDirectory().resolve(file.get());
+    try {
+      return Optional.of(TrustedCertificates.sslContext(resolved));
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new CliException("--ca-file " + file.get() + ": " + e.getMessage());
+    }
+  }
 
   URI server(Environment env) {
     String text = server != null ? server : env.variable("WARBLER_SERVER").orElse(DEFAULT_SERVER);
@@ -94,6 +122,9 @@ public final class ClientOptions {
   }
 
   WarblerAdmin admin(Environment env) {
-    return WarblerAdmin.create(server(env), adminKey(env));
+    Optional<SSLContext> tls = sslContext(env);
+    return tls.isPresent()
+        ? WarblerAdmin.create(server(env), adminKey(env), tls.get())
+        : WarblerAdmin.create(server(env), adminKey(env));
   }
 }

@@ -33,15 +33,16 @@ final class ClientSession implements AutoCloseable {
     TokenSupplier tokens =
         new TokenSupplier(
             first, () -> admin.issueUserToken(app, user, ClientOptions.TOKEN_TTL_SECONDS));
-    WarblerClient client =
+    WarblerClient.Builder builder =
         WarblerClient.builder()
             .server(options.server(env))
             .token(tokens)
             .app(app)
             .encoding(Encoding.PROTO)
             .device("warbler-cli")
-            .listener(listener)
-            .build();
+            .listener(listener);
+    options.sslContext(env).ifPresent(builder::sslContext);
+    WarblerClient client = builder.build();
     ClientSession session = new ClientSession(client);
     try {
       client.connect().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

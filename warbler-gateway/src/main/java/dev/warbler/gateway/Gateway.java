@@ -123,6 +123,7 @@ public final class Gateway implements AutoCloseable {
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel server;
+  private @org.jspecify.annotations.Nullable GatewayTls tls;
 
   public Gateway(GatewayConfig config, Services services, MeterRegistry meters) {
     this.config = config;
@@ -160,6 +161,20 @@ public final class Gateway implements AutoCloseable {
 
   Services services() {
     return services;
+  }
+
+  /**
+   * Serves TLS (wss://) with {@code tls} instead of plain WebSocket; call before {@link #start()}.
+   * A client that does not complete a TLS handshake with one of {@link GatewayTls#protocols()}
+   * within the handshake timeout is disconnected.
+   */
+  public void enableTls(GatewayTls tls) {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("TLS must be enabled before the gateway starts");
+      }
+      this.tls = tls;
+    }
   }
 
   /** Why a connection never got authenticated; the {@code reason} tag of the failure counter. */
@@ -209,6 +224,10 @@ public final class Gateway implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       channels.add(ch);
+                      GatewayTls t = tls;
+                      if (t != null) {
+                        t.install(ch.pipeline(), ch.alloc(), config.handshakeTimeout());
+                      }
                       configure(ch.pipeline());
                     }
                   });
@@ -225,7 +244,8 @@ public final class Gateway implements AutoCloseable {
       }
       int port = ((InetSocketAddress) server.localAddress()).getPort();
       log.info(
-          "gateway listening on ws://{}:{}{} ({})",
+          "gateway listening on {}://{}:{}{} ({})",
+          tls == null ? "ws" : "wss",
           config.host(),
           port,
           config.path(),

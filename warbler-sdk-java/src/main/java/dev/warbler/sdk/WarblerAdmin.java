@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * A small client for the server REST API, as an app backend uses it: users, tokens, groups,
@@ -41,6 +42,20 @@ public final class WarblerAdmin {
    */
   public static WarblerAdmin create(URI httpBase, String key) {
     return create(httpBase, key, Duration.ofSeconds(10), HttpClient.newHttpClient());
+  }
+
+  /**
+   * As {@link #create(URI, String)} over https with a TLS context of the caller's, for example
+   * {@link TrustedCertificates#sslContext} to trust a private CA.
+   */
+  public static WarblerAdmin create(URI httpBase, String key, SSLContext sslContext) {
+    return create(
+        httpBase,
+        key,
+        Duration.ofSeconds(10),
+        HttpClient.newBuilder()
+            .sslContext(Objects.requireNonNull(sslContext, "sslContext"))
+            .build());
   }
 
   /** As {@link #create(URI, String)}, with a request timeout and an HTTP client the caller owns. */

@@ -104,6 +104,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -262,7 +263,11 @@ public final class WarblerClient implements AutoCloseable {
     this.deliveryAckDelay = b.deliveryAckDelay;
     HttpClient http = b.httpClient;
     if (http == null) {
-      http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+      HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(requestTimeout);
+      if (b.sslContext != null) {
+        hb.sslContext(b.sslContext);
+      }
+      http = hb.build();
       this.ownedHttp = Optional.of(http);
     } else {
       this.ownedHttp = Optional.empty();
@@ -1800,6 +1805,7 @@ public final class WarblerClient implements AutoCloseable {
     private Duration deliveryAckDelay = Duration.ofMillis(500);
     private RandomGenerator random = new java.util.SplittableRandom();
     private @Nullable HttpClient httpClient;
+    private @Nullable SSLContext sslContext;
     private @Nullable Transport transport;
 
     private Builder() {}
@@ -1943,6 +1949,24 @@ public final class WarblerClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The TLS context for https:// and wss:// (default: the JVM's, which trusts its trust store);
+     * for example {@link TrustedCertificates#sslContext} to trust a private CA. Not combinable with
+     * {@link #httpClient}, which brings its own.
+     */
+    public Builder sslContext(SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      return this;
+    }
+
+    /**
+     * Trusts exactly the certificates in a PEM file (a private CA or a self-signed server
+     * certificate) for https:// and wss://; {@code sslContext(TrustedCertificates.sslContext(f))}.
+     */
+    public Builder trustedCertificates(java.nio.file.Path pemFile) {
+      return sslContext(TrustedCertificates.sslContext(pemFile));
+    }
+
     Builder transport(Transport transport) {
       this.transport = transport;
       return this;
@@ -1956,6 +1980,11 @@ public final class WarblerClient implements AutoCloseable {
     public WarblerClient build() {
       if (tokens == null) {
         throw new IllegalStateException("a token supplier is required: call token(...)");
+      }
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext(...) and httpClient(...) exclude each other: set the SSLContext on the"
+                + " HttpClient");
       }
       return new WarblerClient(this);
     }

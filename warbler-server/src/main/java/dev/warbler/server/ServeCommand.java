@@ -62,10 +62,11 @@ public final class ServeCommand implements Callable<Integer> {
     out.printf(
         "warbler ready http=%d ws=%d data=%s%n",
         server.httpPort(), server.webSocketPort(), settings.string(Setting.DATA_DIR));
-    out.printf("  REST API    http://127.0.0.1:%d%n", server.httpPort());
+    String tls = server.tlsEnabled() ? "s" : "";
+    out.printf("  REST API    http%s://127.0.0.1:%d%n", tls, server.httpPort());
     out.printf(
-        "  WebSocket   ws://127.0.0.1:%d%s%n",
-        server.webSocketPort(), settings.string(Setting.GATEWAY_PATH));
+        "  WebSocket   ws%s://127.0.0.1:%d%s%n",
+        tls, server.webSocketPort(), settings.string(Setting.GATEWAY_PATH));
     out.printf("  default app %s%n", server.defaultApp());
     if (settings.string(Setting.AUTH_ADMIN_KEY).isEmpty()) {
       out.printf(

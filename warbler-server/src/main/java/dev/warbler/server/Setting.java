@@ -40,6 +40,24 @@ public enum Setting {
       "http.public-websocket-url",
       "",
       "WebSocket URL that discovery announces; empty derives it from the request host"),
+  TLS_ENABLED(
+      "tls.enabled",
+      "false",
+      "serve wss:// and https:// on the gateway and API ports; off so serve runs on a laptop"),
+  TLS_CERT_FILE(
+      "tls.cert-file", "", "PEM certificate chain, leaf first; required when tls.enabled"),
+  TLS_KEY_FILE(
+      "tls.key-file",
+      "",
+      "PEM private key of the leaf, unencrypted: PKCS#8, PKCS#1 (RSA) or SEC1 (EC)"),
+  TLS_PROTOCOLS(
+      "tls.protocols",
+      "TLSv1.3,TLSv1.2",
+      "accepted TLS versions; TLSv1.1 and older are refused and cannot be configured"),
+  TLS_RELOAD_INTERVAL_SECONDS(
+      "tls.reload-interval-seconds",
+      "60",
+      "how often the PEM files are checked and a changed certificate served; 0: never"),
   AUTH_ADMIN_KEY(
       "auth.admin-key",
       "",

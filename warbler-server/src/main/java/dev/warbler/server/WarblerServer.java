@@ -88,6 +88,7 @@ public final class WarblerServer implements AutoCloseable {
   private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
+  private final @Nullable ServerTls tls;
   private final String adminKey;
   private final boolean adminKeyGenerated;
   private final String defaultApp;
@@ -116,6 +117,8 @@ public final class WarblerServer implements AutoCloseable {
     new JvmGcMetrics().bindTo(meters);
     new JvmThreadMetrics().bindTo(meters);
     new ProcessorMetrics().bindTo(meters);
+    // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
+    this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
     this.store =
         new SqliteStore(
@@ -268,9 +271,15 @@ public final class WarblerServer implements AutoCloseable {
   public static WarblerServer start(Settings settings) {
     WarblerServer server = new WarblerServer(settings);
     try {
+      if (server.tls != null) {
+        server.gateway.enableTls(server.tls.gateway());
+      }
       server.webSocketPort = server.gateway.start();
       server.httpPort = server.startApi();
       server.ready = true;
+      if (server.tls != null) {
+        server.tls.startReloading();
+      }
       log.info(
           "warbler ready: http port {}, websocket port {}, data {}",
           server.httpPort,
@@ -303,6 +312,9 @@ public final class WarblerServer implements AutoCloseable {
                 new SqliteTemplateStore(store),
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)));
+    if (tls != null) {
+      rest.enableTls(tls.api());
+    }
     this.api = rest;
     return rest.start();
   }
@@ -346,6 +358,11 @@ public final class WarblerServer implements AutoCloseable {
     return httpPort;
   }
 
+  /** True when both listeners serve TLS (wss:// and https://). */
+  public boolean tlsEnabled() {
+    return tls != null;
+  }
+
   public String adminKey() {
     return adminKey;
   }
@@ -376,6 +393,9 @@ public final class WarblerServer implements AutoCloseable {
   @Override
   public void close() {
     ready = false;
+    if (tls != null) {
+      tls.close();
+    }
     closeQuietly(gateway);
     RestApi rest = api;
     if (rest != null) {
