@@ -171,7 +171,7 @@ class AuditLogTest {
           m.request(
               ClientFrame.newBuilder()
                   .setId("s")
-                  .setSend(Send.newBuilder().setGroup("team").setText("hi"))
+                  .setSend(Send.newBuilder().setClientMsgId("c1").setGroup("team").setText("hi"))
                   .build());
       assertThat(refused.getError().getName()).isEqualTo("NOT_MEMBER");
     }
