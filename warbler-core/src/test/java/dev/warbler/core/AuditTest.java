@@ -37,7 +37,8 @@ class AuditTest {
   private final Audit audit = new Audit(memory, clock, Duration.ofMinutes(1), 3);
 
   private void fail(String ip) {
-    audit.failure("shop", "anonymous", ip, Audit.AUTH_FAILED, "", AuditEvent.DENIED, "TOKEN_INVALID");
+    audit.failure(
+        "shop", "anonymous", ip, Audit.AUTH_FAILED, "", AuditEvent.DENIED, "TOKEN_INVALID");
   }
 
   @Test
@@ -83,8 +84,17 @@ class AuditTest {
         2,
         new AuditRecord(
             r.seq(),
-            new AuditEvent(e.time(), e.app(), e.actor(), e.ip(), e.action(), "someone-else",
-                e.outcome(), e.error(), e.count(), e.detail()),
+            new AuditEvent(
+                e.time(),
+                e.app(),
+                e.actor(),
+                e.ip(),
+                e.action(),
+                "someone-else",
+                e.outcome(),
+                e.error(),
+                e.count(),
+                e.detail()),
             r.prevHash(),
             r.hash()));
     assertThat(verify(edited)).isEqualTo(3);

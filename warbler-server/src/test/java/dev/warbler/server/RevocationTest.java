@@ -79,7 +79,8 @@ class RevocationTest {
     assertThat(c.closeReason()).isEqualTo(reason);
     long elapsed = System.nanoTime() - startNanos;
     assertThat(elapsed).isLessThanOrEqualTo(ONE_SECOND.toNanos());
-    System.out.printf("revocation: close %d (%s) %.1f ms after the REST call%n", code, reason, elapsed / 1e6);
+    System.out.printf(
+        "revocation: close %d (%s) %.1f ms after the REST call%n", code, reason, elapsed / 1e6);
   }
 
   private void refused(String token, String error, int code) {

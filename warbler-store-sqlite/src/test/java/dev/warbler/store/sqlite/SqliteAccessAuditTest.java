@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The access tables and the audit chain of the SQLite store, across concurrent appends and reopen. */
+/**
+ * The access tables and the audit chain of the SQLite store, across concurrent appends and reopen.
+ */
 class SqliteAccessAuditTest {
   @TempDir Path dir;
 
