@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.core.App;
+import dev.warbler.core.Audit;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupPage;
 import dev.warbler.core.GroupProfile;
@@ -198,28 +199,22 @@ final class GroupRoutes {
 
   private void ban(Context ctx) {
     App app = api.authorizeApp(ctx);
-    api.send(
-        ctx,
-        200,
-        change(
-            groups.ban(
-                app.id(),
-                ctx.pathParam("group"),
-                GroupAdmin.BACKEND,
-                List.of(ctx.pathParam("user")))));
+    GroupResult result =
+        groups.ban(
+            app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, List.of(ctx.pathParam("user")));
+    api.audit(
+        ctx, app.id(), Audit.GROUP_BAN, ctx.pathParam("group") + "/" + ctx.pathParam("user"), "");
+    api.send(ctx, 200, change(result));
   }
 
   private void unban(Context ctx) {
     App app = api.authorizeApp(ctx);
-    api.send(
-        ctx,
-        200,
-        change(
-            groups.unban(
-                app.id(),
-                ctx.pathParam("group"),
-                GroupAdmin.BACKEND,
-                List.of(ctx.pathParam("user")))));
+    GroupResult result =
+        groups.unban(
+            app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, List.of(ctx.pathParam("user")));
+    api.audit(
+        ctx, app.id(), Audit.GROUP_UNBAN, ctx.pathParam("group") + "/" + ctx.pathParam("user"), "");
+    api.send(ctx, 200, change(result));
   }
 
   private void joinRequests(Context ctx) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
+import dev.warbler.core.Audit;
+import dev.warbler.core.AuditEvent;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatroom;
 import dev.warbler.core.ChatroomSent;
@@ -41,6 +43,7 @@ import dev.warbler.core.TokenService;
 import dev.warbler.core.UsageReport;
 import dev.warbler.core.User;
 import dev.warbler.core.UserProfile;
+import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
@@ -80,6 +83,9 @@ public final class RestApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RestApi.class);
   private static final long DEFAULT_TOKEN_TTL_SECONDS = 86_400;
   private static final int DEFAULT_PAGE = 50;
+
+  /** The authenticated caller of a request, for the audit log. */
+  static final String ACTOR = "warbler.actor";
 
   /** Marks a response that already holds a problem, so status handlers leave it alone. */
   private static final String PROBLEM_WRITTEN = "warbler.problem";
@@ -220,6 +226,7 @@ public final class RestApi implements AutoCloseable {
             new Route("GET", "/v1/apps/{app}/presence", "getPresence", this::getPresence),
             new Route("GET", "/v1/apps/{app}/usage", "getUsage", this::getUsage)));
     all.addAll(groupRoutes.routes());
+    all.addAll(new AccessRoutes(this, services, json).routes());
     this.routes = List.copyOf(all);
   }
 
@@ -362,6 +369,7 @@ public final class RestApi implements AutoCloseable {
     requireAdmin(ctx);
     Dtos.CreateApp body = read(ctx, Dtos.CreateApp.class);
     App app = directory.createApp(required("id", body.id()), orEmpty(body.name()));
+    audit(ctx, app.id(), Audit.APP_CREATE, app.id(), "");
     send(ctx, 201, new Dtos.AppCreated(app.id(), app.name(), app.secret(), app.createdAt()));
   }
 
@@ -521,6 +529,7 @@ public final class RestApi implements AutoCloseable {
     App app = authorizeApp(ctx);
     directory.deleteUser(app.id(), ctx.pathParam("user"));
     services.contacts().forget(app.id(), ctx.pathParam("user"));
+    audit(ctx, app.id(), Audit.USER_DELETE, ctx.pathParam("user"), "");
     ctx.status(204);
   }
 
@@ -538,8 +547,13 @@ public final class RestApi implements AutoCloseable {
           ErrorCode.INVALID_ARGUMENT,
           "ttlSeconds must be 1-" + config.tokenMaxTtlSeconds() + " (api.token-max-ttl-seconds)");
     }
-    String token = tokens.issue(app, user, Duration.ofSeconds(ttl));
-    send(ctx, 201, new Dtos.TokenIssued(token, app.id(), user, TokenService.expiresAt(token)));
+    services.access().requireNotBanned(app.id(), user);
+    String token =
+        tokens.issue(
+            app, user, Duration.ofSeconds(ttl), services.access().issuedAtFloor(app.id(), user));
+    VerifiedToken issued = tokens.verifyToken(token);
+    audit(ctx, app.id(), Audit.TOKEN_ISSUE, user, "jti=" + issued.id() + " ttl=" + ttl);
+    send(ctx, 201, new Dtos.TokenIssued(token, app.id(), user, issued.expiresAt()));
   }
 
   private void createGroup(Context ctx) {
@@ -797,6 +811,15 @@ public final class RestApi implements AutoCloseable {
     long before = longParam(ctx, "before", 0);
     int limit = (int) longParam(ctx, "limit", DEFAULT_PAGE);
     MessagePage page = messenger.historyUnchecked(app.id(), conversation, before, limit);
+    services
+        .audit()
+        .record(
+            app.id(),
+            actor(ctx),
+            ctx.ip(),
+            Audit.HISTORY_READ,
+            conversation.toString(),
+            "before=" + before + " limit=" + limit + " returned=" + page.messages().size());
     send(
         ctx,
         200,
@@ -1184,6 +1207,7 @@ public final class RestApi implements AutoCloseable {
   private void problem(Context ctx, WarblerException e) {
     ctx.attribute(PROBLEM_WRITTEN, true);
     ErrorCode code = e.code();
+    auditRefusal(ctx, code);
     if (code.httpStatus() >= 500) {
       log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), code, e.getMessage());
     }
@@ -1199,7 +1223,53 @@ public final class RestApi implements AutoCloseable {
     }
   }
 
-  private @Nullable String bearer(Context ctx) {
+  /**
+   * Failed authentication (a missing, unknown or other app's key) and permission denials go to the
+   * audit log, coalesced per source (see {@link Audit#failure}); never blocks.
+   */
+  private void auditRefusal(Context ctx, ErrorCode code) {
+    String app = ctx.pathParamMap().getOrDefault("app", "");
+    if (!Ids.valid(app)) {
+      app = "";
+    }
+    String target = ctx.method() + " " + clip(ctx.path());
+    if (code == ErrorCode.UNAUTHENTICATED || code == ErrorCode.WRONG_APP) {
+      services
+          .audit()
+          .failure(
+              app,
+              Audit.ANONYMOUS,
+              ctx.ip(),
+              Audit.API_AUTH_FAILED,
+              target,
+              AuditEvent.DENIED,
+              code.name());
+    } else if (Audit.isPermissionDenial(code)) {
+      services
+          .audit()
+          .failure(
+              app,
+              actor(ctx),
+              ctx.ip(),
+              Audit.ACCESS_DENIED,
+              target,
+              AuditEvent.DENIED,
+              code.name());
+    }
+  }
+
+  /** Who called, once authenticated ({@code admin} or {@code app:ID}); else anonymous. */
+  String actor(Context ctx) {
+    Object actor = ctx.attribute(ACTOR);
+    return actor == null ? Audit.ANONYMOUS : actor.toString();
+  }
+
+  /** Records an admin operation and waits until the entry is durable. */
+  void audit(Context ctx, String app, String action, String target, String detail) {
+    services.audit().recordDurably(app, actor(ctx), ctx.ip(), action, target, detail);
+  }
+
+  @Nullable String bearer(Context ctx) {
     String header = ctx.header("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;
@@ -1207,7 +1277,7 @@ public final class RestApi implements AutoCloseable {
     return header.substring(7).trim();
   }
 
-  private boolean isAdmin(@Nullable String key) {
+  boolean isAdmin(@Nullable String key) {
     return key != null && MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), adminKey);
   }
 
@@ -1217,10 +1287,20 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
     }
     if (!isAdmin(key)) {
+      appOfSecret(key).ifPresent(a -> ctx.attribute(ACTOR, Audit.app(a.id())));
       throw isAnAppSecret(key)
           ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
           : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
     }
+    ctx.attribute(ACTOR, Audit.ADMIN);
+  }
+
+  /** The app whose secret {@code key} is; empty for any other key. */
+  java.util.Optional<App> appOfSecret(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return directory.apps().stream()
+        .filter(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)))
+        .findFirst();
   }
 
   private boolean isAnAppSecret(String key) {
@@ -1237,6 +1317,7 @@ public final class RestApi implements AutoCloseable {
     }
     String appId = ctx.pathParam("app");
     if (isAdmin(key)) {
+      ctx.attribute(ACTOR, Audit.ADMIN);
       return directory.app(appId);
     }
     App app =
@@ -1246,6 +1327,7 @@ public final class RestApi implements AutoCloseable {
                 () -> new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid"));
     if (MessageDigest.isEqual(
         key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
+      ctx.attribute(ACTOR, Audit.app(app.id()));
       return app;
     }
     throw isAnAppSecret(key)

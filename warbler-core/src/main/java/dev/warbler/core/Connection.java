@@ -13,6 +13,11 @@ public interface Connection {
 
   String user();
 
+  /** The {@code jti} of the token this connection authenticated with; empty when it had none. */
+  default String tokenId() {
+    return "";
+  }
+
   void push(ChatMessage message);
 
   /** Pushes an ephemeral event (receipt, typing, presence); never blocks, like a message. */

@@ -20,4 +20,6 @@ public record Services(
     Receipts receipts,
     Presence presence,
     Profiles profiles,
-    Metering metering) {}
+    Metering metering,
+    Access access,
+    Audit audit) {}

@@ -336,6 +336,16 @@ public final class Sessions {
     }
   }
 
+  /** Closes the connections of a user that authenticated with the token {@code tokenId}. */
+  public void closeToken(String app, String user, String tokenId, CloseCode code, String reason) {
+    Online o = byUser.get(key(app, user));
+    if (o != null && !tokenId.isEmpty()) {
+      List.copyOf(o.connections).stream()
+          .filter(c -> tokenId.equals(c.tokenId()))
+          .forEach(c -> c.close(code, reason));
+    }
+  }
+
   /** Closes every connection, e.g. on shutdown. */
   public void closeAll(CloseCode code, String reason) {
     byUser.values().forEach(o -> List.copyOf(o.connections).forEach(c -> c.close(code, reason)));

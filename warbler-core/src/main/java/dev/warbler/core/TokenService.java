@@ -1,6 +1,7 @@
 package dev.warbler.core;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -9,9 +10,11 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Base64;
 import java.util.Date;
 import java.util.Set;
 import java.util.function.Function;
@@ -19,12 +22,17 @@ import java.util.stream.Collectors;
 
 /**
  * User tokens: JWTs signed with the app's secret, claims {@code sub} (user id), {@code app} and
- * {@code exp} (required). Only the configured HMAC algorithms are accepted; {@code none} and every
- * asymmetric algorithm are refused before any key is touched.
+ * {@code exp} (required), {@code iat} and {@code jti} (set by {@link #issue}, used by revocation).
+ * Only the configured HMAC algorithms are accepted; {@code none} and every asymmetric algorithm are
+ * refused before any key is touched. Headers that point at another key ({@code jku}, {@code jwk},
+ * {@code x5u}, {@code x5c}) and unknown {@code crit} parameters are refused: the key is always the
+ * secret of the app the token names.
  */
 public final class TokenService {
   /** Longest token accepted, in characters; a bound on parsing work. */
   public static final int MAX_TOKEN_CHARS = 4096;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Function<String, java.util.Optional<App>> apps;
   private final InstantSource clock;
@@ -57,12 +65,25 @@ public final class TokenService {
 
   /** Issues a token for {@code user} of {@code app}, valid for {@code ttl}. */
   public String issue(App app, String user, Duration ttl) {
+    return issue(app, user, ttl, 0);
+  }
+
+  /**
+   * Issues a token whose {@code iat} is at least {@code notBefore} (ms): {@code iat} has whole
+   * seconds, so a token issued in the second its user's tokens were revoked carries the next second
+   * to pass {@link Access#check} (see {@link Access#issuedAtFloor}).
+   */
+  public String issue(App app, String user, Duration ttl, long notBefore) {
     long now = clock.millis();
+    long iat = Math.max(now, notBefore);
+    byte[] id = new byte[16];
+    RANDOM.nextBytes(id);
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .subject(user)
             .claim("app", app.id())
-            .issueTime(new Date(now))
+            .jwtID(Base64.getUrlEncoder().withoutPadding().encodeToString(id))
+            .issueTime(new Date(iat))
             .expirationTime(new Date(now + ttl.toMillis()))
             .build();
     try {
@@ -76,6 +97,14 @@ public final class TokenService {
 
   /** Verifies a token and returns who it proves; throws TOKEN_INVALID or TOKEN_EXPIRED. */
   public Principal verify(String token) {
+    return verifyToken(token).principal();
+  }
+
+  /**
+   * Verifies a token and returns who it proves with its {@code iat}, {@code jti} and {@code exp};
+   * throws TOKEN_INVALID or TOKEN_EXPIRED. Revocation is checked by {@link Access#check}.
+   */
+  public VerifiedToken verifyToken(String token) {
     if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
       throw invalid("token must be 1-" + MAX_TOKEN_CHARS + " characters");
     }
@@ -87,8 +116,18 @@ public final class TokenService {
     } catch (ParseException | RuntimeException e) {
       throw invalid("token is not a signed JWT");
     }
-    if (!algorithms.contains(jwt.getHeader().getAlgorithm())) {
-      throw invalid("token algorithm " + jwt.getHeader().getAlgorithm() + " is not accepted");
+    JWSHeader header = jwt.getHeader();
+    if (!algorithms.contains(header.getAlgorithm())) {
+      throw invalid("token algorithm " + header.getAlgorithm() + " is not accepted");
+    }
+    if (header.getJWKURL() != null
+        || header.getJWK() != null
+        || header.getX509CertURL() != null
+        || header.getX509CertChain() != null) {
+      throw invalid("token header must not name a key (jku, jwk, x5u, x5c)");
+    }
+    if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) {
+      throw invalid("token type must be JWT");
     }
     Object appClaim = claims.getClaim("app");
     if (!(appClaim instanceof String appId) || !Ids.valid(appId)) {
@@ -118,7 +157,16 @@ public final class TokenService {
     if (nbf != null && nbf.getTime() - clockSkew.toMillis() > now) {
       throw invalid("token is not valid before " + nbf.toInstant());
     }
-    return new Principal(appId, sub);
+    Date iat = claims.getIssueTime();
+    String jti = claims.getJWTID();
+    if (jti != null && (jti.isEmpty() || jti.length() > Ids.MAX_ID_LENGTH)) {
+      throw invalid("token 'jti' must be 1-" + Ids.MAX_ID_LENGTH + " characters");
+    }
+    return new VerifiedToken(
+        new Principal(appId, sub),
+        iat == null ? 0 : iat.getTime(),
+        jti == null ? "" : jti,
+        exp.getTime());
   }
 
   /** Milliseconds until the token's expiry, for closing connections when it passes. */
@@ -128,6 +176,22 @@ public final class TokenService {
       return exp == null ? Long.MAX_VALUE : exp.getTime();
     } catch (ParseException e) {
       return 0;
+    }
+  }
+
+  /**
+   * The {@code app} claim of a token without verifying it, for the audit log of a refused token;
+   * empty when unreadable or not a valid id. Never trust it for anything else.
+   */
+  public static String unverifiedApp(String token) {
+    if (token.length() > MAX_TOKEN_CHARS) {
+      return "";
+    }
+    try {
+      Object app = SignedJWT.parse(token).getJWTClaimsSet().getClaim("app");
+      return app instanceof String a && Ids.valid(a) ? a : "";
+    } catch (ParseException | RuntimeException e) {
+      return "";
     }
   }
 

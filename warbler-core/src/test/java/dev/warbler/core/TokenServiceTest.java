@@ -21,7 +21,12 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Tokens: what is accepted, and a set of malicious vectors that must all be rejected. */
+/**
+ * Tokens: what is accepted, and a set of malicious vectors that must all be rejected. The full
+ * catalog (58 attacks, incl. header injection and crit) is {@code
+ * dev.warbler.testkit.TokenVectors}, run against this service and end to end by the gateway's
+ * {@code TokenVectorsTest}.
+ */
 class TokenServiceTest {
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
   private static final App SHOP = new App("shop", "Shop", "s".repeat(43), 0);
@@ -155,6 +160,72 @@ class TokenServiceTest {
     rejected("%%%.%%%.%%%", ErrorCode.TOKEN_INVALID);
     // oversized
     rejected("x".repeat(TokenService.MAX_TOKEN_CHARS + 1), ErrorCode.TOKEN_INVALID);
+  }
+
+  @Test
+  void issuedTokensCarryAnIdAndAnIssueTimeForRevocation() {
+    VerifiedToken a = tokens.verifyToken(tokens.issue(SHOP, "alice", Duration.ofMinutes(5)));
+    VerifiedToken b = tokens.verifyToken(tokens.issue(SHOP, "alice", Duration.ofMinutes(5)));
+    assertThat(a.id()).hasSize(22).isNotEqualTo(b.id());
+    assertThat(a.issuedAt()).isEqualTo(NOW.toEpochMilli());
+    // Issued in the second of a revocation: iat moves to the revocation's boundary.
+    long boundary = NOW.plusSeconds(1).toEpochMilli();
+    assertThat(
+            tokens
+                .verifyToken(tokens.issue(SHOP, "alice", Duration.ofMinutes(5), boundary))
+                .issuedAt())
+        .isEqualTo(boundary);
+  }
+
+  @Test
+  void headersThatNameAKeyOrAnotherTypeAreRefused() throws Exception {
+    JWTClaimsSet c = claims("shop", "alice").build();
+    rejected(
+        signWith(
+            new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .jwkURL(java.net.URI.create("https://evil.example/jwks"))
+                .build(),
+            c),
+        ErrorCode.TOKEN_INVALID);
+    rejected(
+        signWith(
+            new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .x509CertURL(java.net.URI.create("https://evil.example/c.pem"))
+                .build(),
+            c),
+        ErrorCode.TOKEN_INVALID);
+    rejected(
+        signWith(
+            new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .type(new com.nimbusds.jose.JOSEObjectType("at+jwt"))
+                .build(),
+            c),
+        ErrorCode.TOKEN_INVALID);
+    rejected(
+        signWith(
+            new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .criticalParams(Set.of("x-unknown"))
+                .customParam("x-unknown", 1)
+                .build(),
+            c),
+        ErrorCode.TOKEN_INVALID);
+    rejected(
+        signWith(new JWSHeader(JWSAlgorithm.HS256), claims("shop", "alice").jwtID("").build()),
+        ErrorCode.TOKEN_INVALID);
+    assertThat(
+            tokens.verify(
+                signWith(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256)
+                        .type(com.nimbusds.jose.JOSEObjectType.JWT)
+                        .build(),
+                    c)))
+        .isEqualTo(new Principal("shop", "alice"));
+  }
+
+  private static String signWith(JWSHeader header, JWTClaimsSet claims) throws Exception {
+    SignedJWT jwt = new SignedJWT(header, claims);
+    jwt.sign(new MACSigner(SHOP.secret().getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
   }
 
   @Test

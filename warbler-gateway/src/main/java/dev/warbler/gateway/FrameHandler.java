@@ -1,6 +1,8 @@
 package dev.warbler.gateway;
 
 import dev.warbler.core.AppendResult;
+import dev.warbler.core.Audit;
+import dev.warbler.core.AuditEvent;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.Connection;
@@ -18,6 +20,7 @@ import dev.warbler.core.SendRequest;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateEvent;
 import dev.warbler.core.TokenService;
+import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Decoded;
@@ -68,6 +71,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -120,9 +124,12 @@ import org.slf4j.LoggerFactory;
  *       (empty id), then 4104.
  *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
  *       is set and is not the token's app, WRONG_APP; if the token's user does not exist,
- *       USER_NOT_FOUND. A failure sends {@code error} (echoing the auth frame's id) then {@code
- *       closing} and close with 4102 for TOKEN_EXPIRED, 1011 for retryable errors (INTERNAL,
- *       UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP, USER_NOT_FOUND).
+ *       USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was revoked,
+ *       TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure sends
+ *       {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102 for
+ *       TOKEN_EXPIRED, 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable errors
+ *       (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
+ *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
@@ -417,7 +424,8 @@ final class FrameHandler extends ChannelDuplexHandler {
   /** Runs on a virtual thread: the token check may load the app, the user check the store. */
   private void verify(String id, String token, String expectedApp, String device) {
     try {
-      Principal who = gateway.tokens().verify(token);
+      VerifiedToken verified = gateway.tokens().verifyToken(token);
+      Principal who = verified.principal();
       if (!expectedApp.isEmpty() && !expectedApp.equals(who.app())) {
         throw new WarblerException(
             ErrorCode.WRONG_APP,
@@ -427,7 +435,9 @@ final class FrameHandler extends ChannelDuplexHandler {
         throw new WarblerException(
             ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
       }
-      long expiresAt = TokenService.expiresAt(token);
+      // Banned user, revoked token: in-memory lookups, no store access.
+      gateway.services().access().check(verified);
+      long expiresAt = verified.expiresAt();
       // The user's groups, for the session's group index: loaded after the arrival starts, so a
       // membership change racing with this load is replayed when the session is added.
       Sessions.Arrival arrival = gateway.sessions().arriving(who.app(), who.user());
@@ -438,10 +448,23 @@ final class FrameHandler extends ChannelDuplexHandler {
         gateway.sessions().cancel(arrival);
         throw e;
       }
-      if (!tryOnLoop(() -> authenticated(id, who, device, expiresAt, arrival, groups))) {
+      if (!tryOnLoop(() -> authenticated(id, verified, device, expiresAt, arrival, groups))) {
         gateway.sessions().cancel(arrival);
       }
     } catch (WarblerException e) {
+      if (!e.code().retryable()) {
+        gateway
+            .services()
+            .audit()
+            .failure(
+                TokenService.unverifiedApp(token),
+                Audit.ANONYMOUS,
+                remoteIp(),
+                Audit.AUTH_FAILED,
+                "",
+                AuditEvent.DENIED,
+                e.code().name());
+      }
       onLoop(() -> authFailed(id, e));
     } catch (RuntimeException e) {
       log.warn("auth check failed unexpectedly", e);
@@ -459,21 +482,26 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_EXPIRED -> Gateway.AuthFailure.TOKEN_EXPIRED;
           case WRONG_APP -> Gateway.AuthFailure.WRONG_APP;
           case USER_NOT_FOUND -> Gateway.AuthFailure.USER_NOT_FOUND;
+          case USER_BANNED -> Gateway.AuthFailure.USER_BANNED;
+          case TOKEN_REVOKED -> Gateway.AuthFailure.TOKEN_REVOKED;
           default -> Gateway.AuthFailure.OTHER;
         });
     log.info("auth refused for {}: {} {}", remote(), e.code(), e.getMessage());
     pending.clear();
     write(Frames.error(id, e));
     CloseCode code =
-        e.code() == ErrorCode.TOKEN_EXPIRED
-            ? CloseCode.TOKEN_EXPIRED
-            : e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
+        switch (e.code()) {
+          case TOKEN_EXPIRED -> CloseCode.TOKEN_EXPIRED;
+          case TOKEN_REVOKED -> CloseCode.TOKEN_REVOKED;
+          case USER_BANNED -> CloseCode.USER_BANNED;
+          default -> e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
+        };
     requestClose(code, String.valueOf(e.getMessage()));
   }
 
   private void authenticated(
       String id,
-      Principal who,
+      VerifiedToken verified,
       String device,
       long expiresAt,
       Sessions.Arrival arrival,
@@ -484,12 +512,25 @@ final class FrameHandler extends ChannelDuplexHandler {
       return;
     }
     cancel(authTimer);
-    Session s = new Session(who.app(), who.user(), gateway.newSessionId(), ch, encoding);
+    Principal who = verified.principal();
+    Session s =
+        new Session(who.app(), who.user(), gateway.newSessionId(), ch, encoding, verified.id());
     session = s;
     state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
     gateway.sessions().add(s, arrival, groups);
+    // A ban or revocation that landed after the check above, but whose close pass ran before this
+    // session was registered, is caught here: either it sees the session or this sees it.
+    try {
+      gateway.services().access().check(verified);
+    } catch (WarblerException e) {
+      write(Frames.error(id, e));
+      requestClose(
+          e.code() == ErrorCode.USER_BANNED ? CloseCode.USER_BANNED : CloseCode.TOKEN_REVOKED,
+          String.valueOf(e.getMessage()));
+      return;
+    }
     GatewayConfig config = gateway.config();
     write(
         ServerFrame.newBuilder()
@@ -663,7 +704,14 @@ final class FrameHandler extends ChannelDuplexHandler {
           case GROUP_COMMAND -> {
             GroupCommand command = frame.getGroupCommand();
             yield () ->
-                serveAsync(id, () -> GroupFrames.answer(gateway.services().groups(), who, command));
+                serveAsync(
+                    id,
+                    () -> {
+                      ServerFrame.Builder answer =
+                          GroupFrames.answer(gateway.services().groups(), who, command);
+                      auditGroupBan(who, command);
+                      return answer;
+                    });
           }
           case RECALL -> {
             Recall recall = frame.getRecall();
@@ -1108,6 +1156,20 @@ final class FrameHandler extends ChannelDuplexHandler {
     Throwable cause = cause(failure);
     if (cause instanceof WarblerException e) {
       log.debug("request {} from {} failed: {} {}", id, remote(), e.code(), e.getMessage());
+      Session s = session;
+      if (s != null && Audit.isPermissionDenial(e.code())) {
+        gateway
+            .services()
+            .audit()
+            .failure(
+                s.app,
+                Audit.user(s.user),
+                remoteIp(),
+                Audit.ACCESS_DENIED,
+                "",
+                AuditEvent.DENIED,
+                e.code().name());
+      }
       return Frames.error(id, e);
     }
     log.warn("request {} from {} failed unexpectedly", id, remote(), cause);
@@ -1233,13 +1295,21 @@ final class FrameHandler extends ChannelDuplexHandler {
     private final String id;
     private final Channel channel;
     private final Encoding encoding;
+    private final String tokenId;
 
-    Session(String app, String user, String id, Channel channel, Encoding encoding) {
+    Session(
+        String app, String user, String id, Channel channel, Encoding encoding, String tokenId) {
       this.app = app;
       this.user = user;
       this.id = id;
       this.channel = channel;
       this.encoding = encoding;
+      this.tokenId = tokenId;
+    }
+
+    @Override
+    public String tokenId() {
+      return tokenId;
     }
 
     @Override
@@ -1363,6 +1433,45 @@ final class FrameHandler extends ChannelDuplexHandler {
     cancel(handshakeTimer);
     cancel(authTimer);
     cancel(expiryTimer);
+  }
+
+  /** Group bans by a moderator go to the audit log (not awaited: it never delays the answer). */
+  private void auditGroupBan(Principal who, GroupCommand command) {
+    String action;
+    List<String> users;
+    switch (command.getOpCase()) {
+      case BAN -> {
+        action = Audit.GROUP_BAN;
+        users = command.getBan().getUsersList();
+      }
+      case UNBAN -> {
+        action = Audit.GROUP_UNBAN;
+        users = command.getUnban().getUsersList();
+      }
+      default -> {
+        return;
+      }
+    }
+    for (String user : users) {
+      gateway
+          .services()
+          .audit()
+          .record(
+              who.app(),
+              Audit.user(who.user()),
+              remoteIp(),
+              action,
+              command.getGroup() + "/" + user,
+              "");
+    }
+  }
+
+  /** The peer's IP address (no port), for the audit log; empty when unknown. */
+  private String remoteIp() {
+    Channel ch = channel;
+    return ch != null && ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress()
+        : "";
   }
 
   private String remote() {

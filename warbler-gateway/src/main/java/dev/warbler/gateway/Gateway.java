@@ -183,6 +183,8 @@ public final class Gateway implements AutoCloseable {
     TOKEN_EXPIRED,
     WRONG_APP,
     USER_NOT_FOUND,
+    USER_BANNED,
+    TOKEN_REVOKED,
     TIMEOUT,
     NOT_AUTHENTICATED,
     OTHER;

@@ -2,7 +2,9 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.core.Access;
 import dev.warbler.core.App;
+import dev.warbler.core.Audit;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ContactLimits;
@@ -30,6 +32,8 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteAccessStore;
+import dev.warbler.store.sqlite.SqliteAuditLog;
 import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
@@ -81,6 +85,8 @@ final class TestGateway implements AutoCloseable {
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final Gateway gateway;
   final App app;
+  final Access access;
+  final Audit audit;
   final int port;
   private final AtomicInteger ids = new AtomicInteger();
   private final List<RawClient> clients = new ArrayList<>();
@@ -182,6 +188,8 @@ final class TestGateway implements AutoCloseable {
     Metering metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
+    access = new Access(new SqliteAccessStore(store), sessions, clock);
+    audit = new Audit(new SqliteAuditLog(store), clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
@@ -205,7 +213,9 @@ final class TestGateway implements AutoCloseable {
                 receipts,
                 presence,
                 new Profiles(new SqliteProfileStore(store), stateLimits),
-                metering),
+                metering,
+                access,
+                audit),
             meters);
     port = gateway.start();
   }

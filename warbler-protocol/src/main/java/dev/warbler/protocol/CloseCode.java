@@ -20,8 +20,10 @@ public enum CloseCode {
   AUTH_FAILED(4100, false, "the auth token was rejected"),
   AUTH_TIMEOUT(4101, false, "no auth frame within the auth timeout"),
   TOKEN_EXPIRED(4102, false, "the token expired; get a new one before reconnecting"),
-  USER_REMOVED(4103, false, "the user was deleted or disabled"),
-  NOT_AUTHENTICATED(4104, false, "a request was sent before auth");
+  USER_REMOVED(4103, false, "the user was deleted"),
+  NOT_AUTHENTICATED(4104, false, "a request was sent before auth"),
+  USER_BANNED(4105, false, "the user is banned from the app"),
+  TOKEN_REVOKED(4106, false, "the token was revoked; get a new one before reconnecting");
 
   private final int code;
   private final boolean reconnect;

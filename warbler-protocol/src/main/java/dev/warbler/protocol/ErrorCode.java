@@ -22,6 +22,8 @@ public enum ErrorCode {
   TOKEN_EXPIRED(2002, 401, false, "the token has expired"),
   WRONG_APP(2003, 401, false, "the credentials belong to another app"),
   ALREADY_AUTHENTICATED(2004, 400, false, "the connection is already authenticated"),
+  USER_BANNED(2005, 403, false, "the user is banned from the app"),
+  TOKEN_REVOKED(2006, 401, false, "the token was revoked; get a new one"),
   FORBIDDEN(3000, 403, false, "the caller may not do this"),
   NOT_MEMBER(3001, 403, false, "the user is not a member of the conversation"),
   BLOCKED(3002, 403, false, "the recipient has blocked the sender"),

@@ -23,6 +23,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new WarblerCommand());
     cli.addSubcommand(new ServeCommand());
     cli.addSubcommand(new ConfigCommand());
+    cli.addSubcommand(new AuditCommand());
     cli.addSubcommand(new dev.warbler.bench.BenchCommand());
     for (Object command : dev.warbler.cli.ClientCommands.clientCommands()) {
       cli.addSubcommand(command);

@@ -164,7 +164,15 @@ public enum Setting {
   USAGE_FLUSH_INTERVAL_SECONDS(
       "usage.flush-interval-seconds",
       "5",
-      "how often usage counters are persisted; a crash loses at most this much metering");
+      "how often usage counters are persisted; a crash loses at most this much metering"),
+  AUDIT_COALESCE_WINDOW_SECONDS(
+      "audit.coalesce-window-seconds",
+      "60",
+      "failed logins and denials of one source and kind make one audit entry per window"),
+  AUDIT_MAX_COALESCED_KEYS(
+      "audit.max-coalesced-keys",
+      "10000",
+      "distinct failure sources tracked per window; more are counted under one overflow entry");
 
   private final String key;
   private final String defaultValue;

@@ -2,6 +2,8 @@ package dev.warbler.server;
 
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
+import dev.warbler.core.Access;
+import dev.warbler.core.Audit;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ContactLimits;
@@ -27,6 +29,8 @@ import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.store.sqlite.Durability;
+import dev.warbler.store.sqlite.SqliteAccessStore;
+import dev.warbler.store.sqlite.SqliteAuditLog;
 import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
@@ -85,6 +89,8 @@ public final class WarblerServer implements AutoCloseable {
   private final TokenService tokens;
   private final Services services;
   private final Metering metering;
+  private final Access access;
+  private final Audit audit;
   private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
@@ -196,6 +202,18 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     SqliteProfileStore profileStore = new SqliteProfileStore(store);
     this.metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
+    this.access = new Access(new SqliteAccessStore(store), sessions, clock);
+    int auditWindow = settings.integer(Setting.AUDIT_COALESCE_WINDOW_SECONDS);
+    if (auditWindow <= 0) {
+      throw new IllegalArgumentException(
+          "audit.coalesce-window-seconds must be positive but was " + auditWindow);
+    }
+    this.audit =
+        new Audit(
+            new SqliteAuditLog(store),
+            clock,
+            Duration.ofSeconds(auditWindow),
+            settings.integer(Setting.AUDIT_MAX_COALESCED_KEYS));
     this.services =
         new Services(
             messenger,
@@ -212,7 +230,9 @@ public final class WarblerServer implements AutoCloseable {
                 messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
-            metering);
+            metering,
+            access,
+            audit);
     // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
     chatrooms.onMessage(metering::chatroomMessage);
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
@@ -228,6 +248,9 @@ public final class WarblerServer implements AutoCloseable {
         });
     usageFlusher.scheduleWithFixedDelay(
         this::flushUsage, flushSeconds, flushSeconds, TimeUnit.SECONDS);
+    // Coalesced audit failures whose window ended, and revoked tokens past their expiry.
+    usageFlusher.scheduleWithFixedDelay(this::flushAudit, 1, 1, TimeUnit.SECONDS);
+    usageFlusher.scheduleWithFixedDelay(this::purgeRevoked, 1, 60, TimeUnit.MINUTES);
     Counter stored = meters.counter("warbler.messages.stored");
     bus.subscribe(d -> {
       if (d.message().extras().deletedForMe()) {
@@ -405,6 +428,7 @@ public final class WarblerServer implements AutoCloseable {
     // the store closes: the last counts and the last-seen writes reach the disk.
     usageFlusher.shutdownNow();
     flushUsage();
+    audit.flush(true);
     closeQuietly(bus);
     closeQuietly(store);
     meters.close();
@@ -415,6 +439,22 @@ public final class WarblerServer implements AutoCloseable {
       metering.flush();
     } catch (RuntimeException e) {
       log.warn("could not persist usage counters; keeping them for the next flush", e);
+    }
+  }
+
+  private void flushAudit() {
+    try {
+      audit.flush(false);
+    } catch (RuntimeException e) {
+      log.warn("could not flush coalesced audit events", e);
+    }
+  }
+
+  private void purgeRevoked() {
+    try {
+      access.purgeExpired();
+    } catch (RuntimeException e) {
+      log.warn("could not purge expired revoked tokens", e);
     }
   }
 

@@ -55,7 +55,8 @@ class AuthorizationTest {
   }
 
   private static boolean isPublic(Route r) {
-    return !r.path().startsWith("/v1/apps") || r.operationId().equals("getDiscovery");
+    return !(r.path().startsWith("/v1/apps") || r.path().startsWith("/v1/audit"))
+        || r.operationId().equals("getDiscovery");
   }
 
   private static void assertRefused(TestServer.Reply r, int status, String name, Route route) {
@@ -103,6 +104,31 @@ class AuthorizationTest {
         assertRefused(node.call(r.method(), r.path(), "{}", shopSecret), 403, "FORBIDDEN", r);
       }
     }
+  }
+
+  @Test
+  void theAuditLogIsReadByTheAdminKeyOrAnAppsSecretForItsOwnAppOnly() {
+    assertThat(node.call("GET", "/v1/audit", null).status()).isEqualTo(200);
+    assertThat(node.call("GET", "/v1/audit?app=shop", null, shopSecret).status()).isEqualTo(200);
+    TestServer.Reply other = node.call("GET", "/v1/audit?app=school", null, shopSecret);
+    assertThat(other.status()).isEqualTo(403);
+    assertThat(other.body().get("title").asText()).isEqualTo("FORBIDDEN");
+    node.call("GET", "/v1/audit", null, shopSecret)
+        .body()
+        .get("items")
+        .forEach(e -> assertThat(e.get("app").asText()).isEqualTo("shop"));
+  }
+
+  @Test
+  void banAndRevocationAreRefusedToAnotherAppsSecretAndLeaveTheUserAlone() {
+    for (String path :
+        List.of("/v1/apps/shop/users/alice/ban", "/v1/apps/shop/users/alice/tokens/revoke")) {
+      String method = path.endsWith("ban") ? "PUT" : "POST";
+      assertThat(node.call(method, path, "{}", schoolSecret).status()).isEqualTo(401);
+    }
+    TestServer.Reply access = node.call("GET", "/v1/apps/shop/users/alice/access", null);
+    assertThat(access.body().get("banned").asBoolean()).isFalse();
+    assertThat(access.body().get("tokensNotBefore").asLong()).isZero();
   }
 
   @Test

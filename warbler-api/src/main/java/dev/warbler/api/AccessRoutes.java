@@ -1,0 +1,261 @@
+package dev.warbler.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warbler.core.AccessStore.UserAccess;
+import dev.warbler.core.App;
+import dev.warbler.core.Audit;
+import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuditQuery;
+import dev.warbler.core.AuditRecord;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Services;
+import dev.warbler.core.VerifiedToken;
+import dev.warbler.core.WarblerException;
+import dev.warbler.protocol.ErrorCode;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * App-wide bans, token revocation and the audit log. Bans and revocations close the affected
+ * connections before the response (see {@link dev.warbler.core.Access}); every change is audited.
+ */
+final class AccessRoutes {
+  /** Largest page of {@code listAuditEvents}. */
+  static final int AUDIT_PAGE_MAX = 1000;
+
+  private static final int DEFAULT_PAGE = 100;
+  private static final int MAX_REASON_CHARS = 500;
+
+  record BanUser(@Nullable String reason) {}
+
+  record AccessView(
+      String user, boolean banned, long bannedAt, String banReason, long tokensNotBefore) {}
+
+  record RevokeToken(@Nullable String token) {}
+
+  record AuditEntry(
+      long seq,
+      long time,
+      String app,
+      String actor,
+      String ip,
+      String action,
+      String target,
+      String outcome,
+      String error,
+      long count,
+      String detail,
+      String prevHash,
+      String hash) {}
+
+  private final RestApi api;
+  private final Services services;
+  private final ObjectMapper json;
+
+  AccessRoutes(RestApi api, Services services, ObjectMapper json) {
+    this.api = api;
+    this.services = services;
+    this.json = json;
+  }
+
+  List<Route> routes() {
+    String user = "/v1/apps/{app}/users/{user}";
+    return List.of(
+        new Route("GET", user + "/access", "getUserAccess", this::getAccess),
+        new Route("PUT", user + "/ban", "banAppUser", this::ban),
+        new Route("DELETE", user + "/ban", "unbanAppUser", this::unban),
+        new Route("POST", user + "/tokens/revoke", "revokeUserTokens", this::revokeUserTokens),
+        new Route("POST", "/v1/apps/{app}/tokens/revoke", "revokeToken", this::revokeToken),
+        new Route("GET", "/v1/audit", "listAuditEvents", this::listAuditEvents));
+  }
+
+  private static AccessView view(UserAccess a) {
+    return new AccessView(a.user(), a.banned(), a.bannedAt(), a.banReason(), a.tokensNotBefore());
+  }
+
+  private void getAccess(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String user = ctx.pathParam("user");
+    services.directory().requireUser(app.id(), user);
+    api.send(ctx, 200, view(services.access().state(app.id(), user)));
+  }
+
+  private void ban(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String user = ctx.pathParam("user");
+    BanUser body = ctx.bodyAsBytes().length == 0 ? new BanUser(null) : api.read(ctx, BanUser.class);
+    String reason = RestApi.orEmpty(body.reason());
+    if (reason.length() > MAX_REASON_CHARS) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "reason must be at most " + MAX_REASON_CHARS + " characters");
+    }
+    services.directory().requireUser(app.id(), user);
+    UserAccess a = services.access().ban(app.id(), user, reason);
+    api.audit(ctx, app.id(), Audit.USER_BAN, user, reason);
+    api.send(ctx, 200, view(a));
+  }
+
+  private void unban(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String user = ctx.pathParam("user");
+    services.directory().requireUser(app.id(), user);
+    boolean was = services.access().unban(app.id(), user);
+    api.audit(ctx, app.id(), Audit.USER_UNBAN, user, was ? "" : "was not banned");
+    ctx.status(204);
+  }
+
+  private void revokeUserTokens(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String user = ctx.pathParam("user");
+    services.directory().requireUser(app.id(), user);
+    long notBefore = services.access().revokeTokens(app.id(), user);
+    api.audit(ctx, app.id(), Audit.USER_TOKENS_REVOKE, user, "tokensNotBefore=" + notBefore);
+    api.send(ctx, 200, view(services.access().state(app.id(), user)));
+  }
+
+  private void revokeToken(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String token = RestApi.required("token", api.read(ctx, RevokeToken.class).token());
+    VerifiedToken verified;
+    try {
+      verified = services.tokens().verifyToken(token);
+    } catch (WarblerException e) {
+      if (e.code() == ErrorCode.TOKEN_EXPIRED) {
+        ctx.status(204); // expired: refused anyway, nothing to store
+        return;
+      }
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "token is not a valid token: " + e.getMessage());
+    }
+    if (!verified.principal().app().equals(app.id())) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "token belongs to another app");
+    }
+    services.access().revokeToken(verified);
+    api.audit(
+        ctx,
+        app.id(),
+        Audit.TOKEN_REVOKE,
+        verified.principal().user(),
+        "jti=" + verified.id() + " exp=" + verified.expiresAt());
+    ctx.status(204);
+  }
+
+  /**
+   * The audit log, oldest first: the admin key sees every app (filter with {@code app}), an app's
+   * secret only its own. {@code format=jsonl} streams every matching entry as JSON lines instead of
+   * a page.
+   */
+  private void listAuditEvents(Context ctx) {
+    String key = api.bearer(ctx);
+    if (key == null) {
+      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
+    }
+    String app = RestApi.orEmpty(ctx.queryParam("app"));
+    if (api.isAdmin(key)) {
+      ctx.attribute(RestApi.ACTOR, Audit.ADMIN);
+    } else {
+      App own =
+          api.appOfSecret(key)
+              .orElseThrow(
+                  () -> new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid"));
+      ctx.attribute(RestApi.ACTOR, Audit.app(own.id()));
+      if (!app.isEmpty() && !app.equals(own.id())) {
+        throw new WarblerException(
+            ErrorCode.FORBIDDEN, "an app's secret reads only that app's audit events");
+      }
+      app = own.id();
+    }
+    if (!app.isEmpty() && !Ids.valid(app)) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "app is not a valid id");
+    }
+    AuditQuery query =
+        new AuditQuery(
+            app,
+            RestApi.orEmpty(ctx.queryParam("action")),
+            RestApi.orEmpty(ctx.queryParam("actor")),
+            RestApi.longParam(ctx, "since", 0),
+            RestApi.longParam(ctx, "until", 0));
+    String format = RestApi.orEmpty(ctx.queryParam("format"));
+    if (format.equals("jsonl")) {
+      export(ctx, query);
+      return;
+    }
+    if (!format.isEmpty() && !format.equals("json")) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "format must be json or jsonl");
+    }
+    long after = cursor(ctx.queryParam("cursor"));
+    int limit = (int) RestApi.longParam(ctx, "limit", DEFAULT_PAGE);
+    if (limit < 1 || limit > AUDIT_PAGE_MAX) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "limit must be 1-" + AUDIT_PAGE_MAX);
+    }
+    List<AuditRecord> page = services.audit().auditLog().list(query, after, limit + 1);
+    boolean more = page.size() > limit;
+    List<AuditRecord> items = more ? page.subList(0, limit) : page;
+    api.send(
+        ctx,
+        200,
+        new Dtos.Page<>(
+            items.stream().map(AccessRoutes::entry).toList(),
+            more ? Long.toString(items.getLast().seq()) : null));
+  }
+
+  private void export(Context ctx, AuditQuery query) {
+    ctx.status(200).contentType("application/x-ndjson");
+    try {
+      OutputStream out = ctx.outputStream();
+      services
+          .audit()
+          .auditLog()
+          .forEach(
+              query,
+              r -> {
+                try {
+                  out.write(json.writeValueAsBytes(entry(r)));
+                  out.write('\n');
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      out.flush();
+    } catch (IOException | UncheckedIOException e) {
+      // The client went away mid-stream; nothing to answer.
+    }
+  }
+
+  private static long cursor(@Nullable String cursor) {
+    if (cursor == null || cursor.isEmpty()) {
+      return 0;
+    }
+    try {
+      long after = Long.parseLong(cursor);
+      if (after < 0) {
+        throw new NumberFormatException();
+      }
+      return after;
+    } catch (NumberFormatException e) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "cursor is not valid");
+    }
+  }
+
+  static AuditEntry entry(AuditRecord r) {
+    AuditEvent e = r.event();
+    return new AuditEntry(
+        r.seq(),
+        e.time(),
+        e.app(),
+        e.actor(),
+        e.ip(),
+        e.action(),
+        e.target(),
+        e.outcome(),
+        e.error(),
+        e.count(),
+        e.detail(),
+        r.prevHash(),
+        r.hash());
+  }
+}

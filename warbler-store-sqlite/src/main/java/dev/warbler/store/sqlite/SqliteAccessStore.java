@@ -1,0 +1,102 @@
+package dev.warbler.store.sqlite;
+
+import dev.warbler.core.AccessStore;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bans and revocations in the {@code user_access} and {@code revoked_tokens} tables of a {@link
+ * SqliteStore}, written through its single writer, read from its reader pool.
+ */
+public final class SqliteAccessStore implements AccessStore {
+  private final SqliteStore db;
+
+  public SqliteAccessStore(SqliteStore db) {
+    this.db = db;
+  }
+
+  @Override
+  public List<UserAccess> userAccess() {
+    return db.read(c -> {
+      try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT app, user_id, banned_at, ban_reason, tokens_not_before"
+                      + " FROM user_access");
+          ResultSet rs = ps.executeQuery()) {
+        List<UserAccess> list = new ArrayList<>();
+        while (rs.next()) {
+          list.add(
+              new UserAccess(
+                  rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5)));
+        }
+        return list;
+      }
+    });
+  }
+
+  @Override
+  public void putUserAccess(UserAccess a) {
+    db.writer()
+        .call(w -> {
+          PreparedStatement ps =
+              w.statement(
+                  "INSERT OR REPLACE INTO user_access"
+                      + " (app, user_id, banned_at, ban_reason, tokens_not_before)"
+                      + " VALUES (?, ?, ?, ?, ?)");
+          ps.setString(1, a.app());
+          ps.setString(2, a.user());
+          ps.setLong(3, a.bannedAt());
+          ps.setString(4, a.banReason());
+          ps.setLong(5, a.tokensNotBefore());
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public List<RevokedToken> revokedTokens(long now) {
+    return db.read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT app, token_id, user_id, expires_at FROM revoked_tokens"
+                  + " WHERE expires_at > ?")) {
+        ps.setLong(1, now);
+        List<RevokedToken> list = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            list.add(
+                new RevokedToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+          }
+        }
+        return list;
+      }
+    });
+  }
+
+  @Override
+  public void revokeToken(RevokedToken t) {
+    db.writer()
+        .call(w -> {
+          PreparedStatement ps =
+              w.statement(
+                  "INSERT OR REPLACE INTO revoked_tokens (app, token_id, user_id, expires_at)"
+                      + " VALUES (?, ?, ?, ?)");
+          ps.setString(1, t.app());
+          ps.setString(2, t.id());
+          ps.setString(3, t.user());
+          ps.setLong(4, t.expiresAt());
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public int purgeRevokedTokens(long now) {
+    return db.writer()
+        .call(w -> {
+          PreparedStatement ps = w.statement("DELETE FROM revoked_tokens WHERE expires_at <= ?");
+          ps.setLong(1, now);
+          return ps.executeUpdate();
+        });
+  }
+}

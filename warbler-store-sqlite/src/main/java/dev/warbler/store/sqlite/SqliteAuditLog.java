@@ -1,0 +1,133 @@
+package dev.warbler.store.sqlite;
+
+import dev.warbler.core.AuditChain;
+import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuditLog;
+import dev.warbler.core.AuditQuery;
+import dev.warbler.core.AuditRecord;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The audit log in the {@code audit_log} table of a {@link SqliteStore}. Appends go through the
+ * store's single writer (group commit with whatever else is queued); each reads the chain's head
+ * inside the writer's transaction, so the chain stays right across batches, failed savepoints and
+ * restarts without any in-memory state. Reads use the reader pool.
+ */
+public final class SqliteAuditLog implements AuditLog {
+  private static final String COLUMNS =
+      "seq, time, app, actor, ip, action, target, outcome, error, count, detail, prev_hash, hash";
+
+  private final SqliteStore db;
+
+  public SqliteAuditLog(SqliteStore db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletableFuture<AuditRecord> append(AuditEvent e) {
+    return db.writer()
+        .submit(w -> {
+          long seq = 0;
+          String prev = AuditChain.GENESIS;
+          try (ResultSet rs =
+              w.statement("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                  .executeQuery()) {
+            if (rs.next()) {
+              seq = rs.getLong(1);
+              prev = rs.getString(2);
+            }
+          }
+          long next = seq + 1;
+          String hash = AuditChain.hash(prev, next, e);
+          PreparedStatement ps =
+              w.statement(
+                  "INSERT INTO audit_log (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          ps.setLong(1, next);
+          ps.setLong(2, e.time());
+          ps.setString(3, e.app());
+          ps.setString(4, e.actor());
+          ps.setString(5, e.ip());
+          ps.setString(6, e.action());
+          ps.setString(7, e.target());
+          ps.setString(8, e.outcome());
+          ps.setString(9, e.error());
+          ps.setLong(10, e.count());
+          ps.setString(11, e.detail());
+          ps.setString(12, prev);
+          ps.setString(13, hash);
+          ps.executeUpdate();
+          return new AuditRecord(next, e, prev, hash);
+        });
+  }
+
+  @Override
+  public List<AuditRecord> list(AuditQuery q, long after, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE seq > ?");
+    List<Object> args = new ArrayList<>();
+    args.add(after);
+    if (!q.app().isEmpty()) {
+      sql.append(" AND app = ?");
+      args.add(q.app());
+    }
+    if (!q.action().isEmpty()) {
+      sql.append(" AND action = ?");
+      args.add(q.action());
+    }
+    if (!q.actor().isEmpty()) {
+      sql.append(" AND actor = ?");
+      args.add(q.actor());
+    }
+    if (q.since() > 0) {
+      sql.append(" AND time >= ?");
+      args.add(q.since());
+    }
+    if (q.until() > 0) {
+      sql.append(" AND time < ?");
+      args.add(q.until());
+    }
+    sql.append(" ORDER BY seq LIMIT ?");
+    args.add(limit);
+    return db.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < args.size(); i++) {
+          Object a = args.get(i);
+          if (a instanceof String s) {
+            ps.setString(i + 1, s);
+          } else {
+            ps.setLong(i + 1, ((Number) a).longValue());
+          }
+        }
+        List<AuditRecord> list = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            list.add(record(rs));
+          }
+        }
+        return list;
+      }
+    });
+  }
+
+  private static AuditRecord record(ResultSet rs) throws SQLException {
+    return new AuditRecord(
+        rs.getLong(1),
+        new AuditEvent(
+            rs.getLong(2),
+            rs.getString(3),
+            rs.getString(4),
+            rs.getString(5),
+            rs.getString(6),
+            rs.getString(7),
+            rs.getString(8),
+            rs.getString(9),
+            rs.getLong(10),
+            rs.getString(11)),
+        rs.getString(12),
+        rs.getString(13));
+  }
+}
