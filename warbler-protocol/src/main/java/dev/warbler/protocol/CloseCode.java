@@ -21,7 +21,9 @@ public enum CloseCode {
   AUTH_TIMEOUT(4101, false, "no auth frame within the auth timeout"),
   TOKEN_EXPIRED(4102, false, "the token expired; get a new one before reconnecting"),
   USER_REMOVED(4103, false, "the user was deleted or disabled"),
-  NOT_AUTHENTICATED(4104, false, "a request was sent before auth");
+  NOT_AUTHENTICATED(4104, false, "a request was sent before auth"),
+  TOO_MANY_CONNECTIONS(
+      4105, false, "the user has too many connections open; close one before connecting again");
 
   private final int code;
   private final boolean reconnect;
