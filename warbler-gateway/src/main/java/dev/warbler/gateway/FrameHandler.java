@@ -182,7 +182,8 @@ import org.slf4j.LoggerFactory;
  *       loop, with {@code error} RATE_LIMITED (retryable, {@code retry_after_ms} = time until a
  *       token is due); nothing of the request is done or stored, so the client may resend it (same
  *       client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
- *       server stops reading the socket until that time has passed.
+ *       server stops reading the socket until that time has passed; frames it had read already by
+ *       then are dropped without an answer.
  *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
  *       anything unexpected is INTERNAL with a generic message (details go to the server log).
  * </ul>
@@ -252,6 +253,9 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /** Reading stopped until the refusing bucket has a token again (see {@link #rateLimited}). */
   private boolean ratePaused;
+
+  /** Refusals written but not flushed yet. */
+  private boolean unflushed;
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
@@ -352,9 +356,30 @@ final class FrameHandler extends ChannelDuplexHandler {
   // ---- inbound -----------------------------------------------------------------------------
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flushRefusals();
+    ctx.fireChannelReadComplete();
+  }
+
+  private void flushRefusals() {
+    Channel ch = channel;
+    if (unflushed && ch != null) {
+      unflushed = false;
+      ch.flush();
+    }
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof TextWebSocketFrame) && !(msg instanceof BinaryWebSocketFrame)) {
       ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (ratePaused) {
+      // Read before the pause took effect (same read batch): dropped undecoded and unanswered;
+      // the client was refused limits.rate.refusals-before-pause times in a row just before.
+      ReferenceCountUtil.release(msg);
+      gateway.frameIn();
       return;
     }
     boolean text = msg instanceof TextWebSocketFrame;
@@ -554,6 +579,7 @@ final class FrameHandler extends ChannelDuplexHandler {
       serve(pending.poll());
     }
     pending.clear();
+    flushRefusals();
     updateAutoRead();
   }
 
@@ -945,7 +971,14 @@ final class FrameHandler extends ChannelDuplexHandler {
    * TCP buffers, not the event loop it shares with other connections.
    */
   private void rateLimited(String id, RateLimiter.Refusal refusal) {
-    write(Frames.error(id, ErrorCode.RATE_LIMITED, refusal.message(), refusal.retryAfterMillis()));
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    // Flushed once per read batch (channelReadComplete): a flood's refusals share syscalls.
+    ch.write(
+        Frames.error(id, ErrorCode.RATE_LIMITED, refusal.message(), refusal.retryAfterMillis()));
+    unflushed = true;
     int pauseAfter = gateway.limits().rates().limits().refusalsBeforePause();
     if (pauseAfter > 0 && ++refusalsInARow >= pauseAfter && !ratePaused) {
       ratePaused = true;

@@ -133,18 +133,47 @@ class GatewayLimitsTest {
         String to = others.get((i + 1) % others.size());
         assertThat(stored(server, others.get(i), to)).containsExactlyInAnyOrderElementsOf(ids);
       }
-      List<ServerFrame> floodAnswers = answers(flood, floodIds);
+      // Frames read while the flooder's socket was paused are dropped unanswered: wait for an
+      // answered ping (pings are free) behind the flood, then for the acks still under way.
+      for (int k = 0; ; k++) {
+        String marker = "end" + k;
+        flood.send(
+            ClientFrame.newBuilder()
+                .setId(marker)
+                .setPing(dev.warbler.protocol.v1.Ping.newBuilder())
+                .build());
+        try {
+          flood.await(f -> f.getId().equals(marker), java.time.Duration.ofMillis(500));
+          break;
+        } catch (AssertionError notYet) {
+          assertThat(k).as("pings unanswered").isLessThan(20);
+        }
+      }
+      List<ServerFrame> floodAnswers = new ArrayList<>();
+      await()
+          .atMost(WAIT)
+          .until(() -> {
+            floodAnswers.addAll(flood.drain());
+            return floodAnswers.stream().filter(ServerFrame::hasSendAck).count()
+                == stored(server, flooder, target).size();
+          });
       double seconds = (System.nanoTime() - start) / 1e9;
       List<String> acked =
-          floodAnswers.stream().filter(ServerFrame::hasSendAck).map(ServerFrame::getId).toList();
-      List<ServerFrame> refused = floodAnswers.stream().filter(ServerFrame::hasError).toList();
+          floodAnswers.stream()
+              .filter(ServerFrame::hasSendAck)
+              .map(ServerFrame::getId)
+              .filter(floodIds::contains)
+              .toList();
+      List<ServerFrame> refused =
+          floodAnswers.stream().filter(f -> f.hasError() && floodIds.contains(f.getId())).toList();
       assertThat(refused)
           .isNotEmpty()
           .allSatisfy(f -> {
             assertThat(f.getError().getCode()).isEqualTo(ErrorCode.RATE_LIMITED.code());
             assertThat(f.getError().getRetryAfterMs()).isPositive();
           });
-      assertThat(acked.size() + refused.size()).isEqualTo(100);
+      assertThat(refused.size()).isGreaterThanOrEqualTo(8);
+      assertThat(acked.size() + refused.size()).isLessThanOrEqualTo(100);
       // Never more than the burst plus what refilled while the flood was answered.
       assertThat((double) acked.size()).isLessThanOrEqualTo(5 + 5 * seconds + 1);
       assertThat(stored(server, flooder, target)).containsExactlyInAnyOrderElementsOf(acked);
