@@ -18,7 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code factor} times its per-user rate limit on its own connection. It reports the normal users'
  * p99 both times and their ratio, the normal users' lost messages, and what became of the flood:
  * offered (due by the schedule), written (the socket took it), backpressured (the socket's buffer
- * was full because the server stopped reading), acked, refused with RATE_LIMITED, unanswered.
+ * was full because the server stopped reading), acked, refused with RATE_LIMITED, unanswered
+ * (dropped by the server while it had paused reading, or still in the socket buffers at the end).
+ * An unmeasured direct run warms the server up first.
  */
 final class FloodLoad {
   private FloodLoad() {}
@@ -69,6 +71,15 @@ final class FloodLoad {
     List<Result> quiet = new ArrayList<>();
     List<Result> flooded = new ArrayList<>();
     List<Flood> floods = new ArrayList<>();
+    // A cold server (JIT, store) is slower than a warm one: one unmeasured run first, so that the
+    // first quiet run is not compared with a warmer flood run.
+    progress(
+        "warm-up (not counted)",
+        DirectLoad.run(
+            "direct",
+            target,
+            admin.users(target.app(), BenchCommand.runPrefix("w"), o.clients()),
+            direct));
     for (int round = 0; round < o.rounds(); round++) {
       quiet.add(
           DirectLoad.run(
