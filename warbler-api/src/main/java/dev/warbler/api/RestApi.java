@@ -32,6 +32,7 @@ import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.ProfileChange;
 import dev.warbler.core.ProfilePage;
+import dev.warbler.core.RateLimiter;
 import dev.warbler.core.Relation;
 import dev.warbler.core.SendOptions;
 import dev.warbler.core.SendRequest;
@@ -104,9 +105,11 @@ public final class RestApi implements AutoCloseable {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
   private final List<Route> routes;
   private final GroupRoutes groupRoutes;
+  private final RateLimiter rates;
   private @Nullable Javalin javalin;
   private @Nullable ApiTls tls;
 
+  /** An API whose app keys are not rate limited. */
   public RestApi(
       ApiConfig config,
       Services services,
@@ -114,6 +117,22 @@ public final class RestApi implements AutoCloseable {
       Supplier<String> metrics,
       BooleanSupplier ready,
       Templates templates) {
+    this(config, services, adminKey, metrics, ready, templates, RateLimiter.unlimited());
+  }
+
+  /**
+   * @param rates the REST bucket of each app key ({@code limits.rate.rest-*}): a call made with an
+   *     app's API secret past it is refused with 429 and {@code Retry-After}
+   */
+  public RestApi(
+      ApiConfig config,
+      Services services,
+      String adminKey,
+      Supplier<String> metrics,
+      BooleanSupplier ready,
+      Templates templates,
+      RateLimiter rates) {
+    this.rates = rates;
     this.config = config;
     this.services = services;
     this.templates = templates;
@@ -1212,7 +1231,8 @@ public final class RestApi implements AutoCloseable {
       log.warn("{} {} -> {}: {}", ctx.method(), ctx.path(), code, e.getMessage());
     }
     if (e.retryAfterMillis() > 0) {
-      ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfterMillis() / 1000)));
+      // Whole seconds (RFC 9110), rounded up so that a client waiting that long is not refused.
+      ctx.header("Retry-After", Long.toString((e.retryAfterMillis() + 999) / 1000));
     }
     try {
       ctx.status(code.httpStatus())
@@ -1328,6 +1348,11 @@ public final class RestApi implements AutoCloseable {
     if (MessageDigest.isEqual(
         key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
       ctx.attribute(ACTOR, Audit.app(app.id()));
+      RateLimiter.Refusal refusal = rates.acquireRest(app.id());
+      if (refusal != null) {
+        throw new WarblerException(
+            ErrorCode.RATE_LIMITED, refusal.message(), refusal.retryAfterMillis());
+      }
       return app;
     }
     throw isAnAppSecret(key)

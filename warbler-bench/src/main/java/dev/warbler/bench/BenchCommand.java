@@ -14,11 +14,12 @@ import picocli.CommandLine;
 @CommandLine.Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Load generator: direct, group, connections, sync, baseline, sweep.",
+    description = "Load generator: direct, group, connections, sync, flood, baseline, sweep.",
     subcommands = {
       BenchCommand.Direct.class,
       BenchCommand.Connections.class,
       BenchCommand.Sync.class,
+      BenchCommand.Flood.class,
       BenchCommand.Group.class,
       BenchCommand.Sweep.class,
       BenchCommand.Baseline.class
@@ -96,6 +97,11 @@ public final class BenchCommand implements Runnable {
 
     /** Opens the target (spawning if asked); the returned closeable ends it. */
     Session open() {
+      return open(SpawnedServer.HIGH_LIMITS);
+    }
+
+    /** Like {@link #open()}; a spawned server gets {@code settings} (environment variables). */
+    Session open(Map<String, String> settings) {
       if (!clientCpus.isEmpty() && SpawnedServer.tasksetAvailable()) {
         try {
           new ProcessBuilder(
@@ -114,7 +120,7 @@ public final class BenchCommand implements Runnable {
         }
       }
       if (spawn) {
-        SpawnedServer child = SpawnedServer.start(serverCpus);
+        SpawnedServer child = SpawnedServer.start(serverCpus, settings);
         return new Session(child.target(), child);
       }
       String key = adminKey != null ? adminKey : System.getenv("WARBLER_ADMIN_KEY");
@@ -148,10 +154,15 @@ public final class BenchCommand implements Runnable {
 
     abstract Result run(Session session) throws Exception;
 
+    /** Settings of a spawned server, as environment variables. */
+    Map<String, String> serverSettings() {
+      return SpawnedServer.HIGH_LIMITS;
+    }
+
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (Session session = common.open()) {
+      try (Session session = common.open(serverSettings())) {
         Result r = run(session);
         r.print(out, common.json);
         return 0;
@@ -262,6 +273,81 @@ public final class BenchCommand implements Runnable {
     @Override
     Result run(Session s) throws Exception {
       return SyncLoad.run(s.target(), s.admin(), backlog, payload);
+    }
+  }
+
+  @CommandLine.Command(
+      name = "flood",
+      mixinStandardHelpOptions = true,
+      description =
+          "Normal pairs' p99 without and with one user flooding at FACTOR times its rate limit.")
+  static final class Flood extends Scenario {
+    @CommandLine.Option(names = "--clients", defaultValue = "100", description = "even number")
+    int clients = 100;
+
+    @CommandLine.Option(
+        names = "--rate",
+        defaultValue = "2000",
+        description = "normal messages/s total (default: ${DEFAULT-VALUE})")
+    double rate = 2000;
+
+    @CommandLine.Option(names = "--payload", defaultValue = "100", description = "text bytes")
+    int payload = 100;
+
+    @CommandLine.Option(
+        names = "--user-rate",
+        defaultValue = "50",
+        description =
+            "the per-user limit (limits.rate.user-per-second); given to a spawned server, must"
+                + " match the target's otherwise (default: ${DEFAULT-VALUE})")
+    long userRate = 50;
+
+    @CommandLine.Option(
+        names = "--user-burst",
+        defaultValue = "200",
+        description = "with --spawn: limits.rate.user-burst (default: ${DEFAULT-VALUE})")
+    long userBurst = 200;
+
+    @CommandLine.Option(
+        names = "--refusals-before-pause",
+        defaultValue = "8",
+        description =
+            "with --spawn: limits.rate.refusals-before-pause; 0 never pauses reading"
+                + " (default: ${DEFAULT-VALUE})")
+    int refusalsBeforePause = 8;
+
+    @CommandLine.Option(
+        names = "--factor",
+        defaultValue = "100",
+        description =
+            "the flooder sends at this multiple of --user-rate (default: ${DEFAULT-VALUE})")
+    int factor = 100;
+
+    @CommandLine.Option(
+        names = "--rounds",
+        defaultValue = "1",
+        description = "quiet/flood pairs of runs; medians reported (default: ${DEFAULT-VALUE})")
+    int rounds = 1;
+
+    @Override
+    Map<String, String> serverSettings() {
+      Map<String, String> settings = new java.util.HashMap<>(SpawnedServer.HIGH_LIMITS);
+      settings.put("WARBLER_LIMITS_RATE_USER_PER_SECOND", Long.toString(userRate));
+      settings.put("WARBLER_LIMITS_RATE_USER_BURST", Long.toString(userBurst));
+      settings.put(
+          "WARBLER_LIMITS_RATE_REFUSALS_BEFORE_PAUSE", Integer.toString(refusalsBeforePause));
+      return settings;
+    }
+
+    @Override
+    Result run(Session s) throws Exception {
+      return FloodLoad.run(
+              s.target(),
+              s.admin(),
+              new FloodLoad.Options(
+                  clients, rate, common.duration, common.warmup, payload, userRate, factor, rounds))
+          .put("user_burst", userBurst)
+          .put("refusals_before_pause", refusalsBeforePause);
     }
   }
 

@@ -90,6 +90,12 @@ final class LoadClient implements AutoCloseable {
       return c != null && c.isActive();
     }
 
+    /** False while the socket's send buffer is full (the server is not reading). */
+    boolean writable() {
+      Channel c = channel;
+      return c != null && c.isWritable();
+    }
+
     void close() {
       Channel c = channel;
       if (c != null) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +42,31 @@ final class SpawnedServer implements AutoCloseable {
     return target;
   }
 
+  /**
+   * Settings (as environment variables) every spawned server gets unless a scenario says otherwise:
+   * rate and connection limits far above what any scenario does, so that the bench measures the
+   * server's capacity (with the limiter's checks on the path) rather than its abuse limits. The
+   * connections scenario opens up to 19,000 connections, 4,000 per loopback source address.
+   */
+  static final Map<String, String> HIGH_LIMITS =
+      Map.of(
+          "WARBLER_LIMITS_RATE_USER_PER_SECOND", "1000000",
+          "WARBLER_LIMITS_RATE_USER_BURST", "1000000",
+          "WARBLER_LIMITS_RATE_SIGNAL_PER_SECOND", "1000000",
+          "WARBLER_LIMITS_RATE_SIGNAL_BURST", "1000000",
+          "WARBLER_LIMITS_RATE_APP_PER_SECOND", "10000000",
+          "WARBLER_LIMITS_RATE_APP_BURST", "10000000",
+          "WARBLER_LIMITS_RATE_REST_PER_SECOND", "1000000",
+          "WARBLER_LIMITS_RATE_REST_BURST", "1000000",
+          "WARBLER_GATEWAY_MAX_CONNECTIONS_PER_IP", "100000",
+          "WARBLER_GATEWAY_MAX_CONNECTIONS_PER_USER", "100000");
+
   static SpawnedServer start(String cpus) {
+    return start(cpus, HIGH_LIMITS);
+  }
+
+  /** Starts a server with {@code settings} (environment variables such as WARBLER_GATEWAY_PORT). */
+  static SpawnedServer start(String cpus, Map<String, String> settings) {
     Path jar = findJar();
     String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path data;
@@ -78,6 +103,7 @@ final class SpawnedServer implements AutoCloseable {
             "--http-port",
             "0"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(settings);
     pb.environment().put("WARBLER_ADMIN_KEY", key);
     Process process;
     try {

@@ -13,6 +13,7 @@ import dev.warbler.core.Ids;
 import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
+import dev.warbler.core.RateLimiter;
 import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
@@ -85,6 +86,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -134,6 +136,10 @@ import org.slf4j.LoggerFactory;
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
  *       closing}{4102} and close 4102.
+ *   <li>A user that already has {@code gateway.max-connections-per-user} authenticated connections
+ *       on this node: {@code error} LIMIT_EXCEEDED, then {@code closing}{4107} and close 4107 (do
+ *       not reconnect until another connection of the user closed). The slot is given back when the
+ *       connection closes.
  *   <li>Frames sent after {@code auth} but before {@code auth_ok} are held (at most {@link
  *       Gateway#MAX_PENDING_BEFORE_AUTH}, more: {@code error} UNAUTHENTICATED then 4104) and served
  *       in order once authenticated; dropped if authentication fails.
@@ -177,6 +183,14 @@ import org.slf4j.LoggerFactory;
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
  *       over 64 characters: INVALID_ARGUMENT with an empty id.
+ *   <li>Rate limits ({@link dev.warbler.core.RateLimiter}): each request draws a token from the
+ *       user's bucket and the app's; {@code typing}, {@code delivered} and {@code mark_read} from
+ *       the user's signal bucket; {@code ping} is free. A refusal is answered at once, on the event
+ *       loop, with {@code error} RATE_LIMITED (retryable, {@code retry_after_ms} = time until a
+ *       token is due); nothing of the request is done or stored, so the client may resend it (same
+ *       client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
+ *       server stops reading the socket until that time has passed; frames it had read already by
+ *       then are dropped without an answer.
  *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
  *       anything unexpected is INTERNAL with a generic message (details go to the server log).
  * </ul>
@@ -226,6 +240,9 @@ final class FrameHandler extends ChannelDuplexHandler {
   private final AtomicBoolean sending = new AtomicBoolean();
   private final TypingThrottle typing;
 
+  /** The user's connection slot ({@code app/user}) once taken at auth; given back on close. */
+  private final AtomicReference<@Nullable String> userSlot = new AtomicReference<>();
+
   // Event-loop confined.
   private @Nullable Channel channel;
   private State state = State.HANDSHAKING;
@@ -236,6 +253,16 @@ final class FrameHandler extends ChannelDuplexHandler {
   private @Nullable ScheduledFuture<?> handshakeTimer;
   private @Nullable ScheduledFuture<?> authTimer;
   private @Nullable ScheduledFuture<?> expiryTimer;
+  private @Nullable ScheduledFuture<?> resumeTimer;
+
+  /** Requests refused by the rate limits in a row; reset by the next one allowed. */
+  private int refusalsInARow;
+
+  /** Reading stopped until the refusing bucket has a token again (see {@link #rateLimited}). */
+  private boolean ratePaused;
+
+  /** Refusals written but not flushed yet. */
+  private boolean unflushed;
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
@@ -270,6 +297,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     state = State.CLOSING;
     cancelTimers();
     pending.clear();
+    releaseUserSlot();
     if (upgraded) {
       gateway.closed();
     }
@@ -335,9 +363,30 @@ final class FrameHandler extends ChannelDuplexHandler {
   // ---- inbound -----------------------------------------------------------------------------
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flushRefusals();
+    ctx.fireChannelReadComplete();
+  }
+
+  private void flushRefusals() {
+    Channel ch = channel;
+    if (unflushed && ch != null) {
+      unflushed = false;
+      ch.flush();
+    }
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof TextWebSocketFrame) && !(msg instanceof BinaryWebSocketFrame)) {
       ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (ratePaused) {
+      // Read before the pause took effect (same read batch): dropped undecoded and unanswered;
+      // the client was refused limits.rate.refusals-before-pause times in a row just before.
+      ReferenceCountUtil.release(msg);
+      gateway.frameIn();
       return;
     }
     boolean text = msg instanceof TextWebSocketFrame;
@@ -437,6 +486,7 @@ final class FrameHandler extends ChannelDuplexHandler {
       }
       // Banned user, revoked token: in-memory lookups, no store access.
       gateway.services().access().check(verified);
+      takeUserSlot(who);
       long expiresAt = verified.expiresAt();
       // The user's groups, for the session's group index: loaded after the arrival starts, so a
       // membership change racing with this load is replayed when the session is added.
@@ -486,6 +536,14 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_REVOKED -> Gateway.AuthFailure.TOKEN_REVOKED;
           default -> Gateway.AuthFailure.OTHER;
         });
+    if (e.code() == ErrorCode.LIMIT_EXCEEDED) {
+      // Not the client's fault, so not INFO-worthy per attempt: the refusal counter shows it.
+      log.debug("auth refused for {}: {}", remote(), e.getMessage());
+      pending.clear();
+      write(Frames.error(id, e));
+      requestClose(CloseCode.TOO_MANY_CONNECTIONS, String.valueOf(e.getMessage()));
+      return;
+    }
     log.info("auth refused for {}: {} {}", remote(), e.code(), e.getMessage());
     pending.clear();
     write(Frames.error(id, e));
@@ -514,7 +572,14 @@ final class FrameHandler extends ChannelDuplexHandler {
     cancel(authTimer);
     Principal who = verified.principal();
     Session s =
-        new Session(who.app(), who.user(), gateway.newSessionId(), ch, encoding, verified.id());
+        new Session(
+            who.app(),
+            who.user(),
+            gateway.newSessionId(),
+            ch,
+            encoding,
+            verified.id(),
+            gateway.limits().rates().subject(who.app(), who.user()));
     session = s;
     state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
@@ -555,6 +620,7 @@ final class FrameHandler extends ChannelDuplexHandler {
       serve(pending.poll());
     }
     pending.clear();
+    flushRefusals();
     updateAutoRead();
   }
 
@@ -579,6 +645,15 @@ final class FrameHandler extends ChannelDuplexHandler {
     Session s = session;
     if (s == null) {
       return;
+    }
+    RateLimiter.Kind cost = cost(frame.getBodyCase());
+    if (cost != null) {
+      RateLimiter.Refusal refusal = gateway.limits().rates().acquire(s.rate, cost);
+      if (refusal != null) {
+        rateLimited(id, refusal);
+        return;
+      }
+      refusalsInARow = 0;
     }
     Principal who = new Principal(s.app, s.user);
     Messenger messenger = gateway.messenger();
@@ -900,6 +975,98 @@ final class FrameHandler extends ChannelDuplexHandler {
     action.run();
   }
 
+  /**
+   * What a request costs against the rate limits: nothing for {@code ping} (the heartbeat), a
+   * second {@code auth} and unknown frames (answered at once on the event loop, like a refusal);
+   * the signal class for typing and receipts; a request otherwise.
+   */
+  private static RateLimiter.@Nullable Kind cost(ClientFrame.BodyCase body) {
+    return switch (body) {
+      case PING, AUTH, BODY_NOT_SET -> null;
+      case TYPING, DELIVERED, MARK_READ -> RateLimiter.Kind.SIGNAL;
+      case SEND,
+          SYNC,
+          PULL,
+          HISTORY,
+          GET_RECEIPTS,
+          SUBSCRIBE_PRESENCE,
+          GROUP_COMMAND,
+          RECALL,
+          EDIT,
+          DELETE_FOR_ME,
+          REACT,
+          FORWARD,
+          JOIN_CHATROOM,
+          LEAVE_CHATROOM,
+          SEND_FRIEND_REQUEST,
+          RESPOND_FRIEND_REQUEST,
+          LIST_FRIEND_REQUESTS,
+          LIST_FRIENDS,
+          REMOVE_FRIEND,
+          BLOCK_USER,
+          UNBLOCK_USER,
+          LIST_BLOCKED,
+          UPDATE_CONVERSATION ->
+          RateLimiter.Kind.REQUEST;
+    };
+  }
+
+  /**
+   * Event loop: answers a refused request with {@code error} RATE_LIMITED and its retry-after, on
+   * the event loop, touching nothing else (no store, no log line). After {@code
+   * limits.rate.refusals-before-pause} refusals in a row, stops reading the socket until the
+   * refusing bucket has a token again: a client that ignores retry-after then floods only its own
+   * TCP buffers, not the event loop it shares with other connections.
+   */
+  private void rateLimited(String id, RateLimiter.Refusal refusal) {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    // Flushed once per read batch (channelReadComplete): a flood's refusals share syscalls.
+    ch.write(
+        Frames.error(id, ErrorCode.RATE_LIMITED, refusal.message(), refusal.retryAfterMillis()));
+    unflushed = true;
+    int pauseAfter = gateway.limits().rates().limits().refusalsBeforePause();
+    if (pauseAfter > 0 && ++refusalsInARow >= pauseAfter && !ratePaused) {
+      ratePaused = true;
+      updateAutoRead();
+      resumeTimer =
+          schedule(
+              () -> {
+                ratePaused = false;
+                updateAutoRead();
+              },
+              refusal.retryAfterMillis());
+    }
+  }
+
+  /** Virtual thread, at auth: takes the user's connection slot or refuses with 4107. */
+  private void takeUserSlot(Principal who) {
+    String key = who.app() + "/" + who.user();
+    if (!gateway.tryAcquireUserSlot(key)) {
+      throw new WarblerException(
+          ErrorCode.LIMIT_EXCEEDED,
+          "user '"
+              + who.user()
+              + "' has "
+              + gateway.limits().maxConnectionsPerUser()
+              + " connections open already (gateway.max-connections-per-user)");
+    }
+    userSlot.set(key);
+    if (closing.get()) {
+      releaseUserSlot(); // closed meanwhile: channelInactive may have run before the set
+    }
+  }
+
+  /** Any thread, idempotent. */
+  private void releaseUserSlot() {
+    String key = userSlot.getAndSet(null);
+    if (key != null) {
+      gateway.releaseUserSlot(key);
+    }
+  }
+
   private MessageLifecycle lifecycle() {
     return gateway.services().lifecycle();
   }
@@ -1196,7 +1363,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     boolean read =
         switch (state) {
           case AUTHENTICATING -> false;
-          case AUTHENTICATED -> inFlight.get() < Gateway.MAX_IN_FLIGHT;
+          case AUTHENTICATED -> inFlight.get() < Gateway.MAX_IN_FLIGHT && !ratePaused;
           case HANDSHAKING, AWAITING_AUTH, CLOSING -> true;
         };
     if (ch.config().isAutoRead() != read) {
@@ -1296,15 +1463,23 @@ final class FrameHandler extends ChannelDuplexHandler {
     private final Channel channel;
     private final Encoding encoding;
     private final String tokenId;
+    private final RateLimiter.Subject rate;
 
     Session(
-        String app, String user, String id, Channel channel, Encoding encoding, String tokenId) {
+        String app,
+        String user,
+        String id,
+        Channel channel,
+        Encoding encoding,
+        String tokenId,
+        RateLimiter.Subject rate) {
       this.app = app;
       this.user = user;
       this.id = id;
       this.channel = channel;
       this.encoding = encoding;
       this.tokenId = tokenId;
+      this.rate = rate;
     }
 
     @Override
@@ -1433,6 +1608,7 @@ final class FrameHandler extends ChannelDuplexHandler {
     cancel(handshakeTimer);
     cancel(authTimer);
     cancel(expiryTimer);
+    cancel(resumeTimer);
   }
 
   /** Group bans by a moderator go to the audit log (not awaited: it never delays the answer). */

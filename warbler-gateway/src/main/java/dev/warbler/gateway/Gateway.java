@@ -41,6 +41,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketSe
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -116,6 +117,11 @@ public final class Gateway implements AutoCloseable {
   private final Counter framesOut;
   private final Counter slowConsumers;
   private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+  private final GatewayLimits limits;
+  private final ConnectionCounts<InetAddress> perIp;
+  private final ConnectionCounts<String> perUser;
+  private final Counter refusedPerIp;
+  private final Counter refusedPerUser;
 
   private final Object lifecycle = new Object();
   private boolean started;
@@ -125,8 +131,27 @@ public final class Gateway implements AutoCloseable {
   private Channel server;
   private @org.jspecify.annotations.Nullable GatewayTls tls;
 
+  /** A gateway without connection or rate limits (see {@link GatewayLimits#none()}). */
   public Gateway(GatewayConfig config, Services services, MeterRegistry meters) {
+    this(config, services, meters, GatewayLimits.none());
+  }
+
+  public Gateway(
+      GatewayConfig config, Services services, MeterRegistry meters, GatewayLimits limits) {
     this.config = config;
+    this.limits = limits;
+    this.perIp = new ConnectionCounts<>(limits.maxConnectionsPerIp());
+    this.perUser = new ConnectionCounts<>(limits.maxConnectionsPerUser());
+    this.refusedPerIp =
+        Counter.builder("warbler.gateway.connections.refused")
+            .description("Connections refused because a connection limit was reached")
+            .tag("limit", "ip")
+            .register(meters);
+    this.refusedPerUser =
+        Counter.builder("warbler.gateway.connections.refused")
+            .description("Connections refused because a connection limit was reached")
+            .tag("limit", "user")
+            .register(meters);
     this.services = services;
     this.messenger = services.messenger();
     this.directory = services.directory();
@@ -230,7 +255,7 @@ public final class Gateway implements AutoCloseable {
                       if (t != null) {
                         t.install(ch.pipeline(), ch.alloc(), config.handshakeTimeout());
                       }
-                      configure(ch.pipeline());
+                      configure(ch.pipeline(), admit(ch));
                     }
                   });
       try {
@@ -256,11 +281,37 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private void configure(ChannelPipeline p) {
+  /**
+   * Takes a slot of the connection's client address; false when its address has {@code
+   * gateway.max-connections-per-ip} open already (the upgrade is then refused with 429). The slot
+   * is given back when the connection closes.
+   */
+  private boolean admit(SocketChannel ch) {
+    if (!perIp.limited()) {
+      return true;
+    }
+    InetSocketAddress remote = ch.remoteAddress();
+    InetAddress ip = remote == null ? null : remote.getAddress();
+    if (ip == null) {
+      return true;
+    }
+    if (!perIp.tryAcquire(ip)) {
+      refusedPerIp.increment();
+      return false;
+    }
+    ch.closeFuture().addListener(f -> perIp.release(ip));
+    return true;
+  }
+
+  private void configure(ChannelPipeline p, boolean admitted) {
     long idle = config.idleTimeout().toMillis();
     p.addLast("http", new HttpServerCodec());
     p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HANDSHAKE_BYTES));
-    p.addLast("http-guard", new HttpGuard(config.path(), config.allowedOrigins()));
+    p.addLast(
+        "http-guard",
+        admitted
+            ? new HttpGuard(config.path(), config.allowedOrigins())
+            : HttpGuard.refusing("more than " + perIp.limit() + " connections from this address"));
     p.addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
     if (config.compression()) {
       p.addLast("deflate", new WebSocketServerCompressionHandler(config.maxFrameBytes()));
@@ -348,6 +399,36 @@ public final class Gateway implements AutoCloseable {
 
   Messenger messenger() {
     return messenger;
+  }
+
+  GatewayLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Takes a connection slot of {@code app}/{@code user}; false when the user has {@code
+   * gateway.max-connections-per-user} authenticated connections already.
+   */
+  boolean tryAcquireUserSlot(String key) {
+    if (perUser.tryAcquire(key)) {
+      return true;
+    }
+    refusedPerUser.increment();
+    return false;
+  }
+
+  void releaseUserSlot(String key) {
+    perUser.release(key);
+  }
+
+  /** Connections of one user (key {@code app + '/' + user}) holding a slot; for tests. */
+  int userSlots(String key) {
+    return perUser.open(key);
+  }
+
+  /** Open connections from {@code ip} holding a slot; for tests. */
+  int ipSlots(InetAddress ip) {
+    return perIp.open(ip);
   }
 
   Directory directory() {

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * Screens the HTTP request before the WebSocket upgrade, in this order: an undecodable request gets
  * 400, a path other than the WebSocket path 404 (the query string is ignored), a request that is
  * not an RFC 6455 upgrade ({@code Upgrade: websocket} and {@code Sec-WebSocket-Version: 13}) 426
- * with {@code Sec-WebSocket-Version: 13}, and an {@code Origin} not in the allowed list 403; each
- * answer closes the connection. A request that passes goes on to Netty's handshake (which answers
- * 400 to a malformed upgrade) and this handler leaves the pipeline.
+ * with {@code Sec-WebSocket-Version: 13}, and an {@code Origin} not in the allowed list 403; a
+ * connection over {@code gateway.max-connections-per-ip} gets 429 whatever it asks; each answer
+ * closes the connection. A request that passes goes on to Netty's handshake (which answers 400 to a
+ * malformed upgrade) and this handler leaves the pipeline.
  */
 final class HttpGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpGuard.class);
@@ -33,16 +35,36 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
 
   private final String path;
   private final List<String> allowedOrigins;
+  private final @Nullable String tooMany;
 
   HttpGuard(String path, List<String> allowedOrigins) {
+    this(path, allowedOrigins, null);
+  }
+
+  private HttpGuard(String path, List<String> allowedOrigins, @Nullable String tooMany) {
     this.path = path;
     this.allowedOrigins = allowedOrigins;
+    this.tooMany = tooMany;
+  }
+
+  /**
+   * A guard that answers every request with 429 Too Many Requests and {@code reason}, then closes:
+   * for a connection over a connection limit.
+   */
+  static HttpGuard refusing(String reason) {
+    return new HttpGuard("/", List.of(), reason);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof FullHttpRequest request)) {
       ctx.fireChannelRead(msg);
+      return;
+    }
+    if (tooMany != null) {
+      request.release();
+      log.debug("refused a connection from {}: {}", ctx.channel().remoteAddress(), tooMany);
+      refuse(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, tooMany);
       return;
     }
     HttpResponseStatus refusal = check(ctx, request);

@@ -151,6 +151,39 @@ final class TestGateway implements AutoCloseable {
       ChatroomLimits roomLimits,
       UnaryOperator<GroupStore> groupStore,
       StateLimits stateLimits) {
+    this(
+        config,
+        clock,
+        limits,
+        lifecycleLimits,
+        roomLimits,
+        groupStore,
+        stateLimits,
+        GatewayLimits.none());
+  }
+
+  /** A gateway with connection and rate limits. */
+  TestGateway(GatewayConfig config, GatewayLimits gatewayLimits) {
+    this(
+        config,
+        InstantSource.system(),
+        Limits.DEFAULTS,
+        LifecycleLimits.DEFAULTS,
+        ChatroomLimits.DEFAULTS,
+        UnaryOperator.identity(),
+        StateLimits.DEFAULTS,
+        gatewayLimits);
+  }
+
+  TestGateway(
+      GatewayConfig config,
+      InstantSource clock,
+      Limits limits,
+      LifecycleLimits lifecycleLimits,
+      ChatroomLimits roomLimits,
+      UnaryOperator<GroupStore> groupStore,
+      StateLimits stateLimits,
+      GatewayLimits gatewayLimits) {
     try {
       dir = Files.createTempDirectory("warbler-gateway-test");
     } catch (IOException e) {
@@ -216,7 +249,8 @@ final class TestGateway implements AutoCloseable {
                 metering,
                 access,
                 audit),
-            meters);
+            meters,
+            gatewayLimits);
     port = gateway.start();
   }
 

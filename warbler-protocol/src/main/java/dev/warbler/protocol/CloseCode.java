@@ -23,7 +23,9 @@ public enum CloseCode {
   USER_REMOVED(4103, false, "the user was deleted"),
   NOT_AUTHENTICATED(4104, false, "a request was sent before auth"),
   USER_BANNED(4105, false, "the user is banned from the app"),
-  TOKEN_REVOKED(4106, false, "the token was revoked; get a new one before reconnecting");
+  TOKEN_REVOKED(4106, false, "the token was revoked; get a new one before reconnecting"),
+  TOO_MANY_CONNECTIONS(
+      4107, false, "the user has too many connections open; close one before connecting again");
 
   private final int code;
   private final boolean reconnect;

@@ -161,6 +161,44 @@ public enum Setting {
       "limits.list-page-max", "200", "largest page of a paginated list (users, receipts)"),
   LIMITS_MAX_PROFILE_BYTES(
       "limits.max-profile-bytes", "8192", "name + avatar URL + custom JSON of one user, UTF-8"),
+  LIMITS_RATE_USER_PER_SECOND(
+      "limits.rate.user-per-second",
+      "50",
+      "requests (send, edit, react, pull, ...) per user over all its connections; 0: no limit"),
+  LIMITS_RATE_USER_BURST(
+      "limits.rate.user-burst",
+      "200",
+      "requests a user may make at once after a quiet spell (a reconnect's sync and pulls)"),
+  LIMITS_RATE_SIGNAL_PER_SECOND(
+      "limits.rate.signal-per-second",
+      "100",
+      "typing, delivered and mark_read per user; their own bucket so receipts never cost sends"),
+  LIMITS_RATE_SIGNAL_BURST(
+      "limits.rate.signal-burst",
+      "500",
+      "signals at once: one delivered per conversation after catching up on many"),
+  LIMITS_RATE_APP_PER_SECOND(
+      "limits.rate.app-per-second",
+      "50000",
+      "requests of all users of one app per node; above a node's capacity unless tenants share it"),
+  LIMITS_RATE_APP_BURST("limits.rate.app-burst", "50000", "an app's requests at once"),
+  LIMITS_RATE_REST_PER_SECOND(
+      "limits.rate.rest-per-second",
+      "1000",
+      "REST calls per app API secret (the admin key is not limited); 429 with Retry-After"),
+  LIMITS_RATE_REST_BURST("limits.rate.rest-burst", "2000", "REST calls of one app key at once"),
+  LIMITS_RATE_REFUSALS_BEFORE_PAUSE(
+      "limits.rate.refusals-before-pause",
+      "8",
+      "refusals in a row before the gateway stops reading a flooding socket until its retry-after"),
+  GATEWAY_MAX_CONNECTIONS_PER_IP(
+      "gateway.max-connections-per-ip",
+      "10000",
+      "open connections from one client address (429 beyond); allows big NATs; 0: no limit"),
+  GATEWAY_MAX_CONNECTIONS_PER_USER(
+      "gateway.max-connections-per-user",
+      "100",
+      "authenticated connections of one user per node (close 4107 beyond); 0: no limit"),
   USAGE_FLUSH_INTERVAL_SECONDS(
       "usage.flush-interval-seconds",
       "5",

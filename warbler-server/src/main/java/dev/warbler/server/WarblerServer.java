@@ -20,6 +20,8 @@ import dev.warbler.core.Messenger;
 import dev.warbler.core.Metering;
 import dev.warbler.core.Presence;
 import dev.warbler.core.Profiles;
+import dev.warbler.core.RateLimiter;
+import dev.warbler.core.RateLimits;
 import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
@@ -28,6 +30,7 @@ import dev.warbler.core.Templates;
 import dev.warbler.core.TokenService;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
+import dev.warbler.gateway.GatewayLimits;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteAccessStore;
 import dev.warbler.store.sqlite.SqliteAuditLog;
@@ -91,6 +94,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Metering metering;
   private final Access access;
   private final Audit audit;
+  private final RateLimiter rates;
   private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
@@ -273,6 +277,13 @@ public final class WarblerServer implements AutoCloseable {
     this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
     directory.ensureApp(defaultApp, "Default app");
 
+    this.rates = new RateLimiter(rateLimits(settings));
+    for (RateLimiter.Scope scope : RateLimiter.Scope.values()) {
+      FunctionCounter.builder("warbler.rate.limited", rates, r -> r.refused(scope))
+          .description("Requests refused by a rate limit, by the bucket that refused")
+          .tag("scope", scope.tag())
+          .register(meters);
+    }
     this.gateway =
         new Gateway(
             new GatewayConfig(
@@ -287,7 +298,28 @@ public final class WarblerServer implements AutoCloseable {
                 settings.list(Setting.GATEWAY_ALLOWED_ORIGINS),
                 settings.bool(Setting.GATEWAY_COMPRESSION)),
             services,
-            meters);
+            meters,
+            new GatewayLimits(
+                rates,
+                settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_IP),
+                settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_USER)));
+  }
+
+  private static RateLimits rateLimits(Settings settings) {
+    return new RateLimits(
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_USER_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_USER_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_SIGNAL_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_SIGNAL_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_APP_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_APP_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_REST_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_REST_BURST)),
+        settings.integer(Setting.LIMITS_RATE_REFUSALS_BEFORE_PAUSE));
   }
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
@@ -334,7 +366,8 @@ public final class WarblerServer implements AutoCloseable {
             new Templates(
                 new SqliteTemplateStore(store),
                 InstantSource.system(),
-                settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)));
+                settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
+            rates);
     if (tls != null) {
       rest.enableTls(tls.api());
     }
