@@ -99,6 +99,8 @@ public final class RestApi implements AutoCloseable {
   private final List<Route> routes;
   private final GroupRoutes groupRoutes;
   private @Nullable Javalin javalin;
+  private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
+  private @Nullable SlowRequestGuard deadlines;
 
   public RestApi(
       ApiConfig config,
@@ -227,12 +229,31 @@ public final class RestApi implements AutoCloseable {
     return routes;
   }
 
+  /** Sets the connection deadlines (default {@link HttpTimeouts#DEFAULTS}); call before start. */
+  public RestApi useTimeouts(HttpTimeouts timeouts) {
+    this.timeouts = timeouts;
+    return this;
+  }
+
   /** Binds and returns the port. */
   public int start() {
+    SlowRequestGuard guard = new SlowRequestGuard(timeouts);
+    this.deadlines = guard;
+    org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
     Javalin app =
         Javalin.create(cfg -> {
           cfg.jetty.host = config.host();
           cfg.jetty.port = config.port();
+          cfg.jetty.modifyServer(server -> jetty[0] = server);
+          // Every connector, whoever made it: idle timeout and request deadlines.
+          cfg.events.serverStarting(() -> {
+            for (org.eclipse.jetty.server.Connector c : jetty[0].getConnectors()) {
+              if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+                connector.setIdleTimeout(timeouts.idle().toMillis());
+              }
+              c.addEventListener(guard);
+            }
+          });
           cfg.http.maxRequestSize = config.maxBodyBytes();
           cfg.concurrency.useVirtualThreads = true;
           cfg.startup.showJavalinBanner = false;
@@ -254,6 +275,14 @@ public final class RestApi implements AutoCloseable {
                 if (e instanceof CompletionException ce
                     && ce.getCause() instanceof WarblerException w) {
                   problem(ctx, w);
+                  return;
+                }
+                if (clientGone(e)) {
+                  // The caller stopped sending (or a request deadline cut it off) mid-body.
+                  log.debug("request {} {}: connection lost: {}", ctx.method(), ctx.path(), e);
+                  problem(
+                      ctx,
+                      new WarblerException(ErrorCode.BAD_REQUEST, "request not received in full"));
                   return;
                 }
                 log.warn("request {} {} failed", ctx.method(), ctx.path(), e);
@@ -291,9 +320,26 @@ public final class RestApi implements AutoCloseable {
                               + config.maxBodyBytes()
                               + ")")));
         });
+    guard.start();
     app.start();
     this.javalin = app;
     return app.port();
+  }
+
+  /** True when {@code e} is the connection failing under a request (an I/O error). */
+  private static boolean clientGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException && !(t instanceof JsonProcessingException)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Connections closed because a request missed its header or body deadline. */
+  public long slowRequestsClosed() {
+    SlowRequestGuard guard = deadlines;
+    return guard == null ? 0 : guard.closed();
   }
 
   @Override
@@ -301,6 +347,10 @@ public final class RestApi implements AutoCloseable {
     Javalin app = javalin;
     if (app != null) {
       app.stop();
+    }
+    SlowRequestGuard guard = deadlines;
+    if (guard != null) {
+      guard.close();
     }
   }
 

@@ -303,6 +303,11 @@ public final class WarblerServer implements AutoCloseable {
                 new SqliteTemplateStore(store),
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)));
+    rest.useTimeouts(
+        new dev.warbler.api.HttpTimeouts(
+            Duration.ofSeconds(settings.integer(Setting.HTTP_IDLE_TIMEOUT_SECONDS)),
+            Duration.ofSeconds(settings.integer(Setting.HTTP_HEADER_TIMEOUT_SECONDS)),
+            Duration.ofSeconds(settings.integer(Setting.HTTP_BODY_TIMEOUT_SECONDS))));
     this.api = rest;
     return rest.start();
   }

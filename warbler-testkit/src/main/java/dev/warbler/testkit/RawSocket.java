@@ -234,6 +234,35 @@ public final class RawSocket implements AutoCloseable {
     in.skipNBytes(len - payload.length);
   }
 
+  /**
+   * Reads whatever the server sends for {@code probe}; false once the server has closed the socket.
+   * Bytes read are discarded.
+   */
+  public boolean isOpen(Duration probe) {
+    long deadline = System.nanoTime() + probe.toNanos();
+    try {
+      while (true) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return true;
+        }
+        socket.setSoTimeout((int) left);
+        if (in.read() < 0) {
+          return false;
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Reads until the blank line that ends an HTTP answer's head; returns the head. */
+  public String readHttpHead(Duration timeout) {
+    return readHead(timeout);
+  }
+
   /** The code of the last WebSocket close frame {@link #awaitClosed} saw; -1 if none. */
   public int closeCode() {
     return lastCloseCode;
