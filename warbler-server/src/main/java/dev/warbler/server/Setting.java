@@ -27,6 +27,10 @@ public enum Setting {
       "gateway.max-outbound-bytes",
       "1048576",
       "unsent bytes queued per connection before it is closed as a slow consumer (4000)"),
+  GATEWAY_SOCKET_SEND_BUFFER_BYTES(
+      "gateway.socket-send-buffer-bytes",
+      "0",
+      "kernel send buffer per client socket; 0 lets the OS autotune it (up to 4 MiB on Linux)"),
   GATEWAY_ALLOWED_ORIGINS(
       "gateway.allowed-origins",
       "",

@@ -259,7 +259,8 @@ public final class WarblerServer implements AutoCloseable {
                 Duration.ofSeconds(settings.integer(Setting.GATEWAY_HANDSHAKE_TIMEOUT_SECONDS)),
                 settings.integer(Setting.GATEWAY_MAX_OUTBOUND_BYTES),
                 settings.list(Setting.GATEWAY_ALLOWED_ORIGINS),
-                settings.bool(Setting.GATEWAY_COMPRESSION)),
+                settings.bool(Setting.GATEWAY_COMPRESSION),
+                settings.integer(Setting.GATEWAY_SOCKET_SEND_BUFFER_BYTES)),
             services,
             meters);
   }
