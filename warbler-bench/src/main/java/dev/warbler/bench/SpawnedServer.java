@@ -24,15 +24,19 @@ import java.util.stream.Stream;
  * #close} kills it and deletes the data.
  */
 final class SpawnedServer implements AutoCloseable {
-  private final Process process;
+  private volatile Process process;
   private final Path data;
-  private final Target target;
+  private volatile Target target;
+  private final String cpus;
+  private final String key;
   private final Thread hook;
 
-  private SpawnedServer(Process process, Path data, Target target) {
+  private SpawnedServer(Process process, Path data, Target target, String cpus, String key) {
     this.process = process;
     this.data = data;
     this.target = target;
+    this.cpus = cpus;
+    this.key = key;
     this.hook = new Thread(this::kill, "bench-kill-server");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -42,14 +46,32 @@ final class SpawnedServer implements AutoCloseable {
   }
 
   static SpawnedServer start(String cpus) {
-    Path jar = findJar();
-    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path data;
     try {
       data = Files.createTempDirectory("warbler-bench-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    Launched l = launch(cpus, data, key, 0, 0);
+    return new SpawnedServer(l.process(), data, l.target(), cpus, key);
+  }
+
+  /**
+   * Stops the server with SIGTERM (a graceful shutdown: clients are told to reconnect) and starts
+   * it again on the same data directory and ports; returns once it is ready.
+   */
+  void restart() {
+    stopProcess();
+    Launched l = launch(cpus, data, key, target.ws().getPort(), target.http().getPort());
+    this.process = l.process();
+    this.target = l.target();
+  }
+
+  private record Launched(Process process, Target target) {}
+
+  private static Launched launch(String cpus, Path data, String key, int wsPort, int httpPort) {
+    Path jar = findJar();
     List<String> cmd = new ArrayList<>();
     if (!cpus.isEmpty() && tasksetAvailable()) {
       cmd.addAll(List.of("taskset", "-c", cpus));
@@ -74,9 +96,9 @@ final class SpawnedServer implements AutoCloseable {
             "--data",
             data.toString(),
             "--ws-port",
-            "0",
+            Integer.toString(wsPort),
             "--http-port",
-            "0"));
+            Integer.toString(httpPort)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("WARBLER_ADMIN_KEY", key);
     Process process;
@@ -119,7 +141,7 @@ final class SpawnedServer implements AutoCloseable {
               "default",
               process.pid(),
               cpus.isEmpty() ? "unpinned" : cpus);
-      return new SpawnedServer(process, data, target);
+      return new Launched(process, target);
     } catch (Exception e) {
       process.destroyForcibly();
       String log;
@@ -195,16 +217,21 @@ final class SpawnedServer implements AutoCloseable {
     }
   }
 
-  private void kill() {
-    process.destroy();
+  private void stopProcess() {
+    Process p = process;
+    p.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      p.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+  }
+
+  private void kill() {
+    stopProcess();
     try (Stream<Path> walk = Files.walk(data)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {

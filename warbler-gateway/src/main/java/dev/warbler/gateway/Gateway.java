@@ -207,6 +207,8 @@ public final class Gateway implements AutoCloseable {
               .group(boss, workers)
               .channel(type)
               .option(ChannelOption.SO_BACKLOG, 1024)
+              // A restart binds the port again while closed connections linger in TIME_WAIT.
+              .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
