@@ -180,11 +180,13 @@ import org.slf4j.LoggerFactory;
  * order per conversation; receipts, typing and presence changes as {@code read_receipt}, {@code
  * delivery_receipt}, {@code typing_event} and {@code presence_event} frames with an empty id;
  * chatroom messages as {@code chatroom_message}, in seq order per room; friend-request events as
- * {@code friend_request_event}. A connection whose queued outbound bytes exceed {@code
- * maxOutboundBytes} is a slow consumer: the push is dropped and the connection closed with close
- * 4000 (usually without {@code closing}, see below); the client reconnects, syncs and pulls what it
- * missed. Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the
- * socket until answers go out.
+ * {@code friend_request_event}. Every outbound data frame, push or answer, is admitted against
+ * {@code maxOutboundBytes}: one that would take the bytes queued for the connection (in Netty, not
+ * yet taken by the kernel) past it while something is already queued marks a slow consumer: the
+ * frame is dropped and the connection closed with close 4000; the client reconnects, syncs and
+ * pulls what it missed. So the queue never holds more than the larger of the bound and one frame.
+ * Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
+ * answers go out.
  *
  * <h2>Closing</h2>
  *
