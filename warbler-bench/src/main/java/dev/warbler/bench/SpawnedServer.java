@@ -132,7 +132,7 @@ final class SpawnedServer implements AutoCloseable {
           ready.completeExceptionally(new IllegalStateException("server exited"));
         });
     try {
-      ReadyLine r = ready.get(60, TimeUnit.SECONDS);
+      ReadyLine r = ready.get(180, TimeUnit.SECONDS);
       Target target =
           new Target(
               URI.create("http://127.0.0.1:" + r.httpPort()),
