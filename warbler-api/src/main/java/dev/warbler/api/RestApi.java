@@ -108,6 +108,8 @@ public final class RestApi implements AutoCloseable {
   private final RateLimiter rates;
   private @Nullable Javalin javalin;
   private @Nullable ApiTls tls;
+  private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
+  private @Nullable SlowRequestGuard deadlines;
 
   /** An API whose app keys are not rate limited. */
   public RestApi(
@@ -265,9 +267,18 @@ public final class RestApi implements AutoCloseable {
     this.tls = tls;
   }
 
+  /** Sets the connection deadlines (default {@link HttpTimeouts#DEFAULTS}); call before start. */
+  public RestApi useTimeouts(HttpTimeouts timeouts) {
+    this.timeouts = timeouts;
+    return this;
+  }
+
   /** Binds and returns the port. */
   public int start() {
     ApiTls https = tls;
+    SlowRequestGuard guard = new SlowRequestGuard(timeouts);
+    this.deadlines = guard;
+    org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
     Javalin app =
         Javalin.create(cfg -> {
           cfg.jetty.host = config.host();
@@ -277,6 +288,16 @@ public final class RestApi implements AutoCloseable {
             cfg.jetty.addConnector(
                 (server, http) -> https.connector(server, http, config.host(), config.port()));
           }
+          cfg.jetty.modifyServer(server -> jetty[0] = server);
+          // Every connector, whoever made it: idle timeout and request deadlines.
+          cfg.events.serverStarting(() -> {
+            for (org.eclipse.jetty.server.Connector c : jetty[0].getConnectors()) {
+              if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+                connector.setIdleTimeout(timeouts.idle().toMillis());
+              }
+              c.addEventListener(guard);
+            }
+          });
           cfg.http.maxRequestSize = config.maxBodyBytes();
           cfg.concurrency.useVirtualThreads = true;
           cfg.startup.showJavalinBanner = false;
@@ -298,6 +319,14 @@ public final class RestApi implements AutoCloseable {
                 if (e instanceof CompletionException ce
                     && ce.getCause() instanceof WarblerException w) {
                   problem(ctx, w);
+                  return;
+                }
+                if (clientGone(e)) {
+                  // The caller stopped sending (or a request deadline cut it off) mid-body.
+                  log.debug("request {} {}: connection lost: {}", ctx.method(), ctx.path(), e);
+                  problem(
+                      ctx,
+                      new WarblerException(ErrorCode.BAD_REQUEST, "request not received in full"));
                   return;
                 }
                 log.warn("request {} {} failed", ctx.method(), ctx.path(), e);
@@ -335,9 +364,26 @@ public final class RestApi implements AutoCloseable {
                               + config.maxBodyBytes()
                               + ")")));
         });
+    guard.start();
     app.start();
     this.javalin = app;
     return app.port();
+  }
+
+  /** True when {@code e} is the connection failing under a request (an I/O error). */
+  private static boolean clientGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException && !(t instanceof JsonProcessingException)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Connections closed because a request missed its header or body deadline. */
+  public long slowRequestsClosed() {
+    SlowRequestGuard guard = deadlines;
+    return guard == null ? 0 : guard.closed();
   }
 
   @Override
@@ -345,6 +391,10 @@ public final class RestApi implements AutoCloseable {
     Javalin app = javalin;
     if (app != null) {
       app.stop();
+    }
+    SlowRequestGuard guard = deadlines;
+    if (guard != null) {
+      guard.close();
     }
   }
 

@@ -14,7 +14,8 @@ import picocli.CommandLine;
 @CommandLine.Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Load generator: direct, group, connections, sync, flood, baseline, sweep.",
+    description =
+        "Load generator: direct, group, connections, sync, flood, storm, baseline, sweep.",
     subcommands = {
       BenchCommand.Direct.class,
       BenchCommand.Connections.class,
@@ -22,7 +23,8 @@ import picocli.CommandLine;
       BenchCommand.Flood.class,
       BenchCommand.Group.class,
       BenchCommand.Sweep.class,
-      BenchCommand.Baseline.class
+      BenchCommand.Baseline.class,
+      BenchCommand.Storm.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -41,6 +43,35 @@ public final class BenchCommand implements Runnable {
     return DirectLoad.run(
             "direct", target, users, new DirectLoad.Options(clients, rate, durationS, 0, 100))
         .fields();
+  }
+
+  /**
+   * Runs the reconnect storm against a server this caller started; {@code restart} must stop it and
+   * start it again on the same ports and data, returning once it is ready (used by tests).
+   */
+  public static Map<String, Object> storm(
+      URI http,
+      String adminKey,
+      String app,
+      int clients,
+      int backlog,
+      double jitterMs,
+      StormRestart restart)
+      throws Exception {
+    Admin admin = new Admin(http, adminKey);
+    Target target = new Target(http, admin.discoverWebSocket(), adminKey, app, -1, "in-process");
+    return StormLoad.run(
+            target,
+            admin,
+            new StormLoad.Options(clients, backlog, jitterMs, Math.max(1, clients / 100), 60),
+            restart::restart)
+        .fields();
+  }
+
+  /** Stops a server and starts it again on the same ports and data (see {@link #storm}). */
+  @FunctionalInterface
+  public interface StormRestart {
+    void restart() throws Exception;
   }
 
   static String runPrefix(String kind) {
@@ -348,6 +379,63 @@ public final class BenchCommand implements Runnable {
                   clients, rate, common.duration, common.warmup, payload, userRate, factor, rounds))
           .put("user_burst", userBurst)
           .put("refusals_before_pause", refusalsBeforePause);
+    }
+  }
+
+  @CommandLine.Command(
+      name = "storm",
+      mixinStandardHelpOptions = true,
+      description =
+          "Reconnect storm: N connected clients, the server restarts (same data and ports), a"
+              + " backlog is sent to each, then all reconnect at once (or with --jitter-ms),"
+              + " authenticate and sync. Needs --spawn: it restarts the server.")
+  static final class Storm extends Scenario {
+    @CommandLine.Option(names = "--clients", defaultValue = "1000", description = "clients")
+    int clients = 1000;
+
+    @CommandLine.Option(
+        names = "--backlog",
+        defaultValue = "2",
+        description = "messages sent to each client while it is away (default: ${DEFAULT-VALUE})")
+    int backlog = 2;
+
+    @CommandLine.Option(
+        names = "--jitter-ms",
+        defaultValue = "0",
+        description =
+            "spread the reconnects uniformly over this many ms (the SDK's first backoff is 250);"
+                + " 0: all at once (default: ${DEFAULT-VALUE})")
+    double jitterMs;
+
+    @CommandLine.Option(
+        names = "--senders",
+        defaultValue = "0",
+        description = "users sending the backlog; 0: one per 100 clients")
+    int senders;
+
+    @CommandLine.Option(
+        names = "--timeout",
+        defaultValue = "60",
+        description = "seconds one client may take to connect and sync before a retry")
+    double timeout = 60;
+
+    @Override
+    Result run(Session s) throws Exception {
+      SpawnedServer child = s.child();
+      if (child == null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "storm restarts the server: use --spawn");
+      }
+      return StormLoad.run(
+          child.target(),
+          s.admin(),
+          new StormLoad.Options(
+              clients,
+              backlog,
+              jitterMs,
+              senders > 0 ? senders : Math.max(1, clients / 100),
+              timeout),
+          child::restart);
     }
   }
 

@@ -55,9 +55,16 @@ final class LoadClient implements AutoCloseable {
   private final Class<? extends SocketChannel> channelType;
   private final URI ws;
   private final AtomicLong opened = new AtomicLong();
+  private final int perSource;
 
   LoadClient(URI ws, int threads) {
+    this(ws, threads, PER_SOURCE);
+  }
+
+  /** With a further source address every {@code perSource} connections (per-address limits). */
+  LoadClient(URI ws, int threads, int perSource) {
     this.ws = ws;
+    this.perSource = perSource;
     if (Epoll.isAvailable()) {
       group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
       channelType = EpollSocketChannel.class;
@@ -138,7 +145,7 @@ final class LoadClient implements AutoCloseable {
     InetSocketAddress remote = new InetSocketAddress(ws.getHost(), port);
     var future =
         remote.getAddress().isLoopbackAddress()
-            ? b.connect(remote, new InetSocketAddress(sourceAddress(sourceBase, n), 0))
+            ? b.connect(remote, new InetSocketAddress(sourceAddress(sourceBase, n, perSource), 0))
             : b.connect(remote);
     future.addListener(f -> {
       if (!f.isSuccess()) {
@@ -156,7 +163,11 @@ final class LoadClient implements AutoCloseable {
 
   /** Loopback address number {@code base + n / PER_SOURCE}: 127.0.x.y, y in 1..250. */
   static String sourceAddress(int base, long n) {
-    long i = base + n / PER_SOURCE;
+    return sourceAddress(base, n, PER_SOURCE);
+  }
+
+  static String sourceAddress(int base, long n, int perSource) {
+    long i = base + n / perSource;
     return "127.0." + (i / 250) + "." + (1 + i % 250);
   }
 

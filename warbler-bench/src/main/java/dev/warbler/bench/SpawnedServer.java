@@ -25,15 +25,27 @@ import java.util.stream.Stream;
  * #close} kills it and deletes the data.
  */
 final class SpawnedServer implements AutoCloseable {
-  private final Process process;
+  private volatile Process process;
   private final Path data;
-  private final Target target;
+  private volatile Target target;
+  private final String cpus;
+  private final Map<String, String> settings;
+  private final String key;
   private final Thread hook;
 
-  private SpawnedServer(Process process, Path data, Target target) {
+  private SpawnedServer(
+      Process process,
+      Path data,
+      Target target,
+      String cpus,
+      Map<String, String> settings,
+      String key) {
     this.process = process;
     this.data = data;
     this.target = target;
+    this.cpus = cpus;
+    this.settings = settings;
+    this.key = key;
     this.hook = new Thread(this::kill, "bench-kill-server");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -67,14 +79,33 @@ final class SpawnedServer implements AutoCloseable {
 
   /** Starts a server with {@code settings} (environment variables such as WARBLER_GATEWAY_PORT). */
   static SpawnedServer start(String cpus, Map<String, String> settings) {
-    Path jar = findJar();
-    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path data;
     try {
       data = Files.createTempDirectory("warbler-bench-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    Launched l = launch(cpus, settings, data, key, 0, 0);
+    return new SpawnedServer(l.process(), data, l.target(), cpus, settings, key);
+  }
+
+  /**
+   * Stops the server with SIGTERM (a graceful shutdown: clients are told to reconnect) and starts
+   * it again on the same data directory and ports; returns once it is ready.
+   */
+  void restart() {
+    stopProcess();
+    Launched l = launch(cpus, settings, data, key, target.ws().getPort(), target.http().getPort());
+    this.process = l.process();
+    this.target = l.target();
+  }
+
+  private record Launched(Process process, Target target) {}
+
+  private static Launched launch(
+      String cpus, Map<String, String> settings, Path data, String key, int wsPort, int httpPort) {
+    Path jar = findJar();
     List<String> cmd = new ArrayList<>();
     if (!cpus.isEmpty() && tasksetAvailable()) {
       cmd.addAll(List.of("taskset", "-c", cpus));
@@ -99,9 +130,9 @@ final class SpawnedServer implements AutoCloseable {
             "--data",
             data.toString(),
             "--ws-port",
-            "0",
+            Integer.toString(wsPort),
             "--http-port",
-            "0"));
+            Integer.toString(httpPort)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(settings);
     pb.environment().put("WARBLER_ADMIN_KEY", key);
@@ -136,7 +167,7 @@ final class SpawnedServer implements AutoCloseable {
           ready.completeExceptionally(new IllegalStateException("server exited"));
         });
     try {
-      ReadyLine r = ready.get(60, TimeUnit.SECONDS);
+      ReadyLine r = ready.get(180, TimeUnit.SECONDS);
       Target target =
           new Target(
               URI.create("http://127.0.0.1:" + r.httpPort()),
@@ -145,7 +176,7 @@ final class SpawnedServer implements AutoCloseable {
               "default",
               process.pid(),
               cpus.isEmpty() ? "unpinned" : cpus);
-      return new SpawnedServer(process, data, target);
+      return new Launched(process, target);
     } catch (Exception e) {
       process.destroyForcibly();
       String log;
@@ -221,16 +252,21 @@ final class SpawnedServer implements AutoCloseable {
     }
   }
 
-  private void kill() {
-    process.destroy();
+  private void stopProcess() {
+    Process p = process;
+    p.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      p.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+  }
+
+  private void kill() {
+    stopProcess();
     try (Stream<Path> walk = Files.walk(data)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {

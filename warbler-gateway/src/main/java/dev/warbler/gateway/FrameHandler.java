@@ -201,11 +201,13 @@ import org.slf4j.LoggerFactory;
  * order per conversation; receipts, typing and presence changes as {@code read_receipt}, {@code
  * delivery_receipt}, {@code typing_event} and {@code presence_event} frames with an empty id;
  * chatroom messages as {@code chatroom_message}, in seq order per room; friend-request events as
- * {@code friend_request_event}. A connection whose queued outbound bytes exceed {@code
- * maxOutboundBytes} is a slow consumer: the push is dropped and the connection closed with close
- * 4000 (usually without {@code closing}, see below); the client reconnects, syncs and pulls what it
- * missed. Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the
- * socket until answers go out.
+ * {@code friend_request_event}. Every outbound data frame, push or answer, is admitted against
+ * {@code maxOutboundBytes}: one that would take the bytes queued for the connection (in Netty, not
+ * yet taken by the kernel) past it while something is already queued marks a slow consumer: the
+ * frame is dropped and the connection closed with close 4000; the client reconnects, syncs and
+ * pulls what it missed. So the queue never holds more than the larger of the bound and one frame.
+ * Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
+ * answers go out.
  *
  * <h2>Closing</h2>
  *
@@ -263,6 +265,15 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /** Refusals written but not flushed yet. */
   private boolean unflushed;
+
+  /**
+   * Held while a data frame is admitted and handed to Netty (which counts it at once), so that
+   * frames from several threads cannot all fit the bound separately and overshoot it together.
+   */
+  private final Object admission = new Object();
+
+  /** Set while {@link #closeNow} writes the closing and close frames, which always pass. */
+  private boolean closeFrames;
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
@@ -1373,17 +1384,83 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   // ---- outbound ----------------------------------------------------------------------------
 
-  /** Encodes {@link ServerFrame}s on the event loop, in the connection's encoding. */
+  /**
+   * Every outbound frame of this connection passes here, on the event loop: encodes {@link
+   * ServerFrame}s in the connection's encoding and admits each data frame against the outbound
+   * bound (see {@link #admit}); a frame that does not fit is dropped and the connection closed as a
+   * slow consumer.
+   */
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof ServerFrame frame) {
-      ctx.write(wire(encoding, encoding.codec().encodeServer(frame)), promise);
-      gateway.frameOut();
-    } else {
-      if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+    Object out =
+        msg instanceof ServerFrame frame
+            ? wire(encoding, encoding.codec().encodeServer(frame))
+            : msg;
+    if (out instanceof TextWebSocketFrame || out instanceof BinaryWebSocketFrame) {
+      synchronized (admission) {
+        if (!closeFrames && !admit(((WebSocketFrame) out).content().readableBytes())) {
+          ReferenceCountUtil.release(out);
+          promise.tryFailure(SLOW_CONSUMER_DROP);
+          return;
+        }
         gateway.frameOut();
+        ctx.write(out, promise);
       }
-      ctx.write(msg, promise);
+      return;
+    }
+    ctx.write(out, promise);
+  }
+
+  /** Why a frame was dropped: the connection's outbound queue had no room for it. */
+  private static final Exception SLOW_CONSUMER_DROP =
+      new Exception("outbound queue full; frame dropped", null, false, false) {};
+
+  /**
+   * Bytes queued for this connection and not yet taken by the kernel: encoded frames in Netty's
+   * outbound buffer plus frames handed over by other threads and not yet written (Netty counts
+   * those when submitted). Netty exposes the count only relative to the water marks.
+   */
+  private long queuedBytes(Channel ch) {
+    long high = ch.config().getWriteBufferHighWaterMark();
+    long low = ch.config().getWriteBufferLowWaterMark();
+    long beforeUnwritable = ch.bytesBeforeUnwritable();
+    return beforeUnwritable > 0
+        ? Math.max(0, high + 1 - beforeUnwritable)
+        : low - 1 + ch.bytesBeforeWritable();
+  }
+
+  /**
+   * Any thread: whether a data frame of {@code size} bytes may be queued. It may when nothing is
+   * queued (so one frame larger than the bound still goes to a client that keeps up) or when the
+   * queue stays within {@code maxOutboundBytes}; otherwise the client is a slow consumer and is
+   * closed. So the queue never holds more than the larger of the bound and one frame (plus the
+   * closing and close frames).
+   */
+  private boolean admit(int size) {
+    Channel ch = channel;
+    if (ch == null) {
+      return false;
+    }
+    long queued = queuedBytes(ch);
+    if (queued == 0 || queued + size <= gateway.config().maxOutboundBytes()) {
+      return true;
+    }
+    slowConsumer(queued);
+    return false;
+  }
+
+  /** Any thread: closes with 4000 unless already closing, and counts it once. */
+  private void slowConsumer(long queued) {
+    if (close(
+        CloseCode.SLOW_CONSUMER,
+        "more than " + gateway.config().maxOutboundBytes() + " bytes queued; reconnect and sync",
+        true)) {
+      gateway.slowConsumer(queued);
+      Session s = session;
+      log.info(
+          "{} is a slow consumer ({} bytes queued); closing",
+          s == null ? remote() : s.toString(),
+          queued);
     }
   }
 
@@ -1401,11 +1478,20 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** Any thread: writes an answer unless the connection is closing. */
+  /**
+   * Any thread: writes an answer unless the connection is closing. Encoded here, so that Netty
+   * counts the answer's real size against the outbound bound while it waits for the event loop.
+   */
   private void respond(ServerFrame frame) {
     Channel ch = channel;
     if (ch != null && !closing.get()) {
-      ch.writeAndFlush(frame);
+      Encoding e = encoding;
+      byte[] bytes = e.codec().encodeServer(frame);
+      synchronized (admission) {
+        if (admit(bytes.length)) {
+          ch.writeAndFlush(wire(e, bytes));
+        }
+      }
     }
   }
 
@@ -1445,10 +1531,15 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     // Keep reading so that data the client sends meanwhile cannot turn the close into a reset.
     ch.config().setAutoRead(true);
-    if (withClosing && ch.isWritable()) {
-      ch.write(Frames.closing(code, reason));
+    closeFrames = true;
+    try {
+      if (withClosing && ch.isWritable()) {
+        ch.write(Frames.closing(code, reason));
+      }
+      ch.writeAndFlush(new CloseWebSocketFrame(code.code(), closeReason(reason)));
+    } finally {
+      closeFrames = false;
     }
-    ch.writeAndFlush(new CloseWebSocketFrame(code.code(), closeReason(reason)));
     // The WebSocket handler drops the socket once the close frame is written (or CLOSE_TIMEOUT).
     ch.close();
   }
@@ -1527,28 +1618,32 @@ final class FrameHandler extends ChannelDuplexHandler {
       offer(() -> encoding.codec().encodeServer(SocialFrames.pushed(event)));
     }
 
-    /** Writes a pushed frame, or closes the connection as a slow consumer (see {@link #push}). */
+    /**
+     * Writes a pushed frame, or closes the connection as a slow consumer (see {@link #push}). The
+     * frame is admitted here too, not only on the event loop: frames waiting for the loop count
+     * against the bound, so a fast producer cannot queue tasks past it.
+     */
     private void offer(Supplier<byte[]> frame) {
       if (writable()) {
-        channel.writeAndFlush(wire(encoding, frame.get()));
+        byte[] bytes = frame.get();
+        synchronized (admission) {
+          if (admit(bytes.length)) {
+            channel.writeAndFlush(wire(encoding, bytes));
+          }
+        }
       }
     }
 
-    /** False when closing, or after closing a slow consumer (4000) whose queue is full. */
+    /**
+     * False when closing, or after closing a slow consumer (4000) whose queue is past the bound: a
+     * shortcut that skips encoding; {@link FrameHandler#admit} decides for each frame.
+     */
     private boolean writable() {
       if (closing.get()) {
         return false;
       }
       if (!channel.isWritable()) {
-        if (FrameHandler.this.close(
-            CloseCode.SLOW_CONSUMER,
-            "more than "
-                + gateway.config().maxOutboundBytes()
-                + " bytes queued; reconnect and sync",
-            true)) {
-          gateway.slowConsumer();
-          log.info("session {} of {}/{} is a slow consumer; closing", id, app, user);
-        }
+        slowConsumer(queuedBytes(channel));
         return false;
       }
       return true;

@@ -11,6 +11,7 @@ import dev.warbler.core.TokenService;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -116,6 +117,7 @@ public final class Gateway implements AutoCloseable {
   private final Counter framesIn;
   private final Counter framesOut;
   private final Counter slowConsumers;
+  private final DistributionSummary slowConsumerQueued;
   private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
   private final GatewayLimits limits;
   private final ConnectionCounts<InetAddress> perIp;
@@ -173,6 +175,11 @@ public final class Gateway implements AutoCloseable {
     this.slowConsumers =
         Counter.builder("warbler.gateway.slow.consumers")
             .description("Connections closed because their outbound queue was full")
+            .register(meters);
+    this.slowConsumerQueued =
+        DistributionSummary.builder("warbler.gateway.slow.consumer.queued")
+            .description("Outbound bytes queued for a slow consumer when it was closed")
+            .baseUnit("bytes")
             .register(meters);
     for (AuthFailure reason : AuthFailure.values()) {
       authFailures.put(
@@ -242,6 +249,8 @@ public final class Gateway implements AutoCloseable {
               .group(boss, workers)
               .channel(type)
               .option(ChannelOption.SO_BACKLOG, 1024)
+              // A restart binds the port again while closed connections linger in TIME_WAIT.
+              .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -258,6 +267,10 @@ public final class Gateway implements AutoCloseable {
                       configure(ch.pipeline(), admit(ch));
                     }
                   });
+      if (config.socketSendBufferBytes() > 0) {
+        // Fixed: the kernel stops autotuning it, so a stalled client holds at most this much.
+        bootstrap.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes());
+      }
       try {
         server = bootstrap.bind(config.host(), config.port()).sync().channel();
       } catch (InterruptedException e) {
@@ -467,8 +480,10 @@ public final class Gateway implements AutoCloseable {
     framesOut.increment();
   }
 
-  void slowConsumer() {
+  /** A slow consumer was closed with {@code queued} bytes in its outbound queue. */
+  void slowConsumer(long queued) {
     slowConsumers.increment();
+    slowConsumerQueued.record(queued);
   }
 
   void authFailed(AuthFailure reason) {

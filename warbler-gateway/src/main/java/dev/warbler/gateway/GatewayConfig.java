@@ -24,6 +24,10 @@ import java.util.List;
  *     allowed
  * @param compression whether to negotiate permessage-deflate; off by default because small chat
  *     frames compress poorly and deflate costs memory per connection
+ * @param socketSendBufferBytes the kernel send buffer (SO_SNDBUF) of each client socket; 0 leaves
+ *     it to the OS, which grows it up to {@code net.ipv4.tcp_wmem}'s maximum (4 MiB on Linux by
+ *     default). A client that stops reading holds this much kernel memory on top of {@code
+ *     maxOutboundBytes} of heap
  */
 public record GatewayConfig(
     String host,
@@ -35,7 +39,8 @@ public record GatewayConfig(
     Duration handshakeTimeout,
     int maxOutboundBytes,
     List<String> allowedOrigins,
-    boolean compression) {
+    boolean compression,
+    int socketSendBufferBytes) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 7070;
@@ -62,6 +67,11 @@ public record GatewayConfig(
     positive("auth timeout", authTimeout);
     positive("handshake timeout", handshakeTimeout);
     positive("max outbound bytes", maxOutboundBytes);
+    if (socketSendBufferBytes < 0) {
+      throw new IllegalArgumentException(
+          "socket send buffer bytes must be 0 (OS default) or positive but was "
+              + socketSendBufferBytes);
+    }
     allowedOrigins = List.copyOf(allowedOrigins);
   }
 
@@ -77,7 +87,8 @@ public record GatewayConfig(
         DEFAULT_HANDSHAKE_TIMEOUT,
         DEFAULT_MAX_OUTBOUND_BYTES,
         List.of(),
-        false);
+        false,
+        0);
   }
 
   public GatewayConfig withHost(String host) {
@@ -91,7 +102,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withPort(int port) {
@@ -105,7 +117,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withMaxFrameBytes(int maxFrameBytes) {
@@ -119,7 +132,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withIdleTimeout(Duration idleTimeout) {
@@ -133,7 +147,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withAuthTimeout(Duration authTimeout) {
@@ -147,7 +162,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withHandshakeTimeout(Duration handshakeTimeout) {
@@ -161,7 +177,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withMaxOutboundBytes(int maxOutboundBytes) {
@@ -175,7 +192,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withAllowedOrigins(List<String> allowedOrigins) {
@@ -189,7 +207,8 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
   }
 
   public GatewayConfig withCompression(boolean compression) {
@@ -203,7 +222,23 @@ public record GatewayConfig(
         handshakeTimeout,
         maxOutboundBytes,
         allowedOrigins,
-        compression);
+        compression,
+        socketSendBufferBytes);
+  }
+
+  public GatewayConfig withSocketSendBufferBytes(int socketSendBufferBytes) {
+    return new GatewayConfig(
+        host,
+        port,
+        path,
+        maxFrameBytes,
+        idleTimeout,
+        authTimeout,
+        handshakeTimeout,
+        maxOutboundBytes,
+        allowedOrigins,
+        compression,
+        socketSendBufferBytes);
   }
 
   private static void positive(String name, int value) {

@@ -27,6 +27,10 @@ public enum Setting {
       "gateway.max-outbound-bytes",
       "1048576",
       "unsent bytes queued per connection before it is closed as a slow consumer (4000)"),
+  GATEWAY_SOCKET_SEND_BUFFER_BYTES(
+      "gateway.socket-send-buffer-bytes",
+      "0",
+      "kernel send buffer per client socket; 0 lets the OS autotune it (up to 4 MiB on Linux)"),
   GATEWAY_ALLOWED_ORIGINS(
       "gateway.allowed-origins",
       "",
@@ -36,6 +40,18 @@ public enum Setting {
   HTTP_HOST("http.host", "0.0.0.0", "address the REST API binds"),
   HTTP_PORT("http.port", "8080", "REST API port; 0 picks a free port"),
   HTTP_MAX_BODY_BYTES("http.max-body-bytes", "1048576", "largest REST request body"),
+  HTTP_IDLE_TIMEOUT_SECONDS(
+      "http.idle-timeout-seconds",
+      "30",
+      "close a REST connection with no traffic either way this long (Jetty idle timeout)"),
+  HTTP_HEADER_TIMEOUT_SECONDS(
+      "http.header-timeout-seconds",
+      "10",
+      "request line and headers must arrive within this of the first byte (slowloris)"),
+  HTTP_BODY_TIMEOUT_SECONDS(
+      "http.body-timeout-seconds",
+      "30",
+      "a request body must arrive within this of the request's first byte (slow bodies)"),
   HTTP_PUBLIC_WEBSOCKET_URL(
       "http.public-websocket-url",
       "",

@@ -296,7 +296,8 @@ public final class WarblerServer implements AutoCloseable {
                 Duration.ofSeconds(settings.integer(Setting.GATEWAY_HANDSHAKE_TIMEOUT_SECONDS)),
                 settings.integer(Setting.GATEWAY_MAX_OUTBOUND_BYTES),
                 settings.list(Setting.GATEWAY_ALLOWED_ORIGINS),
-                settings.bool(Setting.GATEWAY_COMPRESSION)),
+                settings.bool(Setting.GATEWAY_COMPRESSION),
+                settings.integer(Setting.GATEWAY_SOCKET_SEND_BUFFER_BYTES)),
             services,
             meters,
             new GatewayLimits(
@@ -371,6 +372,11 @@ public final class WarblerServer implements AutoCloseable {
     if (tls != null) {
       rest.enableTls(tls.api());
     }
+    rest.useTimeouts(
+        new dev.warbler.api.HttpTimeouts(
+            Duration.ofSeconds(settings.integer(Setting.HTTP_IDLE_TIMEOUT_SECONDS)),
+            Duration.ofSeconds(settings.integer(Setting.HTTP_HEADER_TIMEOUT_SECONDS)),
+            Duration.ofSeconds(settings.integer(Setting.HTTP_BODY_TIMEOUT_SECONDS))));
     this.api = rest;
     return rest.start();
   }
