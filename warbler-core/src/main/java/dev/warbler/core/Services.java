@@ -20,4 +20,40 @@ public record Services(
     Receipts receipts,
     Presence presence,
     Profiles profiles,
-    Metering metering) {}
+    Metering metering,
+    AtRestEncryption encryption) {
+
+  /** Services without encryption at rest (no master key: no app can turn it on). */
+  public Services(
+      Messenger messenger,
+      Directory directory,
+      Sessions sessions,
+      TokenService tokens,
+      InstantSource clock,
+      MessageLifecycle lifecycle,
+      Chatrooms chatrooms,
+      Contacts contacts,
+      ConversationList conversations,
+      GroupAdmin groups,
+      Receipts receipts,
+      Presence presence,
+      Profiles profiles,
+      Metering metering) {
+    this(
+        messenger,
+        directory,
+        sessions,
+        tokens,
+        clock,
+        lifecycle,
+        chatrooms,
+        contacts,
+        conversations,
+        groups,
+        receipts,
+        presence,
+        profiles,
+        metering,
+        AtRestEncryption.disabled(clock));
+  }
+}

@@ -143,6 +143,20 @@ public enum Setting {
       "limits.list-page-max", "200", "largest page of a paginated list (users, receipts)"),
   LIMITS_MAX_PROFILE_BYTES(
       "limits.max-profile-bytes", "8192", "name + avatar URL + custom JSON of one user, UTF-8"),
+  SECURITY_MASTER_KEY(
+      "security.master-key",
+      "",
+      "encryption at rest: base64 of 32 random bytes wrapping the apps' data keys; empty:"
+          + " apps cannot encrypt; prefer security.master-key-file"),
+  SECURITY_MASTER_KEY_FILE(
+      "security.master-key-file",
+      "",
+      "file holding the base64 master key; refused if group or others may read it"),
+  SECURITY_PREVIOUS_MASTER_KEYS(
+      "security.previous-master-keys",
+      "",
+      "comma-separated base64 master keys replaced by a rotation; data keys they wrapped are"
+          + " rewrapped with the current one at start"),
   USAGE_FLUSH_INTERVAL_SECONDS(
       "usage.flush-interval-seconds",
       "5",
