@@ -9,6 +9,7 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.EncryptingConversationSettingsStore;
 import dev.warbler.core.EncryptingLifecycleStore;
 import dev.warbler.core.EncryptingMessageStore;
 import dev.warbler.core.GroupAdmin;
@@ -182,7 +183,8 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CHATROOM_MAX_ROOMS)));
     ConversationList conversations =
         new ConversationList(
-            new SqliteConversationSettingsStore(store),
+            new EncryptingConversationSettingsStore(
+                new SqliteConversationSettingsStore(store), encryption),
             messages,
             messenger,
             directory,
