@@ -55,10 +55,10 @@ public final class AtRestEncryption {
   private static final int TAG_BITS = 128;
 
   /** The text field, in the associated data. */
-  static final String TEXT = "text";
+  public static final String TEXT = "text";
 
   /** The payload field, in the associated data. */
-  static final String PAYLOAD = "payload";
+  public static final String PAYLOAD = "payload";
 
   /** What a caller may know about an app's encryption. */
   public record Status(
@@ -265,19 +265,19 @@ public final class AtRestEncryption {
   // ---- bodies --------------------------------------------------------------------------------
 
   /** The key new bodies of the app are sealed with; null when the app does not encrypt. */
-  @Nullable SealingKey sealingKey(String app) {
+  public @Nullable SealingKey sealingKey(String app) {
     AppKeys k = keys(app);
     return k.enabled() ? new SealingKey(k.current(), k.keys().get(k.current())) : null;
   }
 
   /** A key version and its key. */
-  record SealingKey(int version, SecretKeySpec key) {}
+  public record SealingKey(int version, SecretKeySpec key) {}
 
   /**
    * What to store for a body: sealed under {@code key} (null: stored plain), escaped if it is plain
    * and starts with {@link #MARK}; an empty body stays empty.
    */
-  String seal(
+  public String seal(
       @Nullable SealingKey key,
       String app,
       ConversationId conversation,
@@ -310,8 +310,11 @@ public final class AtRestEncryption {
     }
   }
 
-  /** The plain body of a stored one; {@link Undecryptable} if it does not open. */
-  String open(String app, ConversationId conversation, String field, String stored) {
+  /**
+   * The plain body of a stored one; fails with a RuntimeException (an altered body, an unknown key
+   * version) if it does not open.
+   */
+  public String open(String app, ConversationId conversation, String field, String stored) {
     if (stored.isEmpty() || stored.charAt(0) != MARK) {
       return stored;
     }
