@@ -11,11 +11,21 @@ import org.jspecify.annotations.Nullable;
 final class Dtos {
   private Dtos() {}
 
-  record CreateApp(String id, @Nullable String name) {}
+  record CreateApp(String id, @Nullable String name, @Nullable Boolean encryptAtRest) {}
 
-  record AppCreated(String id, String name, String secret, long createdAt) {}
+  record AppCreated(String id, String name, String secret, long createdAt, boolean encryptAtRest) {}
 
-  record AppView(String id, String name, long createdAt) {}
+  record AppView(String id, String name, long createdAt, boolean encryptAtRest) {}
+
+  /** Encryption at rest of an app (ADR 0011). */
+  record SetEncryption(@Nullable Boolean enabled) {}
+
+  record EncryptionView(
+      String app,
+      boolean enabled,
+      int keyVersion,
+      List<Integer> keyVersions,
+      boolean masterKeyConfigured) {}
 
   record CreateUser(String id, @Nullable String name) {}
 
@@ -156,7 +166,8 @@ final class Dtos {
       @Nullable Boolean recalled,
       @Nullable Long editedAt,
       @Nullable List<Reaction> reactions,
-      @Nullable ChangeView change) {}
+      @Nullable ChangeView change,
+      @Nullable Boolean undecryptable) {}
 
   record Reaction(String emoji, long count) {}
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
+import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
 import dev.warbler.core.ChatMessage;
@@ -155,6 +156,13 @@ public final class RestApi implements AutoCloseable {
             new Route("GET", "/v1/discovery", "getDiscovery", this::discovery),
             new Route("POST", "/v1/apps", "createApp", this::createApp),
             new Route("GET", "/v1/apps/{app}", "getApp", this::getApp),
+            new Route("GET", "/v1/apps/{app}/encryption", "getAppEncryption", this::getEncryption),
+            new Route("PUT", "/v1/apps/{app}/encryption", "setAppEncryption", this::setEncryption),
+            new Route(
+                "POST",
+                "/v1/apps/{app}/encryption/rotate",
+                "rotateAppDataKey",
+                this::rotateDataKey),
             new Route("POST", "/v1/apps/{app}/users", "createUser", this::createUser),
             new Route("GET", "/v1/apps/{app}/users/{user}", "getUser", this::getUser),
             new Route("DELETE", "/v1/apps/{app}/users/{user}", "deleteUser", this::deleteUser),
@@ -437,14 +445,63 @@ public final class RestApi implements AutoCloseable {
   private void createApp(Context ctx) {
     requireAdmin(ctx);
     Dtos.CreateApp body = read(ctx, Dtos.CreateApp.class);
+    boolean encrypt = Boolean.TRUE.equals(body.encryptAtRest());
+    if (encrypt) {
+      services.encryption().requireMasterKey();
+    }
     App app = directory.createApp(required("id", body.id()), orEmpty(body.name()));
-    audit(ctx, app.id(), Audit.APP_CREATE, app.id(), "");
-    send(ctx, 201, new Dtos.AppCreated(app.id(), app.name(), app.secret(), app.createdAt()));
+    audit(ctx, app.id(), Audit.APP_CREATE, app.id(), encrypt ? "encryptAtRest" : "");
+    if (encrypt) {
+      services.encryption().setEnabled(app.id(), true);
+    }
+    send(
+        ctx,
+        201,
+        new Dtos.AppCreated(app.id(), app.name(), app.secret(), app.createdAt(), encrypt));
   }
 
   private void getApp(Context ctx) {
     App app = authorizeApp(ctx);
-    send(ctx, 200, new Dtos.AppView(app.id(), app.name(), app.createdAt()));
+    send(
+        ctx,
+        200,
+        new Dtos.AppView(
+            app.id(),
+            app.name(),
+            app.createdAt(),
+            services.encryption().status(app.id()).enabled()));
+  }
+
+  /** Encryption at rest of an app (ADR 0011): root admin only, like creating apps. */
+  private void getEncryption(Context ctx) {
+    App app = authorizeApp(ctx);
+    requireAdmin(ctx);
+    send(ctx, 200, encryptionView(services.encryption().status(app.id())));
+  }
+
+  private void setEncryption(Context ctx) {
+    App app = authorizeApp(ctx);
+    requireAdmin(ctx);
+    Dtos.SetEncryption body = read(ctx, Dtos.SetEncryption.class);
+    if (body.enabled() == null) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "enabled is required");
+    }
+    AtRestEncryption.Status status = services.encryption().setEnabled(app.id(), body.enabled());
+    audit(ctx, app.id(), Audit.APP_ENCRYPTION, app.id(), "enabled=" + body.enabled());
+    send(ctx, 200, encryptionView(status));
+  }
+
+  private void rotateDataKey(Context ctx) {
+    App app = authorizeApp(ctx);
+    requireAdmin(ctx);
+    AtRestEncryption.Status status = services.encryption().rotate(app.id());
+    audit(ctx, app.id(), Audit.APP_DATA_KEY_ROTATE, app.id(), "keyVersion=" + status.keyVersion());
+    send(ctx, 200, encryptionView(status));
+  }
+
+  private static Dtos.EncryptionView encryptionView(AtRestEncryption.Status s) {
+    return new Dtos.EncryptionView(
+        s.app(), s.enabled(), s.keyVersion(), s.keyVersions(), s.masterKeyConfigured());
   }
 
   private void createUser(Context ctx) {
@@ -919,7 +976,8 @@ public final class RestApi implements AutoCloseable {
         x.reactions().isEmpty()
             ? null
             : x.reactions().stream().map(r -> new Dtos.Reaction(r.emoji(), r.count())).toList(),
-        x.change().map(this::changeView).orElse(null));
+        x.change().map(this::changeView).orElse(null),
+        x.undecryptable() ? true : null);
   }
 
   private Dtos.ChangeView changeView(MessageChange c) {

@@ -72,6 +72,18 @@ final class Admin {
     return token.get("token").asText();
   }
 
+  /** Creates app {@code id}, with encryption at rest of its message bodies if {@code encrypt}. */
+  void createApp(String id, boolean encrypt) {
+    try {
+      call("POST", "/v1/apps", "{\"id\":\"" + id + "\",\"encryptAtRest\":" + encrypt + "}", 201);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create app " + id + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Creates group {@code id} owned by {@code members.get(0)} with all {@code members}. */
   void createGroup(String app, String id, List<String> members) {
     StringBuilder body = new StringBuilder("{\"id\":\"").append(id).append("\",\"owner\":\"");

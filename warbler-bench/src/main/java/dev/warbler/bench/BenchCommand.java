@@ -215,14 +215,28 @@ public final class BenchCommand implements Runnable {
     @CommandLine.Option(names = "--payload", defaultValue = "100", description = "text bytes")
     int payload = 100;
 
+    @CommandLine.Option(
+        names = "--encrypt",
+        description =
+            "run in a new app that encrypts message bodies at rest (the server needs a master"
+                + " key; a spawned one gets a generated key)")
+    boolean encrypt;
+
     @Override
     Result run(Session s) {
-      List<Admin.UserToken> users = s.admin().users(s.target().app(), runPrefix("d"), clients);
+      Target t = s.target();
+      if (encrypt) {
+        String app = runPrefix("enc");
+        s.admin().createApp(app, true);
+        t = new Target(t.http(), t.ws(), t.adminKey(), app, t.pid(), t.serverCpus());
+      }
+      List<Admin.UserToken> users = s.admin().users(t.app(), runPrefix("d"), clients);
       return DirectLoad.run(
-          "direct",
-          s.target(),
-          users,
-          new DirectLoad.Options(clients, rate, common.duration, common.warmup, payload));
+              "direct",
+              t,
+              users,
+              new DirectLoad.Options(clients, rate, common.duration, common.warmup, payload))
+          .put("encrypt", encrypt);
     }
   }
 

@@ -136,6 +136,11 @@ final class SpawnedServer implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(settings);
     pb.environment().put("WARBLER_ADMIN_KEY", key);
+    // A generated master key, so that bench apps may encrypt at rest (direct --encrypt).
+    byte[] master = new byte[32];
+    new SecureRandom().nextBytes(master);
+    pb.environment()
+        .put("WARBLER_SECURITY_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
     Process process;
     try {
       process = pb.start();

@@ -37,6 +37,8 @@ public final class Audit {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
 
   public static final String APP_CREATE = "app.create";
+  public static final String APP_ENCRYPTION = "app.encryption";
+  public static final String APP_DATA_KEY_ROTATE = "app.datakey.rotate";
   public static final String USER_DELETE = "user.delete";
   public static final String USER_BAN = "user.ban";
   public static final String USER_UNBAN = "user.unban";

@@ -50,6 +50,22 @@ public record ChatMessage(
         app, conversation, seq, id, clientMsgId, sender, type, text, payload, sentAt, newExtras);
   }
 
+  /** The same message with another text and payload (encryption at rest seals and opens bodies). */
+  public ChatMessage withBody(String newText, String newPayload, MessageExtras newExtras) {
+    return new ChatMessage(
+        app,
+        conversation,
+        seq,
+        id,
+        clientMsgId,
+        sender,
+        type,
+        newText,
+        newPayload,
+        sentAt,
+        newExtras);
+  }
+
   /**
    * What a user who deleted this message for itself sees instead: the same conversation and seq, no
    * content.

@@ -8,7 +8,9 @@ import java.util.Optional;
  * {@code mentionAll}, {@code forwardedFrom} ({@code CONVERSATION#SEQ}, empty = none). What happened
  * to it since: {@code recalled}, {@code editedAt} (0 = never), {@code reactions} (counts per emoji,
  * first reaction first). {@code change} is present on {@link MessageType#CHANGE} entries only.
- * {@code deletedForMe} marks the tombstone a user sees for a message it deleted for itself.
+ * {@code deletedForMe} marks the tombstone a user sees for a message it deleted for itself. {@code
+ * undecryptable} marks a message whose stored body could not be decrypted (encryption at rest, ADR
+ * 0011): its text and payload are empty.
  */
 public record MessageExtras(
     long replyTo,
@@ -19,7 +21,8 @@ public record MessageExtras(
     boolean recalled,
     long editedAt,
     List<ReactionCount> reactions,
-    boolean deletedForMe) {
+    boolean deletedForMe,
+    boolean undecryptable) {
 
   public static final MessageExtras NONE =
       new MessageExtras(0, List.of(), false, "", Optional.empty(), false, 0, List.of(), false);
@@ -30,6 +33,60 @@ public record MessageExtras(
   public MessageExtras {
     mentions = List.copyOf(mentions);
     reactions = List.copyOf(reactions);
+  }
+
+  /** Extras of a message whose body is readable. */
+  public MessageExtras(
+      long replyTo,
+      List<String> mentions,
+      boolean mentionAll,
+      String forwardedFrom,
+      Optional<MessageChange> change,
+      boolean recalled,
+      long editedAt,
+      List<ReactionCount> reactions,
+      boolean deletedForMe) {
+    this(
+        replyTo,
+        mentions,
+        mentionAll,
+        forwardedFrom,
+        change,
+        recalled,
+        editedAt,
+        reactions,
+        deletedForMe,
+        false);
+  }
+
+  /** The same extras marking an undecryptable body; {@code newChange} replaces the change. */
+  public MessageExtras undecryptable(Optional<MessageChange> newChange) {
+    return new MessageExtras(
+        replyTo,
+        mentions,
+        mentionAll,
+        forwardedFrom,
+        newChange,
+        recalled,
+        editedAt,
+        reactions,
+        deletedForMe,
+        true);
+  }
+
+  /** The same extras with another change (for decrypting an edit entry's body). */
+  public MessageExtras withChange(Optional<MessageChange> newChange) {
+    return new MessageExtras(
+        replyTo,
+        mentions,
+        mentionAll,
+        forwardedFrom,
+        newChange,
+        recalled,
+        editedAt,
+        reactions,
+        deletedForMe,
+        undecryptable);
   }
 
   /** The extras of a message just sent with {@code options}. */
@@ -56,6 +113,7 @@ public record MessageExtras(
         recalled,
         editedAt,
         newReactions,
-        deletedForMe);
+        deletedForMe,
+        undecryptable);
   }
 }

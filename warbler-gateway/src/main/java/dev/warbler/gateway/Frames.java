@@ -77,7 +77,8 @@ public final class Frames {
             .setMentionAll(x.mentionAll())
             .setForwardedFrom(x.forwardedFrom())
             .setRecalled(x.recalled())
-            .setEditedAt(x.editedAt());
+            .setEditedAt(x.editedAt())
+            .setUndecryptable(x.undecryptable());
     for (ReactionCount r : x.reactions()) {
       b.addReactions(
           dev.warbler.protocol.v1.ReactionCount.newBuilder()

@@ -36,6 +36,8 @@ public enum ErrorCode {
   APP_NOT_FOUND(4004, 404, false, "the app does not exist"),
   MESSAGE_NOT_FOUND(4010, 404, false, "no message has this seq in the conversation"),
   ALREADY_EXISTS(4090, 409, false, "the resource already exists"),
+  ENCRYPTION_NOT_CONFIGURED(
+      4091, 409, false, "encryption at rest needs a master key in the server configuration"),
   LIMIT_EXCEEDED(4220, 422, false, "a configured limit was reached"),
   RATE_LIMITED(4290, 429, true, "too many requests; retry later"),
   INTERNAL(5000, 500, true, "internal error"),

@@ -215,6 +215,20 @@ public enum Setting {
       "gateway.max-connections-per-user",
       "100",
       "authenticated connections of one user per node (close 4107 beyond); 0: no limit"),
+  SECURITY_MASTER_KEY(
+      "security.master-key",
+      "",
+      "encryption at rest: base64 of 32 random bytes wrapping the apps' data keys; empty:"
+          + " apps cannot encrypt; prefer security.master-key-file"),
+  SECURITY_MASTER_KEY_FILE(
+      "security.master-key-file",
+      "",
+      "file holding the base64 master key; refused if group or others may read it"),
+  SECURITY_PREVIOUS_MASTER_KEYS(
+      "security.previous-master-keys",
+      "",
+      "comma-separated base64 master keys replaced by a rotation; data keys they wrapped are"
+          + " rewrapped with the current one at start"),
   USAGE_FLUSH_INTERVAL_SECONDS(
       "usage.flush-interval-seconds",
       "5",

@@ -3,6 +3,7 @@ package dev.warbler.server;
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
 import dev.warbler.core.Access;
+import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
@@ -10,11 +11,15 @@ import dev.warbler.core.ContactLimits;
 import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.Directory;
+import dev.warbler.core.EncryptingConversationSettingsStore;
+import dev.warbler.core.EncryptingLifecycleStore;
+import dev.warbler.core.EncryptingMessageStore;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
 import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.LocalBus;
+import dev.warbler.core.MasterKeys;
 import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Metering;
@@ -38,6 +43,7 @@ import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteContactStore;
 import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
+import dev.warbler.store.sqlite.SqliteDataKeyStore;
 import dev.warbler.store.sqlite.SqliteGroupStore;
 import dev.warbler.store.sqlite.SqliteLifecycleStore;
 import dev.warbler.store.sqlite.SqliteProfileStore;
@@ -58,13 +64,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +104,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Access access;
   private final Audit audit;
   private final RateLimiter rates;
+  private final AtRestEncryption encryption;
   private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
   private final PrometheusMeterRegistry meters;
@@ -138,6 +148,8 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.STORE_MAX_BATCH),
                 settings.integer(Setting.STORE_WRITE_QUEUE),
                 settings.integer(Setting.STORE_READ_CONNECTIONS)));
+    this.encryption = encryption(settings, store, clock);
+    EncryptingMessageStore messages = new EncryptingMessageStore(store, encryption);
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.groups =
@@ -164,10 +176,11 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
                 settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
                 settings.integer(Setting.CONTACTS_PAGE_MAX)));
-    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    EncryptingLifecycleStore lifecycleStore =
+        new EncryptingLifecycleStore(new SqliteLifecycleStore(store), messages, encryption);
     this.messenger =
         new Messenger(
-            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+            messages, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
     MessageLifecycle lifecycle =
         new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     Chatrooms chatrooms =
@@ -183,8 +196,9 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CHATROOM_MAX_ROOMS)));
     ConversationList conversations =
         new ConversationList(
-            new SqliteConversationSettingsStore(store),
-            store,
+            new EncryptingConversationSettingsStore(
+                new SqliteConversationSettingsStore(store), encryption),
+            messages,
             messenger,
             directory,
             limits,
@@ -231,12 +245,18 @@ public final class WarblerServer implements AutoCloseable {
             conversations,
             groups,
             new Receipts(
-                messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits),
+                messenger,
+                messages,
+                new SqliteReceiptStore(store),
+                directory,
+                sessions,
+                stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
             metering,
             access,
-            audit);
+            audit,
+            encryption);
     // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
     chatrooms.onMessage(metering::chatroomMessage);
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
@@ -379,6 +399,105 @@ public final class WarblerServer implements AutoCloseable {
             Duration.ofSeconds(settings.integer(Setting.HTTP_BODY_TIMEOUT_SECONDS))));
     this.api = rest;
     return rest.start();
+  }
+
+  /**
+   * Encryption at rest (ADR 0011): the master key from the configuration, checked against every
+   * stored data key; keys wrapped by a previous master key are rewrapped now. A wrong or missing
+   * master key for existing data keys fails the start (the store is closed again).
+   */
+  private static AtRestEncryption encryption(
+      Settings settings, SqliteStore store, InstantSource clock) {
+    try {
+      MasterKeys keys = masterKeys(settings);
+      AtRestEncryption e = new AtRestEncryption(new SqliteDataKeyStore(store), keys, clock);
+      int rewrapped = e.rewrapAll();
+      if (rewrapped > 0) {
+        log.info(
+            "encryption at rest: {} data keys rewrapped with the current master key", rewrapped);
+      }
+      return e;
+    } catch (RuntimeException e) {
+      closeQuietly(store);
+      throw e;
+    }
+  }
+
+  static MasterKeys masterKeys(Settings settings) {
+    String inline = settings.string(Setting.SECURITY_MASTER_KEY).trim();
+    String file = settings.string(Setting.SECURITY_MASTER_KEY_FILE).trim();
+    List<String> previous = settings.list(Setting.SECURITY_PREVIOUS_MASTER_KEYS);
+    if (!inline.isEmpty() && !file.isEmpty()) {
+      throw new IllegalArgumentException(
+          "set security.master-key or security.master-key-file, not both");
+    }
+    String encoded = file.isEmpty() ? inline : readKeyFile(Path.of(file));
+    if (encoded.isEmpty()) {
+      if (!previous.isEmpty()) {
+        throw new IllegalArgumentException(
+            "security.previous-master-keys is set but there is no security.master-key to rewrap"
+                + " with");
+      }
+      return MasterKeys.none();
+    }
+    List<byte[]> old = new java.util.ArrayList<>();
+    for (String p : previous) {
+      old.add(decodeKey("a key of security.previous-master-keys", p));
+    }
+    return MasterKeys.of(decodeKey("security.master-key", encoded), old);
+  }
+
+  private static byte[] decodeKey(String what, String base64) {
+    byte[] key;
+    try {
+      key = Base64.getDecoder().decode(base64.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + " is not valid base64", e);
+    }
+    if (key.length != MasterKeys.KEY_BYTES) {
+      throw new IllegalArgumentException(
+          what
+              + " must be base64 of "
+              + MasterKeys.KEY_BYTES
+              + " random bytes (e.g. openssl rand -base64 32) but decodes to "
+              + key.length
+              + " bytes");
+    }
+    return key;
+  }
+
+  /** The master key file; refused when group or others may read it (POSIX file systems). */
+  private static String readKeyFile(Path file) {
+    try {
+      try {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        for (PosixFilePermission p :
+            List.of(
+                PosixFilePermission.GROUP_READ,
+                PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_WRITE)) {
+          if (perms.contains(p)) {
+            throw new IllegalArgumentException(
+                "security.master-key-file "
+                    + file
+                    + " is accessible by group or others ("
+                    + PosixFilePermissions.toString(perms)
+                    + "); chmod 600 it");
+          }
+        }
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+      return Files.readString(file, StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read security.master-key-file " + file, e);
+    }
+  }
+
+  /** Encryption at rest of this node (for tests and tools). */
+  public AtRestEncryption encryption() {
+    return encryption;
   }
 
   private static Durability durability(String v) {

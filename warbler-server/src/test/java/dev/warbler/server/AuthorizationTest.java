@@ -106,6 +106,26 @@ class AuthorizationTest {
     }
   }
 
+  /** Encryption at rest of an app (ADR 0011) is the root admin's, not the app's own secret's. */
+  private static final List<String> ADMIN_ONLY_APP_OPERATIONS =
+      List.of("getAppEncryption", "setAppEncryption", "rotateAppDataKey");
+
+  @Test
+  void onlyTheAdminKeyManagesAnAppsEncryption() {
+    List<Route> adminOnly =
+        node.server.routes().stream()
+            .filter(r -> ADMIN_ONLY_APP_OPERATIONS.contains(r.operationId()))
+            .toList();
+    assertThat(adminOnly).hasSize(ADMIN_ONLY_APP_OPERATIONS.size());
+    for (Route r : adminOnly) {
+      assertRefused(
+          node.call(r.method(), path(r, "shop"), "{\"enabled\":true}", shopSecret),
+          403,
+          "FORBIDDEN",
+          r);
+    }
+  }
+
   @Test
   void theAuditLogIsReadByTheAdminKeyOrAnAppsSecretForItsOwnAppOnly() {
     assertThat(node.call("GET", "/v1/audit", null).status()).isEqualTo(200);
