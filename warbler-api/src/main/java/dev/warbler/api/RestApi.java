@@ -156,6 +156,8 @@ public final class RestApi implements AutoCloseable {
             new Route("GET", "/v1/discovery", "getDiscovery", this::discovery),
             new Route("POST", "/v1/apps", "createApp", this::createApp),
             new Route("GET", "/v1/apps/{app}", "getApp", this::getApp),
+            new Route(
+                "POST", "/v1/apps/{app}/secret/rotate", "rotateAppSecret", this::rotateSecret),
             new Route("GET", "/v1/apps/{app}/encryption", "getAppEncryption", this::getEncryption),
             new Route("PUT", "/v1/apps/{app}/encryption", "setAppEncryption", this::setEncryption),
             new Route(
@@ -469,6 +471,27 @@ public final class RestApi implements AutoCloseable {
             app.id(),
             app.name(),
             app.createdAt(),
+            services.encryption().status(app.id()).enabled()));
+  }
+
+  /** The admin key or the app's own secret may rotate it (the caller learns the new one). */
+  private void rotateSecret(Context ctx) {
+    App app = authorizeApp(ctx);
+    String end = ctx.queryParam("endSessions");
+    if (end != null && !end.equals("true") && !end.equals("false")) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "endSessions must be true or false");
+    }
+    boolean endSessions = "true".equals(end);
+    App rotated = services.directory().rotateSecret(app.id(), endSessions);
+    audit(ctx, app.id(), Audit.APP_SECRET_ROTATE, app.id(), "endSessions=" + endSessions);
+    send(
+        ctx,
+        200,
+        new Dtos.AppCreated(
+            rotated.id(),
+            rotated.name(),
+            rotated.secret(),
+            rotated.createdAt(),
             services.encryption().status(app.id()).enabled()));
   }
 

@@ -37,6 +37,7 @@ public final class Audit {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
 
   public static final String APP_CREATE = "app.create";
+  public static final String APP_SECRET_ROTATE = "app.secret.rotate";
   public static final String APP_ENCRYPTION = "app.encryption";
   public static final String APP_DATA_KEY_ROTATE = "app.datakey.rotate";
   public static final String USER_DELETE = "user.delete";

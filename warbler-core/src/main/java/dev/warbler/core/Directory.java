@@ -49,6 +49,26 @@ public final class Directory {
     return app;
   }
 
+  /**
+   * Gives the app a new random API secret and returns the app with it. The old secret stops working
+   * at once, for REST calls and for verifying user tokens it signed; connections that authenticated
+   * before stay open unless {@code endSessions}, which closes them with 4106 (for a secret that
+   * leaked: tokens minted with it may be in use).
+   */
+  public App rotateSecret(String id, boolean endSessions) {
+    App old = app(id);
+    App rotated = new App(old.id(), old.name(), newSecret(), old.createdAt());
+    if (!store.updateAppSecret(id, rotated.secret())) {
+      throw new WarblerException(
+          ErrorCode.APP_NOT_FOUND, "app '" + Ids.clip(id) + "' does not exist");
+    }
+    apps.put(id, rotated);
+    if (endSessions) {
+      sessions.closeApp(id, CloseCode.TOKEN_REVOKED, "app secret rotated");
+    }
+    return rotated;
+  }
+
   /** Creates the app unless it exists; returns the stored one either way. */
   public App ensureApp(String id, String name) {
     return findApp(id).orElseGet(() -> createApp(id, name));

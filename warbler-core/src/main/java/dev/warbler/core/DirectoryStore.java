@@ -15,6 +15,9 @@ public interface DirectoryStore {
 
   Optional<App> app(String id);
 
+  /** Replaces an app's API secret (the key that signs its user tokens); false if no such app. */
+  boolean updateAppSecret(String id, String secret);
+
   List<App> apps();
 
   /** Stores a new user; false if the id is taken in that app. */

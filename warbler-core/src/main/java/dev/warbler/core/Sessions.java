@@ -346,6 +346,14 @@ public final class Sessions {
     }
   }
 
+  /** Closes every connection of one app, e.g. when its secret was rotated after a leak. */
+  public void closeApp(String app, CloseCode code, String reason) {
+    byUser.values().stream()
+        .flatMap(o -> List.copyOf(o.connections).stream())
+        .filter(c -> c.app().equals(app))
+        .forEach(c -> c.close(code, reason));
+  }
+
   /** Closes every connection, e.g. on shutdown. */
   public void closeAll(CloseCode code, String reason) {
     byUser.values().forEach(o -> List.copyOf(o.connections).forEach(c -> c.close(code, reason)));

@@ -222,4 +222,33 @@ class RevocationTest {
                 .asText())
         .isEqualTo("USER_NOT_FOUND");
   }
+
+  @Test
+  void rotatingAnAppSecretRetiresTheOldSecretAndItsTokensAndCanEndOpenSessions() {
+    String oldSecret =
+        node.call("POST", "/v1/apps", Map.of("id", "bank")).body().get("secret").asText();
+    node.createUser("bank", "teller");
+    String oldToken = node.token("bank", "teller");
+    RawClient kept = login(oldToken, Encoding.JSON);
+    RawClient bob = login(node.token("default", "bob"), Encoding.JSON);
+
+    TestServer.Reply rotated = node.call("POST", "/v1/apps/bank/secret/rotate", null, oldSecret);
+    assertThat(rotated.status()).isEqualTo(200);
+    String newSecret = rotated.body().get("secret").asText();
+    assertThat(newSecret).isNotEqualTo(oldSecret).hasSizeGreaterThan(30);
+    assertThat(node.call("GET", "/v1/apps/bank", null, oldSecret).status()).isEqualTo(401);
+    assertThat(node.call("GET", "/v1/apps/bank", null, newSecret).status()).isEqualTo(200);
+    assertThat(alive(kept)).isTrue(); // without endSessions, open connections stay
+    refused(oldToken, "TOKEN_INVALID", 4100); // signed with the old secret
+    RawClient fresh = login(node.token("bank", "teller"), Encoding.PROTO);
+
+    assertThat(node.call("POST", "/v1/apps/bank/secret/rotate?endSessions=maybe", null).status())
+        .isEqualTo(400);
+    long start = System.nanoTime();
+    assertThat(node.call("POST", "/v1/apps/bank/secret/rotate?endSessions=true", null).status())
+        .isEqualTo(200);
+    closedWithinOneSecond(kept, start, 4106, "app secret rotated");
+    closedWithinOneSecond(fresh, start, 4106, "app secret rotated");
+    assertThat(alive(bob)).isTrue(); // another app's connections are not touched
+  }
 }

@@ -588,6 +588,16 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
   }
 
   @Override
+  public boolean updateAppSecret(String id, String secret) {
+    return writer.call(w -> {
+      PreparedStatement ps = w.statement("UPDATE apps SET secret = ? WHERE id = ?");
+      ps.setString(1, secret);
+      ps.setString(2, id);
+      return ps.executeUpdate() == 1;
+    });
+  }
+
+  @Override
   public Optional<App> app(String id) {
     return read(c -> {
       try (PreparedStatement ps =

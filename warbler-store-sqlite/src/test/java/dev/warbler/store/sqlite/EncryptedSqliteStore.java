@@ -108,6 +108,11 @@ final class EncryptedSqliteStore implements MessageStore, DirectoryStore, AutoCl
   }
 
   @Override
+  public boolean updateAppSecret(String id, String secret) {
+    return base.updateAppSecret(id, secret);
+  }
+
+  @Override
   public Optional<App> app(String id) {
     return base.app(id);
   }
