@@ -126,6 +126,8 @@ final class LoadClient implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    // Before the handshake can complete and the handler send auth through it.
+                    conn.channel = ch;
                     ch.pipeline()
                         .addLast(new HttpClientCodec())
                         .addLast(new HttpObjectAggregator(65_536))
