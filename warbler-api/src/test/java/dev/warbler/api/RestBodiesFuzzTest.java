@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz targets for the REST API's input: every request body through {@link RestApi#parse} (the one
@@ -93,6 +94,7 @@ class RestBodiesFuzzTest {
   }
 
   /** A seed is one byte naming the {@link Body} (its ordinal), then the JSON body. */
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void requestBodies(byte[] data) {
     if (data.length == 0) {
@@ -109,6 +111,7 @@ class RestBodiesFuzzTest {
   }
 
   /** A seed is one byte naming the parameter (0-6, see below), then its value in UTF-8. */
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void queryParameters(byte[] data) {
     if (data.length == 0) {

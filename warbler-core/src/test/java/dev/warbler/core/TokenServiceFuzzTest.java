@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz targets for {@link TokenService#verify}: arbitrary strings, and structurally valid tokens
@@ -45,6 +46,7 @@ class TokenServiceFuzzTest {
   private static final String VALID = TOKENS.issue(SHOP, "alice", Duration.ofMinutes(10));
 
   /** A seed is a token as text (UTF-8), as a client sends it in {@code auth}. */
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void arbitraryTokens(byte[] text) {
     String token = new String(text, StandardCharsets.UTF_8);
@@ -56,6 +58,7 @@ class TokenServiceFuzzTest {
    * Either a real token with bytes changed, or a header and claims chosen by the fuzzer and signed
    * with the secret of an app the service knows (so parsing and claim checks are reached).
    */
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void mutatedTokens(FuzzedDataProvider data) {
     String token;

@@ -12,6 +12,7 @@ import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.ServerFrame;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz targets for what the gateway does with a client's bytes before any store is touched: the
@@ -25,11 +26,13 @@ import dev.warbler.protocol.v1.ServerFrame;
  */
 class FrameRequestFuzzTest {
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void jsonRequests(byte[] wire) {
     request(Encoding.JSON, wire);
   }
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void protoRequests(byte[] wire) {
     request(Encoding.PROTO, wire);

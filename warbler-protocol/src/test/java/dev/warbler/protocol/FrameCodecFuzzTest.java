@@ -7,6 +7,7 @@ import com.google.protobuf.DiscardUnknownFieldsParser;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz targets for both frame decoders. A plain build replays the inputs committed under {@code
@@ -20,21 +21,25 @@ import dev.warbler.protocol.v1.ServerFrame;
  */
 class FrameCodecFuzzTest {
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void jsonClientFrames(byte[] wire) {
     clientFrame(Encoding.JSON, wire);
   }
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void protoClientFrames(byte[] wire) {
     clientFrame(Encoding.PROTO, wire);
   }
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void jsonServerFrames(byte[] wire) {
     serverFrame(Encoding.JSON, wire);
   }
 
+  @Timeout(60) // a hang; also libFuzzer's -timeout when fuzzing
   @FuzzTest
   void protoServerFrames(byte[] wire) {
     serverFrame(Encoding.PROTO, wire);
