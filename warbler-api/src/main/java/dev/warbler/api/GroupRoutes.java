@@ -71,11 +71,15 @@ final class GroupRoutes {
 
   /** The profile for {@code createGroup}'s optional fields. */
   GroupProfile profile(Dtos.CreateGroup body) {
+    return profile(json, body);
+  }
+
+  static GroupProfile profile(ObjectMapper json, Dtos.CreateGroup body) {
     return new GroupProfile(
         RestApi.orEmpty(body.name()),
         RestApi.orEmpty(body.avatarUrl()),
         RestApi.orEmpty(body.description()),
-        custom(body.custom()),
+        custom(json, body.custom()),
         false,
         body.joinPolicy() == null ? JoinPolicy.INVITE_ONLY : joinPolicy(body.joinPolicy()),
         body.invitePolicy() == null ? InvitePolicy.ADMINS : invitePolicy(body.invitePolicy()));
@@ -88,7 +92,15 @@ final class GroupRoutes {
 
   private void update(Context ctx) {
     App app = api.authorizeApp(ctx);
-    JsonNode body = api.read(ctx, JsonNode.class);
+    GroupUpdate update = update(json, api.read(ctx, JsonNode.class));
+    api.send(
+        ctx,
+        200,
+        details(groups.update(app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, update)));
+  }
+
+  /** The changes an {@code updateGroup} body asks for; only the known fields, each typed. */
+  static GroupUpdate update(ObjectMapper json, JsonNode body) {
     if (!body.isObject()) {
       throw new WarblerException(ErrorCode.BAD_REQUEST, "the request body must be an object");
     }
@@ -104,7 +116,7 @@ final class GroupRoutes {
         case "name" -> b.name(text(name, v));
         case "avatarUrl" -> b.avatarUrl(text(name, v));
         case "description" -> b.description(text(name, v));
-        case "custom" -> b.custom(custom(v));
+        case "custom" -> b.custom(custom(json, v));
         case "muteAll" -> {
           if (!v.isBoolean()) {
             throw wrongType(name);
@@ -115,10 +127,7 @@ final class GroupRoutes {
         default -> b.invitePolicy(invitePolicy(text(name, v)));
       }
     }
-    api.send(
-        ctx,
-        200,
-        details(groups.update(app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, b.build())));
+    return b.build();
   }
 
   private void delete(Context ctx) {
@@ -140,44 +149,49 @@ final class GroupRoutes {
 
   private void setRole(Context ctx) {
     App app = api.authorizeApp(ctx);
-    Dtos.RoleBody body = api.read(ctx, Dtos.RoleBody.class);
-    String role = RestApi.required("role", body.role());
-    GroupRole r =
-        GroupRole.parse(role)
-            .filter(x -> x != GroupRole.OWNER)
-            .orElseThrow(() ->
-                new WarblerException(
-                    ErrorCode.INVALID_ARGUMENT,
-                    "role must be admin or member (use transferOwnership for owner) but was '"
-                        + role
-                        + "'"));
+    GroupRole r = role(api.read(ctx, Dtos.RoleBody.class));
     String group = ctx.pathParam("group");
     String user = ctx.pathParam("user");
     groups.setRole(app.id(), group, GroupAdmin.BACKEND, user, r);
     api.send(ctx, 200, memberOf(app.id(), group, user));
   }
 
+  /** The role a {@code setMemberRole} body names: admin or member. */
+  static GroupRole role(Dtos.RoleBody body) {
+    String role = RestApi.required("role", body.role());
+    return GroupRole.parse(role)
+        .filter(x -> x != GroupRole.OWNER)
+        .orElseThrow(() ->
+            new WarblerException(
+                ErrorCode.INVALID_ARGUMENT,
+                "role must be admin or member (use transferOwnership for owner) but was '"
+                    + role
+                    + "'"));
+  }
+
   private void mute(Context ctx) {
     App app = api.authorizeApp(ctx);
-    Dtos.MuteBody body = api.read(ctx, Dtos.MuteBody.class);
-    if ((body.until() == null) == (body.seconds() == null)) {
-      throw new WarblerException(
-          ErrorCode.INVALID_ARGUMENT, "give exactly one of until (epoch ms) or seconds");
-    }
-    long until;
-    if (body.until() != null) {
-      until = body.until();
-    } else {
-      long seconds = body.seconds();
-      if (seconds <= 0 || seconds > Long.MAX_VALUE / 1000 - clock.millis() / 1000) {
-        throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "seconds must be positive");
-      }
-      until = clock.millis() + seconds * 1000;
-    }
+    long until = muteUntil(api.read(ctx, Dtos.MuteBody.class), clock.millis());
     String group = ctx.pathParam("group");
     String user = ctx.pathParam("user");
     groups.mute(app.id(), group, GroupAdmin.BACKEND, user, until);
     api.send(ctx, 200, memberOf(app.id(), group, user));
+  }
+
+  /** When a {@code muteMember} body's mute ends, in epoch ms. */
+  static long muteUntil(Dtos.MuteBody body, long nowMillis) {
+    if ((body.until() == null) == (body.seconds() == null)) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "give exactly one of until (epoch ms) or seconds");
+    }
+    if (body.until() != null) {
+      return body.until();
+    }
+    long seconds = body.seconds();
+    if (seconds <= 0 || seconds > Long.MAX_VALUE / 1000 - nowMillis / 1000) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "seconds must be positive");
+    }
+    return nowMillis + seconds * 1000;
   }
 
   private void unmute(Context ctx) {
@@ -307,7 +321,7 @@ final class GroupRoutes {
   }
 
   private static int limit(Context ctx) {
-    return (int) Math.min(Integer.MAX_VALUE, RestApi.longParam(ctx, "limit", 0));
+    return RestApi.limitParam(ctx.queryParam("limit"), 0);
   }
 
   private static String text(String field, JsonNode v) {
@@ -322,7 +336,7 @@ final class GroupRoutes {
   }
 
   /** A JSON object as text; null or absent clears it. */
-  private String custom(@Nullable JsonNode v) {
+  private static String custom(ObjectMapper json, @Nullable JsonNode v) {
     if (v == null || v.isNull()) {
       return "";
     }

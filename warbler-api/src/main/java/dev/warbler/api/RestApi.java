@@ -1,9 +1,12 @@
 package dev.warbler.api;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.warbler.core.App;
@@ -102,8 +105,7 @@ public final class RestApi implements AutoCloseable {
   private final byte[] adminKey;
   private final Supplier<String> metrics;
   private final BooleanSupplier ready;
-  private final ObjectMapper json =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private final ObjectMapper json = mapper();
   private final List<Route> routes;
   private final GroupRoutes groupRoutes;
   private final RateLimiter rates;
@@ -563,6 +565,12 @@ public final class RestApi implements AutoCloseable {
   private void updateUser(Context ctx) {
     App app = authorizeApp(ctx);
     Dtos.UpdateUser body = read(ctx, Dtos.UpdateUser.class);
+    List<ProfileChange> changes = profileChanges(json, body);
+    send(ctx, 200, userView(services.profiles().update(app.id(), ctx.pathParam("user"), changes)));
+  }
+
+  /** The changes an {@code updateUser} body asks for. */
+  static List<ProfileChange> profileChanges(ObjectMapper json, Dtos.UpdateUser body) {
     List<ProfileChange> changes = new ArrayList<>();
     if (body.name() != null) {
       changes.add(new ProfileChange.Name(body.name()));
@@ -584,13 +592,13 @@ public final class RestApi implements AutoCloseable {
         throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object");
       }
     }
-    send(ctx, 200, userView(services.profiles().update(app.id(), ctx.pathParam("user"), changes)));
+    return changes;
   }
 
   private void listUsers(Context ctx) {
     App app = authorizeApp(ctx);
     String cursor = orEmpty(ctx.queryParam("cursor"));
-    int limit = (int) Math.min(Integer.MAX_VALUE, longParam(ctx, "limit", 0));
+    int limit = limitParam(ctx.queryParam("limit"), 0);
     ProfilePage page = services.profiles().list(app.id(), cursor, limit);
     send(
         ctx,
@@ -604,10 +612,7 @@ public final class RestApi implements AutoCloseable {
     Dtos.MarkRead body = read(ctx, Dtos.MarkRead.class);
     String user = Ids.require("user", required("user", body.user()));
     directory.requireUser(app.id(), user);
-    long seq = body.seq() == null ? Long.MAX_VALUE : body.seq();
-    if (seq < 0) {
-      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "seq must be >= 0");
-    }
+    long seq = readSeq(body);
     ConversationState state =
         services.receipts().markRead(new Principal(app.id(), user), conversation, seq);
     send(
@@ -625,6 +630,15 @@ public final class RestApi implements AutoCloseable {
             customJson(state)));
   }
 
+  /** The seq a {@code markRead} body reads up to; absent means everything. */
+  static long readSeq(Dtos.MarkRead body) {
+    long seq = body.seq() == null ? Long.MAX_VALUE : body.seq();
+    if (seq < 0) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "seq must be >= 0");
+    }
+    return seq;
+  }
+
   private void getPresence(Context ctx) {
     App app = authorizeApp(ctx);
     List<String> users = listParam(ctx, "users");
@@ -640,20 +654,7 @@ public final class RestApi implements AutoCloseable {
 
   private void getUsage(Context ctx) {
     App app = authorizeApp(ctx);
-    String param = ctx.queryParam("month");
-    YearMonth month;
-    if (param == null || param.isEmpty()) {
-      month =
-          YearMonth.from(Instant.ofEpochMilli(services.clock().millis()).atZone(ZoneOffset.UTC));
-    } else {
-      try {
-        month = YearMonth.parse(param);
-      } catch (DateTimeParseException e) {
-        throw new WarblerException(
-            ErrorCode.INVALID_ARGUMENT,
-            "query parameter month must look like 2026-11 but was '" + clip(param) + "'");
-      }
-    }
+    YearMonth month = monthParam(ctx.queryParam("month"), services.clock().millis());
     UsageReport r = services.metering().report(app.id(), month);
     send(
         ctx,
@@ -674,6 +675,20 @@ public final class RestApi implements AutoCloseable {
                 .toList()));
   }
 
+  /** The {@code month} query parameter; absent means the month of {@code nowMillis} (UTC). */
+  static YearMonth monthParam(@Nullable String param, long nowMillis) {
+    if (param == null || param.isEmpty()) {
+      return YearMonth.from(Instant.ofEpochMilli(nowMillis).atZone(ZoneOffset.UTC));
+    }
+    try {
+      return YearMonth.parse(param);
+    } catch (DateTimeParseException e) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "query parameter month must look like 2026-11 but was '" + clip(param) + "'");
+    }
+  }
+
   private void deleteUser(Context ctx) {
     App app = authorizeApp(ctx);
     directory.deleteUser(app.id(), ctx.pathParam("user"));
@@ -690,12 +705,7 @@ public final class RestApi implements AutoCloseable {
         ctx.bodyAsBytes().length == 0
             ? new Dtos.IssueToken(null)
             : read(ctx, Dtos.IssueToken.class);
-    long ttl = body.ttlSeconds() == null ? DEFAULT_TOKEN_TTL_SECONDS : body.ttlSeconds();
-    if (ttl <= 0 || ttl > config.tokenMaxTtlSeconds()) {
-      throw new WarblerException(
-          ErrorCode.INVALID_ARGUMENT,
-          "ttlSeconds must be 1-" + config.tokenMaxTtlSeconds() + " (api.token-max-ttl-seconds)");
-    }
+    long ttl = ttlSeconds(body, config.tokenMaxTtlSeconds());
     services.access().requireNotBanned(app.id(), user);
     String token =
         tokens.issue(
@@ -703,6 +713,17 @@ public final class RestApi implements AutoCloseable {
     VerifiedToken issued = tokens.verifyToken(token);
     audit(ctx, app.id(), Audit.TOKEN_ISSUE, user, "jti=" + issued.id() + " ttl=" + ttl);
     send(ctx, 201, new Dtos.TokenIssued(token, app.id(), user, issued.expiresAt()));
+  }
+
+  /** The lifetime an {@code issueUserToken} body asks for, within {@code maxTtlSeconds}. */
+  static long ttlSeconds(Dtos.IssueToken body, long maxTtlSeconds) {
+    long ttl = body.ttlSeconds() == null ? DEFAULT_TOKEN_TTL_SECONDS : body.ttlSeconds();
+    if (ttl <= 0 || ttl > maxTtlSeconds) {
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "ttlSeconds must be 1-" + maxTtlSeconds + " (api.token-max-ttl-seconds)");
+    }
+    return ttl;
   }
 
   private void createGroup(Context ctx) {
@@ -748,15 +769,7 @@ public final class RestApi implements AutoCloseable {
   private void removeMembers(Context ctx) {
     App app = authorizeApp(ctx);
     String group = ctx.pathParam("group");
-    String param = ctx.queryParam("users");
-    List<String> users =
-        param == null
-            ? List.of()
-            : Arrays.stream(param.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    if (users.isEmpty()) {
-      throw new WarblerException(
-          ErrorCode.INVALID_ARGUMENT, "query parameter users must list at least one user");
-    }
+    List<String> users = listParam("users", ctx.queryParam("users"));
     List<String> removed = directory.removeMembers(app.id(), group, users);
     send(ctx, 200, new Dtos.MembersRemoved(removed, sorted(directory.members(app.id(), group))));
   }
@@ -891,7 +904,11 @@ public final class RestApi implements AutoCloseable {
   }
 
   private static long seqParam(Context ctx) {
-    String v = ctx.pathParam("seq");
+    return seqParam(ctx.pathParam("seq"));
+  }
+
+  /** A message's seq in a path: a positive integer. */
+  static long seqParam(String v) {
     try {
       long seq = Long.parseLong(v);
       if (seq <= 0) {
@@ -907,7 +924,7 @@ public final class RestApi implements AutoCloseable {
     }
   }
 
-  private static SendRequest.Target target(Dtos.SendMessage body) {
+  static SendRequest.Target target(Dtos.SendMessage body) {
     int given =
         (body.to() == null ? 0 : 1)
             + (body.group() == null ? 0 : 1)
@@ -926,7 +943,7 @@ public final class RestApi implements AutoCloseable {
         ConversationId.parse(required("conversation", body.conversation())));
   }
 
-  private static MessageType type(@Nullable String name, MessageType fallback) {
+  static MessageType type(@Nullable String name, MessageType fallback) {
     if (name == null) {
       return fallback;
     }
@@ -940,6 +957,11 @@ public final class RestApi implements AutoCloseable {
   }
 
   private String payload(@Nullable JsonNode payload) {
+    return payload(json, payload);
+  }
+
+  /** A message payload as stored: a JSON object or array as text, or empty. */
+  static String payload(ObjectMapper json, @Nullable JsonNode payload) {
     if (payload == null || payload.isNull()) {
       return "";
     }
@@ -958,7 +980,7 @@ public final class RestApi implements AutoCloseable {
     App app = authorizeApp(ctx);
     ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
     long before = longParam(ctx, "before", 0);
-    int limit = (int) longParam(ctx, "limit", DEFAULT_PAGE);
+    int limit = limitParam(ctx.queryParam("limit"), DEFAULT_PAGE);
     MessagePage page = messenger.historyUnchecked(app.id(), conversation, before, limit);
     services
         .audit()
@@ -1115,7 +1137,7 @@ public final class RestApi implements AutoCloseable {
                 app.id(),
                 ctx.pathParam("user"),
                 orEmpty(ctx.queryParam("cursor")),
-                (int) longParam(ctx, "limit", 0));
+                limitParam(ctx.queryParam("limit"), 0));
     send(ctx, 200, page(page, this::conversationView));
   }
 
@@ -1134,6 +1156,20 @@ public final class RestApi implements AutoCloseable {
   private void updateConversation(Context ctx) {
     App app = authorizeApp(ctx);
     Dtos.UpdateConversation body = read(ctx, Dtos.UpdateConversation.class);
+    ConversationState state =
+        services
+            .conversations()
+            .update(
+                app.id(),
+                ctx.pathParam("user"),
+                ConversationId.parse(ctx.pathParam("conversation")),
+                conversationChange(json, body));
+    send(ctx, 200, conversationView(state));
+  }
+
+  /** The settings an {@code updateConversation} body changes. */
+  static ConversationSettings.Change conversationChange(
+      ObjectMapper json, Dtos.UpdateConversation body) {
     ConversationSettings.Change change = ConversationSettings.Change.none();
     if (body.pinned() != null) {
       change = change.withPinned(body.pinned());
@@ -1150,17 +1186,9 @@ public final class RestApi implements AutoCloseable {
         throw new WarblerException(
             ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object, or null to clear it");
       }
-      change = change.withCustom(custom.isNull() ? "" : payload(custom));
+      change = change.withCustom(custom.isNull() ? "" : payload(json, custom));
     }
-    ConversationState state =
-        services
-            .conversations()
-            .update(
-                app.id(),
-                ctx.pathParam("user"),
-                ConversationId.parse(ctx.pathParam("conversation")),
-                change);
-    send(ctx, 200, conversationView(state));
+    return change;
   }
 
   /** The user's custom settings object, or null when not set. */
@@ -1199,7 +1227,7 @@ public final class RestApi implements AutoCloseable {
                 app.id(),
                 ctx.pathParam("user"),
                 orEmpty(ctx.queryParam("cursor")),
-                (int) longParam(ctx, "limit", 0));
+                limitParam(ctx.queryParam("limit"), 0));
     send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
   }
 
@@ -1230,7 +1258,7 @@ public final class RestApi implements AutoCloseable {
                 app.id(),
                 ctx.pathParam("user"),
                 orEmpty(ctx.queryParam("cursor")),
-                (int) longParam(ctx, "limit", 0));
+                limitParam(ctx.queryParam("limit"), 0));
     send(ctx, 200, page(page, e -> new Dtos.ContactView(e.user(), e.since())));
   }
 
@@ -1262,7 +1290,7 @@ public final class RestApi implements AutoCloseable {
         page.items().stream().map(view).toList(), page.hasMore() ? page.nextCursor() : null);
   }
 
-  private static int positive(String field, int value) {
+  static int positive(String field, int value) {
     if (value <= 0) {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT, field + " must be positive but was " + value);
@@ -1273,7 +1301,11 @@ public final class RestApi implements AutoCloseable {
   // ---- plumbing ----------------------------------------------------------------------------
 
   static long longParam(Context ctx, String name, long fallback) {
-    String v = ctx.queryParam(name);
+    return longParam(name, ctx.queryParam(name), fallback);
+  }
+
+  /** A non-negative integer query parameter; absent or empty means {@code fallback}. */
+  static long longParam(String name, @Nullable String v, long fallback) {
     if (v == null || v.isEmpty()) {
       return fallback;
     }
@@ -1290,9 +1322,20 @@ public final class RestApi implements AutoCloseable {
     }
   }
 
+  /**
+   * The {@code limit} query parameter as a page size: a larger number than an int holds asks for as
+   * many as allowed, not for a negative page.
+   */
+  static int limitParam(@Nullable String v, int fallback) {
+    return (int) Math.min(Integer.MAX_VALUE, longParam("limit", v, fallback));
+  }
+
   /** A comma-separated query parameter that must list at least one value. */
   private static List<String> listParam(Context ctx, String name) {
-    String param = ctx.queryParam(name);
+    return listParam(name, ctx.queryParam(name));
+  }
+
+  static List<String> listParam(String name, @Nullable String param) {
     List<String> values =
         param == null
             ? List.of()
@@ -1321,7 +1364,24 @@ public final class RestApi implements AutoCloseable {
   }
 
   <T> T read(Context ctx, Class<T> type) {
-    byte[] body = ctx.bodyAsBytes();
+    return parse(json, ctx.bodyAsBytes(), type);
+  }
+
+  /** The object mapper of request and response bodies. */
+  static ObjectMapper mapper() {
+    ObjectMapper json =
+        new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    // A null inside a list or map ({"users":[null]}) is refused here: the core takes null-free
+    // lists and maps, and would fail with a NullPointerException (a 500) further on.
+    json.setDefaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL));
+    return json;
+  }
+
+  /**
+   * A request body as {@code type}; every malformed body is BAD_REQUEST naming what is wrong. The
+   * one path every REST body takes (fuzzed by RestBodiesFuzzTest).
+   */
+  static <T> T parse(ObjectMapper json, byte[] body, Class<T> type) {
     if (body.length == 0) {
       throw new WarblerException(ErrorCode.BAD_REQUEST, "a JSON request body is required");
     }
@@ -1334,16 +1394,23 @@ public final class RestApi implements AutoCloseable {
     } catch (UnrecognizedPropertyException e) {
       throw new WarblerException(
           ErrorCode.BAD_REQUEST, "unknown field '" + e.getPropertyName() + "'");
+    } catch (InvalidNullException e) {
+      throw new WarblerException(
+          ErrorCode.BAD_REQUEST, "field '" + path(e) + "' must not contain null");
     } catch (MismatchedInputException e) {
-      String path =
-          e.getPath().stream()
-              .map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
-              .reduce((a, b) -> a + "." + b)
-              .orElse("body");
-      throw new WarblerException(ErrorCode.BAD_REQUEST, "field '" + path + "' has the wrong type");
+      throw new WarblerException(
+          ErrorCode.BAD_REQUEST, "field '" + path(e) + "' has the wrong type");
     } catch (IOException e) {
       throw new WarblerException(ErrorCode.BAD_REQUEST, "the request body is not valid JSON");
     }
+  }
+
+  /** Where in the body a mapping error is: {@code members.[1]}, or {@code body}. */
+  private static String path(MismatchedInputException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
+        .reduce((a, b) -> a + "." + b)
+        .orElse("body");
   }
 
   void send(Context ctx, int status, Object body) {

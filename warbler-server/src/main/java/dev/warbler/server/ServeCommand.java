@@ -2,6 +2,7 @@ package dev.warbler.server;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,9 +36,9 @@ public final class ServeCommand implements Callable<Integer> {
     return running;
   }
 
-  @Override
-  public Integer call() {
-    Settings settings = Settings.load(Optional.ofNullable(config), System.getenv());
+  /** The settings this command runs with: defaults, file, {@code env}, then the flags. */
+  Settings settings(Map<String, String> env) {
+    Settings settings = Settings.load(Optional.ofNullable(config), env);
     if (data != null) {
       settings = settings.with(Setting.DATA_DIR, data.toString());
     }
@@ -47,6 +48,12 @@ public final class ServeCommand implements Callable<Integer> {
     if (httpPort != null) {
       settings = settings.with(Setting.HTTP_PORT, httpPort.toString());
     }
+    return settings;
+  }
+
+  @Override
+  public Integer call() {
+    Settings settings = settings(System.getenv());
     WarblerServer server = WarblerServer.start(settings);
     running = true;
     CountDownLatch stopped = new CountDownLatch(1);

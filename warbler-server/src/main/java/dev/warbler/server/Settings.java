@@ -3,6 +3,7 @@ package dev.warbler.server;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -42,7 +43,8 @@ public final class Settings {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(path)) {
       p.load(r);
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
+      // Properties.load throws IllegalArgumentException on a malformed unicode escape.
       throw new IllegalArgumentException("cannot read config file " + path + ": " + e.getMessage());
     }
     Settings s = this;
@@ -110,6 +112,17 @@ public final class Settings {
   }
 
   public Path path(Setting s) {
-    return Path.of(values.get(s));
+    String v = values.get(s);
+    try {
+      return Path.of(v);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(
+          s.key()
+              + " is not a valid path: "
+              + e.getMessage()
+              + " ("
+              + s.environmentVariable()
+              + ")");
+    }
   }
 }
