@@ -84,7 +84,10 @@ class RestBodiesFuzzTest {
     USER_REF(b -> RestApi.required("user", parse(b, Dtos.UserRef.class).user())),
     UPDATE_GROUP(b -> GroupRoutes.update(JSON, parse(b, JsonNode.class))),
     SET_ROLE(b -> GroupRoutes.role(parse(b, Dtos.RoleBody.class))),
-    MUTE_MEMBER(b -> GroupRoutes.muteUntil(parse(b, Dtos.MuteBody.class), NOW));
+    MUTE_MEMBER(b -> GroupRoutes.muteUntil(parse(b, Dtos.MuteBody.class), NOW)),
+    SET_ENCRYPTION(b -> parse(b, Dtos.SetEncryption.class)),
+    BAN_USER(b -> parse(b, AccessRoutes.BanUser.class)),
+    REVOKE_TOKEN(b -> RestApi.required("token", parse(b, AccessRoutes.RevokeToken.class).token()));
 
     private final Consumer<byte[]> check;
 
