@@ -4,45 +4,74 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A Warbler server run as a child JVM ({@code java -jar warbler.jar serve}) on a temporary data
- * directory, free ports and a generated admin key; optionally pinned with {@code taskset}. {@link
- * #close} kills it and deletes the data.
+ * A Warbler server run as a child JVM ({@code java -jar warbler.jar serve}) on free ports, as an
+ * operator would run it. {@link #start(String)} (the bench) uses a temporary data directory and a
+ * generated admin key and {@link #close} deletes the data; {@link #start(Launch)} takes the data
+ * directory, key, JVM options and environment, so that {@code warbler chaos crash} can {@link
+ * #killHard} a server and start the next one on the same data. {@link #close} stops it with SIGTERM
+ * (SIGKILL after 10 s).
  */
-final class SpawnedServer implements AutoCloseable {
+public final class SpawnedServer implements AutoCloseable {
   private final Process process;
   private final Path data;
   private final Target target;
+  private final boolean deleteData;
   private final Thread hook;
 
-  private SpawnedServer(Process process, Path data, Target target) {
+  private SpawnedServer(Process process, Path data, Target target, boolean deleteData) {
     this.process = process;
     this.data = data;
     this.target = target;
+    this.deleteData = deleteData;
     this.hook = new Thread(this::kill, "bench-kill-server");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  Target target() {
+  public Target target() {
     return target;
   }
 
+  /**
+   * SIGKILL, as a crash or the OOM killer would end it: no shutdown hook, no drain, no flush. Waits
+   * for the process to be gone; the data directory stays.
+   */
+  public void killHard() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("server " + process.pid() + " survived SIGKILL for 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The child's exit code once it ended, else -1. */
+  public int exitCode() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
   static SpawnedServer start(String cpus) {
-    Path jar = findJar();
     String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path data;
     try {
@@ -50,35 +79,69 @@ final class SpawnedServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    List<String> cmd = new ArrayList<>();
-    if (!cpus.isEmpty() && tasksetAvailable()) {
-      cmd.addAll(List.of("taskset", "-c", cpus));
-    }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (Runtime.version().feature() >= 24) {
-      cmd.add("--sun-misc-unsafe-memory-access=allow");
-    }
     // A fixed, pre-touched heap keeps RSS flat as the heap grows, so RSS deltas show native memory
     // and the heap is measured on its own (after a GC) from /metrics.
     String opts =
         System.getenv()
             .getOrDefault("WARBLER_BENCH_SERVER_OPTS", "-Xms1g -Xmx1g -XX:+AlwaysPreTouch");
-    if (!opts.isBlank()) {
-      cmd.addAll(List.of(opts.trim().split("\\s+")));
+    return start(
+        new Launch(
+            data,
+            key,
+            opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+")),
+            Map.of(),
+            cpus,
+            true,
+            null));
+  }
+
+  /**
+   * How to start a child server.
+   *
+   * @param data its data directory ({@code serve --data}); reused as is, so a restart on the same
+   *     directory finds what the previous process committed
+   * @param adminKey passed as {@code WARBLER_ADMIN_KEY}
+   * @param jvmOptions options of the child JVM (heap, GC)
+   * @param env further environment of the child, e.g. {@code WARBLER_STORE_SQLITE_DURABILITY}
+   * @param cpus pin with {@code taskset -c} when not empty
+   * @param deleteData whether {@link #close} deletes the data directory
+   * @param log file the child's output is appended to; null discards it
+   */
+  public record Launch(
+      Path data,
+      String adminKey,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      String cpus,
+      boolean deleteData,
+      @Nullable Path log) {}
+
+  /** Starts {@code warbler.jar serve} as described and waits (60 s at most) for its ready line. */
+  public static SpawnedServer start(Launch launch) {
+    Path jar = findJar();
+    List<String> cmd = new ArrayList<>();
+    if (!launch.cpus().isEmpty() && tasksetAvailable()) {
+      cmd.addAll(List.of("taskset", "-c", launch.cpus()));
     }
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (Runtime.version().feature() >= 24) {
+      cmd.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    cmd.addAll(launch.jvmOptions());
     cmd.addAll(
         List.of(
             "-jar",
             jar.toString(),
             "serve",
             "--data",
-            data.toString(),
+            launch.data().toString(),
             "--ws-port",
             "0",
             "--http-port",
             "0"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("WARBLER_ADMIN_KEY", key);
+    pb.environment().putAll(launch.env());
+    pb.environment().put("WARBLER_ADMIN_KEY", launch.adminKey());
     Process process;
     try {
       process = pb.start();
@@ -93,9 +156,11 @@ final class SpawnedServer implements AutoCloseable {
         .daemon()
         .name("bench-server-output")
         .start(() -> {
-          try {
+          try (Writer log = logWriter(launch.log())) {
             String line;
             while ((line = out.readLine()) != null) {
+              log.write(line);
+              log.write('\n');
               if (!ready.isDone()) {
                 synchronized (early) {
                   early.add(line);
@@ -115,11 +180,11 @@ final class SpawnedServer implements AutoCloseable {
           new Target(
               URI.create("http://127.0.0.1:" + r.httpPort()),
               URI.create("ws://127.0.0.1:" + r.webSocketPort() + "/ws"),
-              key,
+              launch.adminKey(),
               "default",
               process.pid(),
-              cpus.isEmpty() ? "unpinned" : cpus);
-      return new SpawnedServer(process, data, target);
+              launch.cpus().isEmpty() ? "unpinned" : launch.cpus());
+      return new SpawnedServer(process, launch.data(), target, launch.deleteData());
     } catch (Exception e) {
       process.destroyForcibly();
       String log;
@@ -128,6 +193,14 @@ final class SpawnedServer implements AutoCloseable {
       }
       throw new IllegalStateException("spawned server did not get ready:\n" + log, e);
     }
+  }
+
+  private static Writer logWriter(@Nullable Path log) throws IOException {
+    if (log == null) {
+      return Writer.nullWriter();
+    }
+    return Files.newBufferedWriter(
+        log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   static boolean tasksetAvailable() {
@@ -142,7 +215,7 @@ final class SpawnedServer implements AutoCloseable {
   }
 
   /** The running jar when started from it, else {@code warbler-server/target/warbler.jar}. */
-  static Path findJar() {
+  public static Path findJar() {
     try {
       Path self =
           Path.of(SpawnedServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -204,6 +277,9 @@ final class SpawnedServer implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    if (!deleteData) {
+      return;
     }
     try (Stream<Path> walk = Files.walk(data)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
