@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -92,7 +93,8 @@ public final class SpawnedServer implements AutoCloseable {
             Map.of(),
             cpus,
             true,
-            null));
+            null,
+            Duration.ofSeconds(60)));
   }
 
   /**
@@ -106,6 +108,7 @@ public final class SpawnedServer implements AutoCloseable {
    * @param cpus pin with {@code taskset -c} when not empty
    * @param deleteData whether {@link #close} deletes the data directory
    * @param log file the child's output is appended to; null discards it
+   * @param readyTimeout how long to wait for the ready line
    */
   public record Launch(
       Path data,
@@ -114,9 +117,10 @@ public final class SpawnedServer implements AutoCloseable {
       Map<String, String> env,
       String cpus,
       boolean deleteData,
-      @Nullable Path log) {}
+      @Nullable Path log,
+      Duration readyTimeout) {}
 
-  /** Starts {@code warbler.jar serve} as described and waits (60 s at most) for its ready line. */
+  /** Starts {@code warbler.jar serve} as described and waits for its ready line. */
   public static SpawnedServer start(Launch launch) {
     Path jar = findJar();
     List<String> cmd = new ArrayList<>();
@@ -175,7 +179,7 @@ public final class SpawnedServer implements AutoCloseable {
           ready.completeExceptionally(new IllegalStateException("server exited"));
         });
     try {
-      ReadyLine r = ready.get(60, TimeUnit.SECONDS);
+      ReadyLine r = ready.get(launch.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
       Target target =
           new Target(
               URI.create("http://127.0.0.1:" + r.httpPort()),

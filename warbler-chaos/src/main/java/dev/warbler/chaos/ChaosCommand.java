@@ -78,7 +78,7 @@ public final class ChaosCommand implements Runnable {
         names = "--round-seconds",
         defaultValue = "2",
         description =
-            "longest time from a round's first send to its kill; the kill comes at a random"
+            "longest time from a round's first ack to its kill; the kill comes at a random"
                 + " moment between a quarter of it and all of it (default: ${DEFAULT-VALUE})")
     double roundSeconds = 2;
 

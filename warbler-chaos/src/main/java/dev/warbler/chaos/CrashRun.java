@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -56,8 +57,8 @@ final class CrashRun {
    * @param senders users sending concurrently, at least 2
    * @param window sends in flight per sender
    * @param restSenders threads sending through the REST API (one request at a time each)
-   * @param roundSeconds the longest a round runs before its kill; each kill comes at a uniformly
-   *     random moment between a quarter of it and all of it
+   * @param roundSeconds the longest a round runs, from its first ack, before its kill; each kill
+   *     comes at a uniformly random moment between a quarter of it and all of it
    * @param retryShare share of the unanswered sends retried after a restart; the rest are given up
    * @param data data directory, null for a new temporary one
    * @param keep keep a temporary data directory afterwards
@@ -159,7 +160,8 @@ final class CrashRun {
     env.put("WARBLER_GATEWAY_HOST", "127.0.0.1");
     env.put("WARBLER_HTTP_HOST", "127.0.0.1");
     return SpawnedServer.start(
-        new SpawnedServer.Launch(data, adminKey, o.serverOptions(), env, "", false, log));
+        new SpawnedServer.Launch(
+            data, adminKey, o.serverOptions(), env, "", false, log, Duration.ofMinutes(5)));
   }
 
   /** Users, their tokens (valid across restarts: the app secret is stored), the group. */
@@ -283,6 +285,13 @@ final class CrashRun {
                   sleep(25);
                 }
               }));
+      // The clock of the kill starts at the round's first ack: a server just started (cold JIT, a
+      // busy machine) may take a while to serve, and a kill before that would test nothing new.
+      long acksBefore = rec.ackCount();
+      long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (rec.ackCount() == acksBefore && System.nanoTime() < waitUntil) {
+        sleep(5);
+      }
       sleep(killAfterMs);
       for (Semaphore w : windows.values()) {
         inFlight += o.window() - w.availablePermits();
@@ -300,8 +309,9 @@ final class CrashRun {
     }
     chooseRetries();
     progress.printf(
-        "chaos crash: round %d/%d killed after %d ms with %d sends in flight; %d acked so far%n",
-        round, o.rounds(), killAfterMs, inFlight, rec.checkerAcks().size());
+        "chaos crash: round %d/%d killed %d ms after its first ack with %d sends in flight;"
+            + " %d acks so far%n",
+        round, o.rounds(), killAfterMs, inFlight, rec.ackCount());
   }
 
   /** The final server: last retries, wait for their answers, then quiet. */

@@ -48,6 +48,7 @@ final class Recorder {
   private final Map<String, Sent> sends = new ConcurrentHashMap<>();
   private final Queue<HistoryChecker.Ack> acks = new ConcurrentLinkedQueue<>();
   private final Queue<HistoryChecker.Delivery> deliveries = new ConcurrentLinkedQueue<>();
+  private final LongAdder ackCount = new LongAdder();
   final LongAdder errors = new LongAdder();
   final LongAdder retried = new LongAdder();
   final LongAdder restSends = new LongAdder();
@@ -90,6 +91,7 @@ final class Recorder {
       boolean duplicate,
       long nanos) {
     acks.add(new HistoryChecker.Ack(sender, clientMsgId, conversation, seq, nanos, duplicate));
+    ackCount.increment();
     Sent s = sent(sender, clientMsgId);
     if (s != null) {
       s.acked = true;
@@ -131,6 +133,11 @@ final class Recorder {
 
   List<HistoryChecker.Delivery> checkerDeliveries() {
     return new ArrayList<>(deliveries);
+  }
+
+  /** Acks received so far, duplicates included. */
+  long ackCount() {
+    return ackCount.sum();
   }
 
   long deliveries() {
