@@ -16,25 +16,25 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /** The REST calls the bench needs, with the admin key: users, tokens, discovery, metrics. */
-final class Admin {
+public final class Admin {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final URI base;
   private final String key;
 
-  Admin(URI base, String key) {
+  public Admin(URI base, String key) {
     this.base = base;
     this.key = key;
   }
 
   /** A bench user and its token. */
-  record UserToken(String user, String token) {}
+  public record UserToken(String user, String token) {}
 
   /**
    * Creates {@code count} users named {@code prefix-i} and issues a token for each, in parallel.
    */
-  List<UserToken> users(String app, String prefix, int count) {
+  public List<UserToken> users(String app, String prefix, int count) {
     Semaphore window = new Semaphore(32);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<UserToken>> futures = new ArrayList<>(count);
@@ -85,7 +85,7 @@ final class Admin {
   }
 
   /** Creates group {@code id} owned by {@code members.get(0)} with all {@code members}. */
-  void createGroup(String app, String id, List<String> members) {
+  public void createGroup(String app, String id, List<String> members) {
     StringBuilder body = new StringBuilder("{\"id\":\"").append(id).append("\",\"owner\":\"");
     body.append(members.get(0)).append("\",\"members\":[");
     for (int i = 1; i < members.size(); i++) {
@@ -103,7 +103,7 @@ final class Admin {
   }
 
   /** The WebSocket URL the server advertises. */
-  URI discoverWebSocket() {
+  public URI discoverWebSocket() {
     try {
       return URI.create(call("GET", "/v1/discovery", null, 200).get("websocket").asText());
     } catch (IOException e) {
@@ -141,6 +141,40 @@ final class Admin {
       }
     }
     return found ? (long) sum : -1;
+  }
+
+  /**
+   * POST a JSON {@code body} to {@code path} with the admin key; another status is an IOException.
+   */
+  public JsonNode post(String path, String body, int expected)
+      throws IOException, InterruptedException {
+    return call("POST", path, body, expected);
+  }
+
+  /** The value of the first sample of {@code name} on /metrics (Prometheus text); NaN if absent. */
+  public double metric(String name) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      for (String line : r.body().split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return Double.NaN;
+    } catch (IOException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
+  /** GET {@code path} with the admin key; anything but 200 is an IOException. */
+  public JsonNode get(String path) throws IOException, InterruptedException {
+    return call("GET", path, null, 200);
   }
 
   private JsonNode call(String method, String path, String body, int expected)

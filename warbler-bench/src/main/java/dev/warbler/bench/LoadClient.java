@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * ephemeral ports do not run out: each source address has about 28,000 ports, and the ports of the
  * connections a previous run closed stay in TIME_WAIT for 60 s.
  */
-final class LoadClient implements AutoCloseable {
+public final class LoadClient implements AutoCloseable {
   static final String SUBPROTOCOL = "warbler.v1.proto";
   static final int PER_SOURCE = 4_000;
 
@@ -57,7 +57,7 @@ final class LoadClient implements AutoCloseable {
   private final AtomicLong opened = new AtomicLong();
   private final int perSource;
 
-  LoadClient(URI ws, int threads) {
+  public LoadClient(URI ws, int threads) {
     this(ws, threads, PER_SOURCE);
   }
 
@@ -75,8 +75,8 @@ final class LoadClient implements AutoCloseable {
   }
 
   /** One connection; frames arrive on its event loop through the listener. */
-  static final class Conn {
-    final String user;
+  public static final class Conn {
+    public final String user;
     private volatile Channel channel;
     private volatile Consumer<ServerFrame> listener = f -> {};
 
@@ -84,15 +84,15 @@ final class LoadClient implements AutoCloseable {
       this.user = user;
     }
 
-    void onFrame(Consumer<ServerFrame> listener) {
+    public void onFrame(Consumer<ServerFrame> listener) {
       this.listener = listener;
     }
 
-    void send(ClientFrame frame) {
+    public void send(ClientFrame frame) {
       channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())));
     }
 
-    boolean open() {
+    public boolean open() {
       Channel c = channel;
       return c != null && c.isActive();
     }
@@ -103,7 +103,7 @@ final class LoadClient implements AutoCloseable {
       return c != null && c.isWritable();
     }
 
-    void close() {
+    public void close() {
       Channel c = channel;
       if (c != null) {
         c.close();
@@ -112,7 +112,7 @@ final class LoadClient implements AutoCloseable {
   }
 
   /** Connects, authenticates with {@code token}, completes with the connection after auth_ok. */
-  CompletableFuture<Conn> connect(String user, String token) {
+  public CompletableFuture<Conn> connect(String user, String token) {
     Conn conn = new Conn(user);
     CompletableFuture<Conn> done = new CompletableFuture<>();
     long n = opened.getAndIncrement();

@@ -4,11 +4,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -18,40 +21,55 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A Warbler server run as a child JVM ({@code java -jar warbler.jar serve}) on a temporary data
- * directory, free ports and a generated admin key; optionally pinned with {@code taskset}. {@link
- * #close} kills it and deletes the data.
+ * A Warbler server run as a child JVM ({@code java -jar warbler.jar serve}) on free ports, as an
+ * operator would run it. {@link #start(String)} (the bench) uses a temporary data directory and a
+ * generated admin key and {@link #close} deletes the data; {@link #start(Launch)} takes the data
+ * directory, key, JVM options and environment, so that {@code warbler chaos crash} can {@link
+ * #killHard} a server and start the next one on the same data. {@link #close} stops it with SIGTERM
+ * (SIGKILL after 30 s).
  */
-final class SpawnedServer implements AutoCloseable {
+public final class SpawnedServer implements AutoCloseable {
   private volatile Process process;
-  private final Path data;
   private volatile Target target;
-  private final String cpus;
-  private final Map<String, String> settings;
-  private final String key;
+  private final Launch launch;
   private final Thread hook;
 
-  private SpawnedServer(
-      Process process,
-      Path data,
-      Target target,
-      String cpus,
-      Map<String, String> settings,
-      String key) {
-    this.process = process;
-    this.data = data;
-    this.target = target;
-    this.cpus = cpus;
-    this.settings = settings;
-    this.key = key;
+  private SpawnedServer(Launched launched, Launch launch) {
+    this.process = launched.process();
+    this.target = launched.target();
+    this.launch = launch;
     this.hook = new Thread(this::kill, "bench-kill-server");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  Target target() {
+  public Target target() {
     return target;
+  }
+
+  /**
+   * SIGKILL, as a crash or the OOM killer would end it: no shutdown hook, no drain, no flush. Waits
+   * for the process to be gone; the data directory stays.
+   */
+  public void killHard() {
+    Process process = this.process;
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("server " + process.pid() + " survived SIGKILL for 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The child's exit code once it ended, else -1. */
+  public int exitCode() {
+    Process process = this.process;
+    return process.isAlive() ? -1 : process.exitValue();
   }
 
   /**
@@ -60,7 +78,7 @@ final class SpawnedServer implements AutoCloseable {
    * server's capacity (with the limiter's checks on the path) rather than its abuse limits. The
    * connections scenario opens up to 19,000 connections, 4,000 per loopback source address.
    */
-  static final Map<String, String> HIGH_LIMITS =
+  public static final Map<String, String> HIGH_LIMITS =
       Map.of(
           "WARBLER_LIMITS_RATE_USER_PER_SECOND", "1000000",
           "WARBLER_LIMITS_RATE_USER_BURST", "1000000",
@@ -77,17 +95,66 @@ final class SpawnedServer implements AutoCloseable {
     return start(cpus, HIGH_LIMITS);
   }
 
-  /** Starts a server with {@code settings} (environment variables such as WARBLER_GATEWAY_PORT). */
+  /**
+   * Starts a server on a temporary data directory with a generated admin key and master key (so
+   * that bench apps may encrypt at rest, {@code direct --encrypt}) and {@code settings}
+   * (environment variables such as WARBLER_GATEWAY_PORT).
+   */
   static SpawnedServer start(String cpus, Map<String, String> settings) {
+    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     Path data;
     try {
       data = Files.createTempDirectory("warbler-bench-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-    Launched l = launch(cpus, settings, data, key, 0, 0);
-    return new SpawnedServer(l.process(), data, l.target(), cpus, settings, key);
+    // A fixed, pre-touched heap keeps RSS flat as the heap grows, so RSS deltas show native memory
+    // and the heap is measured on its own (after a GC) from /metrics.
+    String opts =
+        System.getenv()
+            .getOrDefault("WARBLER_BENCH_SERVER_OPTS", "-Xms1g -Xmx1g -XX:+AlwaysPreTouch");
+    Map<String, String> env = new java.util.HashMap<>(settings);
+    byte[] master = new byte[32];
+    new SecureRandom().nextBytes(master);
+    env.put("WARBLER_SECURITY_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
+    return start(
+        new Launch(
+            data,
+            key,
+            opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+")),
+            env,
+            cpus,
+            true,
+            null,
+            Duration.ofSeconds(180)));
+  }
+
+  /**
+   * How to start a child server.
+   *
+   * @param data its data directory ({@code serve --data}); reused as is, so a restart on the same
+   *     directory finds what the previous process committed
+   * @param adminKey passed as {@code WARBLER_ADMIN_KEY}
+   * @param jvmOptions options of the child JVM (heap, GC)
+   * @param env further environment of the child, e.g. {@code WARBLER_STORE_SQLITE_DURABILITY}
+   * @param cpus pin with {@code taskset -c} when not empty
+   * @param deleteData whether {@link #close} deletes the data directory
+   * @param log file the child's output is appended to; null discards it
+   * @param readyTimeout how long to wait for the ready line
+   */
+  public record Launch(
+      Path data,
+      String adminKey,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      String cpus,
+      boolean deleteData,
+      @Nullable Path log,
+      Duration readyTimeout) {}
+
+  /** Starts {@code warbler.jar serve} as described and waits for its ready line. */
+  public static SpawnedServer start(Launch launch) {
+    return new SpawnedServer(launch(launch, 0, 0), launch);
   }
 
   /**
@@ -96,51 +163,38 @@ final class SpawnedServer implements AutoCloseable {
    */
   void restart() {
     stopProcess();
-    Launched l = launch(cpus, settings, data, key, target.ws().getPort(), target.http().getPort());
+    Launched l = launch(launch, target.ws().getPort(), target.http().getPort());
     this.process = l.process();
     this.target = l.target();
   }
 
   private record Launched(Process process, Target target) {}
 
-  private static Launched launch(
-      String cpus, Map<String, String> settings, Path data, String key, int wsPort, int httpPort) {
+  private static Launched launch(Launch launch, int wsPort, int httpPort) {
     Path jar = findJar();
     List<String> cmd = new ArrayList<>();
-    if (!cpus.isEmpty() && tasksetAvailable()) {
-      cmd.addAll(List.of("taskset", "-c", cpus));
+    if (!launch.cpus().isEmpty() && tasksetAvailable()) {
+      cmd.addAll(List.of("taskset", "-c", launch.cpus()));
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (Runtime.version().feature() >= 24) {
       cmd.add("--sun-misc-unsafe-memory-access=allow");
     }
-    // A fixed, pre-touched heap keeps RSS flat as the heap grows, so RSS deltas show native memory
-    // and the heap is measured on its own (after a GC) from /metrics.
-    String opts =
-        System.getenv()
-            .getOrDefault("WARBLER_BENCH_SERVER_OPTS", "-Xms1g -Xmx1g -XX:+AlwaysPreTouch");
-    if (!opts.isBlank()) {
-      cmd.addAll(List.of(opts.trim().split("\\s+")));
-    }
+    cmd.addAll(launch.jvmOptions());
     cmd.addAll(
         List.of(
             "-jar",
             jar.toString(),
             "serve",
             "--data",
-            data.toString(),
+            launch.data().toString(),
             "--ws-port",
             Integer.toString(wsPort),
             "--http-port",
             Integer.toString(httpPort)));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().putAll(settings);
-    pb.environment().put("WARBLER_ADMIN_KEY", key);
-    // A generated master key, so that bench apps may encrypt at rest (direct --encrypt).
-    byte[] master = new byte[32];
-    new SecureRandom().nextBytes(master);
-    pb.environment()
-        .put("WARBLER_SECURITY_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
+    pb.environment().putAll(launch.env());
+    pb.environment().put("WARBLER_ADMIN_KEY", launch.adminKey());
     Process process;
     try {
       process = pb.start();
@@ -155,9 +209,11 @@ final class SpawnedServer implements AutoCloseable {
         .daemon()
         .name("bench-server-output")
         .start(() -> {
-          try {
+          try (Writer log = logWriter(launch.log())) {
             String line;
             while ((line = out.readLine()) != null) {
+              log.write(line);
+              log.write('\n');
               if (!ready.isDone()) {
                 synchronized (early) {
                   early.add(line);
@@ -172,15 +228,15 @@ final class SpawnedServer implements AutoCloseable {
           ready.completeExceptionally(new IllegalStateException("server exited"));
         });
     try {
-      ReadyLine r = ready.get(180, TimeUnit.SECONDS);
+      ReadyLine r = ready.get(launch.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
       Target target =
           new Target(
               URI.create("http://127.0.0.1:" + r.httpPort()),
               URI.create("ws://127.0.0.1:" + r.webSocketPort() + "/ws"),
-              key,
+              launch.adminKey(),
               "default",
               process.pid(),
-              cpus.isEmpty() ? "unpinned" : cpus);
+              launch.cpus().isEmpty() ? "unpinned" : launch.cpus());
       return new Launched(process, target);
     } catch (Exception e) {
       process.destroyForcibly();
@@ -190,6 +246,14 @@ final class SpawnedServer implements AutoCloseable {
       }
       throw new IllegalStateException("spawned server did not get ready:\n" + log, e);
     }
+  }
+
+  private static Writer logWriter(@Nullable Path log) throws IOException {
+    if (log == null) {
+      return Writer.nullWriter();
+    }
+    return Files.newBufferedWriter(
+        log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   static boolean tasksetAvailable() {
@@ -204,7 +268,7 @@ final class SpawnedServer implements AutoCloseable {
   }
 
   /** The running jar when started from it, else {@code warbler-server/target/warbler.jar}. */
-  static Path findJar() {
+  public static Path findJar() {
     try {
       Path self =
           Path.of(SpawnedServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -272,7 +336,10 @@ final class SpawnedServer implements AutoCloseable {
 
   private void kill() {
     stopProcess();
-    try (Stream<Path> walk = Files.walk(data)) {
+    if (!launch.deleteData()) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(launch.data())) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
       // best effort

@@ -6,4 +6,4 @@ import java.net.URI;
  * The server under load: its REST base, WebSocket URI, admin key and app, and its process id when
  * this bench spawned it (-1 otherwise), for RSS readings.
  */
-record Target(URI http, URI ws, String adminKey, String app, long pid, String serverCpus) {}
+public record Target(URI http, URI ws, String adminKey, String app, long pid, String serverCpus) {}

@@ -18,13 +18,14 @@ public final class Main {
     }
   }
 
-  /** The whole command tree: serve, config, bench and the client commands. */
+  /** The whole command tree: serve, config, bench, chaos and the client commands. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new WarblerCommand());
     cli.addSubcommand(new ServeCommand());
     cli.addSubcommand(new ConfigCommand());
     cli.addSubcommand(new AuditCommand());
     cli.addSubcommand(new dev.warbler.bench.BenchCommand());
+    cli.addSubcommand(new dev.warbler.chaos.ChaosCommand());
     for (Object command : dev.warbler.cli.ClientCommands.clientCommands()) {
       cli.addSubcommand(command);
     }

@@ -287,6 +287,11 @@ public final class WarblerServer implements AutoCloseable {
         .description("Messages pushed to connections on this node")
         .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
+    // Read from the writer connection at each scrape: what store.sqlite.durability became.
+    Gauge.builder("warbler.store.sqlite.synchronous", store, SqliteStore::synchronous)
+        .description(
+            "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
+        .register(meters);
     Gauge.builder("warbler.presence.watched.users", services.presence(), Presence::watchedUsers)
         .description("Users watched by at least one presence subscription on this node")
         .register(meters);

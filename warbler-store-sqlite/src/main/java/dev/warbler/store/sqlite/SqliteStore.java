@@ -844,8 +844,11 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     return writer.commits();
   }
 
-  /** The writer connection's {@code PRAGMA synchronous} (0 OFF, 1 NORMAL, 2 FULL); for tests. */
-  int synchronous() {
+  /**
+   * The writer connection's {@code PRAGMA synchronous} as SQLite reports it (0 OFF, 1 NORMAL, 2
+   * FULL): what {@link Durability} became. Runs on the writer; the server exports it as a gauge.
+   */
+  public int synchronous() {
     return writer.call(w -> {
       try (ResultSet rs = w.statement("PRAGMA synchronous").executeQuery()) {
         rs.next();
