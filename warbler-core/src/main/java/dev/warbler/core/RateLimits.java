@@ -16,8 +16,20 @@ package dev.warbler.core;
  * @param refusalsBeforePause consecutive refusals on one connection after which the gateway stops
  *     reading that socket until the bucket has a token again; turns a flood into TCP backpressure
  *     on the flooder instead of work for the event loop it shares with others. 0 never pauses
+ * @param maxPauseMillis longest such pause: a connection that floods again right after a pause
+ *     ended is paused twice as long as before, up to this; so a sustained flood costs the server
+ *     about one read per this interval
  */
-public record RateLimits(Rate user, Rate signal, Rate app, Rate rest, int refusalsBeforePause) {
+public record RateLimits(
+    Rate user, Rate signal, Rate app, Rate rest, int refusalsBeforePause, long maxPauseMillis) {
+
+  /** Limits with the default longest pause. */
+  public RateLimits(Rate user, Rate signal, Rate app, Rate rest, int refusalsBeforePause) {
+    this(user, signal, app, rest, refusalsBeforePause, DEFAULT_MAX_PAUSE_MILLIS);
+  }
+
+  /** The default of {@code limits.rate.max-pause-ms}. */
+  public static final long DEFAULT_MAX_PAUSE_MILLIS = 2_000;
 
   /** The documented defaults, as in {@code Setting}. */
   public static final RateLimits DEFAULTS =
@@ -36,6 +48,10 @@ public record RateLimits(Rate user, Rate signal, Rate app, Rate rest, int refusa
     if (refusalsBeforePause < 0) {
       throw new IllegalArgumentException(
           "refusals before pause must not be negative but was " + refusalsBeforePause);
+    }
+    if (maxPauseMillis < 1) {
+      throw new IllegalArgumentException(
+          "the longest pause must be at least 1 ms but was " + maxPauseMillis);
     }
   }
 

@@ -59,6 +59,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -259,6 +260,14 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /** Requests refused by the rate limits in a row; reset by the next one allowed. */
   private int refusalsInARow;
+
+  /** Kernel receive buffer of a connection once it was paused for flooding (see rateLimited). */
+  static final int FLOODER_RECEIVE_BUFFER_BYTES = 8 * 1024;
+
+  /** The last rate pause's length, and when reading resumed after it (nanoTime; 0: never). */
+  private long pauseMillis;
+
+  private long resumedAtNanos;
 
   /** Reading stopped until the refusing bucket has a token again (see {@link #rateLimited}). */
   private boolean ratePaused;
@@ -1040,15 +1049,28 @@ final class FrameHandler extends ChannelDuplexHandler {
     unflushed = true;
     int pauseAfter = gateway.limits().rates().limits().refusalsBeforePause();
     if (pauseAfter > 0 && ++refusalsInARow >= pauseAfter && !ratePaused) {
+      // A flood that goes on right after a pause ended is paused twice as long each time, up to
+      // limits.rate.max-pause-ms: a sustained flood then costs about one read per that interval.
+      long base = Math.max(1, refusal.retryAfterMillis());
+      long max = Math.max(base, gateway.limits().rates().limits().maxPauseMillis());
+      boolean again = resumedAtNanos != 0 && System.nanoTime() - resumedAtNanos < 1_000_000_000L;
+      pauseMillis = again ? Math.min(max, Math.max(base, pauseMillis * 2)) : base;
+      if (!again) {
+        // From its first pause on, a flooder's socket gets a small receive buffer: while reading is
+        // paused the kernel holds only that much for it and TCP pushes back on the flooder, instead
+        // of megabytes piling up to be read (and dropped) in one burst when reading resumes.
+        ch.config().setOption(ChannelOption.SO_RCVBUF, FLOODER_RECEIVE_BUFFER_BYTES);
+      }
       ratePaused = true;
       updateAutoRead();
       resumeTimer =
           schedule(
               () -> {
                 ratePaused = false;
+                resumedAtNanos = System.nanoTime();
                 updateAutoRead();
               },
-              refusal.retryAfterMillis());
+              pauseMillis);
     }
   }
 

@@ -207,6 +207,10 @@ public enum Setting {
       "limits.rate.refusals-before-pause",
       "8",
       "refusals in a row before the gateway stops reading a flooding socket until its retry-after"),
+  LIMITS_RATE_MAX_PAUSE_MS(
+      "limits.rate.max-pause-ms",
+      "2000",
+      "longest such pause: one that floods again right after a pause is paused twice as long"),
   GATEWAY_MAX_CONNECTIONS_PER_IP(
       "gateway.max-connections-per-ip",
       "10000",

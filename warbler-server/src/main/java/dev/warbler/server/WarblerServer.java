@@ -345,7 +345,8 @@ public final class WarblerServer implements AutoCloseable {
         new RateLimits.Rate(
             settings.integer(Setting.LIMITS_RATE_REST_PER_SECOND),
             settings.integer(Setting.LIMITS_RATE_REST_BURST)),
-        settings.integer(Setting.LIMITS_RATE_REFUSALS_BEFORE_PAUSE));
+        settings.integer(Setting.LIMITS_RATE_REFUSALS_BEFORE_PAUSE),
+        settings.integer(Setting.LIMITS_RATE_MAX_PAUSE_MS));
   }
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
