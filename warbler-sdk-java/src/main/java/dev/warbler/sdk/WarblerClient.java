@@ -228,7 +228,11 @@ public final class WarblerClient implements AutoCloseable {
   private boolean caughtUpOnce;
   private long startBoundaryMillis = Long.MAX_VALUE;
   private int attempt;
+
+  /** A token the server refused as expired or revoked, and whether it was revoked. */
   private @Nullable String expiredToken;
+
+  private boolean expiredTokenRevoked;
   private volatile @Nullable CompletableFuture<Void> connecting;
   private @Nullable ScheduledFuture<?> pinger;
 
@@ -1062,16 +1066,21 @@ public final class WarblerClient implements AutoCloseable {
       URI uri = webSocketUri.isPresent() ? webSocketUri.get() : rest.discovery().websocket();
       String token = tokens.get();
       if (token.equals(expiredToken)) {
+        ErrorCode error = expiredTokenRevoked ? ErrorCode.TOKEN_REVOKED : ErrorCode.TOKEN_EXPIRED;
+        String message =
+            "the token supplier returned the "
+                + (expiredTokenRevoked ? "revoked" : "expired")
+                + " token again";
         lost(
             false,
-            CloseCode.TOKEN_EXPIRED.code(),
-            "the token supplier returned the expired token again",
+            expiredTokenRevoked ? CloseCode.TOKEN_REVOKED.code() : CloseCode.TOKEN_EXPIRED.code(),
+            message,
             false,
             new WarblerClientException(
                 dev.warbler.protocol.v1.Error.newBuilder()
-                    .setCode(ErrorCode.TOKEN_EXPIRED.code())
-                    .setName(ErrorCode.TOKEN_EXPIRED.name())
-                    .setMessage("the token supplier returned the expired token again")
+                    .setCode(error.code())
+                    .setName(error.name())
+                    .setMessage(message)
                     .build()));
         return;
       }
@@ -1093,8 +1102,9 @@ public final class WarblerClient implements AutoCloseable {
                     ClientFrame.newBuilder()
                         .setAuth(Auth.newBuilder().setToken(token).setDevice(device).setApp(app))));
       } catch (WarblerClientException e) {
-        if (e.code() == ErrorCode.TOKEN_EXPIRED.code()) {
+        if (needsNewToken(e.code())) {
           expiredToken = token;
+          expiredTokenRevoked = e.code() == ErrorCode.TOKEN_REVOKED.code();
         }
         throw e;
       }
@@ -1171,21 +1181,36 @@ public final class WarblerClient implements AutoCloseable {
 
   private record Failure(int code, String reason, boolean reconnect, Throwable cause) {}
 
+  /** Errors after which the token supplier is asked for another token before reconnecting. */
+  private static boolean needsNewToken(int errorCode) {
+    return errorCode == ErrorCode.TOKEN_EXPIRED.code()
+        || errorCode == ErrorCode.TOKEN_REVOKED.code();
+  }
+
   private Failure classify(@Nullable Connection conn, Throwable error) {
     Throwable e = unwrap(error);
     if (e instanceof WarblerClientException w) {
-      if (w.code() == ErrorCode.TOKEN_EXPIRED.code()) {
-        return new Failure(CloseCode.TOKEN_EXPIRED.code(), w.getMessage(), true, w);
+      if (needsNewToken(w.code())) {
+        int close =
+            w.code() == ErrorCode.TOKEN_REVOKED.code()
+                ? CloseCode.TOKEN_REVOKED.code()
+                : CloseCode.TOKEN_EXPIRED.code();
+        return new Failure(close, w.getMessage(), true, w);
       }
       if (w.code() >= 2000 && w.code() < 3000 && !w.retryable()) {
         return new Failure(CloseCode.AUTH_FAILED.code(), w.getMessage(), false, w);
       }
       return new Failure(WarblerConnectionException.ABNORMAL, w.getMessage(), w.retryable(), w);
     }
-    if (conn != null && conn.isClosed() && conn.closeCode() == CloseCode.TOKEN_EXPIRED.code()) {
-      // The server says: get a new token before reconnecting. The supplier may have one; if it
-      // returns the same token again, the next attempt stops.
+    if (conn != null
+        && conn.isClosed()
+        && (conn.closeCode() == CloseCode.TOKEN_EXPIRED.code()
+            || conn.closeCode() == CloseCode.TOKEN_REVOKED.code())) {
+      // The server says: get a new token before reconnecting (expired, or revoked: the app's
+      // backend decides whether the user gets another). The supplier may have one; if it returns
+      // the same token again, the next attempt stops.
       expiredToken = conn.token;
+      expiredTokenRevoked = conn.closeCode() == CloseCode.TOKEN_REVOKED.code();
       return new Failure(conn.closeCode(), conn.closeReason(), true, conn.closedException());
     }
     if (conn != null && conn.isClosed()) {
@@ -1827,7 +1852,9 @@ public final class WarblerClient implements AutoCloseable {
 
     /**
      * Where user tokens (JWTs) come from. Called on the dispatcher thread before every connect and
-     * reconnect, so it may refresh an expiring token; it may block briefly.
+     * reconnect, so it may refresh an expiring token; it may block briefly. After the server closed
+     * with 4102 (expired) or 4106 (revoked) the client reconnects only if this returns another
+     * token; returning the refused one again stops the client with that code.
      */
     public Builder token(Supplier<String> tokens) {
       this.tokens = Objects.requireNonNull(tokens, "token supplier");

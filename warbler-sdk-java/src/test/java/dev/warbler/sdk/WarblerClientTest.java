@@ -257,6 +257,31 @@ class WarblerClientTest {
   }
 
   @Test
+  void aRevokedTokenIsReplacedFromTheSupplierOnReconnect() throws Exception {
+    connected(builder());
+
+    server.lastLink().closeFromServer(4106, "tokens revoked");
+
+    await()
+        .atMost(WAIT)
+        .until(() -> server.opens.get() == 2 && client.state() == WarblerClient.State.CONNECTED);
+    assertThat(server.received(ClientFrame.BodyCase.AUTH))
+        .extracting(f -> f.getAuth().getToken())
+        .containsExactly("token-1", "token-2");
+  }
+
+  @Test
+  void aRevokedTokenTheSupplierCannotReplaceStopsTheClient() throws Exception {
+    connected(builder().token("the-only-token"));
+
+    server.lastLink().closeFromServer(4106, "token revoked");
+
+    await().atMost(WAIT).until(() -> client.state() == WarblerClient.State.STOPPED);
+    assertThat(server.opens).hasValue(1);
+    assertThat(recorder.disconnects).endsWith(4106);
+  }
+
+  @Test
   void aSendInterruptedBeforeItsAckIsResentWithTheSameClientMsgId() throws Exception {
     connected(builder());
     AtomicInteger sends = new AtomicInteger();
