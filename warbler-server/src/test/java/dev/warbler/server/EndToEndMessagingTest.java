@@ -40,7 +40,12 @@ class EndToEndMessagingTest {
 
   @BeforeAll
   static void start() {
-    node = TestServer.start(dir, Map.of(Setting.LIMITS_PULL_PAGE_MAX, "100"));
+    // One user sends 250 messages in a burst below: past the default per-user rate limit (200 at
+    // once), which this test is not about (GatewayLimitsTest is).
+    node =
+        TestServer.start(
+            dir,
+            Map.of(Setting.LIMITS_PULL_PAGE_MAX, "100", Setting.LIMITS_RATE_USER_PER_SECOND, "0"));
     for (String u : List.of("alice", "bob", "carol", "dan", "eve", "fay", "gus")) {
       node.createUser("default", u);
     }
