@@ -114,17 +114,6 @@ public final class RestApi implements AutoCloseable {
   private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
   private @Nullable SlowRequestGuard deadlines;
 
-  /** An API whose app keys are not rate limited. */
-  public RestApi(
-      ApiConfig config,
-      Services services,
-      String adminKey,
-      Supplier<String> metrics,
-      BooleanSupplier ready,
-      Templates templates) {
-    this(config, services, adminKey, metrics, ready, templates, RateLimiter.unlimited());
-  }
-
   /**
    * @param rates the REST bucket of each app key ({@code limits.rate.rest-*}): a call made with an
    *     app's API secret past it is refused with 429 and {@code Retry-After}
@@ -1505,8 +1494,9 @@ public final class RestApi implements AutoCloseable {
       throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
     }
     if (!isAdmin(key)) {
-      appOfSecret(key).ifPresent(a -> ctx.attribute(ACTOR, Audit.app(a.id())));
-      throw isAnAppSecret(key)
+      java.util.Optional<App> holder = appOfSecret(key);
+      holder.ifPresent(a -> ctx.attribute(ACTOR, Audit.app(a.id())));
+      throw holder.isPresent()
           ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
           : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
     }
@@ -1519,12 +1509,6 @@ public final class RestApi implements AutoCloseable {
     return directory.apps().stream()
         .filter(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)))
         .findFirst();
-  }
-
-  private boolean isAnAppSecret(String key) {
-    byte[] k = key.getBytes(StandardCharsets.UTF_8);
-    return directory.apps().stream()
-        .anyMatch(a -> MessageDigest.isEqual(k, a.secret().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
@@ -1553,7 +1537,7 @@ public final class RestApi implements AutoCloseable {
       }
       return app;
     }
-    throw isAnAppSecret(key)
+    throw appOfSecret(key).isPresent()
         ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
         : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
   }

@@ -23,11 +23,6 @@ package dev.warbler.core;
 public record RateLimits(
     Rate user, Rate signal, Rate app, Rate rest, int refusalsBeforePause, long maxPauseMillis) {
 
-  /** Limits with the default longest pause. */
-  public RateLimits(Rate user, Rate signal, Rate app, Rate rest, int refusalsBeforePause) {
-    this(user, signal, app, rest, refusalsBeforePause, DEFAULT_MAX_PAUSE_MILLIS);
-  }
-
   /** The default of {@code limits.rate.max-pause-ms}. */
   public static final long DEFAULT_MAX_PAUSE_MILLIS = 2_000;
 
@@ -38,11 +33,18 @@ public record RateLimits(
           new Rate(100, 500),
           new Rate(50_000, 50_000),
           new Rate(1_000, 2_000),
-          8);
+          8,
+          DEFAULT_MAX_PAUSE_MILLIS);
 
   /** Every bucket off. */
   public static final RateLimits UNLIMITED =
-      new RateLimits(Rate.UNLIMITED, Rate.UNLIMITED, Rate.UNLIMITED, Rate.UNLIMITED, 0);
+      new RateLimits(
+          Rate.UNLIMITED,
+          Rate.UNLIMITED,
+          Rate.UNLIMITED,
+          Rate.UNLIMITED,
+          0,
+          DEFAULT_MAX_PAUSE_MILLIS);
 
   public RateLimits {
     if (refusalsBeforePause < 0) {

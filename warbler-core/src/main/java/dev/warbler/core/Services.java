@@ -23,43 +23,4 @@ public record Services(
     Metering metering,
     Access access,
     Audit audit,
-    AtRestEncryption encryption) {
-
-  /** Services without encryption at rest (no master key: no app can turn it on). */
-  public Services(
-      Messenger messenger,
-      Directory directory,
-      Sessions sessions,
-      TokenService tokens,
-      InstantSource clock,
-      MessageLifecycle lifecycle,
-      Chatrooms chatrooms,
-      Contacts contacts,
-      ConversationList conversations,
-      GroupAdmin groups,
-      Receipts receipts,
-      Presence presence,
-      Profiles profiles,
-      Metering metering,
-      Access access,
-      Audit audit) {
-    this(
-        messenger,
-        directory,
-        sessions,
-        tokens,
-        clock,
-        lifecycle,
-        chatrooms,
-        contacts,
-        conversations,
-        groups,
-        receipts,
-        presence,
-        profiles,
-        metering,
-        access,
-        audit,
-        AtRestEncryption.disabled(clock));
-  }
-}
+    AtRestEncryption encryption) {}

@@ -208,16 +208,6 @@ public final class TokenService {
     return true;
   }
 
-  /** Milliseconds until the token's expiry, for closing connections when it passes. */
-  public static long expiresAt(String token) {
-    try {
-      Date exp = SignedJWT.parse(token).getJWTClaimsSet().getExpirationTime();
-      return exp == null ? Long.MAX_VALUE : exp.getTime();
-    } catch (ParseException e) {
-      return 0;
-    }
-  }
-
   /**
    * The {@code app} claim of a token without verifying it, for the audit log of a refused token;
    * empty when unreadable or not a valid id. Never trust it for anything else.

@@ -15,7 +15,9 @@ class RateLimiterTest {
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
   private RateLimiter limiter(Rate user, Rate signal, Rate app, Rate rest) {
-    return new RateLimiter(new RateLimits(user, signal, app, rest, 8), nanos::get);
+    return new RateLimiter(
+        new RateLimits(user, signal, app, rest, 8, RateLimits.DEFAULT_MAX_PAUSE_MILLIS),
+        nanos::get);
   }
 
   private void advanceMillis(long ms) {

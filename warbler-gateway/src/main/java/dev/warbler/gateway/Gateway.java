@@ -133,11 +133,7 @@ public final class Gateway implements AutoCloseable {
   private Channel server;
   private @org.jspecify.annotations.Nullable GatewayTls tls;
 
-  /** A gateway without connection or rate limits (see {@link GatewayLimits#none()}). */
-  public Gateway(GatewayConfig config, Services services, MeterRegistry meters) {
-    this(config, services, meters, GatewayLimits.none());
-  }
-
+  /** A gateway; {@link GatewayLimits#none()} turns connection and rate limits off. */
   public Gateway(
       GatewayConfig config, Services services, MeterRegistry meters, GatewayLimits limits) {
     this.config = config;

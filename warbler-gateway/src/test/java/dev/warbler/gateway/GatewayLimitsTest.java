@@ -32,7 +32,12 @@ class GatewayLimitsTest {
     return new GatewayLimits(
         new RateLimiter(
             new RateLimits(
-                user, Rate.UNLIMITED, Rate.UNLIMITED, Rate.UNLIMITED, refusalsBeforePause)),
+                user,
+                Rate.UNLIMITED,
+                Rate.UNLIMITED,
+                Rate.UNLIMITED,
+                refusalsBeforePause,
+                RateLimits.DEFAULT_MAX_PAUSE_MILLIS)),
         0,
         0);
   }

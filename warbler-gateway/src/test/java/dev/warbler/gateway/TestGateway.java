@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.Access;
 import dev.warbler.core.App;
+import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
@@ -248,7 +249,8 @@ final class TestGateway implements AutoCloseable {
                 new Profiles(new SqliteProfileStore(store), stateLimits),
                 metering,
                 access,
-                audit),
+                audit,
+                AtRestEncryption.disabled(clock)),
             meters,
             gatewayLimits);
     port = gateway.start();
