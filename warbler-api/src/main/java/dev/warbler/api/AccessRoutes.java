@@ -150,18 +150,12 @@ final class AccessRoutes {
    * a page.
    */
   private void listAuditEvents(Context ctx) {
-    String key = api.bearer(ctx);
-    if (key == null) {
-      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
-    }
+    String key = api.requireKey(ctx);
     String app = RestApi.orEmpty(ctx.queryParam("app"));
     if (api.isAdmin(key)) {
       ctx.attribute(RestApi.ACTOR, Audit.ADMIN);
     } else {
-      App own =
-          api.appOfSecret(key)
-              .orElseThrow(
-                  () -> new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid"));
+      App own = api.appOfSecret(key).orElseThrow(() -> api.invalidKey(ctx));
       ctx.attribute(RestApi.ACTOR, Audit.app(own.id()));
       if (!app.isEmpty() && !app.equals(own.id())) {
         throw new WarblerException(

@@ -1,5 +1,9 @@
 package dev.warbler.api;
 
+import dev.warbler.core.TrustedProxies;
+import java.util.List;
+import java.util.Locale;
+
 /**
  * Settings of the REST listener.
  *
@@ -11,6 +15,11 @@ package dev.warbler.api;
  * @param webSocketPort the gateway's port, for derived discovery URLs
  * @param webSocketPath the gateway's path
  * @param tokenMaxTtlSeconds the longest user token the API issues
+ * @param trustedProxies peers whose {@code X-Forwarded-For}, {@code -Proto} and {@code -Host}
+ *     headers are believed ({@code http.trusted-proxies}); everyone else's are ignored
+ * @param allowedHosts host names discovery may derive the WebSocket URL from when {@code
+ *     publicWebSocketUrl} is empty ({@code http.allowed-hosts}), besides loopback names and this
+ *     machine's own addresses
  */
 public record ApiConfig(
     String host,
@@ -19,7 +28,9 @@ public record ApiConfig(
     String publicWebSocketUrl,
     int webSocketPort,
     String webSocketPath,
-    long tokenMaxTtlSeconds) {
+    long tokenMaxTtlSeconds,
+    TrustedProxies trustedProxies,
+    List<String> allowedHosts) {
 
   public ApiConfig {
     if (port < 0 || port > 65_535) {
@@ -31,6 +42,19 @@ public record ApiConfig(
     if (tokenMaxTtlSeconds <= 0) {
       throw new IllegalArgumentException(
           "token max ttl must be positive but was " + tokenMaxTtlSeconds);
+    }
+    allowedHosts =
+        allowedHosts.stream()
+            .map(h -> h.strip().toLowerCase(Locale.ROOT))
+            .filter(h -> !h.isEmpty())
+            .toList();
+    if (!publicWebSocketUrl.isEmpty()
+        && !publicWebSocketUrl.startsWith("ws://")
+        && !publicWebSocketUrl.startsWith("wss://")) {
+      throw new IllegalArgumentException(
+          "http.public-websocket-url must start with ws:// or wss:// but was '"
+              + publicWebSocketUrl
+              + "'");
     }
   }
 }

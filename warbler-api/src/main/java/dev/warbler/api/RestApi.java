@@ -14,6 +14,7 @@ import dev.warbler.core.AppendResult;
 import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatroom;
 import dev.warbler.core.ChatroomSent;
@@ -109,6 +110,8 @@ public final class RestApi implements AutoCloseable {
   private final List<Route> routes;
   private final GroupRoutes groupRoutes;
   private final RateLimiter rates;
+  private final AuthThrottle authThrottle;
+  private final LocalHosts localHosts;
   private @Nullable Javalin javalin;
   private @Nullable ApiTls tls;
   private HttpTimeouts timeouts = HttpTimeouts.DEFAULTS;
@@ -117,6 +120,7 @@ public final class RestApi implements AutoCloseable {
   /**
    * @param rates the REST bucket of each app key ({@code limits.rate.rest-*}): a call made with an
    *     app's API secret past it is refused with 429 and {@code Retry-After}
+   * @param authThrottle failed authentications per client address ({@code limits.auth-failures.*})
    */
   public RestApi(
       ApiConfig config,
@@ -125,8 +129,11 @@ public final class RestApi implements AutoCloseable {
       Supplier<String> metrics,
       BooleanSupplier ready,
       Templates templates,
-      RateLimiter rates) {
+      RateLimiter rates,
+      AuthThrottle authThrottle) {
     this.rates = rates;
+    this.authThrottle = authThrottle;
+    this.localHosts = LocalHosts.of(config.allowedHosts());
     this.config = config;
     this.services = services;
     this.templates = templates;
@@ -300,6 +307,16 @@ public final class RestApi implements AutoCloseable {
             }
           });
           cfg.http.maxRequestSize = config.maxBodyBytes();
+          // A route that exists with another method answers 405 with Allow, not 404.
+          cfg.http.prefer405over404 = true;
+          // Every response: never sniffed into another type; /v1 answers (app secrets, user
+          // tokens, history) never kept by a browser or a shared cache.
+          cfg.routes.before(ctx -> {
+            ctx.header("X-Content-Type-Options", "nosniff");
+            if (ctx.path().startsWith("/v1/")) {
+              ctx.header("Cache-Control", "no-store");
+            }
+          });
           cfg.concurrency.useVirtualThreads = true;
           cfg.startup.showJavalinBanner = false;
           cfg.startup.showOldJavalinVersionWarning = false;
@@ -347,12 +364,21 @@ public final class RestApi implements AutoCloseable {
           cfg.routes.error(
               405,
               "*",
-              ctx ->
-                  problem(
-                      ctx,
-                      new WarblerException(
-                          ErrorCode.BAD_REQUEST,
-                          "method " + ctx.method() + " not allowed on " + ctx.path())));
+              ctx -> {
+                String allowed = allowedMethods(ctx.path());
+                if (!allowed.isEmpty()) {
+                  ctx.header("Allow", allowed);
+                }
+                problem(
+                    ctx,
+                    new WarblerException(
+                        ErrorCode.METHOD_NOT_ALLOWED,
+                        "method "
+                            + ctx.method()
+                            + " not allowed on "
+                            + clip(ctx.path())
+                            + (allowed.isEmpty() ? "" : "; allowed: " + allowed)));
+              });
           cfg.routes.error(
               413,
               "*",
@@ -369,6 +395,26 @@ public final class RestApi implements AutoCloseable {
     app.start();
     this.javalin = app;
     return app.port();
+  }
+
+  /** The methods of the routes whose path template matches {@code path}, e.g. "GET, PATCH". */
+  private String allowedMethods(String path) {
+    String[] parts = path.split("/", -1);
+    java.util.TreeSet<String> methods = new java.util.TreeSet<>();
+    for (Route r : routes) {
+      String[] template = r.path().split("/", -1);
+      if (template.length != parts.length) {
+        continue;
+      }
+      boolean match = true;
+      for (int i = 0; i < parts.length && match; i++) {
+        match = template[i].startsWith("{") || template[i].equals(parts[i]);
+      }
+      if (match) {
+        methods.add(r.method());
+      }
+    }
+    return String.join(", ", methods);
   }
 
   /** True when {@code e} is the connection failing under a request (an I/O error). */
@@ -413,17 +459,34 @@ public final class RestApi implements AutoCloseable {
     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
   }
 
+  /**
+   * Where the WebSocket is: {@code http.public-websocket-url} when set (what production should do).
+   * Otherwise derived from the request, but only from a host this node knows to be itself
+   * (loopback, its own addresses, {@code http.allowed-hosts}), so a forged {@code Host} cannot send
+   * clients elsewhere; behind a proxy in {@code http.trusted-proxies}, its {@code
+   * X-Forwarded-Proto} and {@code X-Forwarded-Host} say what the client used.
+   */
   private void discovery(Context ctx) {
     String ws = config.publicWebSocketUrl();
     if (ws.isEmpty()) {
-      String host = ctx.host() == null ? "127.0.0.1" : ctx.host();
-      int colon = host.lastIndexOf(':');
-      if (colon > 0 && !host.endsWith("]")) {
-        host = host.substring(0, colon);
+      boolean proxied = config.trustedProxies().trusts(ctx.ip());
+      String forwardedHost = proxied ? firstHop(ctx.header("X-Forwarded-Host")) : null;
+      String forwardedProto = proxied ? firstHop(ctx.header("X-Forwarded-Proto")) : null;
+      String hostHeader = forwardedHost != null ? forwardedHost : ctx.header("Host");
+      String host = LocalHosts.hostOnly(hostHeader == null ? "127.0.0.1" : hostHeader);
+      if (!localHosts.allows(host)) {
+        throw new WarblerException(
+            ErrorCode.INVALID_ARGUMENT,
+            "discovery will not announce a WebSocket URL on host '"
+                + clip(host)
+                + "': it is not this node's address; set http.public-websocket-url (or add the"
+                + " host to http.allowed-hosts)");
       }
+      boolean secure =
+          forwardedProto != null ? forwardedProto.equalsIgnoreCase("https") : tls != null;
       ws =
-          (tls == null ? "ws://" : "wss://")
-              + host
+          (secure ? "wss://" : "ws://")
+              + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
               + ":"
               + config.webSocketPort()
               + config.webSocketPath();
@@ -433,6 +496,15 @@ public final class RestApi implements AutoCloseable {
         200,
         new Dtos.Discovery(
             ws, Arrays.stream(Encoding.values()).map(Encoding::subprotocol).toList(), VERSION));
+  }
+
+  /** The first value of a comma-separated forwarded header (the client-facing hop), or null. */
+  private static @Nullable String firstHop(@Nullable String header) {
+    if (header == null) {
+      return null;
+    }
+    String first = header.split(",", 2)[0].strip();
+    return first.isEmpty() ? null : first;
   }
 
   private void createApp(Context ctx) {
@@ -976,7 +1048,7 @@ public final class RestApi implements AutoCloseable {
         .record(
             app.id(),
             actor(ctx),
-            ctx.ip(),
+            clientIp(ctx),
             Audit.HISTORY_READ,
             conversation.toString(),
             "before=" + before + " limit=" + limit + " returned=" + page.messages().size());
@@ -1446,7 +1518,7 @@ public final class RestApi implements AutoCloseable {
           .failure(
               app,
               Audit.ANONYMOUS,
-              ctx.ip(),
+              clientIp(ctx),
               Audit.API_AUTH_FAILED,
               target,
               AuditEvent.DENIED,
@@ -1457,7 +1529,7 @@ public final class RestApi implements AutoCloseable {
           .failure(
               app,
               actor(ctx),
-              ctx.ip(),
+              clientIp(ctx),
               Audit.ACCESS_DENIED,
               target,
               AuditEvent.DENIED,
@@ -1473,7 +1545,7 @@ public final class RestApi implements AutoCloseable {
 
   /** Records an admin operation and waits until the entry is durable. */
   void audit(Context ctx, String app, String action, String target, String detail) {
-    services.audit().recordDurably(app, actor(ctx), ctx.ip(), action, target, detail);
+    services.audit().recordDurably(app, actor(ctx), clientIp(ctx), action, target, detail);
   }
 
   @Nullable String bearer(Context ctx) {
@@ -1484,21 +1556,49 @@ public final class RestApi implements AutoCloseable {
     return header.substring(7).trim();
   }
 
+  /**
+   * The request's key; UNAUTHENTICATED without one, RATE_LIMITED (before the key is looked at)
+   * while the caller's address is throttled for failed authentications ({@link AuthThrottle}).
+   */
+  String requireKey(Context ctx) {
+    String key = bearer(ctx);
+    if (key == null) {
+      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
+    }
+    long wait = authThrottle.retryAfterMillis(clientIp(ctx), AuthThrottle.Surface.REST);
+    if (wait > 0) {
+      throw new WarblerException(ErrorCode.RATE_LIMITED, authThrottle.message(wait), wait);
+    }
+    return key;
+  }
+
+  /** A key that is nobody's: counted against the caller's address, then UNAUTHENTICATED. */
+  WarblerException invalidKey(Context ctx) {
+    authThrottle.failed(clientIp(ctx), AuthThrottle.Surface.REST);
+    return new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
+  }
+
+  /**
+   * The client's address: the peer's, or with a peer in {@code http.trusted-proxies} the client
+   * named by its {@code X-Forwarded-For}. Audit entries and the authentication throttle use it.
+   */
+  String clientIp(Context ctx) {
+    return config.trustedProxies().clientAddress(ctx.ip(), ctx.header("X-Forwarded-For"));
+  }
+
   boolean isAdmin(@Nullable String key) {
     return key != null && MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), adminKey);
   }
 
   private void requireAdmin(Context ctx) {
-    String key = bearer(ctx);
-    if (key == null) {
-      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
-    }
+    String key = requireKey(ctx);
     if (!isAdmin(key)) {
       java.util.Optional<App> holder = appOfSecret(key);
-      holder.ifPresent(a -> ctx.attribute(ACTOR, Audit.app(a.id())));
-      throw holder.isPresent()
-          ? new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key")
-          : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
+      if (holder.isEmpty()) {
+        throw invalidKey(ctx);
+      }
+      ctx.attribute(ACTOR, Audit.app(holder.get().id()));
+      throw new WarblerException(ErrorCode.FORBIDDEN, "this operation needs the admin key");
     }
     ctx.attribute(ACTOR, Audit.ADMIN);
   }
@@ -1513,22 +1613,18 @@ public final class RestApi implements AutoCloseable {
 
   /** The app named in the path, if the caller holds the admin key or that app's secret. */
   App authorizeApp(Context ctx) {
-    String key = bearer(ctx);
-    if (key == null) {
-      throw new WarblerException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer KEY required");
-    }
+    String key = requireKey(ctx);
     String appId = ctx.pathParam("app");
     if (isAdmin(key)) {
       ctx.attribute(ACTOR, Audit.ADMIN);
       return directory.app(appId);
     }
-    App app =
-        directory
-            .findApp(appId)
-            .orElseThrow(
-                () -> new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid"));
-    if (MessageDigest.isEqual(
-        key.getBytes(StandardCharsets.UTF_8), app.secret().getBytes(StandardCharsets.UTF_8))) {
+    java.util.Optional<App> named = directory.findApp(appId);
+    if (named.isPresent()
+        && MessageDigest.isEqual(
+            key.getBytes(StandardCharsets.UTF_8),
+            named.get().secret().getBytes(StandardCharsets.UTF_8))) {
+      App app = named.get();
       ctx.attribute(ACTOR, Audit.app(app.id()));
       RateLimiter.Refusal refusal = rates.acquireRest(app.id());
       if (refusal != null) {
@@ -1537,7 +1633,12 @@ public final class RestApi implements AutoCloseable {
       }
       return app;
     }
-    throw appOfSecret(key).isPresent()
+    if (appOfSecret(key).isEmpty()) {
+      throw invalidKey(ctx);
+    }
+    // Another app's valid key: not a guess. A missing app answers like a wrong key, so that app
+    // ids cannot be probed with a key of one's own.
+    throw named.isPresent()
         ? new WarblerException(ErrorCode.WRONG_APP, "the key belongs to another app")
         : new WarblerException(ErrorCode.UNAUTHENTICATED, "the key is not valid");
   }

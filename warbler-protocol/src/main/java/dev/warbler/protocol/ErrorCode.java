@@ -17,6 +17,7 @@ public enum ErrorCode {
   UNKNOWN_FRAME(1002, 400, false, "the frame type is not known to this server"),
   MESSAGE_TOO_LARGE(1003, 413, false, "the message is larger than allowed"),
   INVALID_ARGUMENT(1004, 400, false, "a field has an invalid value"),
+  METHOD_NOT_ALLOWED(1005, 405, false, "the path exists but not with this HTTP method"),
   UNAUTHENTICATED(2000, 401, false, "credentials are missing"),
   TOKEN_INVALID(2001, 401, false, "the token is malformed or its signature is wrong"),
   TOKEN_EXPIRED(2002, 401, false, "the token has expired"),

@@ -55,7 +55,18 @@ public enum Setting {
   HTTP_PUBLIC_WEBSOCKET_URL(
       "http.public-websocket-url",
       "",
-      "WebSocket URL that discovery announces; empty derives it from the request host"),
+      "WebSocket URL that discovery announces (set it in production); empty derives it from the"
+          + " request's host when that is this node (loopback, own address, http.allowed-hosts)"),
+  HTTP_ALLOWED_HOSTS(
+      "http.allowed-hosts",
+      "",
+      "comma-separated host names discovery may derive the WebSocket URL from, besides loopback"
+          + " and this machine's addresses; others are refused so a forged Host cannot redirect"),
+  HTTP_TRUSTED_PROXIES(
+      "http.trusted-proxies",
+      "",
+      "comma-separated IPs or CIDR blocks of reverse proxies whose X-Forwarded-For/-Proto/-Host"
+          + " are believed; empty believes nobody's"),
   TLS_ENABLED(
       "tls.enabled",
       "false",
@@ -77,7 +88,8 @@ public enum Setting {
   AUTH_ADMIN_KEY(
       "auth.admin-key",
       "",
-      "root admin key (also WARBLER_ADMIN_KEY); empty generates one into DATA/admin.key"),
+      "root admin key (also WARBLER_ADMIN_KEY), at least 32 characters; empty generates one into"
+          + " DATA/admin.key"),
   AUTH_TOKEN_ALGORITHMS(
       "auth.token-algorithms", "HS256", "accepted JWT algorithms (HS256, HS384, HS512)"),
   AUTH_CLOCK_SKEW_SECONDS(
@@ -211,6 +223,19 @@ public enum Setting {
       "limits.rate.max-pause-ms",
       "2000",
       "longest such pause: one that floods again right after a pause is paused twice as long"),
+  LIMITS_AUTH_FAILURES_PER_MINUTE(
+      "limits.auth-failures.per-minute",
+      "30",
+      "failed authentications (bad key or token signature) per client address per minute once the"
+          + " burst is spent; then 429 until the bucket refills; 0: no throttle"),
+  LIMITS_AUTH_FAILURES_BURST(
+      "limits.auth-failures.burst",
+      "20",
+      "failed authentications one address may make at once (a mistyped key, a stale config)"),
+  LIMITS_AUTH_FAILURES_MAX_ADDRESSES(
+      "limits.auth-failures.max-addresses",
+      "100000",
+      "addresses whose failures are tracked at once; bounds the throttle's memory"),
   GATEWAY_MAX_CONNECTIONS_PER_IP(
       "gateway.max-connections-per-ip",
       "10000",

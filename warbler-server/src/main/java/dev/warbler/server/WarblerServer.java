@@ -5,6 +5,7 @@ import dev.warbler.api.RestApi;
 import dev.warbler.core.Access;
 import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
+import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ContactLimits;
@@ -33,6 +34,7 @@ import dev.warbler.core.Sessions;
 import dev.warbler.core.StateLimits;
 import dev.warbler.core.Templates;
 import dev.warbler.core.TokenService;
+import dev.warbler.core.TrustedProxies;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.gateway.GatewayLimits;
@@ -104,6 +106,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Access access;
   private final Audit audit;
   private final RateLimiter rates;
+  private final AuthThrottle authThrottle;
   private final AtRestEncryption encryption;
   private final ScheduledExecutorService usageFlusher;
   private @Nullable RestApi api;
@@ -296,13 +299,32 @@ public final class WarblerServer implements AutoCloseable {
         .description("Users watched by at least one presence subscription on this node")
         .register(meters);
 
-    String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY);
+    String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY).strip();
     this.adminKeyGenerated = configuredKey.isEmpty() && !Files.exists(data.resolve(ADMIN_KEY_FILE));
-    this.adminKey = configuredKey.isEmpty() ? adminKeyFromFile(data) : configuredKey;
+    this.adminKey =
+        configuredKey.isEmpty()
+            ? AdminKey.requireStrong(
+                adminKeyFromFile(data), data.resolve(ADMIN_KEY_FILE).toString())
+            : AdminKey.requireStrong(configuredKey, "auth.admin-key (WARBLER_ADMIN_KEY)");
     this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
     directory.ensureApp(defaultApp, "Default app");
 
     this.rates = new RateLimiter(rateLimits(settings));
+    this.authThrottle =
+        new AuthThrottle(
+            settings.integer(Setting.LIMITS_AUTH_FAILURES_PER_MINUTE),
+            settings.integer(Setting.LIMITS_AUTH_FAILURES_BURST),
+            settings.integer(Setting.LIMITS_AUTH_FAILURES_MAX_ADDRESSES));
+    for (AuthThrottle.Surface surface : AuthThrottle.Surface.values()) {
+      FunctionCounter.builder("warbler.auth.failures", authThrottle, t -> t.failures(surface))
+          .description("Failed authentications that count as guesses (bad key, bad signature)")
+          .tag("surface", surface.tag())
+          .register(meters);
+      FunctionCounter.builder("warbler.auth.throttled", authThrottle, t -> t.refused(surface))
+          .description("Authentications refused unread: their address failed too often")
+          .tag("surface", surface.tag())
+          .register(meters);
+    }
     for (RateLimiter.Scope scope : RateLimiter.Scope.values()) {
       FunctionCounter.builder("warbler.rate.limited", rates, r -> r.refused(scope))
           .description("Requests refused by a rate limit, by the bucket that refused")
@@ -385,7 +407,9 @@ public final class WarblerServer implements AutoCloseable {
                 settings.string(Setting.HTTP_PUBLIC_WEBSOCKET_URL),
                 webSocketPort,
                 settings.string(Setting.GATEWAY_PATH),
-                settings.integer(Setting.AUTH_TOKEN_MAX_TTL_SECONDS)),
+                settings.integer(Setting.AUTH_TOKEN_MAX_TTL_SECONDS),
+                TrustedProxies.parse(settings.list(Setting.HTTP_TRUSTED_PROXIES)),
+                settings.list(Setting.HTTP_ALLOWED_HOSTS)),
             services,
             adminKey,
             meters::scrape,
@@ -394,7 +418,8 @@ public final class WarblerServer implements AutoCloseable {
                 new SqliteTemplateStore(store),
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
-            rates);
+            rates,
+            authThrottle);
     if (tls != null) {
       rest.enableTls(tls.api());
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BenchEndToEndTest {
-  private static final String KEY = "bench-test-admin-key";
+  private static final String KEY = "bench-test-admin-key-padded-to-be-strong-0123456789";
 
   @Test
   void aShortDirectRunDeliversEveryAckedMessageOnce(@TempDir Path data) {

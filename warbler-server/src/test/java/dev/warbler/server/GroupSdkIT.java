@@ -42,7 +42,8 @@ import picocli.CommandLine;
 
 /** Groups through the Java SDK (protocol and REST) and the CLI, against a real node. */
 class GroupSdkIT {
-  private static final String KEY = "group-sdk-it-admin-key-0123456789";
+  private static final String KEY =
+      "group-sdk-it-admin-key-0123456789-padded-to-be-strong-0123456789";
   private static final String APP = "default";
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();

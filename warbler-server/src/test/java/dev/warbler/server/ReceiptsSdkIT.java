@@ -44,7 +44,8 @@ import picocli.CommandLine;
  * developer and a person trying Warbler see.
  */
 class ReceiptsSdkIT {
-  private static final String KEY = "receipts-it-admin-key-0123456789";
+  private static final String KEY =
+      "receipts-it-admin-key-0123456789-padded-to-be-strong-0123456789";
   private static final String APP = "default";
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and prints the times.
  */
 class ReconnectStormTest {
-  private static final String KEY = "storm-test-admin-key";
+  private static final String KEY = "storm-test-admin-key-padded-to-be-strong-0123456789";
 
   private static Settings settings(Path data, int wsPort, int httpPort) {
     return Settings.defaults()

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RoomsContactsSdkIT {
   /** The admin key {@link SdkIT#start} configures. */
-  private static final String KEY = "sdk-it-admin-key-0123456789";
+  private static final String KEY = "sdk-it-admin-key-0123456789-padded-to-be-strong-0123456789";
 
   private static final String APP = "default";
   private static final Duration WAIT = Duration.ofSeconds(10);

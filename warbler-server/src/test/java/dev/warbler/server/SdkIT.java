@@ -53,7 +53,7 @@ import picocli.CommandLine;
  * encodings, live delivery, catch-up after the server restarts, idempotent send, errors.
  */
 class SdkIT {
-  private static final String KEY = "sdk-it-admin-key-0123456789";
+  private static final String KEY = "sdk-it-admin-key-0123456789-padded-to-be-strong-0123456789";
   private static final String APP = "default";
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();

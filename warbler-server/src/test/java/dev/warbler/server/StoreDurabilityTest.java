@@ -34,7 +34,7 @@ class StoreDurabilityTest {
     env.put("WARBLER_HTTP_HOST", "127.0.0.1");
     env.put("WARBLER_GATEWAY_PORT", "0");
     env.put("WARBLER_HTTP_PORT", "0");
-    env.put("WARBLER_ADMIN_KEY", "durability-test-key");
+    env.put("WARBLER_ADMIN_KEY", "durability-test-key-0123456789-abcdefghij");
     try (WarblerServer server = WarblerServer.start(Settings.load(config, env))) {
       String metrics = get(server.httpPort(), "/metrics");
       return metrics

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /** A whole node on free ports with its data in a temp dir, plus a REST helper for tests. */
 final class TestServer implements AutoCloseable {
-  static final String ADMIN_KEY = "test-admin-key-0123456789";
+  static final String ADMIN_KEY = "test-admin-key-0123456789-abcdefghijklmnop";
   static final ObjectMapper JSON = new ObjectMapper();
 
   final WarblerServer server;

@@ -61,7 +61,7 @@ import picocli.CommandLine;
  * TLS 1.1 handshake works in this JVM, so the refusal it sees is Warbler's.
  */
 class TlsIT {
-  private static final String KEY = "tls-it-admin-key-0123456789";
+  private static final String KEY = "tls-it-admin-key-0123456789-padded-to-be-strong-0123456789";
   private static final String APP = "default";
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final AtomicInteger ids = new AtomicInteger();
