@@ -15,6 +15,8 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     description = "Run a Warbler node (embedded store unless configured otherwise).")
 public final class ServeCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+
   private static volatile boolean running;
 
   @CommandLine.Option(names = "--data", description = "data directory (data.dir)")
@@ -30,6 +32,23 @@ public final class ServeCommand implements Callable<Integer> {
   @Nullable Path config;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * The failure as one line: its message, plus the root cause's when that adds something (an I/O
+   * error under a generic wrapper).
+   */
+  static String oneLine(Throwable e) {
+    String top = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String line = top;
+    if (root != e && root.getMessage() != null && !top.contains(root.getMessage())) {
+      line = top + " (" + root.getMessage() + ")";
+    }
+    return line.replaceAll("\\s*[\\r\\n]+\\s*", " ");
+  }
 
   /** True while a node started by this command runs (keeps main from exiting). */
   static boolean running() {
@@ -51,10 +70,27 @@ public final class ServeCommand implements Callable<Integer> {
     return settings;
   }
 
+  /** Exit code of a start refused for a bad setting or file (as picocli's usage errors). */
+  static final int EXIT_BAD_CONFIGURATION = 2;
+
+  /** Exit code of a start that failed otherwise (a port in use, a locked data directory). */
+  static final int EXIT_START_FAILED = 1;
+
   @Override
   public Integer call() {
-    Settings settings = settings(System.getenv());
-    WarblerServer server = WarblerServer.start(settings);
+    Settings settings;
+    WarblerServer server;
+    try {
+      settings = settings(System.getenv());
+      server = WarblerServer.start(settings);
+    } catch (RuntimeException e) {
+      // One line that names the setting, port or file; the stack trace is for --debug logs only.
+      log.debug("start failed", e);
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("warbler: cannot start: " + oneLine(e));
+      err.flush();
+      return e instanceof IllegalArgumentException ? EXIT_BAD_CONFIGURATION : EXIT_START_FAILED;
+    }
     running = true;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

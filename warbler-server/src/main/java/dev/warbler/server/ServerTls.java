@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -101,6 +102,9 @@ final class ServerTls implements AutoCloseable {
     }
     Path cert = requiredFile(settings, Setting.TLS_CERT_FILE);
     Path key = requiredFile(settings, Setting.TLS_KEY_FILE);
+    if (Files.exists(key)) {
+      FilePermissions.requireNotOpenToOthers(key, Setting.TLS_KEY_FILE.key(), "600");
+    }
     List<String> protocols = settings.list(Setting.TLS_PROTOCOLS);
     if (protocols.isEmpty() || !ALLOWED_PROTOCOLS.containsAll(protocols)) {
       throw new IllegalArgumentException(

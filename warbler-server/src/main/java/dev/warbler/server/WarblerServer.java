@@ -93,6 +93,7 @@ public final class WarblerServer implements AutoCloseable {
   public static final String ADMIN_KEY_FILE = "admin.key";
 
   private final Settings settings;
+  private final DataDirectory dataDirectory;
   private final SqliteStore store;
   private final LocalBus bus;
   private final Sessions sessions;
@@ -119,10 +120,18 @@ public final class WarblerServer implements AutoCloseable {
   private int webSocketPort;
   private int httpPort;
 
-  private WarblerServer(Settings settings) {
+  private WarblerServer(Settings settings, DataDirectory dataDirectory) {
     this.settings = settings;
+    this.dataDirectory = dataDirectory;
     InstantSource clock = InstantSource.system();
-    Path data = settings.path(Setting.DATA_DIR);
+    Path data = dataDirectory.path();
+    String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY).strip();
+    this.adminKeyGenerated = configuredKey.isEmpty() && !Files.exists(data.resolve(ADMIN_KEY_FILE));
+    this.adminKey =
+        configuredKey.isEmpty()
+            ? AdminKey.requireStrong(
+                adminKeyFromFile(data), data.resolve(ADMIN_KEY_FILE).toString())
+            : AdminKey.requireStrong(configuredKey, "auth.admin-key (WARBLER_ADMIN_KEY)");
     Limits limits =
         new Limits(
             settings.integer(Setting.LIMITS_MAX_MESSAGE_BYTES),
@@ -146,7 +155,7 @@ public final class WarblerServer implements AutoCloseable {
     this.store =
         new SqliteStore(
             new SqliteConfig(
-                data.resolve("warbler.db"),
+                dataDirectory.database(),
                 durability(settings.string(Setting.STORE_DURABILITY)),
                 settings.integer(Setting.STORE_MAX_BATCH),
                 settings.integer(Setting.STORE_WRITE_QUEUE),
@@ -299,13 +308,6 @@ public final class WarblerServer implements AutoCloseable {
         .description("Users watched by at least one presence subscription on this node")
         .register(meters);
 
-    String configuredKey = settings.string(Setting.AUTH_ADMIN_KEY).strip();
-    this.adminKeyGenerated = configuredKey.isEmpty() && !Files.exists(data.resolve(ADMIN_KEY_FILE));
-    this.adminKey =
-        configuredKey.isEmpty()
-            ? AdminKey.requireStrong(
-                adminKeyFromFile(data), data.resolve(ADMIN_KEY_FILE).toString())
-            : AdminKey.requireStrong(configuredKey, "auth.admin-key (WARBLER_ADMIN_KEY)");
     this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
     directory.ensureApp(defaultApp, "Default app");
 
@@ -373,13 +375,32 @@ public final class WarblerServer implements AutoCloseable {
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
   public static WarblerServer start(Settings settings) {
-    WarblerServer server = new WarblerServer(settings);
+    DataDirectory data = DataDirectory.open(settings.path(Setting.DATA_DIR));
+    WarblerServer server;
+    try {
+      server = new WarblerServer(settings, data);
+    } catch (RuntimeException e) {
+      data.close();
+      throw e;
+    }
     try {
       if (server.tls != null) {
         server.gateway.enableTls(server.tls.gateway());
       }
-      server.webSocketPort = server.gateway.start();
-      server.httpPort = server.startApi();
+      server.webSocketPort =
+          bind(
+              "gateway.port",
+              "--ws-port",
+              settings.string(Setting.GATEWAY_HOST),
+              settings.integer(Setting.GATEWAY_PORT),
+              server.gateway::start);
+      server.httpPort =
+          bind(
+              "http.port",
+              "--http-port",
+              settings.string(Setting.HTTP_HOST),
+              settings.integer(Setting.HTTP_PORT),
+              server::startApi);
       server.ready = true;
       if (server.tls != null) {
         server.tls.startReloading();
@@ -394,6 +415,48 @@ public final class WarblerServer implements AutoCloseable {
       server.close();
       throw e;
     }
+  }
+
+  /**
+   * Runs a listener's start; a port that cannot be bound fails with a message naming the setting,
+   * the port and how to choose another (the JDK's own message says only "Address already in use").
+   */
+  private static int bind(
+      String setting, String flag, String host, int port, java.util.function.IntSupplier start) {
+    try {
+      return start.getAsInt();
+    } catch (Exception e) { // Netty rethrows its native bind error undeclared, as a checked one
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof IOException) {
+          IllegalStateException failure =
+              new IllegalStateException(
+                  setting
+                      + " "
+                      + port
+                      + " on "
+                      + host
+                      + " cannot be bound ("
+                      + bindReason(t)
+                      + "); stop what uses it or choose another port with "
+                      + flag
+                      + " or WARBLER_"
+                      + setting.toUpperCase(Locale.ROOT).replace('.', '_'));
+          failure.addSuppressed(e); // complete as it is: no cause to append to the one line
+          throw failure;
+        }
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(setting + " " + port + " cannot be bound", e);
+    }
+  }
+
+  /** "Address already in use", without Netty's "bind(..) failed with error(-98): " prefix. */
+  private static String bindReason(Throwable t) {
+    String m = String.valueOf(t.getMessage());
+    int colon = m.lastIndexOf("): ");
+    return colon >= 0 ? m.substring(colon + 3) : m;
   }
 
   /** Starts the REST API; discovery needs the gateway's bound port, known only now. */
@@ -546,16 +609,11 @@ public final class WarblerServer implements AutoCloseable {
       if (Files.exists(file)) {
         return Files.readString(file, StandardCharsets.UTF_8).trim();
       }
-      Files.createDirectories(data);
       byte[] bytes = new byte[32];
       new SecureRandom().nextBytes(bytes);
       String key = "wk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Files.createFile(file, FilePermissions.ownerOnlyFile(file));
       Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
       return key;
     } catch (IOException e) {
       throw new IllegalStateException("cannot read or write the admin key at " + file, e);
@@ -621,6 +679,7 @@ public final class WarblerServer implements AutoCloseable {
     closeQuietly(bus);
     closeQuietly(store);
     meters.close();
+    dataDirectory.close();
   }
 
   private void flushUsage() {
