@@ -13,8 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One WebSocket connection seen as requests and answers: gives each request an id, matches the
@@ -27,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. The fields marked dispatcher-confined are used by the client's dispatcher only.
  */
 final class Connection implements Transport.Inbound {
-  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  private static final SdkLog log = SdkLog.of(Connection.class);
 
   private final Map<String, CompletableFuture<ServerFrame>> pending = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong();

@@ -13,12 +13,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@link Transport} over the JDK's {@link java.net.http.WebSocket}. */
 final class JdkWebSocketTransport implements Transport {
-  private static final Logger log = LoggerFactory.getLogger(JdkWebSocketTransport.class);
+  private static final SdkLog log = SdkLog.of(JdkWebSocketTransport.class);
 
   /**
    * Largest server frame the client assembles (64 MiB). Far above any frame a server sends (a page

@@ -106,8 +106,6 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A Warbler user's connection to the server: connects and authenticates, keeps the connection up
@@ -173,7 +171,7 @@ import org.slf4j.LoggerFactory;
  * that pool's workers blocked stalls connects until the request timeout.
  */
 public final class WarblerClient implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WarblerClient.class);
+  private static final SdkLog log = SdkLog.of(WarblerClient.class);
 
   /** Where a client is in its life. */
   public enum State {

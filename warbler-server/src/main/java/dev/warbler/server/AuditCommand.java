@@ -70,6 +70,14 @@ public final class AuditCommand implements Runnable {
     @Nullable Path adminKeyFile;
 
     @CommandLine.Option(
+        names = "--ca-file",
+        paramLabel = "FILE",
+        description =
+            "PEM file of the CA (or self-signed certificate) to trust for https, instead of the"
+                + " system trust store (default: $WARBLER_CA_FILE)")
+    @Nullable Path caFile;
+
+    @CommandLine.Option(
         names = "--expect-head",
         paramLabel = "HASH",
         description =
@@ -104,7 +112,7 @@ public final class AuditCommand implements Runnable {
                 .GET()
                 .build();
         HttpResponse<InputStream> response =
-            HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            httpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader lines =
             new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
           if (response.statusCode() != 200) {
@@ -158,6 +166,25 @@ public final class AuditCommand implements Runnable {
       out.println("ok: " + verifier.checked() + " entries verify; head " + verifier.head());
       out.flush();
       return 0;
+    }
+
+    /** Trusts --ca-file (else WARBLER_CA_FILE) when given, the system trust store otherwise. */
+    private HttpClient httpClient() {
+      Path ca = caFile;
+      if (ca == null) {
+        String fromEnv = env.get("WARBLER_CA_FILE");
+        ca = fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv.strip());
+      }
+      if (ca == null) {
+        return HttpClient.newHttpClient();
+      }
+      try {
+        return HttpClient.newBuilder()
+            .sslContext(dev.warbler.sdk.TrustedCertificates.sslContext(ca))
+            .build();
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        throw new IllegalArgumentException("--ca-file " + ca + ": " + e.getMessage(), e);
+      }
     }
 
     private static String stripSlash(String s) {
