@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,10 @@ final class AccessRoutes {
   static final int AUDIT_PAGE_MAX = 1000;
 
   private static final int DEFAULT_PAGE = 100;
+
+  /** Records read from the store at a time while streaming an export. */
+  private static final int EXPORT_PAGE = 1_000;
+
   private static final int MAX_REASON_CHARS = 500;
 
   record BanUser(@Nullable String reason) {}
@@ -49,8 +54,27 @@ final class AccessRoutes {
       String error,
       long count,
       String detail,
+      long appSeq,
+      boolean keyed,
       String prevHash,
       String hash) {}
+
+  /**
+   * An entry as an app's own secret sees it: numbered within the app ({@code seq} is the app's
+   * sequence, without gaps), and without the chain, which only the server's key can check.
+   */
+  record AppAuditEntry(
+      long seq,
+      long time,
+      String app,
+      String actor,
+      String ip,
+      String action,
+      String target,
+      String outcome,
+      String error,
+      long count,
+      String detail) {}
 
   private final RestApi api;
   private final Services services;
@@ -152,7 +176,8 @@ final class AccessRoutes {
   private void listAuditEvents(Context ctx) {
     String key = api.requireKey(ctx);
     String app = RestApi.orEmpty(ctx.queryParam("app"));
-    if (api.isAdmin(key)) {
+    boolean admin = api.isAdmin(key);
+    if (admin) {
       ctx.attribute(RestApi.ACTOR, Audit.ADMIN);
     } else {
       App own = api.appOfSecret(key).orElseThrow(() -> api.invalidKey(ctx));
@@ -173,9 +198,17 @@ final class AccessRoutes {
             RestApi.orEmpty(ctx.queryParam("actor")),
             RestApi.longParam(ctx, "since", 0),
             RestApi.longParam(ctx, "until", 0));
+    // The admin pages by the global seq; an app by its own, so it never sees the others' gaps.
+    AuditPages pages =
+        admin
+            ? (after, limit) -> services.audit().auditLog().list(query, after, limit)
+            : (after, limit) ->
+                services.audit().auditLog().listApp(query.app(), query, after, limit);
+    Function<AuditRecord, Object> view = admin ? AccessRoutes::entry : AccessRoutes::appEntry;
+    Function<AuditRecord, Long> position = admin ? AuditRecord::seq : AuditRecord::appSeq;
     String format = RestApi.orEmpty(ctx.queryParam("format"));
     if (format.equals("jsonl")) {
-      export(ctx, query);
+      export(ctx, pages, view, position);
       return;
     }
     if (!format.isEmpty() && !format.equals("json")) {
@@ -186,34 +219,43 @@ final class AccessRoutes {
     if (limit < 1 || limit > AUDIT_PAGE_MAX) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "limit must be 1-" + AUDIT_PAGE_MAX);
     }
-    List<AuditRecord> page = services.audit().auditLog().list(query, after, limit + 1);
+    List<AuditRecord> page = pages.read(after, limit + 1);
     boolean more = page.size() > limit;
     List<AuditRecord> items = more ? page.subList(0, limit) : page;
     api.send(
         ctx,
         200,
         new Dtos.Page<>(
-            items.stream().map(AccessRoutes::entry).toList(),
-            more ? Long.toString(items.getLast().seq()) : null));
+            items.stream().map(view).toList(),
+            more ? Long.toString(position.apply(items.getLast())) : null));
   }
 
-  private void export(Context ctx, AuditQuery query) {
+  /** Reads the records after a position, oldest first. */
+  @FunctionalInterface
+  private interface AuditPages {
+    List<AuditRecord> read(long after, int limit);
+  }
+
+  private void export(
+      Context ctx,
+      AuditPages pages,
+      Function<AuditRecord, Object> view,
+      Function<AuditRecord, Long> position) {
     ctx.status(200).contentType("application/x-ndjson");
     try {
       OutputStream out = ctx.outputStream();
-      services
-          .audit()
-          .auditLog()
-          .forEach(
-              query,
-              r -> {
-                try {
-                  out.write(json.writeValueAsBytes(entry(r)));
-                  out.write('\n');
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
+      long after = 0;
+      while (true) {
+        List<AuditRecord> page = pages.read(after, EXPORT_PAGE);
+        for (AuditRecord r : page) {
+          out.write(json.writeValueAsBytes(view.apply(r)));
+          out.write('\n');
+        }
+        if (page.size() < EXPORT_PAGE) {
+          break;
+        }
+        after = position.apply(page.getLast());
+      }
       out.flush();
     } catch (IOException | UncheckedIOException e) {
       // The client went away mid-stream; nothing to answer.
@@ -249,7 +291,25 @@ final class AccessRoutes {
         e.error(),
         e.count(),
         e.detail(),
+        r.appSeq(),
+        r.keyed(),
         r.prevHash(),
         r.hash());
+  }
+
+  static AppAuditEntry appEntry(AuditRecord r) {
+    AuditEvent e = r.event();
+    return new AppAuditEntry(
+        r.appSeq(),
+        e.time(),
+        e.app(),
+        e.actor(),
+        e.ip(),
+        e.action(),
+        e.target(),
+        e.outcome(),
+        e.error(),
+        e.count(),
+        e.detail());
   }
 }

@@ -53,6 +53,15 @@ public final class Audit {
   public static final String API_AUTH_FAILED = "api.auth.failed";
   public static final String ACCESS_DENIED = "access.denied";
 
+  /**
+   * Written once, by the first start that finds only entries of an older, unkeyed chain: from here
+   * the chain is keyed ({@code detail}: {@code legacyUntil=SEQ key=ID}).
+   */
+  public static final String CHAIN_KEYED = "audit.chain.keyed";
+
+  /** The actor of entries the server writes on its own. */
+  public static final String SYSTEM = "system";
+
   /** The actor of the root admin key. */
   public static final String ADMIN = "admin";
 
@@ -76,14 +85,19 @@ public final class Audit {
   }
 
   private final AuditLog auditLog;
+  private final AuditKey key;
   private final InstantSource clock;
   private final long windowMillis;
   private final int maxKeys;
   private final ConcurrentHashMap<Key, Window> windows = new ConcurrentHashMap<>();
   private final AtomicLong dropped = new AtomicLong();
 
-  public Audit(AuditLog auditLog, InstantSource clock, Duration window, int maxKeys) {
+  /**
+   * @param key the key the log's chain is keyed with (the same the {@link AuditLog} writes with)
+   */
+  public Audit(AuditLog auditLog, AuditKey key, InstantSource clock, Duration window, int maxKeys) {
     this.auditLog = auditLog;
+    this.key = key;
     this.clock = clock;
     this.windowMillis = window.toMillis();
     this.maxKeys = maxKeys;
@@ -209,6 +223,59 @@ public final class Audit {
           });
     }
     out.forEach(this::append);
+  }
+
+  /**
+   * What a verification of the whole chain found.
+   *
+   * @param checked entries that verified
+   * @param legacy of those, entries of the unkeyed chain written before the key
+   * @param keyed whether a keyed entry verified
+   * @param headSeq the last good entry's seq
+   * @param head the last good entry's hash
+   * @param problem the first broken entry and why; empty when the chain holds
+   */
+  public record ChainStatus(
+      long checked,
+      long legacy,
+      boolean keyed,
+      long headSeq,
+      String head,
+      java.util.Optional<String> problem) {
+    public boolean intact() {
+      return problem.isEmpty();
+    }
+  }
+
+  /** Verifies the whole chain from its first entry under this server's key; blocks on I/O. */
+  public ChainStatus verifyChain() {
+    AuditChain.Verifier v = new AuditChain.Verifier(key);
+    auditLog.forEach(AuditQuery.ALL, v::accept);
+    return new ChainStatus(
+        v.checked(), v.legacy(), v.keyedSeen(), v.headSeq(), v.head(), v.problem());
+  }
+
+  /**
+   * At start: verifies the chain, and when it holds only entries of the older, unkeyed chain, keys
+   * it from here with a {@link #CHAIN_KEYED} entry (whose MAC covers their head). Blocks on I/O.
+   */
+  public ChainStatus open() {
+    ChainStatus status = verifyChain();
+    if (status.intact() && status.legacy() > 0 && !status.keyed()) {
+      recordDurably(
+          "", SYSTEM, "", CHAIN_KEYED, "", "legacyUntil=" + status.headSeq() + " key=" + key.id());
+    }
+    return status;
+  }
+
+  /** The chain's newest entry; empty for an empty log. Blocks on I/O. */
+  public java.util.Optional<AuditRecord> head() {
+    return auditLog.last();
+  }
+
+  /** The fingerprint of the key the chain is keyed with. */
+  public String keyId() {
+    return key.id();
   }
 
   /** Events the store could not take (its queue was full); also logged. */

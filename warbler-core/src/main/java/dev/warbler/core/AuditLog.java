@@ -4,8 +4,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * The append-only, hash-chained audit log (the port; the SQLite store implements it). Appends are
- * serialized by the implementation, which assigns {@code seq} and computes the chain. Thread-safe.
+ * The append-only, chained audit log (the port; the SQLite store implements it). Appends are
+ * serialized by the implementation, which assigns {@code seq} and {@code appSeq} and computes the
+ * keyed chain ({@link AuditChain#mac}) with the {@link AuditKey} it was given. Thread-safe.
  */
 public interface AuditLog {
 
@@ -20,6 +21,16 @@ public interface AuditLog {
    * blocks on I/O.
    */
   java.util.List<AuditRecord> list(AuditQuery query, long after, int limit);
+
+  /**
+   * The records of one app matching {@code query} (its {@code app} is ignored) with {@code appSeq >
+   * afterAppSeq}, oldest first, at most {@code limit}: an app's own view, numbered without the
+   * other apps' entries; blocks on I/O.
+   */
+  java.util.List<AuditRecord> listApp(String app, AuditQuery query, long afterAppSeq, int limit);
+
+  /** The newest record, the chain's head; empty for an empty log. Blocks on I/O. */
+  java.util.Optional<AuditRecord> last();
 
   /** Streams every record matching {@code query}, oldest first; blocks on I/O. */
   default void forEach(AuditQuery query, Consumer<AuditRecord> action) {

@@ -223,7 +223,10 @@ final class TestGateway implements AutoCloseable {
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
     access = new Access(new SqliteAccessStore(store), sessions, clock);
-    audit = new Audit(new SqliteAuditLog(store), clock, Duration.ofMinutes(1), 10_000);
+    dev.warbler.core.AuditKey auditKey = new dev.warbler.core.AuditKey(new byte[32]);
+    audit =
+        new Audit(
+            new SqliteAuditLog(store, auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.core.AuditChain;
 import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuditKey;
 import dev.warbler.core.AuditRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,12 +25,14 @@ import picocli.CommandLine;
 
 /**
  * {@code warbler audit verify}: reads the whole audit log from a running server's REST export
- * ({@code GET /v1/audit?format=jsonl} with the admin key) and recomputes its hash chain.
+ * ({@code GET /v1/audit?format=jsonl} with the admin key) and recomputes its keyed chain with the
+ * audit key.
  *
  * <p>Why over REST and not from the data directory: the check then needs no access to the server's
- * host or files (an auditor holds only the admin key), runs while the server runs without touching
- * its database, and checks what the server actually serves; the chain is recomputed here from the
- * entries' fields with {@link AuditChain}, so the server cannot vouch for itself.
+ * host or database (an auditor holds the admin key and a copy of the audit key), runs while the
+ * server runs without touching its database, and checks what the server actually serves; the chain
+ * is recomputed here from the entries' fields with {@link AuditChain}, so the server cannot vouch
+ * for itself.
  */
 @CommandLine.Command(
     name = "audit",
@@ -70,6 +73,14 @@ public final class AuditCommand implements Runnable {
     @Nullable Path adminKeyFile;
 
     @CommandLine.Option(
+        names = "--audit-key-file",
+        paramLabel = "FILE",
+        description =
+            "file holding the audit chain's key (default: $WARBLER_AUDIT_KEY_FILE, else"
+                + " $WARBLER_DATA_DIR/audit.key or ./data/audit.key)")
+    @Nullable Path auditKeyFile;
+
+    @CommandLine.Option(
         names = "--ca-file",
         paramLabel = "FILE",
         description =
@@ -95,14 +106,16 @@ public final class AuditCommand implements Runnable {
       String base =
           server != null ? server : env.getOrDefault("WARBLER_SERVER", "http://127.0.0.1:8080");
       String key;
+      AuditKey auditKey;
       try {
         key = adminKey();
-      } catch (IOException | IllegalStateException e) {
+        auditKey = auditKey();
+      } catch (IOException | IllegalStateException | IllegalArgumentException e) {
         err.println("error: " + e.getMessage());
         err.flush();
         return 2;
       }
-      AuditChain.Verifier verifier = new AuditChain.Verifier();
+      AuditChain.Verifier verifier = new AuditChain.Verifier(auditKey);
       boolean headSeen = expectHead == null;
       ObjectMapper json = new ObjectMapper();
       try {
@@ -209,9 +222,35 @@ public final class AuditCommand implements Runnable {
       return Files.readString(file, StandardCharsets.UTF_8).strip();
     }
 
+    /** The audit key: --audit-key-file, else WARBLER_AUDIT_KEY_FILE, else the data directory's. */
+    private AuditKey auditKey() throws IOException {
+      Path file = auditKeyFile;
+      if (file == null) {
+        String fromEnv = env.get("WARBLER_AUDIT_KEY_FILE");
+        file =
+            fromEnv != null && !fromEnv.isBlank()
+                ? Path.of(fromEnv.strip())
+                : Path.of(env.getOrDefault("WARBLER_DATA_DIR", "data")).resolve("audit.key");
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalStateException(
+            "no audit key: pass --audit-key-file or set WARBLER_AUDIT_KEY_FILE ("
+                + file
+                + " not found); the chain cannot be checked without the key that wrote it");
+      }
+      try {
+        return new AuditKey(
+            java.util.Base64.getDecoder()
+                .decode(Files.readString(file, StandardCharsets.UTF_8).strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("the audit key in " + file + ": " + e.getMessage(), e);
+      }
+    }
+
     private static AuditRecord record(JsonNode n) {
       return new AuditRecord(
           n.path("seq").asLong(),
+          n.path("appSeq").asLong(),
           new AuditEvent(
               n.path("time").asLong(),
               n.path("app").asText(),
@@ -224,7 +263,8 @@ public final class AuditCommand implements Runnable {
               n.path("count").asLong(),
               n.path("detail").asText()),
           n.path("prevHash").asText(),
-          n.path("hash").asText());
+          n.path("hash").asText(),
+          n.path("keyed").asBoolean());
     }
   }
 }

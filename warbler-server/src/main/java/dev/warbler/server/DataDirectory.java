@@ -46,6 +46,7 @@ final class DataDirectory implements AutoCloseable {
           DATABASE_FILE + "-wal",
           DATABASE_FILE + "-shm",
           WarblerServer.ADMIN_KEY_FILE,
+          WarblerServer.AUDIT_KEY_FILE,
           LOCK_FILE);
 
   private final Path path;

@@ -269,7 +269,17 @@ public enum Setting {
   AUDIT_MAX_COALESCED_KEYS(
       "audit.max-coalesced-keys",
       "10000",
-      "distinct failure sources tracked per window; more are counted under one overflow entry");
+      "distinct failure sources tracked per window; more are counted under one overflow entry"),
+  AUDIT_KEY_FILE(
+      "audit.key-file",
+      "",
+      "file holding the base64 HMAC key of the audit chain (32+ random bytes), refused if others"
+          + " may read it; keep it off the data volume; empty: DATA/audit.key, generated"),
+  AUDIT_HEAD_INTERVAL_SECONDS(
+      "audit.head-interval-seconds",
+      "300",
+      "how often the chain's head is logged and exported (warbler_audit_head_seq), so that a cut"
+          + " tail shows against the heads recorded elsewhere; 0: never");
 
   private final String key;
   private final String defaultValue;

@@ -5,6 +5,7 @@ import dev.warbler.api.RestApi;
 import dev.warbler.core.Access;
 import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.Audit;
+import dev.warbler.core.AuditKey;
 import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
@@ -79,6 +80,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +93,7 @@ import org.slf4j.LoggerFactory;
 public final class WarblerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarblerServer.class);
   public static final String ADMIN_KEY_FILE = "admin.key";
+  public static final String AUDIT_KEY_FILE = "audit.key";
 
   private final Settings settings;
   private final DataDirectory dataDirectory;
@@ -106,6 +109,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Metering metering;
   private final Access access;
   private final Audit audit;
+  private final AtomicLong auditHeadSeq = new AtomicLong();
   private final RateLimiter rates;
   private final AuthThrottle authThrottle;
   private final AtRestEncryption encryption;
@@ -238,12 +242,38 @@ public final class WarblerServer implements AutoCloseable {
       throw new IllegalArgumentException(
           "audit.coalesce-window-seconds must be positive but was " + auditWindow);
     }
+    AuditKey auditKey = auditKey(settings, data);
     this.audit =
         new Audit(
-            new SqliteAuditLog(store),
+            new SqliteAuditLog(store, auditKey),
+            auditKey,
             clock,
             Duration.ofSeconds(auditWindow),
             settings.integer(Setting.AUDIT_MAX_COALESCED_KEYS));
+    Audit.ChainStatus chain = audit.open();
+    if (chain.intact()) {
+      log.info(
+          "audit log verified: {} entries ({} before the chain was keyed), head seq {} hash {},"
+              + " key {}",
+          chain.checked(),
+          chain.legacy(),
+          chain.headSeq(),
+          chain.head(),
+          auditKey.id());
+    } else {
+      // Operator must act now: the audit trail was edited, cut or written with another key.
+      log.error(
+          "AUDIT LOG BROKEN: {} ({} entries before it verify; key {})",
+          chain.problem().orElseThrow(),
+          chain.checked(),
+          auditKey.id());
+    }
+    Gauge.builder("warbler.audit.chain.intact", () -> chain.intact() ? 1 : 0)
+        .description("1 when the audit chain verified at start under the configured key, else 0")
+        .register(meters);
+    Gauge.builder("warbler.audit.head.seq", auditHeadSeq, AtomicLong::get)
+        .description("Seq of the audit chain's newest entry at the last head publication")
+        .register(meters);
     this.services =
         new Services(
             messenger,
@@ -287,6 +317,16 @@ public final class WarblerServer implements AutoCloseable {
     // Coalesced audit failures whose window ended, and revoked tokens past their expiry.
     usageFlusher.scheduleWithFixedDelay(this::flushAudit, 1, 1, TimeUnit.SECONDS);
     usageFlusher.scheduleWithFixedDelay(this::purgeRevoked, 1, 60, TimeUnit.MINUTES);
+    int headSeconds = settings.integer(Setting.AUDIT_HEAD_INTERVAL_SECONDS);
+    if (headSeconds < 0) {
+      throw new IllegalArgumentException(
+          "audit.head-interval-seconds must be 0 (never) or positive but was " + headSeconds);
+    }
+    publishAuditHead();
+    if (headSeconds > 0) {
+      usageFlusher.scheduleWithFixedDelay(
+          this::publishAuditHead, headSeconds, headSeconds, TimeUnit.SECONDS);
+    }
     Counter stored = meters.counter("warbler.messages.stored");
     bus.subscribe(d -> {
       if (d.message().extras().deletedForMe()) {
@@ -695,6 +735,69 @@ public final class WarblerServer implements AutoCloseable {
       audit.flush(false);
     } catch (RuntimeException e) {
       log.warn("could not flush coalesced audit events", e);
+    }
+  }
+
+  /**
+   * Logs the audit chain's head and exports its seq: kept by the log collector, an earlier head
+   * shows a cut tail that the chain alone cannot ({@code audit verify --expect-head}).
+   */
+  private void publishAuditHead() {
+    try {
+      audit
+          .head()
+          .ifPresent(h -> {
+            auditHeadSeq.set(h.seq());
+            log.info("audit head: seq {} hash {} key {}", h.seq(), h.hash(), audit.keyId());
+          });
+    } catch (RuntimeException e) {
+      log.warn("could not read the audit head", e);
+    }
+  }
+
+  /**
+   * The audit chain's key: {@code audit.key-file} (refused if others may read it), else {@code
+   * DATA/audit.key}, generated (0600) on first start. Base64 of at least 32 bytes.
+   */
+  static AuditKey auditKey(Settings settings, Path data) {
+    String configured = settings.string(Setting.AUDIT_KEY_FILE).strip();
+    Path file = configured.isEmpty() ? data.resolve(AUDIT_KEY_FILE) : Path.of(configured);
+    String what = configured.isEmpty() ? "the audit key file" : Setting.AUDIT_KEY_FILE.key();
+    try {
+      if (configured.isEmpty() && !Files.exists(file)) {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        Files.createFile(file, FilePermissions.ownerOnlyFile(file));
+        Files.writeString(
+            file, Base64.getEncoder().encodeToString(bytes) + "\n", StandardCharsets.UTF_8);
+        log.info(
+            "generated the audit chain key into {}; keep a copy off this machine to verify the"
+                + " log later, or set audit.key-file",
+            file);
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException(what + " " + file + " does not exist");
+      }
+      FilePermissions.requireNotOpenToOthers(file, what, "600");
+      byte[] key;
+      try {
+        key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.UTF_8).strip());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(what + " " + file + " is not valid base64", e);
+      }
+      if (key.length < AuditKey.MIN_BYTES) {
+        throw new IllegalArgumentException(
+            what
+                + " "
+                + file
+                + " must hold base64 of at least "
+                + AuditKey.MIN_BYTES
+                + " random bytes (openssl rand -base64 32) but holds "
+                + key.length);
+      }
+      return new AuditKey(key);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read or create " + what + " " + file, e);
     }
   }
 

@@ -51,7 +51,13 @@ class AuditLogTest {
 
   @BeforeAll
   static void start() {
-    node = TestServer.start(dir, Map.of(Setting.AUDIT_COALESCE_WINDOW_SECONDS, "1"));
+    // The flood of bad keys below is about the audit log, not the authentication throttle.
+    node =
+        TestServer.start(
+            dir,
+            Map.of(
+                Setting.AUDIT_COALESCE_WINDOW_SECONDS, "1",
+                Setting.LIMITS_AUTH_FAILURES_PER_MINUTE, "0"));
     shopSecret = node.call("POST", "/v1/apps", Map.of("id", "shop")).body().get("secret").asText();
     node.createUser("shop", "alice");
     node.createUser("shop", "bob");
@@ -101,6 +107,7 @@ class AuditLogTest {
     assertThat(e.get("ip").asText()).isEqualTo("127.0.0.1");
     assertThat(e.get("time").asLong()).isPositive();
     assertThat(e.get("hash").asText()).hasSize(64);
+    assertThat(e.get("keyed").asBoolean()).isTrue();
   }
 
   @Test
@@ -258,7 +265,8 @@ class AuditLogTest {
 
   private static int verify(StringWriter out) {
     AuditCommand.Verify verify = new AuditCommand.Verify();
-    verify.env = Map.of("WARBLER_ADMIN_KEY", TestServer.ADMIN_KEY);
+    verify.env =
+        Map.of("WARBLER_ADMIN_KEY", TestServer.ADMIN_KEY, "WARBLER_DATA_DIR", dir.toString());
     CommandLine cli = new CommandLine(verify);
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(out));
@@ -337,7 +345,8 @@ class AuditLogTest {
       s.executeUpdate("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)");
     }
     AuditCommand.Verify verify = new AuditCommand.Verify();
-    verify.env = Map.of("WARBLER_ADMIN_KEY", TestServer.ADMIN_KEY);
+    verify.env =
+        Map.of("WARBLER_ADMIN_KEY", TestServer.ADMIN_KEY, "WARBLER_DATA_DIR", dir.toString());
     StringWriter out2 = new StringWriter();
     CommandLine cli = new CommandLine(verify);
     cli.setOut(new PrintWriter(out2));
@@ -346,5 +355,113 @@ class AuditLogTest {
             "--server", "http://127.0.0.1:" + node.server.httpPort(), "--expect-head", head);
     assertThat(code).as("%s", out2).isEqualTo(1);
     assertThat(out2.toString()).contains("is not in the chain");
+  }
+
+  @Test
+  @Order(8)
+  void anInsiderWhoEditsAnEntryAndRecomputesTheChainWithoutTheKeyIsCaught() throws Exception {
+    assertThat(verify(new StringWriter())).isZero();
+    try (Connection c = db();
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout=5000");
+      s.executeUpdate("CREATE TABLE saved AS SELECT * FROM audit_log");
+      s.executeUpdate("UPDATE audit_log SET target = 'nobody' WHERE seq = 3");
+      // Recompute every hash from entry 3 on, as the plain SHA-256 chain used to allow; once as
+      // "legacy" rows, once still claiming to be keyed.
+      for (int keyed : new int[] {0, 1}) {
+        recomputeWithoutKey(c, 3, keyed);
+        StringWriter out = new StringWriter();
+        assertThat(verify(out)).as("%s", out).isEqualTo(1);
+        assertThat(out.toString()).startsWith("BROKEN at entry 3:");
+      }
+      s.executeUpdate("DELETE FROM audit_log");
+      s.executeUpdate("INSERT INTO audit_log SELECT * FROM saved");
+      s.executeUpdate("DROP TABLE saved");
+    }
+    assertThat(verify(new StringWriter())).isZero();
+  }
+
+  /** Rewrites prev_hash and hash from {@code from} on with the unkeyed SHA-256 chain. */
+  static void recomputeWithoutKey(Connection c, long from, int keyed) throws Exception {
+    String prev;
+    try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_log WHERE seq = ?")) {
+      ps.setLong(1, from - 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        prev = rs.next() ? rs.getString(1) : dev.warbler.core.AuditChain.GENESIS;
+      }
+    }
+    List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT seq, time, app, actor, ip, action, target, outcome, error, count, detail"
+                + " FROM audit_log WHERE seq >= ? ORDER BY seq")) {
+      ps.setLong(1, from);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(
+              new Object[] {
+                rs.getLong(1),
+                new dev.warbler.core.AuditEvent(
+                    rs.getLong(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    rs.getString(7),
+                    rs.getString(8),
+                    rs.getString(9),
+                    rs.getLong(10),
+                    rs.getString(11))
+              });
+        }
+      }
+    }
+    try (PreparedStatement up =
+        c.prepareStatement(
+            "UPDATE audit_log SET prev_hash = ?, hash = ?, keyed = ? WHERE seq = ?")) {
+      for (Object[] row : rows) {
+        long seq = (Long) row[0];
+        String hash =
+            dev.warbler.core.AuditChain.hash(prev, seq, (dev.warbler.core.AuditEvent) row[1]);
+        up.setString(1, prev);
+        up.setString(2, hash);
+        up.setInt(3, keyed);
+        up.setLong(4, seq);
+        up.executeUpdate();
+        prev = hash;
+      }
+    }
+  }
+
+  @Test
+  @Order(9)
+  void anAppsOwnViewIsNumberedWithoutTheOtherAppsEntriesAndWithoutTheChain() {
+    node.call("PUT", "/v1/apps/school/users/x/ban", Map.of("reason", "r"), TestServer.ADMIN_KEY);
+    List<JsonNode> own = events("", shopSecret);
+    for (int i = 0; i < own.size(); i++) {
+      assertThat(own.get(i).get("seq").asLong()).isEqualTo(i + 1);
+      assertThat(own.get(i).has("hash")).isFalse();
+      assertThat(own.get(i).has("prevHash")).isFalse();
+    }
+    // Paging the app's view by its own numbering.
+    List<Long> paged = new ArrayList<>();
+    String cursor = "";
+    do {
+      TestServer.Reply page =
+          node.call(
+              "GET",
+              "/v1/audit?limit=2" + (cursor.isEmpty() ? "" : "&cursor=" + cursor),
+              null,
+              shopSecret);
+      page.body().get("items").forEach(e -> paged.add(e.get("seq").asLong()));
+      JsonNode next = page.body().get("nextCursor");
+      cursor = next == null || next.isNull() ? "" : next.asText();
+    } while (!cursor.isEmpty());
+    assertThat(paged)
+        .containsExactlyElementsOf(own.stream().map(e -> e.get("seq").asLong()).toList());
+    // The admin still sees the global chain, each entry with its app's number.
+    List<JsonNode> all = events("app=shop");
+    assertThat(all.stream().map(e -> e.get("appSeq").asLong()).toList())
+        .containsExactlyElementsOf(own.stream().map(e -> e.get("seq").asLong()).toList());
   }
 }

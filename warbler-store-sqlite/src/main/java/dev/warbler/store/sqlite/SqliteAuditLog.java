@@ -2,6 +2,7 @@ package dev.warbler.store.sqlite;
 
 import dev.warbler.core.AuditChain;
 import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuditKey;
 import dev.warbler.core.AuditLog;
 import dev.warbler.core.AuditQuery;
 import dev.warbler.core.AuditRecord;
@@ -10,22 +11,28 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The audit log in the {@code audit_log} table of a {@link SqliteStore}. Appends go through the
  * store's single writer (group commit with whatever else is queued); each reads the chain's head
- * inside the writer's transaction, so the chain stays right across batches, failed savepoints and
- * restarts without any in-memory state. Reads use the reader pool.
+ * and its app's last {@code app_seq} inside the writer's transaction, so the chain stays right
+ * across batches, failed savepoints and restarts without any in-memory state. Every append is keyed
+ * (an HMAC under the {@link AuditKey}); rows written by versions before the key stay as they are
+ * ({@code keyed = 0}). Reads use the reader pool.
  */
 public final class SqliteAuditLog implements AuditLog {
   private static final String COLUMNS =
-      "seq, time, app, actor, ip, action, target, outcome, error, count, detail, prev_hash, hash";
+      "seq, time, app, actor, ip, action, target, outcome, error, count, detail, prev_hash, hash,"
+          + " app_seq, keyed";
 
   private final SqliteStore db;
+  private final AuditKey key;
 
-  public SqliteAuditLog(SqliteStore db) {
+  public SqliteAuditLog(SqliteStore db, AuditKey key) {
     this.db = db;
+    this.key = key;
   }
 
   @Override
@@ -42,11 +49,20 @@ public final class SqliteAuditLog implements AuditLog {
               prev = rs.getString(2);
             }
           }
+          long appSeq = 0;
+          PreparedStatement last = w.statement("SELECT max(app_seq) FROM audit_log WHERE app = ?");
+          last.setString(1, e.app());
+          try (ResultSet rs = last.executeQuery()) {
+            if (rs.next()) {
+              appSeq = rs.getLong(1);
+            }
+          }
           long next = seq + 1;
-          String hash = AuditChain.hash(prev, next, e);
+          long nextAppSeq = appSeq + 1;
+          String hash = AuditChain.mac(key, prev, next, nextAppSeq, e);
           PreparedStatement ps =
               w.statement(
-                  "INSERT INTO audit_log (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  "INSERT INTO audit_log (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)");
           ps.setLong(1, next);
           ps.setLong(2, e.time());
           ps.setString(3, e.app());
@@ -60,19 +76,44 @@ public final class SqliteAuditLog implements AuditLog {
           ps.setString(11, e.detail());
           ps.setString(12, prev);
           ps.setString(13, hash);
+          ps.setLong(14, nextAppSeq);
           ps.executeUpdate();
-          return new AuditRecord(next, e, prev, hash);
+          return new AuditRecord(next, nextAppSeq, e, prev, hash, true);
         });
   }
 
   @Override
   public List<AuditRecord> list(AuditQuery q, long after, int limit) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE seq > ?");
+    return query("seq", q, q.app(), after, limit);
+  }
+
+  @Override
+  public List<AuditRecord> listApp(String app, AuditQuery q, long afterAppSeq, int limit) {
+    return query("app_seq", q, app, afterAppSeq, limit);
+  }
+
+  @Override
+  public Optional<AuditRecord> last() {
+    return db.read(c -> {
+      try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + COLUMNS + " FROM audit_log ORDER BY seq DESC LIMIT 1");
+          ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(record(rs)) : Optional.empty();
+      }
+    });
+  }
+
+  /** Records with {@code position > after} ({@code seq} or {@code app_seq}), in log order. */
+  private List<AuditRecord> query(
+      String position, AuditQuery q, String app, long after, int limit) {
+    StringBuilder sql =
+        new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE " + position + " > ?");
     List<Object> args = new ArrayList<>();
     args.add(after);
-    if (!q.app().isEmpty()) {
+    if (!app.isEmpty()) {
       sql.append(" AND app = ?");
-      args.add(q.app());
+      args.add(app);
     }
     if (!q.action().isEmpty()) {
       sql.append(" AND action = ?");
@@ -116,6 +157,7 @@ public final class SqliteAuditLog implements AuditLog {
   private static AuditRecord record(ResultSet rs) throws SQLException {
     return new AuditRecord(
         rs.getLong(1),
+        rs.getLong(14),
         new AuditEvent(
             rs.getLong(2),
             rs.getString(3),
@@ -128,6 +170,7 @@ public final class SqliteAuditLog implements AuditLog {
             rs.getLong(10),
             rs.getString(11)),
         rs.getString(12),
-        rs.getString(13));
+        rs.getString(13),
+        rs.getInt(15) == 1);
   }
 }

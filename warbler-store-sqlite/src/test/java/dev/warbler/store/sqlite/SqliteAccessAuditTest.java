@@ -6,6 +6,7 @@ import dev.warbler.core.AccessStore.RevokedToken;
 import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.AuditChain;
 import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuditKey;
 import dev.warbler.core.AuditQuery;
 import dev.warbler.core.AuditRecord;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The access tables and the audit chain of the SQLite store, across concurrent appends and reopen.
  */
 class SqliteAccessAuditTest {
+  private static final AuditKey KEY = new AuditKey(new byte[32]);
+
   @TempDir Path dir;
 
   private SqliteStore open() {
@@ -31,7 +34,7 @@ class SqliteAccessAuditTest {
   }
 
   private static void assertChainHolds(SqliteAuditLog log, int expected) {
-    AuditChain.Verifier v = new AuditChain.Verifier();
+    AuditChain.Verifier v = new AuditChain.Verifier(KEY);
     log.forEach(AuditQuery.ALL, v::accept);
     assertThat(v.problem()).isEmpty();
     assertThat(v.checked()).isEqualTo(expected);
@@ -40,7 +43,7 @@ class SqliteAccessAuditTest {
   @Test
   void concurrentAppendsFormOneUnbrokenChainThatContinuesAfterReopening() {
     try (SqliteStore db = open()) {
-      SqliteAuditLog log = new SqliteAuditLog(db);
+      SqliteAuditLog log = new SqliteAuditLog(db, KEY);
       List<CompletableFuture<AuditRecord>> all = new ArrayList<>();
       for (int i = 0; i < 1_500; i++) {
         all.add(log.append(event(i)));
@@ -52,7 +55,7 @@ class SqliteAccessAuditTest {
       assertThat(log.list(AuditQuery.ALL, 1_400, 1_000)).hasSize(100);
     }
     try (SqliteStore db = open()) {
-      SqliteAuditLog log = new SqliteAuditLog(db);
+      SqliteAuditLog log = new SqliteAuditLog(db, KEY);
       AuditRecord next = log.append(event(9)).join();
       assertThat(next.seq()).isEqualTo(1_501);
       assertChainHolds(log, 1_501);
