@@ -86,6 +86,29 @@ public final class MasterKeys {
 
   /** Wraps a data key with the current master key, bound to its app and version. */
   byte[] wrap(String app, int version, byte[] dataKey) {
+    return seal(aad(app, version), dataKey, "a data key");
+  }
+
+  /**
+   * Unwraps a data key with the master key named {@code masterKeyId} (current or previous); empty
+   * if no configured key has that name. Fails if the wrapped bytes were tampered with.
+   */
+  Optional<byte[]> unwrap(String app, int version, byte[] wrapped, String masterKeyId) {
+    return open(
+        aad(app, version), wrapped, masterKeyId, "data key " + version + " of app '" + app + "'");
+  }
+
+  /** Seals an app's API secret with the current master key, bound to the app. */
+  byte[] sealAppSecret(String app, byte[] secret) {
+    return seal(appSecretAad(app), secret, "an app secret");
+  }
+
+  /** Opens an app secret sealed by the master key {@code masterKeyId}; empty if not configured. */
+  Optional<byte[]> openAppSecret(String app, byte[] sealed, String masterKeyId) {
+    return open(appSecretAad(app), sealed, masterKeyId, "the secret of app '" + app + "'");
+  }
+
+  private byte[] seal(byte[] aad, byte[] plain, String what) {
     if (current == null) {
       throw new IllegalStateException("no master key configured");
     }
@@ -97,19 +120,15 @@ public final class MasterKeys {
           Cipher.ENCRYPT_MODE,
           new SecretKeySpec(current, "AES"),
           new GCMParameterSpec(TAG_BITS, nonce));
-      c.updateAAD(aad(app, version));
-      byte[] sealed = c.doFinal(dataKey);
+      c.updateAAD(aad);
+      byte[] sealed = c.doFinal(plain);
       return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot wrap a data key", e);
+      throw new IllegalStateException("cannot seal " + what, e);
     }
   }
 
-  /**
-   * Unwraps a data key with the master key named {@code masterKeyId} (current or previous); empty
-   * if no configured key has that name. Fails if the wrapped bytes were tampered with.
-   */
-  Optional<byte[]> unwrap(String app, int version, byte[] wrapped, String masterKeyId) {
+  private Optional<byte[]> open(byte[] aad, byte[] sealed, String masterKeyId, String what) {
     byte @Nullable [] key = null;
     if (current != null && id(current).equals(masterKeyId)) {
       key = current;
@@ -128,20 +147,18 @@ public final class MasterKeys {
       c.init(
           Cipher.DECRYPT_MODE,
           new SecretKeySpec(key, "AES"),
-          new GCMParameterSpec(TAG_BITS, wrapped, 0, NONCE_BYTES));
-      c.updateAAD(aad(app, version));
-      return Optional.of(c.doFinal(wrapped, NONCE_BYTES, wrapped.length - NONCE_BYTES));
+          new GCMParameterSpec(TAG_BITS, sealed, 0, NONCE_BYTES));
+      c.updateAAD(aad);
+      return Optional.of(c.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(
-          "data key "
-              + version
-              + " of app '"
-              + app
-              + "' does not unwrap with master key "
-              + masterKeyId
-              + ": the stored key was altered",
+          what + " does not unwrap with master key " + masterKeyId + ": the stored key was altered",
           e);
     }
+  }
+
+  private static byte[] appSecretAad(String app) {
+    return ("warbler/app-secret/1\0" + app).getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] aad(String app, int version) {

@@ -30,6 +30,7 @@ import dev.warbler.core.Profiles;
 import dev.warbler.core.RateLimiter;
 import dev.warbler.core.RateLimits;
 import dev.warbler.core.Receipts;
+import dev.warbler.core.SealingDirectoryStore;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateLimits;
@@ -164,7 +165,25 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.STORE_MAX_BATCH),
                 settings.integer(Setting.STORE_WRITE_QUEUE),
                 settings.integer(Setting.STORE_READ_CONNECTIONS)));
-    this.encryption = encryption(settings, store, clock);
+    MasterKeys masterKeys;
+    try {
+      masterKeys = masterKeys(settings);
+    } catch (RuntimeException e) {
+      closeQuietly(store);
+      throw e;
+    }
+    // Data keys first: their check names a wrong or missing master key most precisely.
+    this.encryption = encryption(masterKeys, store, clock);
+    SealingDirectoryStore directoryStore = new SealingDirectoryStore(store, masterKeys);
+    try {
+      int sealed = directoryStore.sealAll();
+      if (sealed > 0) {
+        log.info("sealed {} app secrets with the current master key", sealed);
+      }
+    } catch (RuntimeException e) {
+      closeQuietly(store);
+      throw e;
+    }
     EncryptingMessageStore messages = new EncryptingMessageStore(store, encryption);
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
@@ -179,7 +198,7 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
                 settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
                 settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
-    this.directory = new Directory(store, groups, sessions, clock);
+    this.directory = new Directory(directoryStore, groups, sessions, clock);
     Contacts contacts =
         new Contacts(
             new SqliteContactStore(store),
@@ -541,9 +560,8 @@ public final class WarblerServer implements AutoCloseable {
    * master key for existing data keys fails the start (the store is closed again).
    */
   private static AtRestEncryption encryption(
-      Settings settings, SqliteStore store, InstantSource clock) {
+      MasterKeys keys, SqliteStore store, InstantSource clock) {
     try {
-      MasterKeys keys = masterKeys(settings);
       AtRestEncryption e = new AtRestEncryption(new SqliteDataKeyStore(store), keys, clock);
       int rewrapped = e.rewrapAll();
       if (rewrapped > 0) {
