@@ -120,7 +120,13 @@ final class CrashRun {
     long t0 = System.nanoTime();
     boolean temporary = o.data() == null;
     Path data = temporary ? Files.createTempDirectory("warbler-chaos-") : o.data();
-    Files.createDirectories(data);
+    if (!Files.isDirectory(data)) {
+      // Owner only, as the server requires of its data directory (it holds every app secret).
+      Files.createDirectories(
+          data,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    }
     Path log = data.resolve("chaos-server.log");
     try {
       for (int round = 1; round <= o.rounds(); round++) {
