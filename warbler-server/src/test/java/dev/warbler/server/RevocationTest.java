@@ -2,15 +2,22 @@ package dev.warbler.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.testkit.RawClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -202,6 +209,29 @@ class RevocationTest {
     refused(carolOld, "TOKEN_REVOKED", 4106);
     login(node.token("default", "bob"), Encoding.JSON);
     login(node.token("default", "carol"), Encoding.JSON);
+  }
+
+  @Test
+  void aTokenClaimingToBeIssuedAfterTheRevocationIsRefusedInsteadOfSurvivingIt() throws Exception {
+    String secret =
+        node.call("POST", "/v1/apps", Map.of("id", "clinic")).body().get("secret").asText();
+    node.createUser("clinic", "nurse");
+    long now = System.currentTimeMillis();
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject("nurse")
+            .claim("app", "clinic")
+            .issueTime(new Date(now + 3_600_000))
+            .expirationTime(new Date(now + 7_200_000))
+            .build();
+    SignedJWT future = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    future.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(node.call("POST", "/v1/apps/clinic/users/nurse/tokens/revoke", null).status())
+        .isEqualTo(200);
+
+    refused(future.serialize(), "TOKEN_INVALID", 4100);
+    login(node.token("clinic", "nurse"), Encoding.JSON); // an issued token works at once
   }
 
   @Test
