@@ -522,7 +522,7 @@ public final class RestApi implements AutoCloseable {
     App app = authorizeApp(ctx);
     Dtos.CreateUser body = read(ctx, Dtos.CreateUser.class);
     String id = required("id", body.id());
-    User user = directory.createUser(app.id(), id, body.name() == null ? id : body.name());
+    User user = directory.createUser(app.id(), id, orEmpty(body.name()));
     send(
         ctx,
         201,

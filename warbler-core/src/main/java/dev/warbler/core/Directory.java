@@ -27,17 +27,31 @@ public final class Directory {
   private final GroupAdmin groups;
   private final Sessions sessions;
   private final InstantSource clock;
+  private final int maxProfileBytes;
   private final SecureRandom random = new SecureRandom();
   private final Cache<Key, Boolean> users =
       Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).build();
   private final Cache<String, App> apps = Caffeine.newBuilder().maximumSize(10_000).build();
 
+  /**
+   * @param maxProfileBytes largest profile of a new user ({@code limits.max-profile-bytes}), as
+   *     {@link Profiles} enforces it on updates
+   */
   public Directory(
-      DirectoryStore store, GroupAdmin groups, Sessions sessions, InstantSource clock) {
+      DirectoryStore store,
+      GroupAdmin groups,
+      Sessions sessions,
+      InstantSource clock,
+      int maxProfileBytes) {
+    if (maxProfileBytes <= 0) {
+      throw new IllegalArgumentException(
+          "max profile bytes must be positive but was " + maxProfileBytes);
+    }
     this.store = store;
     this.groups = groups;
     this.sessions = sessions;
     this.clock = clock;
+    this.maxProfileBytes = maxProfileBytes;
   }
 
   public App createApp(String id, String name) {
@@ -95,10 +109,18 @@ public final class Directory {
     return store.apps();
   }
 
+  /**
+   * Creates a user named {@code name} (empty: the id). The name follows the profile rules of {@link
+   * Profiles#update}: not blank, and within {@code limits.max-profile-bytes} with the empty avatar
+   * and custom {@code {}} it starts with (INVALID_ARGUMENT, LIMIT_EXCEEDED). ALREADY_EXISTS for a
+   * taken id.
+   */
   public User createUser(String app, String id, String name) {
     app(app);
     Ids.require("user", id);
-    User user = new User(app, id, name, clock.millis());
+    String named = name.isEmpty() ? id : name;
+    Profiles.checkNew(named, maxProfileBytes);
+    User user = new User(app, id, named, clock.millis());
     if (!store.createUser(user)) {
       throw new WarblerException(ErrorCode.ALREADY_EXISTS, "user '" + id + "' already exists");
     }

@@ -203,7 +203,7 @@ final class TestGateway implements AutoCloseable {
             clock,
             limits,
             GroupLimits.DEFAULTS);
-    directory = new Directory(store, groups, sessions, clock);
+    directory = new Directory(store, groups, sessions, clock, stateLimits.maxProfileBytes());
     contacts =
         new Contacts(
             new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);

@@ -163,7 +163,9 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
                 settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
                 settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
-    this.directory = new Directory(store, groups, sessions, clock);
+    this.directory =
+        new Directory(
+            store, groups, sessions, clock, settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     Contacts contacts =
         new Contacts(
             new SqliteContactStore(store),
