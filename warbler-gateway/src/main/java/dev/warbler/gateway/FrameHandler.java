@@ -1171,21 +1171,21 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /**
    * A typing notification: dropped silently past the connection's rate limit (answered with the
-   * echo when it has an id, or NOT_MEMBER for a conversation the user may not read); a
-   * LIMIT_EXCEEDED refusal without an id is reported once per conversation.
+   * echo when it has an id, or the refusal the user would get: NOT_MEMBER, MUTED ...); a
+   * LIMIT_EXCEEDED or MUTED refusal without an id is reported once per conversation.
    */
   private void typing(String id, Principal who, Typing request) {
     String conversation = request.getConversation();
     boolean active = request.getActive();
     if (!typing.allow(conversation, active, gateway.clock().millis())) {
       if (!id.isEmpty()) {
-        // Dropped, but still answered as the caller may see it: only a reader gets the echo.
+        // Dropped, but still answered as the caller may see it: only who may type gets the echo.
         serveNotification(
             id,
             true,
             () -> {
               ConversationId c = ConversationId.parse(conversation);
-              gateway.messenger().requireReader(who, c);
+              gateway.services().receipts().checkTyping(who, c);
               return ServerFrame.newBuilder()
                   .setTypingEvent(Frames.typingEvent(c, who.user(), active));
             },
@@ -1201,7 +1201,9 @@ final class FrameHandler extends ChannelDuplexHandler {
           gateway.services().receipts().typing(who, c, active);
           return ServerFrame.newBuilder().setTypingEvent(Frames.typingEvent(c, who.user(), active));
         },
-        e -> e.code() != ErrorCode.LIMIT_EXCEEDED || typing.firstRefusal(conversation));
+        e ->
+            (e.code() != ErrorCode.LIMIT_EXCEEDED && e.code() != ErrorCode.MUTED)
+                || typing.firstRefusal(conversation));
   }
 
   /**
