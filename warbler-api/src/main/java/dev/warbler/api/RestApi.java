@@ -681,7 +681,6 @@ public final class RestApi implements AutoCloseable {
   private void deleteUser(Context ctx) {
     App app = authorizeApp(ctx);
     directory.deleteUser(app.id(), ctx.pathParam("user"));
-    services.contacts().forget(app.id(), ctx.pathParam("user"));
     audit(ctx, app.id(), Audit.USER_DELETE, ctx.pathParam("user"), "");
     ctx.status(204);
   }
@@ -689,7 +688,7 @@ public final class RestApi implements AutoCloseable {
   private void issueToken(Context ctx) {
     App app = authorizeApp(ctx);
     String user = ctx.pathParam("user");
-    directory.requireUser(app.id(), user);
+    directory.requireUserForCredentials(app.id(), user);
     Dtos.IssueToken body =
         ctx.bodyAsBytes().length == 0
             ? new Dtos.IssueToken(null)

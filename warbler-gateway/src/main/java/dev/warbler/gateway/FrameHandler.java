@@ -500,10 +500,8 @@ final class FrameHandler extends ChannelDuplexHandler {
             ErrorCode.WRONG_APP,
             "the token belongs to another app than '" + clip(expectedApp, 64) + "'");
       }
-      if (!gateway.directory().userExists(who.app(), who.user())) {
-        throw new WarblerException(
-            ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
-      }
+      // USER_ID_RETIRED for a deleted user's token (close 4103), USER_NOT_FOUND otherwise.
+      gateway.directory().requireUserForCredentials(who.app(), who.user());
       // Banned user, revoked token: in-memory lookups, no store access.
       gateway.services().access().check(verified);
       takeUserSlot(who);
@@ -513,6 +511,9 @@ final class FrameHandler extends ChannelDuplexHandler {
       Sessions.Arrival arrival = gateway.sessions().arriving(who.app(), who.user());
       Set<String> groups;
       try {
+        // Again, now that a delete sees this arrival: a delete that ran since the check above is
+        // caught here, a later one makes Sessions.add refuse the connection.
+        gateway.directory().requireUserForCredentials(who.app(), who.user());
         groups = gateway.services().groups().groupsOf(who.app(), who.user());
       } catch (RuntimeException e) {
         gateway.sessions().cancel(arrival);
@@ -551,7 +552,7 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_INVALID -> Gateway.AuthFailure.TOKEN_INVALID;
           case TOKEN_EXPIRED -> Gateway.AuthFailure.TOKEN_EXPIRED;
           case WRONG_APP -> Gateway.AuthFailure.WRONG_APP;
-          case USER_NOT_FOUND -> Gateway.AuthFailure.USER_NOT_FOUND;
+          case USER_NOT_FOUND, USER_ID_RETIRED -> Gateway.AuthFailure.USER_NOT_FOUND;
           case USER_BANNED -> Gateway.AuthFailure.USER_BANNED;
           case TOKEN_REVOKED -> Gateway.AuthFailure.TOKEN_REVOKED;
           default -> Gateway.AuthFailure.OTHER;
@@ -572,6 +573,7 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_EXPIRED -> CloseCode.TOKEN_EXPIRED;
           case TOKEN_REVOKED -> CloseCode.TOKEN_REVOKED;
           case USER_BANNED -> CloseCode.USER_BANNED;
+          case USER_ID_RETIRED -> CloseCode.USER_REMOVED;
           default -> e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
         };
     requestClose(code, String.valueOf(e.getMessage()));
@@ -600,11 +602,19 @@ final class FrameHandler extends ChannelDuplexHandler {
             encoding,
             verified.id(),
             gateway.limits().rates().subject(who.app(), who.user()));
-    session = s;
-    state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
-    gateway.sessions().add(s, arrival, groups);
+    // Refused when the user was deleted while this connection was on its way in.
+    if (!gateway.sessions().add(s, arrival, groups)) {
+      authFailed(
+          id,
+          new WarblerException(
+              ErrorCode.USER_ID_RETIRED,
+              "user '" + who.user() + "' was deleted; its id is never used again"));
+      return;
+    }
+    session = s;
+    state = State.AUTHENTICATED;
     // A ban or revocation that landed after the check above, but whose close pass ran before this
     // session was registered, is caught here: either it sees the session or this sees it.
     try {

@@ -223,6 +223,8 @@ final class TestGateway implements AutoCloseable {
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
     access = new Access(new SqliteAccessStore(store), sessions, clock);
+    directory.onUserDeleted(access::forget);
+    directory.onUserDeleted(presence::forget);
     audit = new Audit(new SqliteAuditLog(store), clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(

@@ -259,6 +259,9 @@ public final class WarblerServer implements AutoCloseable {
             access,
             audit,
             encryption);
+    // What lives beside the store forgets a deleted user too (Contacts registers itself).
+    directory.onUserDeleted(access::forget);
+    directory.onUserDeleted(services.presence()::forget);
     // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
     chatrooms.onMessage(metering::chatroomMessage);
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);

@@ -111,7 +111,7 @@ class RevocationTest {
     closedWithinOneSecond(json, start, 4103, "user deleted");
     closedWithinOneSecond(proto, start, 4103, "user deleted");
     assertThat(alive(bob)).isTrue();
-    refused(token, "USER_NOT_FOUND", 4100);
+    refused(token, "USER_ID_RETIRED", 4103);
   }
 
   @Test
