@@ -1,7 +1,9 @@
 package dev.warbler.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -12,6 +14,7 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.SubscribePresence;
 import dev.warbler.testkit.RawClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -104,6 +107,14 @@ class RevocationTest {
     RawClient json = login(token, Encoding.JSON);
     RawClient proto = login(token, Encoding.PROTO);
     RawClient bob = login(node.token("default", "bob"), Encoding.JSON);
+    assertThat(
+            bob.request(
+                    ClientFrame.newBuilder()
+                        .setId("w")
+                        .setSubscribePresence(SubscribePresence.newBuilder().addUsers("alice"))
+                        .build())
+                .hasPresenceList())
+        .isTrue();
 
     long start = System.nanoTime();
     assertThat(node.call("DELETE", "/v1/apps/default/users/alice", null).status()).isEqualTo(204);
@@ -112,6 +123,20 @@ class RevocationTest {
     closedWithinOneSecond(proto, start, 4103, "user deleted");
     assertThat(alive(bob)).isTrue();
     refused(token, "USER_ID_RETIRED", 4103);
+    // Closing the connections records no last-seen time for the deleted user: once its watcher
+    // heard it go offline, the time noted then is dropped.
+    bob.await(f -> f.hasPresenceEvent() && !f.getPresenceEvent().getOnline(), WAIT);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> {
+          JsonNode alice =
+              node.call("GET", "/v1/apps/default/presence?users=alice", null)
+                  .body()
+                  .get("items")
+                  .get(0);
+          assertThat(alice.get("online").asBoolean()).isFalse();
+          assertThat(alice.get("lastSeen").asLong()).isZero();
+        });
   }
 
   @Test
