@@ -126,13 +126,15 @@ import org.slf4j.LoggerFactory;
  *       the same way. A first frame whose id is over 64 characters: {@code error} INVALID_ARGUMENT
  *       (empty id), then 4104.
  *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
- *       is set and is not the token's app, WRONG_APP; if the token's user does not exist,
- *       USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was revoked,
- *       TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure sends
- *       {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102 for
- *       TOKEN_EXPIRED, 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable errors
- *       (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
- *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
+ *       is set and is not the token's app, WRONG_APP; if the token's user was deleted,
+ *       USER_ID_RETIRED, if it never existed, USER_NOT_FOUND; if the user is banned app-wide,
+ *       USER_BANNED; if the token was revoked, TOKEN_REVOKED (both in-memory lookups, {@link
+ *       dev.warbler.core.Access}). A failure sends {@code error} (echoing the auth frame's id) then
+ *       {@code closing} and close with 4102 for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when
+ *       the user is deleted while the connection authenticates), 4105 for USER_BANNED, 4106 for
+ *       TOKEN_REVOKED, 1011 for retryable errors (INTERNAL, UNAVAILABLE) and 4100 for every other
+ *       code (TOKEN_INVALID, WRONG_APP, USER_NOT_FOUND). Non-retryable failures are audited,
+ *       coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
