@@ -168,8 +168,9 @@ import org.slf4j.LoggerFactory;
  *       join_requests} or {@code group_ack} (see {@link GroupFrames}).
  *   <li>{@code delivered} and {@code typing} are notifications: with an id they are answered like
  *       requests ({@code delivery_receipt} with the stored position, {@code typing_event} echoing
- *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED only
- *       once per conversation. Typing past {@link TypingThrottle}'s rate is dropped silently.
+ *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED or
+ *       MUTED only once per conversation. Typing past {@link TypingThrottle}'s rate is dropped
+ *       silently.
  *   <li>Message lifecycle ({@link MessageLifecycle}): {@code recall}, {@code edit}, {@code react}
  *       and {@code forward} → {@code send_ack} once durable (for the first three, of the CHANGE
  *       entry, or of the target with duplicate = true when nothing changed); {@code delete_for_me}
