@@ -594,7 +594,7 @@ public final class RestApi implements AutoCloseable {
     App app = authorizeApp(ctx);
     Dtos.CreateUser body = read(ctx, Dtos.CreateUser.class);
     String id = required("id", body.id());
-    User user = directory.createUser(app.id(), id, body.name() == null ? id : body.name());
+    User user = directory.createUser(app.id(), id, orEmpty(body.name()));
     send(
         ctx,
         201,
@@ -753,7 +753,6 @@ public final class RestApi implements AutoCloseable {
   private void deleteUser(Context ctx) {
     App app = authorizeApp(ctx);
     directory.deleteUser(app.id(), ctx.pathParam("user"));
-    services.contacts().forget(app.id(), ctx.pathParam("user"));
     audit(ctx, app.id(), Audit.USER_DELETE, ctx.pathParam("user"), "");
     ctx.status(204);
   }
@@ -761,7 +760,7 @@ public final class RestApi implements AutoCloseable {
   private void issueToken(Context ctx) {
     App app = authorizeApp(ctx);
     String user = ctx.pathParam("user");
-    directory.requireUser(app.id(), user);
+    directory.requireUserForCredentials(app.id(), user);
     Dtos.IssueToken body =
         ctx.bodyAsBytes().length == 0
             ? new Dtos.IssueToken(null)

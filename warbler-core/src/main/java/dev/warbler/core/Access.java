@@ -153,6 +153,15 @@ public final class Access {
         who.app(), who.user(), token.id(), CloseCode.TOKEN_REVOKED, "token revoked");
   }
 
+  /**
+   * Forgets a deleted user's access state and revoked tokens, which the store erased with the user
+   * (called by the directory). Its tokens are refused anyway: the user does not exist.
+   */
+  public synchronized void forget(String app, String user) {
+    users.remove(key(app, user));
+    tokens.values().removeIf(t -> t.app().equals(app) && t.user().equals(user));
+  }
+
   /** Forgets revoked tokens past their expiry (they are refused as expired anyway). */
   public int purgeExpired() {
     long now = clock.millis();

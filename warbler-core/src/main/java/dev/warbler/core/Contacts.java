@@ -50,9 +50,10 @@ public final class Contacts implements BlockList {
     this.sessions = sessions;
     this.clock = clock;
     this.limits = limits;
+    directory.onUserDeleted(this::forget);
   }
 
-  /** Drops what this node cached about a deleted user's blocks. */
+  /** Drops what this node cached about a deleted user's blocks (called by the directory). */
   public void forget(String app, String user) {
     blocks
         .asMap()

@@ -11,11 +11,18 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 /**
  * Apps, users and groups: validation, permission rules and caches in front of the {@link
  * DirectoryStore}; group rules and commands live in {@link GroupAdmin}, which the group methods
  * here delegate to. Thread-safe; methods may block on the store.
+ *
+ * <p>A user id is used once (ADR 0014): {@link #deleteUser} erases the user's data and retires its
+ * id, and {@link #createUser} refuses a retired id with USER_ID_RETIRED, so nothing of a deleted
+ * account (conversations, messages, tokens minted by the app backend, settings) ever reaches a
+ * later one.
  */
 public final class Directory {
   /** Cached user lookups; a bound on memory, not on correctness. */
@@ -27,17 +34,32 @@ public final class Directory {
   private final GroupAdmin groups;
   private final Sessions sessions;
   private final InstantSource clock;
+  private final int maxProfileBytes;
   private final SecureRandom random = new SecureRandom();
   private final Cache<Key, Boolean> users =
       Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).build();
   private final Cache<String, App> apps = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final List<BiConsumer<String, String>> deletionListeners = new CopyOnWriteArrayList<>();
 
+  /**
+   * @param maxProfileBytes largest profile of a new user ({@code limits.max-profile-bytes}), as
+   *     {@link Profiles} enforces it on updates
+   */
   public Directory(
-      DirectoryStore store, GroupAdmin groups, Sessions sessions, InstantSource clock) {
+      DirectoryStore store,
+      GroupAdmin groups,
+      Sessions sessions,
+      InstantSource clock,
+      int maxProfileBytes) {
+    if (maxProfileBytes <= 0) {
+      throw new IllegalArgumentException(
+          "max profile bytes must be positive but was " + maxProfileBytes);
+    }
     this.store = store;
     this.groups = groups;
     this.sessions = sessions;
     this.clock = clock;
+    this.maxProfileBytes = maxProfileBytes;
   }
 
   public App createApp(String id, String name) {
@@ -95,23 +117,58 @@ public final class Directory {
     return store.apps();
   }
 
+  /**
+   * Creates a user named {@code name} (empty: the id). The name follows the profile rules of {@link
+   * Profiles#update}: not blank, and within {@code limits.max-profile-bytes} with the empty avatar
+   * and custom {@code {}} it starts with (INVALID_ARGUMENT, LIMIT_EXCEEDED). ALREADY_EXISTS for a
+   * taken id, USER_ID_RETIRED for the id of a deleted user.
+   */
   public User createUser(String app, String id, String name) {
     app(app);
     Ids.require("user", id);
-    User user = new User(app, id, name, clock.millis());
+    String named = name.isEmpty() ? id : name;
+    Profiles.checkNew(named, maxProfileBytes);
+    User user = new User(app, id, named, clock.millis());
     if (!store.createUser(user)) {
+      // Retirement is final, so asking after the failed insert cannot give a wrong answer.
+      if (store.retired(app, id)) {
+        throw retiredId(id);
+      }
       throw new WarblerException(ErrorCode.ALREADY_EXISTS, "user '" + id + "' already exists");
     }
     users.put(new Key(app, id), true);
     return user;
   }
 
+  /** True if {@code id} belonged to a user of {@code app} that was deleted (ADR 0014). */
+  public boolean retired(String app, String id) {
+    return Ids.valid(id) && store.retired(app, id);
+  }
+
+  /**
+   * Fails unless the user exists, telling a deleted user (USER_ID_RETIRED: the account is gone for
+   * good, do not retry) from one that never existed (USER_NOT_FOUND). For issuing and accepting
+   * credentials, where the caller must learn which; costs a store read only when it fails.
+   */
+  public void requireUserForCredentials(String app, String id) {
+    if (!userExists(app, id)) {
+      throw retired(app, id) ? retiredId(id) : notFound(id);
+    }
+  }
+
+  private static WarblerException retiredId(String id) {
+    return new WarblerException(
+        ErrorCode.USER_ID_RETIRED,
+        "user '" + Ids.clip(id) + "' was deleted; its id is never used again");
+  }
+
+  private static WarblerException notFound(String id) {
+    return new WarblerException(
+        ErrorCode.USER_NOT_FOUND, "user '" + Ids.clip(id) + "' does not exist");
+  }
+
   public User user(String app, String id) {
-    return store
-        .user(app, id)
-        .orElseThrow(() ->
-            new WarblerException(
-                ErrorCode.USER_NOT_FOUND, "user '" + Ids.clip(id) + "' does not exist"));
+    return store.user(app, id).orElseThrow(() -> notFound(id));
   }
 
   public boolean userExists(String app, String id) {
@@ -121,20 +178,32 @@ public final class Directory {
 
   public void requireUser(String app, String id) {
     if (!userExists(app, id)) {
-      throw new WarblerException(
-          ErrorCode.USER_NOT_FOUND, "user '" + Ids.clip(id) + "' does not exist");
+      throw notFound(id);
     }
   }
 
-  /** Deletes a user, removes it from its groups and closes its connections. */
+  /**
+   * Deletes a user for good (see {@link DirectoryStore#deleteUser}: its data is erased and its id
+   * retired), then forgets it in every cache ({@link #onUserDeleted}) and closes its connections
+   * with {@link CloseCode#USER_REMOVED}, refusing those that were authenticating at that moment.
+   * USER_NOT_FOUND if there is no such user.
+   */
   public void deleteUser(String app, String id) {
-    if (!store.deleteUser(app, id)) {
-      throw new WarblerException(
-          ErrorCode.USER_NOT_FOUND, "user '" + Ids.clip(id) + "' does not exist");
+    if (!Ids.valid(id) || !store.deleteUser(app, id, clock.millis())) {
+      throw notFound(id);
     }
     users.invalidate(new Key(app, id));
     groups.userDeleted(app, id);
-    sessions.closeUser(app, id, CloseCode.USER_REMOVED, "user deleted");
+    deletionListeners.forEach(l -> l.accept(app, id));
+    sessions.closeDeletedUser(app, id, CloseCode.USER_REMOVED, "user deleted");
+  }
+
+  /**
+   * Calls {@code listener} with (app, user) after each user deleted through this directory, before
+   * its connections close, so that caches beside the store forget it. Wired once at startup.
+   */
+  public void onUserDeleted(BiConsumer<String, String> listener) {
+    deletionListeners.add(listener);
   }
 
   /**

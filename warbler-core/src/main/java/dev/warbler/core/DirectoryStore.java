@@ -20,13 +20,30 @@ public interface DirectoryStore {
 
   List<App> apps();
 
-  /** Stores a new user; false if the id is taken in that app. */
+  /**
+   * Stores a new user; false if the id is taken in that app or retired ({@link #retired}). Atomic
+   * with {@link #deleteUser}: once a delete returned, no create of that id succeeds, however the
+   * two raced.
+   */
   boolean createUser(User user);
 
   Optional<User> user(String app, String id);
 
-  /** Deletes a user and its group memberships; messages stay. False if there was none. */
-  boolean deleteUser(String app, String id);
+  /**
+   * Deletes a user and retires its id in the same transaction (ADR 0014), as of {@code deletedAt}
+   * (epoch ms): the id is never created again in that app. Erases the user's data with it: its
+   * profile, its member rows of every conversation (group memberships, and its read positions and
+   * settings of direct and system conversations; the conversations move in the others' sync order),
+   * friendships, blocks and friend requests both ways, its group join requests and group bans, the
+   * messages it hid for itself, its app-wide access state (ban, token cut-off) and its revoked
+   * tokens. Kept, as the other members' history: the messages (with its id as sender), mentions and
+   * reactions, and the conversations themselves; usage counts and the audit log are kept too. False
+   * if there was no such user (nothing is retired then).
+   */
+  boolean deleteUser(String app, String id, long deletedAt);
+
+  /** True if {@code id} belonged to a user of {@code app} that was deleted. */
+  boolean retired(String app, String id);
 
   /** Stores a group and its first members (the owner included); false if the id is taken. */
   boolean createGroup(Group group, Collection<String> members);

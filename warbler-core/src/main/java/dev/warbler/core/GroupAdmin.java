@@ -167,8 +167,11 @@ public final class GroupAdmin {
   }
 
   /**
-   * Checks that {@code sender} may send to the group now: GROUP_NOT_FOUND (missing or deleted),
-   * NOT_MEMBER, MUTED (muted until a time, or the group is muted for members).
+   * Checks that {@code sender} may change the group's conversation now: send or forward to it, and
+   * edit, react, type or invite there (recall of one's own message, delete for me and receipts are
+   * not checked: they add nothing the others must be kept from). GROUP_NOT_FOUND (missing or
+   * deleted), NOT_MEMBER, MUTED (muted until a time, or the group is muted for members; the owner
+   * and admins are not affected by mute-all).
    */
   public void requireSender(String app, String group, String sender) {
     State s = live(app, group);
@@ -176,11 +179,15 @@ public final class GroupAdmin {
     if (m == null) {
       throw notMember(sender, s);
     }
+    requireUnmuted(s, m);
+  }
+
+  private void requireUnmuted(State s, Membership m) {
     if (m.mutedAt(clock.millis())) {
       throw new WarblerException(
           ErrorCode.MUTED,
           "user '"
-              + sender
+              + m.user()
               + "' is muted in "
               + s.record.conversation()
               + " until "
@@ -189,7 +196,8 @@ public final class GroupAdmin {
     if (s.record.profile().muteAll() && m.role() == GroupRole.MEMBER) {
       throw new WarblerException(
           ErrorCode.MUTED,
-          s.record.conversation() + " is muted: only the owner and admins may send");
+          s.record.conversation()
+              + " is muted: only the owner and admins may send, edit, react, type or invite");
     }
   }
 
@@ -307,9 +315,10 @@ public final class GroupAdmin {
   }
 
   /**
-   * Adds users as members: admins and the owner, and members when the invite policy is MEMBERS.
-   * BANNED if one is banned, LIMIT_EXCEEDED past the member limit. Users already members are
-   * skipped. Result: the users added.
+   * Adds users as members: admins and the owner, and members when the invite policy is MEMBERS; not
+   * while the actor is muted (MUTED, see {@link #requireSender}). BANNED if one is banned,
+   * LIMIT_EXCEEDED past the member limit. Users already members are skipped. Result: the users
+   * added.
    */
   public GroupResult invite(String app, String group, String actor, Collection<String> users) {
     State s = live(app, group);
@@ -324,6 +333,7 @@ public final class GroupAdmin {
         throw new WarblerException(
             ErrorCode.FORBIDDEN, "only the owner and admins may invite to " + s.record.id());
       }
+      requireUnmuted(s, m);
     }
     return add(s, wanted, actor, "invite");
   }

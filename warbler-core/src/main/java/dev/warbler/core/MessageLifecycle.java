@@ -18,20 +18,25 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li><b>Recall:</b> by the sender within {@code limits.recall-window-seconds}, or at any time by
  *       a moderator of the group ({@link Directory#isGroupModerator}) or by the app backend.
- *       Recalling a recalled message changes nothing and is not an error.
+ *       Recalling a recalled message changes nothing and is not an error. A muted sender may still
+ *       recall its own message: a retraction takes content away, which is what the mute is for.
  *   <li><b>Edit:</b> by the sender only, of a TEXT, MARKDOWN or CUSTOM message that is not
- *       recalled, within {@code limits.edit-window-seconds}; the new body follows the send rules.
- *   <li><b>React:</b> by any reader, one reaction per (user, emoji, message), at most {@code
- *       limits.max-reaction-kinds} distinct emoji per message; an emoji is 1-32 UTF-8 bytes without
- *       whitespace or control characters.
+ *       recalled, within {@code limits.edit-window-seconds}; the new body follows the send rules,
+ *       and so does the permission: not in a deleted group, not while muted (MUTED, {@link
+ *       GroupAdmin#requireSender}).
+ *   <li><b>React:</b> by any reader who may send there (not while muted, not in a deleted group),
+ *       one reaction per (user, emoji, message), at most {@code limits.max-reaction-kinds} distinct
+ *       emoji per message; an emoji is 1-32 UTF-8 bytes without whitespace or control characters.
+ *       Removing a reaction is a change too.
  *   <li><b>Delete for me:</b> by any reader; only that user's reads change (tombstones) and its own
  *       online devices are told.
  *   <li><b>Forward:</b> a copy (same type, text, payload) of a message the user can read, sent like
  *       any message, with {@code forwardedFrom = CONVERSATION#SEQ}.
  * </ul>
  *
- * <p>A reader who is not a member of the conversation gets NOT_MEMBER before anything else; a seq
- * with no message gets MESSAGE_NOT_FOUND; a CHANGE entry as target gets INVALID_ARGUMENT; a refused
+ * <p>A reader who is not a member of the conversation gets NOT_MEMBER before anything else, then an
+ * edit or reaction in a deleted group GROUP_NOT_FOUND and one by a muted member MUTED; a seq with
+ * no message gets MESSAGE_NOT_FOUND; a CHANGE entry as target gets INVALID_ARGUMENT; a refused
  * permission gets FORBIDDEN. Thread-safe; methods may block on store reads, and the returned
  * futures complete when the change is durable.
  */
@@ -116,6 +121,7 @@ public final class MessageLifecycle {
       Principal who, ConversationId conversation, long seq, String text, String payload) {
     try {
       messenger.requireReader(who, conversation);
+      requireMayChange(who, conversation);
       ChatMessage target = target(who.app(), conversation, seq);
       if (!target.sender().equals(who.user())) {
         throw new WarblerException(
@@ -158,6 +164,7 @@ public final class MessageLifecycle {
       Principal who, ConversationId conversation, long seq, String emoji, boolean remove) {
     try {
       messenger.requireReader(who, conversation);
+      requireMayChange(who, conversation);
       checkEmoji(emoji);
       ChatMessage target = target(who.app(), conversation, seq);
       if (target.extras().recalled()) {
@@ -215,6 +222,16 @@ public final class MessageLifecycle {
               SendOptions.NONE.withForwardedFrom(request.from() + "#" + request.fromSeq())));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * An edit or reaction follows the send rules of a group: GROUP_NOT_FOUND when deleted, MUTED
+   * while the member is muted or the group is muted for members.
+   */
+  private void requireMayChange(Principal who, ConversationId conversation) {
+    if (conversation.kind() == ConversationId.Kind.GROUP) {
+      directory.groups().requireSender(who.app(), conversation.first(), who.user());
     }
   }
 

@@ -124,6 +124,14 @@ public final class Presence implements Sessions.Listener {
     return states(app, keys(app, users));
   }
 
+  /**
+   * Forgets when a deleted user was last seen (called by the directory); its last connections may
+   * still be closing, and what they record is dropped once the store finds no such user.
+   */
+  public void forget(String app, String user) {
+    lastSeen.invalidate(new Key(app, user));
+  }
+
   /** Connections on this node watching {@code user} of {@code app}; for tests and metrics. */
   public int watchers(String app, String user) {
     Set<Connection> set = watchers.get(new Key(app, user));
@@ -205,9 +213,12 @@ public final class Presence implements Sessions.Listener {
         lastSeen.put(k, now);
         store
             .recordLastSeen(app, user, now)
-            .whenComplete((v, e) -> {
+            .whenComplete((exists, e) -> {
               if (e != null) {
                 log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
+              } else if (!exists) {
+                // A deleted user going offline as its connections close: nothing to remember.
+                lastSeen.invalidate(k);
               }
             });
       }

@@ -31,8 +31,8 @@ public interface ProfileStore {
 
   /**
    * Sets the user's last-seen time (if the user exists) without waiting for the write. The future
-   * completes once durable; it fails with {@link WarblerException} (UNAVAILABLE) when the store is
-   * overloaded or closed.
+   * completes once durable, with whether the user exists; it fails with {@link WarblerException}
+   * (UNAVAILABLE) when the store is overloaded or closed.
    */
-  CompletableFuture<Void> recordLastSeen(String app, String user, long millis);
+  CompletableFuture<Boolean> recordLastSeen(String app, String user, long millis);
 }

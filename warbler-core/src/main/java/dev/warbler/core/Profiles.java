@@ -55,15 +55,7 @@ public final class Profiles {
                   case ProfileChange.Custom j -> next.withCustom(j.json());
                 };
           }
-          int bytes = bytes(next);
-          if (bytes > limits.maxProfileBytes()) {
-            throw new WarblerException(
-                ErrorCode.LIMIT_EXCEEDED,
-                "name, avatarUrl and custom would take "
-                    + bytes
-                    + " bytes; the limit (limits.max-profile-bytes) is "
-                    + limits.maxProfileBytes());
-          }
+          checkSize(next, limits.maxProfileBytes());
           return next;
         };
     return store.updateProfile(app, user, apply).orElseThrow(() -> notFound(user));
@@ -79,6 +71,28 @@ public final class Profiles {
     }
     List<UserProfile> page = found.subList(0, size);
     return new ProfilePage(page, Optional.of(PageCursor.after(page.getLast().id())));
+  }
+
+  /**
+   * Checks the profile a new user starts with, by the rules of {@link #update}: {@code name} (not
+   * blank), no avatar and custom {@code {}} within {@code maxProfileBytes}. INVALID_ARGUMENT or
+   * LIMIT_EXCEEDED.
+   */
+  static void checkNew(String name, int maxProfileBytes) {
+    check(new ProfileChange.Name(name));
+    checkSize(new UserProfile("", "", name, "", "{}", 0, 0), maxProfileBytes);
+  }
+
+  private static void checkSize(UserProfile p, int maxProfileBytes) {
+    int bytes = bytes(p);
+    if (bytes > maxProfileBytes) {
+      throw new WarblerException(
+          ErrorCode.LIMIT_EXCEEDED,
+          "name, avatarUrl and custom would take "
+              + bytes
+              + " bytes; the limit (limits.max-profile-bytes) is "
+              + maxProfileBytes);
+    }
   }
 
   private static void check(ProfileChange change) {

@@ -132,12 +132,26 @@ public final class Receipts {
 
   /**
    * Tells the other members' online connections that the user is (or stopped) typing. Never stored.
-   * NOT_MEMBER for a conversation the user is not in; LIMIT_EXCEEDED in a conversation with more
-   * than {@link StateLimits#typingMaxMembers} members. Rate limits per connection are the
-   * transport's business.
+   * Refused as {@link #checkTyping} says. Rate limits per connection are the transport's business.
    */
   public void typing(Principal who, ConversationId conversation, boolean active) {
+    checkTyping(who, conversation);
+    pushToOthers(
+        who, conversation, new StateEvent.Typing(who.app(), conversation, who.user(), active));
+  }
+
+  /**
+   * Whether the user may type in the conversation now, without telling anyone: NOT_MEMBER for a
+   * conversation the user is not in; in a group the send rules ({@link GroupAdmin#requireSender}:
+   * GROUP_NOT_FOUND when deleted, MUTED while muted); LIMIT_EXCEEDED in a conversation with more
+   * than {@link StateLimits#typingMaxMembers} members. For a transport that drops a typing frame
+   * (its rate) but answers it.
+   */
+  public void checkTyping(Principal who, ConversationId conversation) {
     messenger.requireReader(who, conversation);
+    if (conversation.kind() == ConversationId.Kind.GROUP) {
+      directory.groups().requireSender(who.app(), conversation.first(), who.user());
+    }
     int members = memberCount(who.app(), conversation);
     if (conversation.kind() == ConversationId.Kind.GROUP && members > limits.typingMaxMembers()) {
       throw new WarblerException(
@@ -149,8 +163,6 @@ public final class Receipts {
               + limits.typingMaxMembers()
               + " (limits.typing-max-members)");
     }
-    pushToOthers(
-        who, conversation, new StateEvent.Typing(who.app(), conversation, who.user(), active));
   }
 
   /** Members of a conversation; a group's from the cached member set (its size, no copy). */

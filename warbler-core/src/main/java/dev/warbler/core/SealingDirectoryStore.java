@@ -83,8 +83,13 @@ public final class SealingDirectoryStore implements DirectoryStore {
   }
 
   @Override
-  public boolean deleteUser(String app, String id) {
-    return store.deleteUser(app, id);
+  public boolean deleteUser(String app, String id, long deletedAt) {
+    return store.deleteUser(app, id, deletedAt);
+  }
+
+  @Override
+  public boolean retired(String app, String id) {
+    return store.retired(app, id);
   }
 
   @Override

@@ -69,6 +69,8 @@ public final class Sessions {
     // Guarded by the byUser bin of this user (all changes run in byUser.compute).
     final Set<String> groups = new HashSet<>();
     int arriving;
+    // The user was deleted while connections were arriving: add refuses them (until none is).
+    boolean deleted;
     final List<Delta> deltas = new ArrayList<>();
 
     Online(String app, String user) {
@@ -125,14 +127,22 @@ public final class Sessions {
 
   /**
    * Registers an authenticated connection. {@code groups} are the user's groups as loaded after
-   * {@code arrival} started; changes recorded since then are replayed over them.
+   * {@code arrival} started; changes recorded since then are replayed over them. False, and nothing
+   * registered, when the user was deleted since the arrival started ({@link #closeDeletedUser}):
+   * the caller closes the connection.
    */
-  public void add(Connection c, Arrival arrival, Set<String> groups) {
+  public boolean add(Connection c, Arrival arrival, Set<String> groups) {
     AtomicBoolean added = new AtomicBoolean();
     AtomicBoolean first = new AtomicBoolean();
+    AtomicBoolean refused = new AtomicBoolean();
     byUser.compute(
         key(c.app(), c.user()),
         (k, o) -> {
+          if (o != null && o.deleted) {
+            refused.set(true);
+            finishArrival(o);
+            return o.connections.isEmpty() && o.arriving == 0 ? null : o;
+          }
           Online online = o == null ? new Online(c.app(), c.user()) : o;
           if (online.connections.isEmpty()) {
             online.groups.clear();
@@ -158,6 +168,7 @@ public final class Sessions {
       count.incrementAndGet();
       listeners.forEach(l -> l.added(c, first.get()));
     }
+    return !refused.get();
   }
 
   /**
@@ -193,6 +204,7 @@ public final class Sessions {
     o.arriving--;
     if (o.arriving == 0) {
       o.deltas.clear();
+      o.deleted = false;
     }
   }
 
@@ -334,6 +346,24 @@ public final class Sessions {
     if (o != null) {
       List.copyOf(o.connections).forEach(c -> c.close(code, reason));
     }
+  }
+
+  /**
+   * Closes the connections of a user that was just deleted, and makes {@link #add} refuse the
+   * connections of that user still arriving: they may have found the user before the delete (the
+   * transport checks the user again after {@link #arriving}, so a connection that starts arriving
+   * later is refused by that check).
+   */
+  public void closeDeletedUser(String app, String user, CloseCode code, String reason) {
+    byUser.computeIfPresent(
+        key(app, user),
+        (k, o) -> {
+          if (o.arriving > 0) {
+            o.deleted = true;
+          }
+          return o;
+        });
+    closeUser(app, user, code, reason);
   }
 
   /** Closes the connections of a user that authenticated with the token {@code tokenId}. */

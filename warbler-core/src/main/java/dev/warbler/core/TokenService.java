@@ -23,10 +23,12 @@ import java.util.stream.Collectors;
 /**
  * User tokens: JWTs signed with the app's secret, claims {@code sub} (user id), {@code app} and
  * {@code exp} (required), {@code iat} and {@code jti} (set by {@link #issue}, used by revocation).
- * Only the configured HMAC algorithms are accepted; {@code none} and every asymmetric algorithm are
- * refused before any key is touched. Headers that point at another key ({@code jku}, {@code jwk},
- * {@code x5u}, {@code x5c}) and unknown {@code crit} parameters are refused: the key is always the
- * secret of the app the token names.
+ * {@code exp}, {@code nbf} and {@code iat} are checked with the configured clock skew; an {@code
+ * iat} further in the future is refused, so that no token can outlive a revocation by claiming to
+ * be issued after it. Only the configured HMAC algorithms are accepted; {@code none} and every
+ * asymmetric algorithm are refused before any key is touched. Headers that point at another key
+ * ({@code jku}, {@code jwk}, {@code x5u}, {@code x5c}) and unknown {@code crit} parameters are
+ * refused: the key is always the secret of the app the token names.
  */
 public final class TokenService {
   /** Longest token accepted, in characters; a bound on parsing work. */
@@ -45,6 +47,10 @@ public final class TokenService {
       InstantSource clock,
       Set<String> algorithms,
       Duration clockSkew) {
+    if (clockSkew.isNegative()) {
+      throw new IllegalArgumentException(
+          "token clock skew must be zero or positive but was " + clockSkew.toSeconds() + " s");
+    }
     this.apps = apps;
     this.clock = clock;
     this.clockSkew = clockSkew;
@@ -162,6 +168,17 @@ public final class TokenService {
       throw invalid("token is not valid before " + nbf.toInstant());
     }
     Date iat = claims.getIssueTime();
+    // Revocation compares iat with the user's cut-off: a token claiming to be issued later than
+    // now would survive every revocation until that time. One second on top of the skew, because
+    // iat has whole seconds and issue() gives a token made in a revocation's second the next one.
+    if (iat != null && iat.getTime() > now + clockSkew.toMillis() + 1000) {
+      throw invalid(
+          "token was issued in the future (iat "
+              + iat.toInstant()
+              + "), beyond the clock skew of "
+              + clockSkew.toSeconds()
+              + " s (auth.clock-skew-seconds)");
+    }
     String jti = claims.getJWTID();
     if (jti != null && (jti.isEmpty() || jti.length() > Ids.MAX_ID_LENGTH)) {
       throw invalid("token 'jti' must be 1-" + Ids.MAX_ID_LENGTH + " characters");

@@ -58,9 +58,9 @@ class PresenceTest {
     }
 
     @Override
-    public CompletableFuture<Void> recordLastSeen(String app, String user, long millis) {
+    public CompletableFuture<Boolean> recordLastSeen(String app, String user, long millis) {
       seen.put(app + "/" + user, millis);
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(true);
     }
   }
 

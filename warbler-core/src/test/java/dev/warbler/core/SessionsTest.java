@@ -53,8 +53,12 @@ class SessionsTest {
     @Override
     public void pushContact(FriendRequestEvent event) {}
 
+    final List<CloseCode> closes = new ArrayList<>();
+
     @Override
-    public void close(CloseCode code, String reason) {}
+    public void close(CloseCode code, String reason) {
+      closes.add(code);
+    }
   }
 
   private Device online(String user, Set<String> groups) {
@@ -150,6 +154,33 @@ class SessionsTest {
     publishTo("team");
     publishTo("club");
     assertThat(again.got).extracting(m -> m.conversation().first()).containsExactly("club");
+  }
+
+  @Test
+  void aConnectionArrivingWhileItsUserIsDeletedIsRefusedAndOneOpenAlreadyIsClosed() {
+    Device open = online("zed", Set.of());
+    Device arriving = new Device("zed");
+    Sessions.Arrival arrival = sessions.arriving(APP, "zed");
+
+    sessions.closeDeletedUser(APP, "zed", CloseCode.USER_REMOVED, "user deleted");
+
+    assertThat(open.closes).containsExactly(CloseCode.USER_REMOVED);
+    assertThat(sessions.add(arriving, arrival, Set.of())).isFalse();
+    sessions.remove(open);
+    assertThat(sessions.online(APP, "zed")).isFalse();
+    assertThat(sessions.count()).isZero();
+    // The refusal ends with the arrivals that were under way: a later one is not affected.
+    Device later = new Device("zed");
+    assertThat(sessions.add(later, sessions.arriving(APP, "zed"), Set.of())).isTrue();
+    assertThat(sessions.online(APP, "zed")).isTrue();
+  }
+
+  @Test
+  void closingADeletedUserWithNothingArrivingMarksNothing() {
+    sessions.closeDeletedUser(APP, "ghost", CloseCode.USER_REMOVED, "user deleted");
+
+    assertThat(sessions.add(new Device("ghost"), sessions.arriving(APP, "ghost"), Set.of()))
+        .isTrue();
   }
 
   @Test

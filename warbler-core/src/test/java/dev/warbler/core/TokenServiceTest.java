@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Tokens: what is accepted, and a set of malicious vectors that must all be rejected. The full
- * catalog (58 attacks, incl. header injection and crit) is {@code
+ * catalog (60 attacks, incl. header injection and crit) is {@code
  * dev.warbler.testkit.TokenVectors}, run against this service and end to end by the gateway's
  * {@code TokenVectorsTest}.
  */
@@ -176,6 +176,57 @@ class TokenServiceTest {
                 .verifyToken(tokens.issue(SHOP, "alice", Duration.ofMinutes(5), boundary))
                 .issuedAt())
         .isEqualTo(boundary);
+  }
+
+  @Test
+  void aTokenIssuedFurtherInTheFutureThanTheClockSkewIsRefusedAsInvalid() throws Exception {
+    String anHourAhead =
+        sign(
+            SHOP,
+            JWSAlgorithm.HS256,
+            claims("shop", "alice").issueTime(Date.from(NOW.plusSeconds(3600))).build());
+    assertThatThrownBy(() -> tokens.verifyToken(anHourAhead))
+        .isInstanceOf(WarblerException.class)
+        .hasMessageContaining("issued in the future")
+        .hasMessageContaining("auth.clock-skew-seconds")
+        .extracting(e -> ((WarblerException) e).code())
+        .isEqualTo(ErrorCode.TOKEN_INVALID);
+    // The skew (30 s) plus the one second of iat's granularity is tolerated, not a second more.
+    String justBeyond =
+        sign(
+            SHOP,
+            JWSAlgorithm.HS256,
+            claims("shop", "alice").issueTime(Date.from(NOW.plusSeconds(32))).build());
+    rejected(justBeyond, ErrorCode.TOKEN_INVALID);
+    String withinTheSkew =
+        sign(
+            SHOP,
+            JWSAlgorithm.HS256,
+            claims("shop", "alice").issueTime(Date.from(NOW.plusSeconds(31))).build());
+    assertThat(tokens.verifyToken(withinTheSkew).issuedAt())
+        .isEqualTo(NOW.plusSeconds(31).toEpochMilli());
+  }
+
+  @Test
+  void aTokenIssuedInTheSecondOfARevocationPassesEvenWithoutClockSkew() {
+    TokenService strict =
+        new TokenService(id -> Optional.of(SHOP), clock, Set.of("HS256"), Duration.ZERO);
+    long boundary = NOW.plusSeconds(1).toEpochMilli();
+
+    VerifiedToken t =
+        strict.verifyToken(strict.issue(SHOP, "alice", Duration.ofMinutes(5), boundary));
+
+    assertThat(t.issuedAt()).isEqualTo(boundary);
+  }
+
+  @Test
+  void aNegativeClockSkewIsRefusedAtConstruction() {
+    assertThatThrownBy(() ->
+            new TokenService(
+                id -> Optional.empty(), clock, Set.of("HS256"), Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clock skew")
+        .hasMessageContaining("-1");
   }
 
   @Test

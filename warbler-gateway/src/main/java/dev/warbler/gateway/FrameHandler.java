@@ -126,13 +126,15 @@ import org.slf4j.LoggerFactory;
  *       the same way. A first frame whose id is over 64 characters: {@code error} INVALID_ARGUMENT
  *       (empty id), then 4104.
  *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
- *       is set and is not the token's app, WRONG_APP; if the token's user does not exist,
- *       USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was revoked,
- *       TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure sends
- *       {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102 for
- *       TOKEN_EXPIRED, 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable errors
- *       (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
- *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
+ *       is set and is not the token's app, WRONG_APP; if the token's user was deleted,
+ *       USER_ID_RETIRED, if it never existed, USER_NOT_FOUND; if the user is banned app-wide,
+ *       USER_BANNED; if the token was revoked, TOKEN_REVOKED (both in-memory lookups, {@link
+ *       dev.warbler.core.Access}). A failure sends {@code error} (echoing the auth frame's id) then
+ *       {@code closing} and close with 4102 for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when
+ *       the user is deleted while the connection authenticates), 4105 for USER_BANNED, 4106 for
+ *       TOKEN_REVOKED, 1011 for retryable errors (INTERNAL, UNAVAILABLE) and 4100 for every other
+ *       code (TOKEN_INVALID, WRONG_APP, USER_NOT_FOUND). Non-retryable failures are audited,
+ *       coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
@@ -166,8 +168,9 @@ import org.slf4j.LoggerFactory;
  *       join_requests} or {@code group_ack} (see {@link GroupFrames}).
  *   <li>{@code delivered} and {@code typing} are notifications: with an id they are answered like
  *       requests ({@code delivery_receipt} with the stored position, {@code typing_event} echoing
- *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED only
- *       once per conversation. Typing past {@link TypingThrottle}'s rate is dropped silently.
+ *       the request); without one only errors are sent (empty id), and a typing LIMIT_EXCEEDED or
+ *       MUTED only once per conversation. Typing past {@link TypingThrottle}'s rate is dropped
+ *       silently.
  *   <li>Message lifecycle ({@link MessageLifecycle}): {@code recall}, {@code edit}, {@code react}
  *       and {@code forward} → {@code send_ack} once durable (for the first three, of the CHANGE
  *       entry, or of the target with duplicate = true when nothing changed); {@code delete_for_me}
@@ -500,10 +503,8 @@ final class FrameHandler extends ChannelDuplexHandler {
             ErrorCode.WRONG_APP,
             "the token belongs to another app than '" + clip(expectedApp, 64) + "'");
       }
-      if (!gateway.directory().userExists(who.app(), who.user())) {
-        throw new WarblerException(
-            ErrorCode.USER_NOT_FOUND, "user '" + who.user() + "' does not exist");
-      }
+      // USER_ID_RETIRED for a deleted user's token (close 4103), USER_NOT_FOUND otherwise.
+      gateway.directory().requireUserForCredentials(who.app(), who.user());
       // Banned user, revoked token: in-memory lookups, no store access.
       gateway.services().access().check(verified);
       takeUserSlot(who);
@@ -513,6 +514,9 @@ final class FrameHandler extends ChannelDuplexHandler {
       Sessions.Arrival arrival = gateway.sessions().arriving(who.app(), who.user());
       Set<String> groups;
       try {
+        // Again, now that a delete sees this arrival: a delete that ran since the check above is
+        // caught here, a later one makes Sessions.add refuse the connection.
+        gateway.directory().requireUserForCredentials(who.app(), who.user());
         groups = gateway.services().groups().groupsOf(who.app(), who.user());
       } catch (RuntimeException e) {
         gateway.sessions().cancel(arrival);
@@ -551,7 +555,7 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_INVALID -> Gateway.AuthFailure.TOKEN_INVALID;
           case TOKEN_EXPIRED -> Gateway.AuthFailure.TOKEN_EXPIRED;
           case WRONG_APP -> Gateway.AuthFailure.WRONG_APP;
-          case USER_NOT_FOUND -> Gateway.AuthFailure.USER_NOT_FOUND;
+          case USER_NOT_FOUND, USER_ID_RETIRED -> Gateway.AuthFailure.USER_NOT_FOUND;
           case USER_BANNED -> Gateway.AuthFailure.USER_BANNED;
           case TOKEN_REVOKED -> Gateway.AuthFailure.TOKEN_REVOKED;
           default -> Gateway.AuthFailure.OTHER;
@@ -572,6 +576,7 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_EXPIRED -> CloseCode.TOKEN_EXPIRED;
           case TOKEN_REVOKED -> CloseCode.TOKEN_REVOKED;
           case USER_BANNED -> CloseCode.USER_BANNED;
+          case USER_ID_RETIRED -> CloseCode.USER_REMOVED;
           default -> e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
         };
     requestClose(code, String.valueOf(e.getMessage()));
@@ -600,11 +605,19 @@ final class FrameHandler extends ChannelDuplexHandler {
             encoding,
             verified.id(),
             gateway.limits().rates().subject(who.app(), who.user()));
-    session = s;
-    state = State.AUTHENTICATED;
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
-    gateway.sessions().add(s, arrival, groups);
+    // Refused when the user was deleted while this connection was on its way in.
+    if (!gateway.sessions().add(s, arrival, groups)) {
+      authFailed(
+          id,
+          new WarblerException(
+              ErrorCode.USER_ID_RETIRED,
+              "user '" + who.user() + "' was deleted; its id is never used again"));
+      return;
+    }
+    session = s;
+    state = State.AUTHENTICATED;
     // A ban or revocation that landed after the check above, but whose close pass ran before this
     // session was registered, is caught here: either it sees the session or this sees it.
     try {
@@ -1171,21 +1184,21 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /**
    * A typing notification: dropped silently past the connection's rate limit (answered with the
-   * echo when it has an id, or NOT_MEMBER for a conversation the user may not read); a
-   * LIMIT_EXCEEDED refusal without an id is reported once per conversation.
+   * echo when it has an id, or the refusal the user would get: NOT_MEMBER, MUTED ...); a
+   * LIMIT_EXCEEDED or MUTED refusal without an id is reported once per conversation.
    */
   private void typing(String id, Principal who, Typing request) {
     String conversation = request.getConversation();
     boolean active = request.getActive();
     if (!typing.allow(conversation, active, gateway.clock().millis())) {
       if (!id.isEmpty()) {
-        // Dropped, but still answered as the caller may see it: only a reader gets the echo.
+        // Dropped, but still answered as the caller may see it: only who may type gets the echo.
         serveNotification(
             id,
             true,
             () -> {
               ConversationId c = ConversationId.parse(conversation);
-              gateway.messenger().requireReader(who, c);
+              gateway.services().receipts().checkTyping(who, c);
               return ServerFrame.newBuilder()
                   .setTypingEvent(Frames.typingEvent(c, who.user(), active));
             },
@@ -1201,7 +1214,9 @@ final class FrameHandler extends ChannelDuplexHandler {
           gateway.services().receipts().typing(who, c, active);
           return ServerFrame.newBuilder().setTypingEvent(Frames.typingEvent(c, who.user(), active));
         },
-        e -> e.code() != ErrorCode.LIMIT_EXCEEDED || typing.firstRefusal(conversation));
+        e ->
+            (e.code() != ErrorCode.LIMIT_EXCEEDED && e.code() != ErrorCode.MUTED)
+                || typing.firstRefusal(conversation));
   }
 
   /**

@@ -203,7 +203,7 @@ final class TestGateway implements AutoCloseable {
             clock,
             limits,
             GroupLimits.DEFAULTS);
-    directory = new Directory(store, groups, sessions, clock);
+    directory = new Directory(store, groups, sessions, clock, stateLimits.maxProfileBytes());
     contacts =
         new Contacts(
             new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
@@ -223,6 +223,8 @@ final class TestGateway implements AutoCloseable {
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
     access = new Access(new SqliteAccessStore(store), sessions, clock);
+    directory.onUserDeleted(access::forget);
+    directory.onUserDeleted(presence::forget);
     dev.warbler.core.AuditKey auditKey = new dev.warbler.core.AuditKey(new byte[32]);
     audit =
         new Audit(

@@ -39,6 +39,8 @@ public enum ErrorCode {
   ALREADY_EXISTS(4090, 409, false, "the resource already exists"),
   ENCRYPTION_NOT_CONFIGURED(
       4091, 409, false, "encryption at rest needs a master key in the server configuration"),
+  USER_ID_RETIRED(
+      4092, 409, false, "the user id belonged to a deleted user and is never used again"),
   LIMIT_EXCEEDED(4220, 422, false, "a configured limit was reached"),
   RATE_LIMITED(4290, 429, true, "too many requests; retry later"),
   INTERNAL(5000, 500, true, "internal error"),

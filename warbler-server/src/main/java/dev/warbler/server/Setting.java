@@ -93,7 +93,9 @@ public enum Setting {
   AUTH_TOKEN_ALGORITHMS(
       "auth.token-algorithms", "HS256", "accepted JWT algorithms (HS256, HS384, HS512)"),
   AUTH_CLOCK_SKEW_SECONDS(
-      "auth.clock-skew-seconds", "30", "tolerance for exp and nbf between token issuer and us"),
+      "auth.clock-skew-seconds",
+      "30",
+      "tolerance for exp, nbf and iat between token issuer and us"),
   AUTH_TOKEN_MAX_TTL_SECONDS(
       "auth.token-max-ttl-seconds", "2592000", "longest user token the API issues (30 days)"),
   AUTH_DEFAULT_APP(

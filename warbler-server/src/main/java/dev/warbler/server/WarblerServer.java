@@ -198,7 +198,13 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
                 settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
                 settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
-    this.directory = new Directory(directoryStore, groups, sessions, clock);
+    this.directory =
+        new Directory(
+            directoryStore,
+            groups,
+            sessions,
+            clock,
+            settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     Contacts contacts =
         new Contacts(
             new SqliteContactStore(store),
@@ -318,6 +324,9 @@ public final class WarblerServer implements AutoCloseable {
             access,
             audit,
             encryption);
+    // What lives beside the store forgets a deleted user too (Contacts registers itself).
+    directory.onUserDeleted(access::forget);
+    directory.onUserDeleted(services.presence()::forget);
     // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
     chatrooms.onMessage(metering::chatroomMessage);
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);

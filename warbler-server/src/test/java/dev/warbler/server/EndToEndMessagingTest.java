@@ -277,8 +277,8 @@ class EndToEndMessagingTest {
                 .setId(id())
                 .setAuth(Auth.newBuilder().setToken(token))
                 .build());
-    assertThat(refused.getError().getName()).isEqualTo("USER_NOT_FOUND");
-    assertThat(again.awaitClose(WAIT)).isEqualTo(4100);
+    assertThat(refused.getError().getName()).isEqualTo("USER_ID_RETIRED");
+    assertThat(again.awaitClose(WAIT)).isEqualTo(4103);
   }
 
   @Test

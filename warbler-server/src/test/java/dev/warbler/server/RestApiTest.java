@@ -53,6 +53,37 @@ class RestApiTest {
   }
 
   @Test
+  void createUserAppliesTheProfileRulesOfUpdateUserToTheName() {
+    // limits.max-profile-bytes (8,192) holds name, avatar URL and custom ("{}", 2 bytes) together.
+    TestServer.Reply huge =
+        node.call(
+            "POST", "/v1/apps/default/users", Map.of("id", "huge", "name", "n".repeat(1_000_000)));
+    assertProblem(huge, 422, "LIMIT_EXCEEDED", 4220);
+    assertThat(huge.body().get("detail").asText()).contains("limits.max-profile-bytes");
+    TestServer.Reply over =
+        node.call("POST", "/v1/apps/default/users", Map.of("id", "over", "name", "é".repeat(4096)));
+    assertProblem(over, 422, "LIMIT_EXCEEDED", 4220);
+    assertProblem(
+        node.call("POST", "/v1/apps/default/users", Map.of("id", "blank", "name", "  \t ")),
+        400,
+        "INVALID_ARGUMENT",
+        1004);
+    for (String refused : List.of("huge", "over", "blank")) {
+      assertProblem(
+          node.call("GET", "/v1/apps/default/users/" + refused, null), 404, "USER_NOT_FOUND", 4001);
+    }
+
+    TestServer.Reply full =
+        node.call("POST", "/v1/apps/default/users", Map.of("id", "full", "name", "n".repeat(8190)));
+    assertThat(full.status()).as(full.toString()).isEqualTo(201);
+    assertThat(full.body().get("name").asText()).hasSize(8190);
+    TestServer.Reply unnamed =
+        node.call("POST", "/v1/apps/default/users", Map.of("id", "unnamed", "name", ""));
+    assertThat(unnamed.status()).as(unnamed.toString()).isEqualTo(201);
+    assertThat(unnamed.body().get("name").asText()).isEqualTo("unnamed");
+  }
+
+  @Test
   void deletedUsersAreGone() {
     node.createUser("default", "temp");
     assertThat(node.call("DELETE", "/v1/apps/default/users/temp", null).status()).isEqualTo(204);

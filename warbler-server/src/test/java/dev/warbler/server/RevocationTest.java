@@ -1,16 +1,26 @@
 package dev.warbler.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Ping;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.SubscribePresence;
 import dev.warbler.testkit.RawClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +107,14 @@ class RevocationTest {
     RawClient json = login(token, Encoding.JSON);
     RawClient proto = login(token, Encoding.PROTO);
     RawClient bob = login(node.token("default", "bob"), Encoding.JSON);
+    assertThat(
+            bob.request(
+                    ClientFrame.newBuilder()
+                        .setId("w")
+                        .setSubscribePresence(SubscribePresence.newBuilder().addUsers("alice"))
+                        .build())
+                .hasPresenceList())
+        .isTrue();
 
     long start = System.nanoTime();
     assertThat(node.call("DELETE", "/v1/apps/default/users/alice", null).status()).isEqualTo(204);
@@ -104,7 +122,21 @@ class RevocationTest {
     closedWithinOneSecond(json, start, 4103, "user deleted");
     closedWithinOneSecond(proto, start, 4103, "user deleted");
     assertThat(alive(bob)).isTrue();
-    refused(token, "USER_NOT_FOUND", 4100);
+    refused(token, "USER_ID_RETIRED", 4103);
+    // Closing the connections records no last-seen time for the deleted user: once its watcher
+    // heard it go offline, the time noted then is dropped.
+    bob.await(f -> f.hasPresenceEvent() && !f.getPresenceEvent().getOnline(), WAIT);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> {
+          JsonNode alice =
+              node.call("GET", "/v1/apps/default/presence?users=alice", null)
+                  .body()
+                  .get("items")
+                  .get(0);
+          assertThat(alice.get("online").asBoolean()).isFalse();
+          assertThat(alice.get("lastSeen").asLong()).isZero();
+        });
   }
 
   @Test
@@ -202,6 +234,29 @@ class RevocationTest {
     refused(carolOld, "TOKEN_REVOKED", 4106);
     login(node.token("default", "bob"), Encoding.JSON);
     login(node.token("default", "carol"), Encoding.JSON);
+  }
+
+  @Test
+  void aTokenClaimingToBeIssuedAfterTheRevocationIsRefusedInsteadOfSurvivingIt() throws Exception {
+    String secret =
+        node.call("POST", "/v1/apps", Map.of("id", "clinic")).body().get("secret").asText();
+    node.createUser("clinic", "nurse");
+    long now = System.currentTimeMillis();
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject("nurse")
+            .claim("app", "clinic")
+            .issueTime(new Date(now + 3_600_000))
+            .expirationTime(new Date(now + 7_200_000))
+            .build();
+    SignedJWT future = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    future.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(node.call("POST", "/v1/apps/clinic/users/nurse/tokens/revoke", null).status())
+        .isEqualTo(200);
+
+    refused(future.serialize(), "TOKEN_INVALID", 4100);
+    login(node.token("clinic", "nurse"), Encoding.JSON); // an issued token works at once
   }
 
   @Test

@@ -272,10 +272,34 @@ public abstract class GroupStoreContract {
                 .outcome()
                 .users())
         .containsExactly("cal");
-    stores.directory().deleteUser(APP, "dan");
+    stores.directory().deleteUser(APP, "dan", 20);
     assertThat(groups().joinRequests(APP, TEAM, "", 10))
         .extracting(JoinRequest::user)
         .containsExactly("bea");
+    assertThat(groups().joinRequest(APP, TEAM, "dan")).isEmpty();
+  }
+
+  @Test
+  void deletingAUserErasesItsMembershipsGroupBansAndJoinRequestsButNotTheGroupsHistory() {
+    createTeam("amy", "bob", "cy");
+    user("dan");
+    apply(new GroupChange.Ban(APP, TEAM, List.of("cy"), "amy", 3));
+    apply(
+        new GroupChange.UpdateProfile(
+            APP, TEAM, GroupUpdate.builder().joinPolicy(JoinPolicy.APPROVAL).build()));
+    apply(new GroupChange.RequestJoin(APP, TEAM, "dan", "let me in", 4, 10));
+    int events = stores.messages().after(APP, ConversationId.group(TEAM), 0, 100).messages().size();
+
+    for (String gone : List.of("bob", "cy", "dan")) {
+      assertThat(stores.directory().deleteUser(APP, gone, 5)).as(gone).isTrue();
+    }
+
+    assertThat(groups().memberships(APP, TEAM)).extracting(Membership::user).containsExactly("amy");
+    assertThat(groups().groupsOf(APP, "bob")).isEmpty();
+    assertThat(groups().banned(APP, TEAM, "cy")).isFalse();
+    assertThat(groups().joinRequest(APP, TEAM, "dan")).isEmpty();
+    assertThat(stores.messages().after(APP, ConversationId.group(TEAM), 0, 100).messages())
+        .hasSize(events);
   }
 
   // ---- delete ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChangeRequest;
@@ -18,6 +19,7 @@ import dev.warbler.core.NewMessage;
 import dev.warbler.core.ReactionCount;
 import dev.warbler.core.SendOptions;
 import dev.warbler.core.SyncPage;
+import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.file.Path;
@@ -363,6 +365,26 @@ public abstract class LifecycleStoreContract<
     assertThat(lifecycle.hidden(APP, "bob", ALICE_BOB, List.of(1L))).isEmpty();
     assertThat(lifecycle.hidden(APP, "bob", TEAM, List.of())).isEmpty();
     assertThat(store.message(APP, TEAM, 1)).contains(first);
+  }
+
+  @Test
+  void deletingAUserErasesWhatItHidButKeepsItsMessagesAndReactionsForTheOthers() {
+    store.createUser(new User(APP, "bob", "Bob", T0));
+    store.createUser(new User(APP, "carl", "Carl", T0));
+    send(TEAM, "amy", SendOptions.NONE);
+    ChatMessage bobs = send(TEAM, "bob", SendOptions.NONE);
+    lifecycle.hide(APP, "bob", TEAM, 1);
+    lifecycle.hide(APP, "carl", TEAM, 1);
+    change(TEAM, 1, "bob", react("👍", false));
+
+    assertThat(store.deleteUser(APP, "bob", T0 + 100)).isTrue();
+
+    assertThat(lifecycle.hidden(APP, "bob", TEAM, List.of(1L, 2L))).isEmpty();
+    assertThat(lifecycle.hidden(APP, "carl", TEAM, List.of(1L, 2L))).containsExactly(1L);
+    assertThat(store.message(APP, TEAM, 2)).contains(bobs);
+    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions())
+        .extracting(ReactionCount::emoji, ReactionCount::count)
+        .containsExactly(tuple("👍", 1L));
   }
 
   @Test

@@ -84,11 +84,41 @@ public abstract class SocialStoreContract {
     contacts().block(APP, "bob", "alice", T0);
     contacts().putFriendRequest(new FriendRequest(APP, "alice", "carol", "", T0));
 
-    assertThat(stores.directory().deleteUser(APP, "alice")).isTrue();
+    assertThat(stores.directory().deleteUser(APP, "alice", T0)).isTrue();
 
     assertThat(contacts().counts(APP, "alice")).isEqualTo(new ContactCounts(0, 0, 0));
     assertThat(contacts().blocks(APP, "bob", "alice")).isFalse();
     assertThat(contacts().friendRequest(APP, "alice", "carol")).isEmpty();
+  }
+
+  @Test
+  void deletingAUserErasesItsConversationSettingsAndListButNotThoseOfItsPeer() {
+    stores.directory().createUser(new User(APP, "alice", "Alice", T0));
+    stores.directory().createUser(new User(APP, "bob", "Bob", T0));
+    append(ALICE_BOB, "alice");
+    for (String user : List.of("alice", "bob")) {
+      stores
+          .settings()
+          .updateSettings(
+              APP,
+              user,
+              ALICE_BOB,
+              ConversationSettings.Change.none().withPinned(true).withCustom("{\"x\":1}"));
+    }
+
+    assertThat(stores.directory().deleteUser(APP, "alice", T0)).isTrue();
+
+    assertThat(stores.settings().conversations(APP, "alice", "", 10)).isEmpty();
+    assertThat(
+            stores
+                .settings()
+                .updateSettings(
+                    APP, "alice", ALICE_BOB, ConversationSettings.Change.none().withMuted(true)))
+        .isEmpty();
+    assertThat(stores.settings().conversations(APP, "bob", "", 10))
+        .singleElement()
+        .extracting(ConversationState::settings)
+        .isEqualTo(new ConversationSettings(true, false, false, "{\"x\":1}"));
   }
 
   // ---- friend requests ---------------------------------------------------------------------

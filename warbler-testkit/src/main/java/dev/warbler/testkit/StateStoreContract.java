@@ -239,15 +239,33 @@ public abstract class StateStoreContract {
 
   @Test
   void lastSeenTimesAreRecordedPerAppAndOnlyForExistingUsers() throws Exception {
-    join(stores.profiles().recordLastSeen(APP, "alice", 1_000));
-    join(stores.profiles().recordLastSeen(APP, "alice", 2_000));
-    join(stores.profiles().recordLastSeen(APP, "ghost", 3_000));
+    assertThat(join(stores.profiles().recordLastSeen(APP, "alice", 1_000))).isTrue();
+    assertThat(join(stores.profiles().recordLastSeen(APP, "alice", 2_000))).isTrue();
+    assertThat(join(stores.profiles().recordLastSeen(APP, "ghost", 3_000))).isFalse();
     reopen();
 
     assertThat(stores.profiles().lastSeen(APP, List.of("alice", "bob", "ghost")))
         .isEqualTo(Map.of("alice", 2_000L));
     assertThat(stores.profiles().lastSeen(OTHER_APP, List.of("alice"))).isEmpty();
     assertThat(stores.profiles().profile(APP, "alice").orElseThrow().lastSeen()).isEqualTo(2_000);
+  }
+
+  @Test
+  void aDeletedUsersProfileAndLastSeenAreErasedAndNotRecordedAgain() throws Exception {
+    stores.profiles().updateProfile(APP, "erin", p -> p.withAvatarUrl("https://cdn.example/e.png"));
+    join(stores.profiles().recordLastSeen(APP, "erin", 1_000));
+
+    assertThat(stores.store().deleteUser(APP, "erin", 2_000)).isTrue();
+
+    assertThat(join(stores.profiles().recordLastSeen(APP, "erin", 3_000))).isFalse();
+    reopen();
+    assertThat(stores.profiles().profile(APP, "erin")).isEmpty();
+    assertThat(stores.profiles().lastSeen(APP, List.of("erin", "dave"))).isEmpty();
+    assertThat(stores.profiles().profiles(APP, "", 10))
+        .extracting(UserProfile::id)
+        .containsExactly("alice", "bob", "carol", "dave");
+    assertThat(stores.profiles().updateProfile(APP, "erin", p -> p.withName("Back"))).isEmpty();
+    assertThat(stores.profiles().profile(OTHER_APP, "erin")).isPresent();
   }
 
   @Test

@@ -778,7 +778,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     store.removeMembers(APP, "team", List.of("bob"));
     SyncPage afterRemove = store.changedSince(APP, "amy", afterAdd.cursor(), 10);
     store.createUser(new User(APP, "carl", "Carl", 1));
-    store.deleteUser(APP, "carl");
+    store.deleteUser(APP, "carl", 2);
     SyncPage afterDelete = store.changedSince(APP, "amy", afterRemove.cursor(), 10);
 
     assertSync(afterAdd, List.of(team), false);
@@ -798,7 +798,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     store.createGroup(group("club", "bob"), List.of("bob", "carl"));
     AppendResult said = append(message(team, "bob"));
 
-    assertThat(store.deleteUser(APP, "bob")).isTrue();
+    assertThat(store.deleteUser(APP, "bob", 2)).isTrue();
 
     assertThat(store.user(APP, "bob")).isEmpty();
     assertThat(store.members(APP, "team")).containsExactly("amy");
@@ -809,8 +809,88 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
         .extracting(ConversationState::conversation)
         .doesNotContain(team, club);
     assertThat(store.after(APP, team, 0, ALL).messages()).containsExactly(said.message());
-    assertThat(store.deleteUser(APP, "bob")).isFalse();
-    assertThat(store.deleteUser(APP, "never")).isFalse();
+    assertThat(store.deleteUser(APP, "bob", 2)).isFalse();
+    assertThat(store.deleteUser(APP, "never", 2)).isFalse();
+  }
+
+  // ---- deleted users: retired ids (ADR 0014) ------------------------------------------------
+
+  @Test
+  void aDeletedUsersIdIsRetiredForGoodInThatAppOnly() throws Exception {
+    assertThat(store.createUser(new User(APP, "zed", "Zed", 1))).isTrue();
+    assertThat(store.retired(APP, "zed")).isFalse();
+
+    assertThat(store.deleteUser(APP, "zed", 2)).isTrue();
+
+    assertThat(store.retired(APP, "zed")).isTrue();
+    assertThat(store.createUser(new User(APP, "zed", "Another Zed", 3))).isFalse();
+    assertThat(store.user(APP, "zed")).isEmpty();
+    assertThat(store.deleteUser(APP, "zed", 4)).isFalse();
+    assertThat(store.retired(OTHER_APP, "zed")).isFalse();
+    assertThat(store.createUser(new User(OTHER_APP, "zed", "Zed of Globex", 5))).isTrue();
+    assertThat(store.deleteUser(APP, "never", 6)).isFalse();
+    assertThat(store.retired(APP, "never")).isFalse();
+    assertThat(store.createUser(new User(APP, "never", "Never", 7))).isTrue();
+
+    reopen();
+
+    assertThat(store().retired(APP, "zed")).isTrue();
+    assertThat(store().createUser(new User(APP, "zed", "Zed again", 8))).isFalse();
+    assertThat(store().user(APP, "zed")).isEmpty();
+    assertThat(store().user(OTHER_APP, "zed")).isPresent();
+  }
+
+  @Test
+  void aCreateRacingWithTheDeleteOfTheSameIdNeverBringsTheIdBack() throws Exception {
+    try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+      for (int i = 0; i < 100; i++) {
+        String id = "racer" + i;
+        assertThat(store.createUser(new User(APP, id, id, 1))).isTrue();
+        CountDownLatch go = new CountDownLatch(1);
+        Future<Boolean> delete =
+            pool.submit(() -> {
+              go.await();
+              return store.deleteUser(APP, id, 2);
+            });
+        Future<Boolean> create =
+            pool.submit(() -> {
+              go.await();
+              return store.createUser(new User(APP, id, "again", 3));
+            });
+        go.countDown();
+
+        assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(id).isTrue();
+        assertThat(create.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(id).isFalse();
+        assertThat(store.user(APP, id)).as(id).isEmpty();
+        assertThat(store.retired(APP, id)).as(id).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void deleteUserErasesItsStateOfDirectAndSystemConversationsAndKeepsTheOthersHistory() {
+    ConversationId direct = ConversationId.direct("alice", "zed");
+    ConversationId system = ConversationId.system("zed");
+    store.createUser(new User(APP, "alice", "Alice", 1));
+    store.createUser(new User(APP, "zed", "Zed", 1));
+    AppendResult hi = append(message(direct, "zed"));
+    AppendResult reply = append(message(direct, "alice"));
+    AppendResult code = append(message(system, ""));
+    markRead("zed", direct, 2);
+    long cursor = store.changedSince(APP, "alice", 0, 10).cursor();
+
+    assertThat(store.deleteUser(APP, "zed", 9)).isTrue();
+
+    assertThat(store.state(APP, "zed", direct)).isEmpty();
+    assertThat(store.state(APP, "zed", system)).isEmpty();
+    assertThat(store.markRead(APP, "zed", direct, 2)).isEmpty();
+    assertThat(store.changedSince(APP, "zed", 0, 10).conversations()).isEmpty();
+    assertThat(store.after(APP, direct, 0, ALL).messages())
+        .containsExactly(hi.message(), reply.message());
+    assertThat(store.after(APP, system, 0, ALL).messages()).containsExactly(code.message());
+    assertThat(state("alice", direct).lastSeq()).isEqualTo(2);
+    assertThat(state("alice", direct).readSeq()).isEqualTo(2);
+    assertSync(store.changedSince(APP, "alice", cursor, 10), List.of(direct), false);
   }
 
   // ---- apps and users ----------------------------------------------------------------------
@@ -879,7 +959,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertSync(store.changedSince(OTHER_APP, "alice", 0, 10), List.of(), false);
     assertSync(store.changedSince(OTHER_APP, "bob", 0, 10), List.of(), false);
     assertPage(store.before(OTHER_APP, ALICE_BOB, Long.MAX_VALUE, 10), List.of(), false);
-    assertThat(store.deleteUser(OTHER_APP, "alice")).isFalse();
+    assertThat(store.deleteUser(OTHER_APP, "alice", 2)).isFalse();
     assertThat(store.user(APP, "alice")).isPresent();
     assertThat(store.addMembers(OTHER_APP, "team", List.of("eve"))).containsExactly("eve");
     assertThat(store.members(APP, "team")).containsExactly("alice", "bob");

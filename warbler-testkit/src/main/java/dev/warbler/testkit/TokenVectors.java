@@ -296,6 +296,13 @@ public final class TokenVectors {
     invalid(
         "not yet valid (nbf in an hour)",
         hs256(claims().notBeforeTime(new Date(now + 3_600_000)).build()));
+    // A token claiming a later issue time than the revocation cut-off would survive it.
+    invalid(
+        "issued in the future (iat in an hour)",
+        hs256(claims().issueTime(new Date(now + 3_600_000)).build()));
+    invalid(
+        "issued in the future a minute beyond the clock skew",
+        hs256(claims().issueTime(new Date(now + (skewSeconds + 60) * 1000)).build()));
     invalid("no exp", hs256(claims().expirationTime(null).build()));
     String expString =
         enc("{\"alg\":\"HS256\"}")

@@ -119,7 +119,7 @@ public final class SqliteProfileStore implements ProfileStore {
   }
 
   @Override
-  public CompletableFuture<Void> recordLastSeen(String app, String user, long millis) {
+  public CompletableFuture<Boolean> recordLastSeen(String app, String user, long millis) {
     return db.writer()
         .submit(w -> {
           PreparedStatement ps =
@@ -127,8 +127,7 @@ public final class SqliteProfileStore implements ProfileStore {
           ps.setLong(1, millis);
           ps.setString(2, app);
           ps.setString(3, user);
-          ps.executeUpdate();
-          return null;
+          return ps.executeUpdate() == 1;
         });
   }
 

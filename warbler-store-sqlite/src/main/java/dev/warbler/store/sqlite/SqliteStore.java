@@ -630,16 +630,35 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public boolean createUser(User user) {
+    // One statement on the single writer: a delete that retired the id committed before it or
+    // runs after it, never in between.
     return writer.call(w -> {
       PreparedStatement ps =
           w.statement(
-              "INSERT INTO users (app, id, name, created_at) VALUES (?, ?, ?, ?)"
+              "INSERT INTO users (app, id, name, created_at) SELECT ?, ?, ?, ?"
+                  + " WHERE NOT EXISTS (SELECT 1 FROM retired_users WHERE app = ? AND id = ?)"
                   + " ON CONFLICT DO NOTHING");
       ps.setString(1, user.app());
       ps.setString(2, user.id());
       ps.setString(3, user.name());
       ps.setLong(4, user.createdAt());
+      ps.setString(5, user.app());
+      ps.setString(6, user.id());
       return ps.executeUpdate() == 1;
+    });
+  }
+
+  @Override
+  public boolean retired(String app, String id) {
+    return read(c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT 1 FROM retired_users WHERE app = ? AND id = ?")) {
+        ps.setString(1, app);
+        ps.setString(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
     });
   }
 
@@ -659,8 +678,21 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
     });
   }
 
+  /** What {@link #deleteUser} erases besides the user row, each keyed by (app, user). */
+  private static final List<String> ERASED_WITH_A_USER =
+      List.of(
+          "DELETE FROM members WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM friend_requests WHERE app = ?1 AND (from_user = ?2 OR to_user = ?2)",
+          "DELETE FROM friends WHERE app = ?1 AND (user_id = ?2 OR friend = ?2)",
+          "DELETE FROM blocks WHERE app = ?1 AND (blocker = ?2 OR blocked = ?2)",
+          "DELETE FROM group_join_requests WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM group_bans WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM hidden_messages WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM user_access WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM revoked_tokens WHERE app = ?1 AND user_id = ?2");
+
   @Override
-  public boolean deleteUser(String app, String id) {
+  public boolean deleteUser(String app, String id, long deletedAt) {
     return writer.call(w -> {
       PreparedStatement ps = w.statement("DELETE FROM users WHERE app = ? AND id = ?");
       ps.setString(1, app);
@@ -668,33 +700,31 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       if (ps.executeUpdate() == 0) {
         return false;
       }
+      PreparedStatement retire =
+          w.statement(
+              "INSERT INTO retired_users (app, id, deleted_at) VALUES (?, ?, ?)"
+                  + " ON CONFLICT DO NOTHING");
+      retire.setString(1, app);
+      retire.setString(2, id);
+      retire.setLong(3, deletedAt);
+      retire.executeUpdate();
+      // Every conversation the user was in moves in the others' sync order (a group lost a
+      // member), which also keeps the positions of the member rows deleted below under the
+      // maximum the counter restarts from.
       PreparedStatement moved =
           w.statement(
               "UPDATE conversations SET change_pos = ? WHERE app = ? AND id IN (SELECT"
-                  + " conversation FROM members WHERE app = ? AND user_id = ?"
-                  + " AND conversation LIKE 'g:%')");
+                  + " conversation FROM members WHERE app = ? AND user_id = ?)");
       moved.setLong(1, changePosition.incrementAndGet());
       moved.setString(2, app);
       moved.setString(3, app);
       moved.setString(4, id);
       moved.executeUpdate();
-      PreparedStatement groups =
-          w.statement(
-              "DELETE FROM members WHERE app = ? AND user_id = ? AND conversation LIKE 'g:%'");
-      groups.setString(1, app);
-      groups.setString(2, id);
-      groups.executeUpdate();
-      // A user created later with the same id starts with no contacts of its predecessor.
-      for (String sql :
-          List.of(
-              "DELETE FROM friend_requests WHERE app = ? AND (from_user = ? OR to_user = ?)",
-              "DELETE FROM friends WHERE app = ? AND (user_id = ? OR friend = ?)",
-              "DELETE FROM blocks WHERE app = ? AND (blocker = ? OR blocked = ?)")) {
-        PreparedStatement contacts = w.statement(sql);
-        contacts.setString(1, app);
-        contacts.setString(2, id);
-        contacts.setString(3, id);
-        contacts.executeUpdate();
+      for (String sql : ERASED_WITH_A_USER) {
+        PreparedStatement erase = w.statement(sql);
+        erase.setString(1, app);
+        erase.setString(2, id);
+        erase.executeUpdate();
       }
       return true;
     });

@@ -133,8 +133,13 @@ final class EncryptedSqliteStore implements MessageStore, DirectoryStore, AutoCl
   }
 
   @Override
-  public boolean deleteUser(String app, String id) {
-    return base.deleteUser(app, id);
+  public boolean deleteUser(String app, String id, long deletedAt) {
+    return base.deleteUser(app, id, deletedAt);
+  }
+
+  @Override
+  public boolean retired(String app, String id) {
+    return base.retired(app, id);
   }
 
   @Override

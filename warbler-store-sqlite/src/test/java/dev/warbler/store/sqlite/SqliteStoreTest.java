@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
@@ -22,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 class SqliteStoreTest extends StoreContract<SqliteStore> {
@@ -30,6 +33,59 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
   @Override
   protected SqliteStore openStore(Path dir) {
     return new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
+  }
+
+  @Test
+  void theMigrationRetiresTheIdsOfUsersDeletedBeforeItAndNoOtherId() throws Exception {
+    Path old = dir.resolve("v8.db");
+    String url = "jdbc:sqlite:" + old;
+    Flyway.configure()
+        .dataSource(url, "", "")
+        .locations("classpath:db/sqlite")
+        .target("8")
+        .loggers("slf4j")
+        .load()
+        .migrate();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      s.execute("INSERT INTO users (app, id, name, created_at) VALUES ('acme', 'alice', 'A', 1)");
+      // Deleted before: zed (its messages and conversations remain), amy and bea (a direct
+      // conversation), yan (a friendship), xia (only the audit log: deleted), wu (audit actor).
+      s.execute(
+          "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES"
+              + " ('acme', 'd:alice:zed', 1, 1), ('acme', 's:zed', 0, 2),"
+              + " ('acme', 'd:amy:bea', 0, 3)");
+      s.execute(
+          "INSERT INTO messages (app, conversation, seq, id, client_msg_id, sender, type, text,"
+              + " payload, sent_at) VALUES ('acme', 'd:alice:zed', 1, 'm1', 'c1', 'zed', "
+              + MessageType.TEXT.wire()
+              + ", 'hi', '', 1)");
+      s.execute(
+          "INSERT INTO friends (app, user_id, friend, since) VALUES ('acme', 'alice', 'yan', 1)");
+      s.execute(
+          "INSERT INTO audit_log (seq, time, app, actor, ip, action, target, outcome, error,"
+              + " count, detail, prev_hash, hash) VALUES"
+              + " (1, 1, 'acme', 'admin', '', 'user.delete', 'xia', 'ok', '', 1, '', '', 'h1'),"
+              + " (2, 2, 'acme', 'user:wu', '', 'access.denied', 'x', 'denied', 'FORBIDDEN', 1,"
+              + " '', 'h1', 'h2'),"
+              + " (3, 3, 'acme', 'admin', '', 'token.revoke', 'minted', 'ok', '', 1, '', 'h2',"
+              + " 'h3')");
+      // A token the backend minted for a user it never created, then revoked: not a user.
+      s.execute(
+          "INSERT INTO revoked_tokens (app, token_id, user_id, expires_at)"
+              + " VALUES ('acme', 't1', 'minted', 1)");
+    }
+
+    try (SqliteStore migrated = new SqliteStore(SqliteConfig.defaults(old))) {
+      for (String gone : List.of("zed", "amy", "bea", "yan", "xia", "wu")) {
+        assertThat(migrated.retired("acme", gone)).as(gone).isTrue();
+        assertThat(migrated.createUser(new User("acme", gone, gone, 5))).as(gone).isFalse();
+      }
+      assertThat(migrated.retired("acme", "alice")).isFalse();
+      assertThat(migrated.retired("acme", "minted")).isFalse();
+      assertThat(migrated.retired("other", "zed")).isFalse();
+      assertThat(migrated.createUser(new User("acme", "minted", "Minted", 5))).isTrue();
+    }
   }
 
   @Test
