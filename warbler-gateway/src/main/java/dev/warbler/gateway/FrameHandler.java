@@ -1,5 +1,7 @@
 package dev.warbler.gateway;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
@@ -14,6 +16,7 @@ import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.RateLimiter;
+import dev.warbler.core.RateLimits;
 import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
@@ -54,20 +57,28 @@ import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.Sync;
 import dev.warbler.protocol.v1.Typing;
 import dev.warbler.protocol.v1.UpdateConversation;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -75,6 +86,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
@@ -243,6 +255,9 @@ final class FrameHandler extends ChannelDuplexHandler {
   private final AtomicBoolean sending = new AtomicBoolean();
   private final TypingThrottle typing;
 
+  /** WebSocket pings and pongs this connection may still send (limits.rate.control-*). */
+  private final ControlFrameBudget controlBudget;
+
   /** The user's connection slot ({@code app/user}) once taken at auth; given back on close. */
   private final AtomicReference<@Nullable String> userSlot = new AtomicReference<>();
 
@@ -281,13 +296,17 @@ final class FrameHandler extends ChannelDuplexHandler {
    */
   private final Object admission = new Object();
 
-  /** Set while {@link #closeNow} writes the closing and close frames, which always pass. */
+  /** Set while {@link #closeNow} writes the closing and close frames (admitted differently). */
   private boolean closeFrames;
+
+  /** After the close frame went out: reading is the linger's business (see lingerAfterClose). */
+  private boolean lingering;
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
     this.typing =
         new TypingThrottle(gateway.services().receipts().limits().typingMinInterval().toMillis());
+    this.controlBudget = new ControlFrameBudget(gateway.limits().controlFrames());
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -364,13 +383,22 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      // From the frame aggregator: fragments added up to more than maxFrameBytes.
-      log.debug("message over the frame limit from {}", ctx.channel().remoteAddress());
+    if (cause instanceof TooLongFrameException || inflatedTooFar(cause)) {
+      // From the frame aggregator (fragments adding up to more than maxFrameBytes) or from
+      // permessage-deflate (a message inflating past it): a client's bad frame, one line.
+      log.debug("message over the frame limit from {}: {}", remote(), cause.getMessage());
       close(CloseCode.TOO_BIG, "message larger than " + gateway.config().maxFrameBytes(), false);
     } else if (cause instanceof CorruptedWebSocketFrameException e) {
-      // The decoder already sent a close frame with the matching code and closes the channel.
+      // The decoder refuses a frame (unmasked, bad UTF-8, too long, bad opcode) and reads no more.
       log.debug("WebSocket protocol violation from {}: {}", remote(), e.getMessage());
+      CloseCode code =
+          CloseCode.of(e.closeStatus().code())
+              .filter(c -> c.code() < 4000)
+              .orElse(CloseCode.PROTOCOL_ERROR);
+      close(code, String.valueOf(e.getMessage()), false);
+    } else if (causeOf(cause, DecompressionException.class) != null) {
+      log.debug("undecompressable message from {}: {}", remote(), cause.getMessage());
+      close(CloseCode.PROTOCOL_ERROR, "permessage-deflate data could not be inflated", false);
     } else if (cause instanceof IOException) {
       log.debug("I/O error on {}: {}", remote(), cause.toString());
       ctx.close();
@@ -378,6 +406,63 @@ final class FrameHandler extends ChannelDuplexHandler {
       log.warn("unexpected error on the connection from {}", remote(), cause);
       requestClose(CloseCode.INTERNAL_ERROR, "internal error");
     }
+  }
+
+  /** Whether permessage-deflate refused a message because it inflated past maxFrameBytes. */
+  private static boolean inflatedTooFar(Throwable cause) {
+    DecompressionException e = causeOf(cause, DecompressionException.class);
+    // Netty's ZlibDecoder says so only in its message: "Decompression buffer has reached maximum
+    // size: N". A Netty upgrade that rewords it turns 1009 into 1002 and fails a test.
+    return e != null && String.valueOf(e.getMessage()).contains("maximum size");
+  }
+
+  private static <T extends Throwable> @Nullable T causeOf(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Event loop: a WebSocket ping or pong from the client, handed over by {@link
+   * GatewayProtocolHandler} (which releases it afterwards). Each costs a token of the connection's
+   * control-frame budget; a client out of tokens is closed with 1008. A ping is answered with a
+   * pong through {@link #write}, so the pong counts against the outbound bound like any frame; a
+   * pong is dropped. Nothing is answered once the connection is closing.
+   */
+  void controlFrame(WebSocketFrame frame) {
+    if (closing.get()) {
+      return;
+    }
+    if (!controlBudget.tryTake(System.nanoTime())) {
+      RateLimits.Rate rate = gateway.limits().controlFrames();
+      if (requestClose(
+          CloseCode.POLICY_VIOLATION,
+          "more than "
+              + rate.perSecond()
+              + " WebSocket pings or pongs per second (burst "
+              + rate.burst()
+              + ")")) {
+        gateway.controlFlood();
+        log.info("{} sent WebSocket control frames too fast; closing with 1008", who());
+      }
+      return;
+    }
+    Channel ch = channel;
+    if (frame instanceof PingWebSocketFrame && ch != null) {
+      ch.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+    }
+  }
+
+  /** The session, or the peer address before auth; for log lines. */
+  private String who() {
+    Session s = session;
+    return s == null ? remote() : s.toString();
   }
 
   // ---- inbound -----------------------------------------------------------------------------
@@ -1388,20 +1473,34 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Event loop: reads while the connection may send: not while its token is checked, not with
+   * {@link Gateway#MAX_IN_FLIGHT} requests unanswered or during a rate pause, and never while the
+   * channel is not writable (more than half of {@code maxOutboundBytes} queued: the client is not
+   * reading what it asked for, so it is not read either until the queue drains below a quarter).
+   */
   private void updateAutoRead() {
     Channel ch = channel;
-    if (ch == null) {
+    if (ch == null || lingering) {
       return;
     }
     boolean read =
         switch (state) {
+          case HANDSHAKING -> true;
           case AUTHENTICATING -> false;
-          case AUTHENTICATED -> inFlight.get() < Gateway.MAX_IN_FLIGHT && !ratePaused;
-          case HANDSHAKING, AWAITING_AUTH, CLOSING -> true;
+          case AUTHENTICATED ->
+              inFlight.get() < Gateway.MAX_IN_FLIGHT && !ratePaused && ch.isWritable();
+          case AWAITING_AUTH, CLOSING -> ch.isWritable();
         };
     if (ch.config().isAutoRead() != read) {
       ch.config().setAutoRead(read);
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    updateAutoRead();
+    ctx.fireChannelWritabilityChanged();
   }
 
   // ---- outbound ----------------------------------------------------------------------------
@@ -1418,14 +1517,18 @@ final class FrameHandler extends ChannelDuplexHandler {
         msg instanceof ServerFrame frame
             ? wire(encoding, encoding.codec().encodeServer(frame))
             : msg;
-    if (out instanceof TextWebSocketFrame || out instanceof BinaryWebSocketFrame) {
+    if (out instanceof WebSocketFrame frame) {
+      boolean close = closeFrames || frame instanceof CloseWebSocketFrame;
+      int size = frame.content().readableBytes();
       synchronized (admission) {
-        if (!closeFrames && !admit(((WebSocketFrame) out).content().readableBytes())) {
+        if (!(close ? admitClosing(size) : admit(size))) {
           ReferenceCountUtil.release(out);
-          promise.tryFailure(SLOW_CONSUMER_DROP);
+          promise.tryFailure(close ? CLOSE_FRAME_DROP : SLOW_CONSUMER_DROP);
           return;
         }
-        gateway.frameOut();
+        if (out instanceof TextWebSocketFrame || out instanceof BinaryWebSocketFrame) {
+          gateway.frameOut();
+        }
         ctx.write(out, promise);
       }
       return;
@@ -1433,16 +1536,20 @@ final class FrameHandler extends ChannelDuplexHandler {
     ctx.write(out, promise);
   }
 
+  /** Why a close frame was not sent: the outbound queue was at its bound. */
+  private static final Exception CLOSE_FRAME_DROP =
+      new Exception("outbound queue full; close frame not sent", null, false, false) {};
+
   /** Why a frame was dropped: the connection's outbound queue had no room for it. */
   private static final Exception SLOW_CONSUMER_DROP =
       new Exception("outbound queue full; frame dropped", null, false, false) {};
 
   /**
-   * Bytes queued for this connection and not yet taken by the kernel: encoded frames in Netty's
-   * outbound buffer plus frames handed over by other threads and not yet written (Netty counts
-   * those when submitted). Netty exposes the count only relative to the water marks.
+   * Bytes queued for {@code ch} and not yet taken by the kernel: encoded frames in Netty's outbound
+   * buffer plus frames handed over by other threads and not yet written (Netty counts those when
+   * submitted). Netty exposes the count only relative to the water marks.
    */
-  private long queuedBytes(Channel ch) {
+  static long queuedBytes(Channel ch) {
     long high = ch.config().getWriteBufferHighWaterMark();
     long low = ch.config().getWriteBufferLowWaterMark();
     long beforeUnwritable = ch.bytesBeforeUnwritable();
@@ -1452,22 +1559,55 @@ final class FrameHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Any thread: whether a data frame of {@code size} bytes may be queued. It may when nothing is
-   * queued (so one frame larger than the bound still goes to a client that keeps up) or when the
-   * queue stays within {@code maxOutboundBytes}; otherwise the client is a slow consumer and is
-   * closed. So the queue never holds more than the larger of the bound and one frame (plus the
-   * closing and close frames).
+   * Room kept in the outbound bound for the {@code closing} and close frames (each at most 125
+   * bytes of reason plus framing), so that a connection closed at its bound still gets them.
    */
-  private boolean admit(int size) {
+  static final int CLOSE_RESERVE_BYTES = 512;
+
+  /** Bytes a frame with {@code payload} bytes takes on the wire (RFC 6455 server framing). */
+  static int wireBytes(int payload) {
+    return payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
+  }
+
+  /**
+   * Any thread: whether a frame (data or pong) with {@code payload} bytes may be queued. It may
+   * when nothing is queued (so one frame larger than the bound still goes to a client that keeps
+   * up) or when the queue stays within {@code maxOutboundBytes} minus {@link #CLOSE_RESERVE_BYTES};
+   * otherwise the client is a slow consumer and is closed. So the queue never holds more than the
+   * larger of the bound and one frame plus the closing and close frames.
+   */
+  private boolean admit(int payload) {
     Channel ch = channel;
     if (ch == null) {
       return false;
     }
     long queued = queuedBytes(ch);
-    if (queued == 0 || queued + size <= gateway.config().maxOutboundBytes()) {
+    long size = wireBytes(payload);
+    long limit = Math.max(1, gateway.config().maxOutboundBytes() - CLOSE_RESERVE_BYTES);
+    if (queued == 0 || queued + size <= limit) {
+      gateway.queued(queued + size);
       return true;
     }
     slowConsumer(queued);
+    return false;
+  }
+
+  /**
+   * Event loop: whether the {@code closing} or close frame may be queued; it may within the whole
+   * bound (the reserve of {@link #admit}). One that does not fit is not sent and the socket is
+   * closed without it (the client sees 1006).
+   */
+  private boolean admitClosing(int payload) {
+    Channel ch = channel;
+    if (ch == null) {
+      return false;
+    }
+    long queued = queuedBytes(ch);
+    long size = wireBytes(payload);
+    if (queued == 0 || queued + size <= gateway.config().maxOutboundBytes()) {
+      gateway.queued(queued + size);
+      return true;
+    }
     return false;
   }
 
@@ -1551,19 +1691,98 @@ final class FrameHandler extends ChannelDuplexHandler {
       ch.pipeline().firstContext().close();
       return;
     }
-    // Keep reading so that data the client sends meanwhile cannot turn the close into a reset.
-    ch.config().setAutoRead(true);
+    // Keep reading while the client reads, so that data it sends meanwhile cannot turn the close
+    // into a reset; a client that does not read (the channel is not writable) is not read either.
+    updateAutoRead();
+    String clipped = closeReason(reason);
+    ChannelFuture sent;
     closeFrames = true;
     try {
-      if (withClosing && ch.isWritable()) {
-        ch.write(Frames.closing(code, reason));
+      if (withClosing) {
+        ch.write(Frames.closing(code, clipped));
       }
-      ch.writeAndFlush(new CloseWebSocketFrame(code.code(), closeReason(reason)));
+      sent = ch.writeAndFlush(new CloseWebSocketFrame(code.code(), clipped));
     } finally {
       closeFrames = false;
     }
-    // The WebSocket handler drops the socket once the close frame is written (or CLOSE_TIMEOUT).
-    ch.close();
+    sent.addListener(f -> {
+      if (f.isSuccess() && ch instanceof DuplexChannel duplex && tlsFree(ch) && ch.isActive()) {
+        lingerAfterClose(duplex);
+      } else {
+        ch.close();
+      }
+    });
+    // A close frame stuck behind a backlog the client does not read, or a client that neither
+    // answers it nor closes: the socket is dropped CLOSE_TIMEOUT after the close began.
+    ScheduledFuture<?> giveUp =
+        ch.eventLoop().schedule(() -> ch.close(), Gateway.CLOSE_TIMEOUT.toMillis(), MILLISECONDS);
+    ch.closeFuture().addListener(f -> giveUp.cancel(false));
+  }
+
+  /**
+   * What a closed client may still send and have discarded after the close frame, in bytes; then
+   * the socket is no longer read until the linger ends.
+   */
+  static final int LINGER_MAX_BYTES = 64 * 1024;
+
+  /**
+   * How long the socket stays half-closed after the close frame was written, for a client that does
+   * not close it: ample for a client that reads to take the close frame (a round trip), short
+   * enough that closed connections do not pile up.
+   */
+  static final Duration LINGER = Duration.ofSeconds(1);
+
+  /**
+   * After the close frame: half-closes (FIN) and keeps reading, discarding the bytes undecoded,
+   * until the client closes too (it answers our close frame, or just closes) or {@link #LINGER}
+   * passes; past {@link #LINGER_MAX_BYTES} the socket is not read any more. Closing at once while
+   * the client's frames sit unread in the kernel would reset the connection, and a reset throws
+   * away what the client had not read yet, the close frame included: a client that sends while it
+   * is being closed (a flooder, a pipelining client) would never learn the code.
+   */
+  private void lingerAfterClose(DuplexChannel ch) {
+    lingering = true;
+    ch.pipeline().addFirst("linger", new Discard());
+    ch.config().setAutoRead(true);
+    ch.shutdownOutput()
+        .addListener(f -> {
+          if (!f.isSuccess()) {
+            ch.close();
+            return;
+          }
+          ScheduledFuture<?> end =
+              ch.eventLoop().schedule(() -> ch.close(), LINGER.toMillis(), MILLISECONDS);
+          ch.closeFuture().addListener(c -> end.cancel(false));
+        });
+  }
+
+  /** Releases inbound bytes during the linger; stops reading after {@link #LINGER_MAX_BYTES}. */
+  private static final class Discard extends ChannelInboundHandlerAdapter {
+    private long left = LINGER_MAX_BYTES;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b) {
+        left -= b.readableBytes();
+      }
+      ReferenceCountUtil.release(msg);
+      if (left <= 0) {
+        ctx.channel().config().setAutoRead(false);
+      }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      // Nothing was passed on.
+    }
+  }
+
+  /**
+   * Whether the connection is plain TCP. Over TLS a half-close would skip the TLS close_notify, so
+   * there the socket is closed right after the close frame, as Netty does.
+   */
+  private static boolean tlsFree(Channel ch) {
+    return ch.pipeline().get(SslHandler.class) == null;
   }
 
   // ---- the core's view ---------------------------------------------------------------------
@@ -1657,15 +1876,16 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * False when closing, or after closing a slow consumer (4000) whose queue is past the bound: a
+     * False when closing, or after closing a slow consumer (4000) whose queue is at the bound: a
      * shortcut that skips encoding; {@link FrameHandler#admit} decides for each frame.
      */
     private boolean writable() {
       if (closing.get()) {
         return false;
       }
-      if (!channel.isWritable()) {
-        slowConsumer(queuedBytes(channel));
+      long queued = queuedBytes(channel);
+      if (queued >= gateway.config().maxOutboundBytes() - CLOSE_RESERVE_BYTES) {
+        slowConsumer(queued);
         return false;
       }
       return true;
