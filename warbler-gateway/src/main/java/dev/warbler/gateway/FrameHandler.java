@@ -1550,12 +1550,15 @@ final class FrameHandler extends ChannelDuplexHandler {
    * submitted). Netty exposes the count only relative to the water marks.
    */
   static long queuedBytes(Channel ch) {
-    long high = ch.config().getWriteBufferHighWaterMark();
-    long low = ch.config().getWriteBufferLowWaterMark();
     long beforeUnwritable = ch.bytesBeforeUnwritable();
-    return beforeUnwritable > 0
-        ? Math.max(0, high + 1 - beforeUnwritable)
-        : low - 1 + ch.bytesBeforeWritable();
+    if (beforeUnwritable > 0) {
+      return Math.max(0, ch.config().getWriteBufferHighWaterMark() + 1 - beforeUnwritable);
+    }
+    long beforeWritable = ch.bytesBeforeWritable();
+    // No outbound buffer (closed, or output shut down after the close frame): nothing queued.
+    return beforeWritable == Long.MAX_VALUE
+        ? 0
+        : ch.config().getWriteBufferLowWaterMark() - 1 + beforeWritable;
   }
 
   /**
