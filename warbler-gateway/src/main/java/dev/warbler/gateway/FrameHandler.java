@@ -118,13 +118,18 @@ import org.slf4j.LoggerFactory;
  *       frames travel in text messages, proto frames in binary messages, one frame per WebSocket
  *       message (fragments are reassembled). A message of the other kind closes the connection with
  *       {@code closing}{1003} and close 1003.
- *   <li>A message larger than {@code maxFrameBytes} (one frame, or fragments together) closes the
- *       connection with close 1009 and no {@code closing} frame. Other WebSocket-level violations
- *       (bad UTF-8, unmasked frames) close with the RFC 6455 code Netty picks (1007, 1002), also
- *       without {@code closing}.
- *   <li>WebSocket pings are answered with pongs; pongs are ignored. Any inbound data or control
- *       frame resets the idle timer; nothing for {@code idleTimeout} closes with {@code
- *       closing}{4001} and close 4001.
+ *   <li>A message larger than {@code maxFrameBytes} (one frame, fragments together, or a
+ *       permessage-deflate message once inflated) closes the connection with close 1009 and no
+ *       {@code closing} frame. Other WebSocket-level violations close with their RFC 6455 code,
+ *       also without {@code closing}: bad UTF-8 1007, an unmasked frame or other framing error
+ *       1002, deflate data that does not inflate 1002. Each sends exactly one close frame and logs
+ *       one DEBUG line (see {@link GatewayProtocolHandler}).
+ *   <li>WebSocket pings are answered with pongs (through the outbound admission check below);
+ *       pongs are ignored. Each ping or pong costs a token of the connection's control-frame
+ *       budget ({@link GatewayLimits#controlFrames()}, before auth too); a connection out of tokens
+ *       gets {@code closing}{1008} and close 1008. Any inbound data or control frame resets the
+ *       idle timer; nothing for {@code idleTimeout} closes with {@code closing}{4001} and close
+ *       4001.
  * </ul>
  *
  * <h2>Authentication</h2>
@@ -218,18 +223,23 @@ import org.slf4j.LoggerFactory;
  * {@code maxOutboundBytes}: one that would take the bytes queued for the connection (in Netty, not
  * yet taken by the kernel) past it while something is already queued marks a slow consumer: the
  * frame is dropped and the connection closed with close 4000; the client reconnects, syncs and
- * pulls what it missed. So the queue never holds more than the larger of the bound and one frame.
- * Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
- * answers go out.
+ * pulls what it missed. Pongs are admitted the same way, and {@link #CLOSE_RESERVE_BYTES} of the
+ * bound are kept for the {@code closing} and close frames, which are admitted against the whole
+ * bound. So the queue never holds more than the larger of the bound and one frame plus those two.
+ * The server stops reading the socket while more than half the bound is queued (the channel is not
+ * writable) until it drains below a quarter, and past {@link Gateway#MAX_IN_FLIGHT} unanswered
+ * requests until answers go out.
  *
  * <h2>Closing</h2>
  *
  * Every close the server starts sends {@code closing} {code, reason, reconnect} then a close frame
- * with the same code, except: the 1009/1007/1002 cases above, closes before the upgrade (the socket
- * is just closed), and whenever the outbound queue is over {@code maxOutboundBytes} at that moment
- * (then only the close frame, queued behind the backlog). Frames received after that are ignored.
- * The TCP connection is dropped once the close frame is written, or after {@link
- * Gateway#CLOSE_TIMEOUT} if it cannot be (the client then sees no close frame: 1006).
+ * with the same code, except: the 1009/1007/1002 cases above (no {@code closing}), closes before
+ * the upgrade (the socket is just closed), and when a frame does not fit the outbound bound (it is
+ * not sent). Frames received after that are ignored. Once the close frame is written the server
+ * half-closes the TCP connection and discards what the client still sends (up to {@link
+ * #LINGER_MAX_BYTES}) until the client closes or {@link #LINGER} passes, so that a client that is
+ * still sending does not lose the close frame to a reset. If the close frame cannot be written
+ * within {@link Gateway#CLOSE_TIMEOUT} the socket is dropped (the client sees 1006).
  *
  * <p>Threading: Netty calls this handler on the channel's event loop, and the fields marked so are
  * confined to it. {@link Session#push} and {@link #requestClose} may be called from any thread.
