@@ -124,12 +124,11 @@ import org.slf4j.LoggerFactory;
  *       also without {@code closing}: bad UTF-8 1007, an unmasked frame or other framing error
  *       1002, deflate data that does not inflate 1002. Each sends exactly one close frame and logs
  *       one DEBUG line (see {@link GatewayProtocolHandler}).
- *   <li>WebSocket pings are answered with pongs (through the outbound admission check below);
- *       pongs are ignored. Each ping or pong costs a token of the connection's control-frame
- *       budget ({@link GatewayLimits#controlFrames()}, before auth too); a connection out of tokens
- *       gets {@code closing}{1008} and close 1008. Any inbound data or control frame resets the
- *       idle timer; nothing for {@code idleTimeout} closes with {@code closing}{4001} and close
- *       4001.
+ *   <li>WebSocket pings are answered with pongs (through the outbound admission check below); pongs
+ *       are ignored. Each ping or pong costs a token of the connection's control-frame budget
+ *       ({@link GatewayLimits#controlFrames()}, before auth too); a connection out of tokens gets
+ *       {@code closing}{1008} and close 1008. Any inbound data or control frame resets the idle
+ *       timer; nothing for {@code idleTimeout} closes with {@code closing}{4001} and close 4001.
  * </ul>
  *
  * <h2>Authentication</h2>
@@ -139,9 +138,9 @@ import org.slf4j.LoggerFactory;
  *       authTimeout} of the handshake, else {@code closing}{4101} and close 4101.
  *   <li>A first frame that is not {@code auth}: {@code error} UNAUTHENTICATED (echoing its id),
  *       then {@code closing}{4104} and close 4104. An undecodable first frame: {@code error}
- *       MALFORMED_FRAME (with the id recovered from the bytes, JSON only, else empty), then 4104
- *       the same way. A first frame whose id is over 64 characters: {@code error} INVALID_ARGUMENT
- *       (empty id), then 4104.
+ *       MALFORMED_FRAME (with the id recovered from the bytes when possible, else empty), then 4104
+ *       the same way. A first frame with two members of one oneof, or whose id is over 64
+ *       characters: {@code error} INVALID_ARGUMENT (echoing the id as sent), then 4104.
  *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
  *       is set and is not the token's app, WRONG_APP; if the token's user does not exist,
  *       USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was revoked,
@@ -199,8 +198,9 @@ import org.slf4j.LoggerFactory;
  *       list_friends}, {@code list_blocked} → their pages; {@code update_conversation} → {@code
  *       conversation_state}.
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
- *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
- *       over 64 characters: INVALID_ARGUMENT with an empty id.
+ *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). Two
+ *       members of one oneof (two bodies, two targets of a {@code send}): INVALID_ARGUMENT. An id
+ *       over 64 characters: INVALID_ARGUMENT echoing the id as sent.
  *   <li>Rate limits ({@link dev.warbler.core.RateLimiter}): each request draws a token from the
  *       user's bucket and the app's; {@code typing}, {@code delivered} and {@code mark_read} from
  *       the user's signal bucket; {@code ping} is free. A refusal is answered at once, on the event
@@ -208,7 +208,8 @@ import org.slf4j.LoggerFactory;
  *       token is due); nothing of the request is done or stored, so the client may resend it (same
  *       client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
  *       server stops reading the socket until that time has passed; frames it had read already by
- *       then are dropped without an answer.
+ *       then (the same read batch) are answered RATE_LIMITED too, with the time left in the pause,
+ *       decoding only their id.
  *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
  *       anything unexpected is INTERNAL with a generic message (details go to the server log).
  * </ul>
@@ -296,6 +297,11 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /** Reading stopped until the refusing bucket has a token again (see {@link #rateLimited}). */
   private boolean ratePaused;
+
+  /** When the current rate pause ends (nanoTime), and the refusals in a row that started it. */
+  private long pausedUntilNanos;
+
+  private int pauseRefusals;
 
   /** Refusals written but not flushed yet. */
   private boolean unflushed;
@@ -497,13 +503,6 @@ final class FrameHandler extends ChannelDuplexHandler {
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (ratePaused) {
-      // Read before the pause took effect (same read batch): dropped undecoded and unanswered;
-      // the client was refused limits.rate.refusals-before-pause times in a row just before.
-      ReferenceCountUtil.release(msg);
-      gateway.frameIn();
-      return;
-    }
     boolean text = msg instanceof TextWebSocketFrame;
     byte[] bytes;
     try {
@@ -513,6 +512,12 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     gateway.frameIn();
     if (closing.get()) {
+      return;
+    }
+    if (ratePaused) {
+      // Read in the same batch as the refusal that paused the connection: refused too, with only
+      // the id decoded, so that a pipelining client gets an answer for every request.
+      refusePaused(bytes);
       return;
     }
     if (text != encoding.text()) {
@@ -536,10 +541,14 @@ final class FrameHandler extends ChannelDuplexHandler {
     switch (encoding.codec().decodeClient(bytes)) {
       case Decoded.Malformed m ->
           refuseUnauthenticated(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason());
+      case Decoded.Invalid i ->
+          refuseUnauthenticated(i.requestId(), ErrorCode.INVALID_ARGUMENT, i.reason());
       case Decoded.Frame f -> {
         ClientFrame frame = f.frame();
         if (frame.getId().length() > Ids.MAX_ID_LENGTH) {
-          refuseUnauthenticated("", ErrorCode.INVALID_ARGUMENT, idTooLong(frame.getId()));
+          // Echoed as sent (it is in memory already), so that the client can match the answer.
+          refuseUnauthenticated(
+              frame.getId(), ErrorCode.INVALID_ARGUMENT, idTooLong(frame.getId()));
         } else if (!frame.hasAuth()) {
           refuseUnauthenticated(
               frame.getId(),
@@ -557,7 +566,7 @@ final class FrameHandler extends ChannelDuplexHandler {
       refuseUnauthenticated(
           "",
           ErrorCode.UNAUTHENTICATED,
-          "more than " + Gateway.MAX_PENDING_BEFORE_AUTH + " frames before auth_ok");
+          "more than " + Gateway.MAX_PENDING_BEFORE_AUTH + " frames before authOk");
       return;
     }
     pending.add(bytes);
@@ -747,6 +756,10 @@ final class FrameHandler extends ChannelDuplexHandler {
         log.debug("malformed frame from {}: {}", remote(), m.reason());
         write(Frames.error(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason(), 0));
       }
+      case Decoded.Invalid i -> {
+        log.debug("invalid frame from {}: {}", remote(), i.reason());
+        write(Frames.error(i.requestId(), ErrorCode.INVALID_ARGUMENT, i.reason(), 0));
+      }
       case Decoded.Frame f -> dispatch(f.frame());
     }
   }
@@ -754,7 +767,8 @@ final class FrameHandler extends ChannelDuplexHandler {
   private void dispatch(ClientFrame frame) {
     String id = frame.getId();
     if (id.length() > Ids.MAX_ID_LENGTH) {
-      write(Frames.error("", ErrorCode.INVALID_ARGUMENT, idTooLong(id), 0));
+      // Echoed as sent (it is in memory already), so that the client can match the answer.
+      write(Frames.error(id, ErrorCode.INVALID_ARGUMENT, idTooLong(id), 0));
       return;
     }
     Session s = session;
@@ -1157,6 +1171,8 @@ final class FrameHandler extends ChannelDuplexHandler {
         ch.config().setOption(ChannelOption.SO_RCVBUF, FLOODER_RECEIVE_BUFFER_BYTES);
       }
       ratePaused = true;
+      pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis);
+      pauseRefusals = pauseAfter;
       updateAutoRead();
       resumeTimer =
           schedule(
@@ -1167,6 +1183,32 @@ final class FrameHandler extends ChannelDuplexHandler {
               },
               pauseMillis);
     }
+  }
+
+  /**
+   * Event loop: answers a frame read during a rate pause (in the read batch that paused the
+   * connection) with RATE_LIMITED and the time left in the pause, decoding only its id: cheap, like
+   * the refusals before it, and no request goes unanswered.
+   */
+  private void refusePaused(byte[] bytes) {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(pausedUntilNanos - System.nanoTime()));
+    ch.write(
+        Frames.error(
+            encoding.codec().requestId(bytes),
+            ErrorCode.RATE_LIMITED,
+            "rate limited: "
+                + pauseRefusals
+                + " requests in a row were refused, so this connection is not read for "
+                + left
+                + " ms; retry after "
+                + left
+                + " ms",
+            left));
+    unflushed = true;
   }
 
   /** Virtual thread, at auth: takes the user's connection slot or refuses with 4107. */
@@ -2010,7 +2052,10 @@ final class FrameHandler extends ChannelDuplexHandler {
   }
 
   private static String idTooLong(String id) {
-    return "request id must be at most " + Ids.MAX_ID_LENGTH + " characters but has " + id.length();
+    return "a request id must be at most "
+        + Ids.MAX_ID_LENGTH
+        + " characters but this one has "
+        + id.length();
   }
 
   private static String bodyName(ClientFrame frame) {
