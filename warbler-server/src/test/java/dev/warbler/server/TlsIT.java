@@ -45,6 +45,7 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -259,6 +260,116 @@ class TlsIT {
         .isGreaterThanOrEqualTo(2);
   }
 
+  // ---- the cipher policy and renegotiation ----------------------------------------------------
+
+  @Test
+  void cbcAndSha1SuitesAreRefusedOnBothPortsAndAeadSuitesAreServed() throws Exception {
+    start(Map.of());
+    String cbc = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256";
+    String sha1 = "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA";
+    // Control: this JVM negotiates both with a bare JDK server holding the same certificate.
+    assertThat(controlHandshake("TLSv1.2", cbc, first).getCipherSuite()).isEqualTo(cbc);
+    assertThat(controlHandshake("TLSv1.2", sha1, first).getCipherSuite()).isEqualTo(sha1);
+
+    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
+      for (String suite : List.of(cbc, sha1)) {
+        assertThatThrownBy(() -> handshake(port, "TLSv1.2", suite))
+            .as("%s on port %d", suite, port)
+            .isInstanceOf(SSLException.class)
+            .hasMessageContaining("handshake_failure");
+      }
+      for (String aead :
+          List.of(
+              "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+              "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")) {
+        assertThat(handshake(port, "TLSv1.2", aead).getCipherSuite()).isEqualTo(aead);
+      }
+      assertThat(handshake(port, "TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256").getCipherSuite())
+          .isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
+    }
+  }
+
+  @Test
+  void finiteFieldDheIsRefusedOnBothPortsEvenWithAnAeadCipher() throws Exception {
+    Generated rsa = TestCertificates.rsa("warbler-rsa", 2001);
+    rsa.writeTo(certFile, keyFile);
+    start(Map.of());
+    String dhe = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+    assertThat(controlHandshake("TLSv1.2", dhe, rsa).getCipherSuite()).isEqualTo(dhe);
+
+    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
+      assertThatThrownBy(() -> handshake(port, "TLSv1.2", dhe))
+          .as("%s on port %d", dhe, port)
+          .isInstanceOf(SSLException.class)
+          .hasMessageContaining("handshake_failure");
+      assertThat(
+              handshake(port, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").getCipherSuite())
+          .isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    }
+  }
+
+  @Test
+  void aTls12ClientThatRenegotiatesIsRefusedOnBothPorts() throws Exception {
+    start(Map.of());
+    String request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
+      try (SSLSocket socket = tls12Socket(port)) {
+        socket.startHandshake();
+        // Control: the connection works before the client asks to renegotiate.
+        assertThat(exchange(socket, request)).as("port %d before", port).startsWith("HTTP/1.1 ");
+
+        socket.startHandshake(); // on TLS 1.2: a new ClientHello, a renegotiation
+        String after;
+        try {
+          after = exchange(socket, request);
+        } catch (IOException refused) {
+          after = "refused: " + refused;
+        }
+        assertThat(after)
+            .as("port %d after the client asked to renegotiate", port)
+            .doesNotStartWith("HTTP/1.1 ");
+      }
+    }
+  }
+
+  /** A TLS 1.2 socket with an AEAD suite, connected and not yet shaken hands, keep-alive. */
+  private static SSLSocket tls12Socket(int port) throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, ANY, null);
+    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(5_000);
+    socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+    return socket;
+  }
+
+  /**
+   * Writes {@code request} and reads until the end of the answer's head; what was read, empty when
+   * the server closed first.
+   */
+  private static String exchange(SSLSocket socket, String request) throws IOException {
+    socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    StringBuilder head = new StringBuilder();
+    java.io.InputStream in = socket.getInputStream();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        break;
+      }
+      head.append((char) c);
+    }
+    // Skip a body with Content-Length so that the next answer starts fresh.
+    java.util.regex.Matcher length =
+        java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    if (length.find()) {
+      in.readNBytes(Integer.parseInt(length.group(1)));
+    }
+    return head.toString();
+  }
+
   @Test
   void theProtocolsSettingIsHonouredOnBothPorts() throws Exception {
     start(Map.of(Setting.TLS_PROTOCOLS, "TLSv1.3"));
@@ -410,12 +521,21 @@ class TlsIT {
 
   /** A completed handshake with 127.0.0.1:port offering only {@code protocol}. */
   private static SSLSession handshake(int port, String protocol) throws Exception {
+    return handshake(port, protocol, null);
+  }
+
+  /** The same offering only {@code suite} too, unless null. */
+  private static SSLSession handshake(int port, String protocol, @Nullable String suite)
+      throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, ANY, null);
     try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
       socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(5_000);
       socket.setEnabledProtocols(new String[] {protocol});
+      if (suite != null) {
+        socket.setEnabledCipherSuites(new String[] {suite});
+      }
       socket.startHandshake();
       return socket.getSession();
     }
@@ -427,13 +547,22 @@ class TlsIT {
 
   /** A handshake with a bare JDK server that allows only {@code protocol}; the negotiated one. */
   private String controlHandshake(String protocol) throws Exception {
+    return controlHandshake(protocol, null, first).getProtocol();
+  }
+
+  /**
+   * A handshake with a bare JDK server holding {@code cert} that allows only {@code protocol} (and
+   * {@code suite}, unless null); the client's session.
+   */
+  private static SSLSession controlHandshake(
+      String protocol, @Nullable String suite, Generated cert) throws Exception {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     store.setKeyEntry(
         "k",
-        first.keys().getPrivate(),
+        cert.keys().getPrivate(),
         "pw".toCharArray(),
-        new X509Certificate[] {first.certificate()});
+        new X509Certificate[] {cert.certificate()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, "pw".toCharArray());
     SSLContext serverContext = SSLContext.getInstance("TLS");
@@ -441,6 +570,9 @@ class TlsIT {
     try (SSLServerSocket server =
         (SSLServerSocket) serverContext.getServerSocketFactory().createServerSocket(0)) {
       server.setEnabledProtocols(new String[] {protocol});
+      if (suite != null) {
+        server.setEnabledCipherSuites(new String[] {suite});
+      }
       CompletableFuture<Void> accepted =
           CompletableFuture.runAsync(() -> {
             try (Socket s = server.accept()) {
@@ -451,7 +583,7 @@ class TlsIT {
               // the client hung up
             }
           });
-      String negotiated = handshake(server.getLocalPort(), protocol).getProtocol();
+      SSLSession negotiated = handshake(server.getLocalPort(), protocol, suite);
       accepted.get(10, TimeUnit.SECONDS);
       return negotiated;
     }
