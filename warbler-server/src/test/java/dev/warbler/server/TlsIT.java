@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.sdk.Backoff;
@@ -13,6 +14,7 @@ import dev.warbler.sdk.TrustedCertificates;
 import dev.warbler.sdk.WarblerAdmin;
 import dev.warbler.sdk.WarblerClient;
 import dev.warbler.server.TestCertificates.Generated;
+import dev.warbler.testkit.RawSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -263,78 +265,102 @@ class TlsIT {
   // ---- the cipher policy and renegotiation ----------------------------------------------------
 
   @Test
-  void cbcAndSha1SuitesAreRefusedOnBothPortsAndAeadSuitesAreServed() throws Exception {
+  void withAnEcCertificateOnlyAeadSuitesAreServedOnBothPorts() throws Exception {
     start(Map.of());
-    String cbc = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256";
-    String sha1 = "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA";
-    // Control: this JVM negotiates both with a bare JDK server holding the same certificate.
-    assertThat(controlHandshake("TLSv1.2", cbc, first).getCipherSuite()).isEqualTo(cbc);
-    assertThat(controlHandshake("TLSv1.2", sha1, first).getCipherSuite()).isEqualTo(sha1);
+    List<String> refused =
+        List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA");
+    // Control: this JVM negotiates each with a bare JDK server holding the same certificate.
+    for (String suite : refused) {
+      assertThat(controlHandshake("TLSv1.2", suite, first).getCipherSuite()).isEqualTo(suite);
+    }
 
     for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
-      for (String suite : List.of(cbc, sha1)) {
-        assertThatThrownBy(() -> handshake(port, "TLSv1.2", suite))
-            .as("%s on port %d", suite, port)
-            .isInstanceOf(SSLException.class)
-            .hasMessageContaining("handshake_failure");
-      }
-      for (String aead :
+      assertRefused(port, refused);
+      assertServed(
+          port,
           List.of(
               "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
               "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-              "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")) {
-        assertThat(handshake(port, "TLSv1.2", aead).getCipherSuite()).isEqualTo(aead);
-      }
+              "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"));
       assertThat(handshake(port, "TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256").getCipherSuite())
           .isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
     }
   }
 
   @Test
-  void finiteFieldDheIsRefusedOnBothPortsEvenWithAnAeadCipher() throws Exception {
+  void withAnRsaCertificateCbcSha1AndFiniteFieldDheAreRefusedOnBothPorts() throws Exception {
     Generated rsa = TestCertificates.rsa("warbler-rsa", 2001);
     rsa.writeTo(certFile, keyFile);
     start(Map.of());
-    String dhe = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
-    assertThat(controlHandshake("TLSv1.2", dhe, rsa).getCipherSuite()).isEqualTo(dhe);
+    // CBC with a SHA-1 MAC, CBC with SHA-256, and DHE even with an AEAD cipher.
+    List<String> refused =
+        List.of(
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+    for (String suite : refused) {
+      assertThat(controlHandshake("TLSv1.2", suite, rsa).getCipherSuite()).isEqualTo(suite);
+    }
 
     for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
-      assertThatThrownBy(() -> handshake(port, "TLSv1.2", dhe))
-          .as("%s on port %d", dhe, port)
+      assertRefused(port, refused);
+      assertServed(
+          port,
+          List.of(
+              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+              "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"));
+    }
+  }
+
+  private static void assertRefused(int port, List<String> suites) {
+    for (String suite : suites) {
+      assertThatThrownBy(() -> handshake(port, "TLSv1.2", suite))
+          .as("%s on port %d", suite, port)
           .isInstanceOf(SSLException.class)
           .hasMessageContaining("handshake_failure");
-      assertThat(
-              handshake(port, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").getCipherSuite())
-          .isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    }
+  }
+
+  private static void assertServed(int port, List<String> suites) throws Exception {
+    for (String suite : suites) {
+      assertThat(handshake(port, "TLSv1.2", suite).getCipherSuite())
+          .as("%s on port %d", suite, port)
+          .isEqualTo(suite);
     }
   }
 
   @Test
   void aTls12ClientThatRenegotiatesIsRefusedOnBothPorts() throws Exception {
     start(Map.of());
-    String request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
-    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
-      try (SSLSocket socket = tls12Socket(port)) {
-        socket.startHandshake();
-        // Control: the connection works before the client asks to renegotiate.
-        assertThat(exchange(socket, request)).as("port %d before", port).startsWith("HTTP/1.1 ");
+    // Gateway: a WebSocket that answers pings, until the client asks to renegotiate.
+    try (SSLSocket socket = tls12Socket(node.webSocketPort())) {
+      socket.startHandshake();
+      socket.getOutputStream().write(RawSocket.upgradeRequest("127.0.0.1", "/ws", Encoding.JSON));
+      assertThat(head(socket)).startsWith("HTTP/1.1 101");
+      assertThat(pingPong(socket)).as("gateway before").isEqualTo("pong");
 
-        socket.startHandshake(); // on TLS 1.2: a new ClientHello, a renegotiation
-        String after;
-        try {
-          after = exchange(socket, request);
-        } catch (IOException refused) {
-          after = "refused: " + refused;
-        }
-        assertThat(after)
-            .as("port %d after the client asked to renegotiate", port)
-            .doesNotStartWith("HTTP/1.1 ");
-      }
+      socket.startHandshake(); // on TLS 1.2: a new ClientHello on the open connection
+
+      assertThat(pingPong(socket))
+          .as("gateway after the client asked to renegotiate")
+          .startsWith("refused");
+    }
+    // REST: a keep-alive connection that answers requests, until the same.
+    try (SSLSocket socket = tls12Socket(node.httpPort())) {
+      socket.startHandshake();
+      assertThat(get(socket, "/healthz")).as("http before").startsWith("HTTP/1.1 200");
+
+      socket.startHandshake();
+
+      assertThat(get(socket, "/healthz"))
+          .as("http after the client asked to renegotiate")
+          .startsWith("refused");
     }
   }
 
-  /** A TLS 1.2 socket with an AEAD suite, connected and not yet shaken hands, keep-alive. */
+  /** A TLS 1.2 socket, connected and not yet shaken hands. */
   private static SSLSocket tls12Socket(int port) throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, ANY, null);
@@ -345,29 +371,57 @@ class TlsIT {
     return socket;
   }
 
-  /**
-   * Writes {@code request} and reads until the end of the answer's head; what was read, empty when
-   * the server closed first.
-   */
-  private static String exchange(SSLSocket socket, String request) throws IOException {
-    socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    socket.getOutputStream().flush();
+  /** An HTTP answer's head, up to the blank line. */
+  private static String head(SSLSocket socket) throws IOException {
     StringBuilder head = new StringBuilder();
     java.io.InputStream in = socket.getInputStream();
     while (!head.toString().endsWith("\r\n\r\n")) {
       int c = in.read();
       if (c < 0) {
-        break;
+        throw new java.io.EOFException("closed after " + head);
       }
       head.append((char) c);
     }
-    // Skip a body with Content-Length so that the next answer starts fresh.
-    java.util.regex.Matcher length =
-        java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-    if (length.find()) {
-      in.readNBytes(Integer.parseInt(length.group(1)));
-    }
     return head.toString();
+  }
+
+  /** A WebSocket ping and its pong: "pong", or "refused: why" when the connection fails. */
+  private static String pingPong(SSLSocket socket) {
+    try {
+      socket.getOutputStream().write(RawSocket.ping(new byte[] {1, 2, 3}));
+      socket.getOutputStream().flush();
+      java.io.InputStream in = socket.getInputStream();
+      int b0 = in.read();
+      int length = in.read(); // a server frame is unmasked; a pong carries at most 125 bytes
+      if (b0 < 0 || length < 0) {
+        return "refused: closed";
+      }
+      in.readNBytes(length & 0x7f);
+      return (b0 & 0x0f) == RawSocket.PONG ? "pong" : "opcode " + (b0 & 0x0f);
+    } catch (IOException e) {
+      return "refused: " + e;
+    }
+  }
+
+  /** A keep-alive GET and its whole answer's status line, or "refused: why". */
+  private static String get(SSLSocket socket, String path) {
+    try {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      String head = head(socket);
+      java.util.regex.Matcher length =
+          java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+      if (length.find()) {
+        socket.getInputStream().readNBytes(Integer.parseInt(length.group(1)));
+      }
+      return head.lines().findFirst().orElse("");
+    } catch (IOException e) {
+      return "refused: " + e;
+    }
   }
 
   @Test
