@@ -91,19 +91,21 @@ public final class JsonFrameCodec implements FrameCodec {
     Matcher at = POSITION.matcher(message);
     boolean located = at.find();
     String where = located ? " at line " + at.group(1) + " column " + at.group(2) : "";
-    String what = located ? message.substring(0, at.start()) : message;
+    String what = located ? message.substring(0, at.start()) : "";
     if (cause instanceof java.io.EOFException || what.startsWith("End of input")) {
       what = "unexpected end of input";
-    } else if (what.startsWith("Use JsonReader.setLenient") || INTERNAL.matcher(what).find()) {
-      what = "not a JSON value";
+    } else if (cause instanceof NumberFormatException) {
+      what = "an invalid \\u escape or number"; // Gson's message is the offending input
+    } else if (DESCRIPTION.matcher(what).matches() && !INTERNAL.matcher(what).find()) {
+      what = what.substring(0, 1).toLowerCase(Locale.ROOT) + what.substring(1);
     } else {
-      what =
-          what.isEmpty()
-              ? "syntax error"
-              : what.substring(0, 1).toLowerCase(Locale.ROOT) + what.substring(1);
+      what = "syntax error";
     }
-    return "malformed JSON" + where + ": " + clip(what);
+    return "malformed JSON" + where + ": " + what;
   }
+
+  /** What Gson says went wrong, when it is words ("Unterminated object", "Expected ':'"). */
+  private static final Pattern DESCRIPTION = Pattern.compile("[A-Z][A-Za-z ]{2,40}( '.')?");
 
   /** JsonFormat's reason for JSON that does not fit the schema, if it names no internals. */
   private static String schemaError(String message) {
@@ -115,8 +117,29 @@ public final class JsonFrameCodec implements FrameCodec {
     return clip(first);
   }
 
+  /**
+   * At most 200 characters on one line: input echoed by a reason is cut (a quoted value cut short
+   * keeps its closing quote) and its control characters hidden.
+   */
   private static String clip(String s) {
-    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    String line = s.replaceAll("\\p{Cntrl}", "?");
+    if (line.length() <= 200) {
+      return line;
+    }
+    String cut = line.substring(0, 200);
+    boolean open = false;
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      if (c == '\\') {
+        if (i == cut.length() - 1) {
+          cut = cut.substring(0, i); // half an escape
+        }
+        i++;
+      } else if (c == '"') {
+        open = !open;
+      }
+    }
+    return cut + (open ? "...\"" : "...");
   }
 
   @Override
