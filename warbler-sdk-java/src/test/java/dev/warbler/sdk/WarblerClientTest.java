@@ -396,9 +396,10 @@ class WarblerClientTest {
                 ? FakeServer.SendOutcome.RATE_LIMITED
                 : FakeServer.SendOutcome.ACK;
     var refused = client.sendText("alice", "first");
-    // Answered after the refusal on the same connection: the client has read the refusal.
+    // Once the refusal is queued on the link, a request answered after it means the client has
+    // read the refusal.
+    await().atMost(WAIT).until(() -> server.refusals.size() == 1);
     client.sync(0, 1).get(5, TimeUnit.SECONDS);
-    assertThat(server.refusals).hasSize(1);
 
     List<java.util.concurrent.CompletableFuture<SendAck>> acks = new java.util.ArrayList<>();
     acks.add(refused);
