@@ -1573,6 +1573,14 @@ final class FrameHandler extends ChannelDuplexHandler {
       boolean close = closeFrames || frame instanceof CloseWebSocketFrame;
       int size = frame.content().readableBytes();
       synchronized (admission) {
+        // Once the close began (a slow consumer's dropped frame among the reasons), nothing but
+        // the closing and close frames goes out: a frame admitted on another thread before the
+        // close must not follow a dropped one, or the client would see a gap and no reason.
+        if (!close && closing.get()) {
+          ReferenceCountUtil.release(out);
+          promise.tryFailure(CLOSING_DROP);
+          return;
+        }
         if (!(close ? admitClosing(size) : admit(size))) {
           ReferenceCountUtil.release(out);
           promise.tryFailure(close ? CLOSE_FRAME_DROP : SLOW_CONSUMER_DROP);
@@ -1587,6 +1595,10 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     ctx.write(out, promise);
   }
+
+  /** Why a frame was not sent: the connection is closing. */
+  private static final Exception CLOSING_DROP =
+      new Exception("connection closing; frame dropped", null, false, false) {};
 
   /** Why a close frame was not sent: the outbound queue was at its bound. */
   private static final Exception CLOSE_FRAME_DROP =
