@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST API's TLS: a Jetty {@link SslContextFactory.Server} over an in-memory key store holding
- * the certificate chain and key, restricted to the configured protocol versions. {@link #reload}
- * swaps the key store through {@link SslContextFactory#reload}: connections accepted afterwards get
- * the new certificate, open ones keep the session they negotiated. Thread-safe.
+ * the certificate chain and key, restricted to the configured protocol versions and cipher suites,
+ * with renegotiation refused. {@link #reload} swaps the key store through {@link
+ * SslContextFactory#reload}: connections accepted afterwards get the new certificate, open ones
+ * keep the session they negotiated. Thread-safe.
  */
 public final class ApiTls {
   private static final Logger log = LoggerFactory.getLogger(ApiTls.class);
@@ -40,12 +41,20 @@ public final class ApiTls {
   private final String password;
 
   /**
-   * A factory for {@code chain} (leaf first) and its {@code key}, accepting only {@code protocols}.
-   * Throws {@link IllegalArgumentException} if the key store cannot be built.
+   * A factory for {@code chain} (leaf first) and its {@code key}, accepting only {@code protocols}
+   * and {@code cipherSuites} (those this JDK has, in that order of preference). Throws {@link
+   * IllegalArgumentException} if the key store cannot be built.
    */
-  public ApiTls(PrivateKey key, List<X509Certificate> chain, List<String> protocols) {
+  public ApiTls(
+      PrivateKey key,
+      List<X509Certificate> chain,
+      List<String> protocols,
+      List<String> cipherSuites) {
     if (protocols.isEmpty()) {
       throw new IllegalArgumentException("TLS protocols must not be empty");
+    }
+    if (cipherSuites.isEmpty()) {
+      throw new IllegalArgumentException("TLS cipher suites must not be empty");
     }
     this.protocols = List.copyOf(protocols);
     byte[] secret = new byte[18];
@@ -55,6 +64,11 @@ public final class ApiTls {
     factory.setKeyStorePassword(password);
     factory.setKeyManagerPassword(password);
     factory.setIncludeProtocols(this.protocols.toArray(String[]::new));
+    factory.setIncludeCipherSuites(cipherSuites.toArray(String[]::new));
+    // Our order, not the client's: the strongest suite both sides have.
+    factory.setUseCipherSuitesOrder(true);
+    // Renegotiation buys nothing here (no client certificates) and costs a handshake per try.
+    factory.setRenegotiationAllowed(false);
     // One certificate serves every name; SNI is not needed to pick it.
     factory.setSniRequired(false);
   }

@@ -1460,9 +1460,34 @@ public final class RestApi implements AutoCloseable {
     } catch (MismatchedInputException e) {
       throw new WarblerException(
           ErrorCode.BAD_REQUEST, "field '" + path(e) + "' has the wrong type");
+    } catch (JsonProcessingException e) {
+      throw new WarblerException(ErrorCode.BAD_REQUEST, notJson(e));
     } catch (IOException e) {
       throw new WarblerException(ErrorCode.BAD_REQUEST, "the request body is not valid JSON");
     }
+  }
+
+  /**
+   * "the request body is not valid JSON at line 1 column 12: what", with Jackson's description when
+   * it names no class (its type errors do; those are caught above as wrong types).
+   */
+  private static String notJson(JsonProcessingException e) {
+    StringBuilder m = new StringBuilder("the request body is not valid JSON");
+    com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    if (at != null && at.getLineNr() > 0) {
+      m.append(" at line ").append(at.getLineNr()).append(" column ").append(at.getColumnNr());
+    }
+    String what = String.valueOf(e.getOriginalMessage());
+    int newline = what.indexOf('\n');
+    what = newline < 0 ? what : what.substring(0, newline);
+    if (!what.isBlank()
+        && !what.contains("Exception")
+        && !java.util.regex.Pattern.compile("\\b(java|javax|com|org|io|dev)\\.[a-z]|`|\\[Source")
+            .matcher(what)
+            .find()) {
+      m.append(": ").append(what.length() > 160 ? what.substring(0, 160) + "..." : what);
+    }
+    return m.toString();
   }
 
   /** Where in the body a mapping error is: {@code members.[1]}, or {@code body}. */

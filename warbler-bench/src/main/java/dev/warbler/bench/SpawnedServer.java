@@ -272,7 +272,9 @@ public final class SpawnedServer implements AutoCloseable {
     try {
       Path self =
           Path.of(SpawnedServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (self.toString().endsWith(".jar") && self.getFileName().toString().startsWith("warbler")) {
+      if (self.toString().endsWith(".jar")
+          && self.getFileName().toString().startsWith("warbler")
+          && runnable(self)) {
         return self;
       }
     } catch (Exception ignored) {
@@ -286,6 +288,19 @@ public final class SpawnedServer implements AutoCloseable {
     }
     throw new IllegalStateException(
         "no warbler.jar found: build it with ./mvnw -DskipTests package");
+  }
+
+  /**
+   * Whether {@code jar} names a main class: the runnable jar, not the bench module's own jar (on
+   * the class path of tests that spawn a server).
+   */
+  private static boolean runnable(Path jar) {
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+      java.util.jar.Manifest manifest = file.getManifest();
+      return manifest != null && manifest.getMainAttributes().getValue("Main-Class") != null;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Resident set size of a process from /proc/PID/status, in bytes; -1 if unreadable. */

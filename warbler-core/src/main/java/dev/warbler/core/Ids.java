@@ -45,12 +45,18 @@ public final class Ids {
     return id;
   }
 
-  /** Client message ids: 1-64 printable ASCII characters without spaces. */
+  /**
+   * Client message ids: 1-64 characters of 0x21-0x7E, that is printable ASCII without the space.
+   * The message names the field {@code clientMsgId}, as JSON and REST clients know it (see {@code
+   * FieldNames} for the binary encoding).
+   */
   public static String requireClientMsgId(String id) {
     if (!printableAscii(id)) {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT,
-          "client_msg_id must be 1-64 printable ASCII characters but was '" + clip(id) + "'");
+          "clientMsgId must be 1-64 characters of 0x21-0x7E (printable ASCII, no space) but was '"
+              + clip(id)
+              + "'");
     }
     return id;
   }

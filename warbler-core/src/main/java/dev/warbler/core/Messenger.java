@@ -156,14 +156,14 @@ public final class Messenger {
       return options;
     }
     if (options.replyTo() < 0) {
-      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "reply_to must be >= 0");
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "replyTo must be >= 0");
     }
     if (options.replyTo() > 0) {
       ChatMessage quoted = requireMessage(app, conversation, options.replyTo());
       if (quoted.type() == MessageType.CHANGE) {
         throw new WarblerException(
             ErrorCode.INVALID_ARGUMENT,
-            "reply_to " + options.replyTo() + " is a CHANGE entry, not a message");
+            "replyTo " + options.replyTo() + " is a CHANGE entry, not a message");
       }
     }
     List<String> mentions = List.copyOf(new LinkedHashSet<>(options.mentions()));
@@ -219,7 +219,7 @@ public final class Messenger {
     return new WarblerException(
         ErrorCode.INVALID_ARGUMENT,
         room
-            + " is a chatroom: its messages are not stored; join it (join_chatroom) and send with"
+            + " is a chatroom: its messages are not stored; join it (joinChatroom) and send with"
             + " the chatroom target, or use sendChatroomMessage");
   }
 
@@ -232,7 +232,7 @@ public final class Messenger {
     if (!request.options().equals(SendOptions.NONE)) {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT,
-          "chatroom messages are not stored: they take no reply_to, mentions or forwarded_from");
+          "chatroom messages are not stored: they take no replyTo, mentions or forwardedFrom");
     }
   }
 
@@ -319,7 +319,7 @@ public final class Messenger {
   public MessagePage pull(Principal who, ConversationId conversation, long afterSeq, int limit) {
     requireReader(who, conversation);
     if (afterSeq < 0) {
-      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "after_seq must be >= 0");
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "afterSeq must be >= 0");
     }
     return viewFor(
         who, store.after(who.app(), conversation, afterSeq, clamp(limit, limits.pullPageMax())));
@@ -389,7 +389,7 @@ public final class Messenger {
   public MessagePage historyUnchecked(
       String app, ConversationId conversation, long beforeSeq, int limit) {
     if (beforeSeq < 0) {
-      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "before_seq must be >= 0");
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "beforeSeq must be >= 0");
     }
     long before = beforeSeq == 0 ? Long.MAX_VALUE : beforeSeq;
     return store.before(app, conversation, before, clamp(limit, limits.pullPageMax()));

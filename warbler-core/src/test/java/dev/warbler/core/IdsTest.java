@@ -37,10 +37,15 @@ class IdsTest {
   }
 
   @Test
-  void clientMessageIdsArePrintableAsciiWithoutSpaces() {
+  void clientMessageIdsAreOneTo64CharactersFrom0x21To0x7e() {
     assertThat(Ids.requireClientMsgId("c-1:{x}")).isEqualTo("c-1:{x}");
-    for (String bad : new String[] {"", "a b", "é", "x".repeat(65), "tab\t"}) {
-      assertThatThrownBy(() -> Ids.requireClientMsgId(bad)).isInstanceOf(WarblerException.class);
+    assertThat(Ids.requireClientMsgId("!~")).as("0x21 and 0x7E").isEqualTo("!~");
+    assertThat(Ids.requireClientMsgId("x".repeat(64))).hasSize(64);
+    for (String bad : new String[] {"", "a b", " ", "é", "x".repeat(65), "tab\t", "del\u007f"}) {
+      assertThatThrownBy(() -> Ids.requireClientMsgId(bad))
+          .isInstanceOf(WarblerException.class)
+          .hasMessageStartingWith(
+              "clientMsgId must be 1-64 characters of 0x21-0x7E (printable ASCII, no space)");
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.warbler.gateway;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
@@ -14,6 +16,7 @@ import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
 import dev.warbler.core.RateLimiter;
+import dev.warbler.core.RateLimits;
 import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
@@ -54,20 +57,28 @@ import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.Sync;
 import dev.warbler.protocol.v1.Typing;
 import dev.warbler.protocol.v1.UpdateConversation;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -75,6 +86,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
@@ -106,13 +118,17 @@ import org.slf4j.LoggerFactory;
  *       frames travel in text messages, proto frames in binary messages, one frame per WebSocket
  *       message (fragments are reassembled). A message of the other kind closes the connection with
  *       {@code closing}{1003} and close 1003.
- *   <li>A message larger than {@code maxFrameBytes} (one frame, or fragments together) closes the
- *       connection with close 1009 and no {@code closing} frame. Other WebSocket-level violations
- *       (bad UTF-8, unmasked frames) close with the RFC 6455 code Netty picks (1007, 1002), also
- *       without {@code closing}.
- *   <li>WebSocket pings are answered with pongs; pongs are ignored. Any inbound data or control
- *       frame resets the idle timer; nothing for {@code idleTimeout} closes with {@code
- *       closing}{4001} and close 4001.
+ *   <li>A message larger than {@code maxFrameBytes} (one frame, fragments together, or a
+ *       permessage-deflate message once inflated) closes the connection with close 1009 and no
+ *       {@code closing} frame. Other WebSocket-level violations close with their RFC 6455 code,
+ *       also without {@code closing}: bad UTF-8 1007, an unmasked frame or other framing error
+ *       1002, deflate data that does not inflate 1002. Each sends exactly one close frame and logs
+ *       one DEBUG line (see {@link GatewayProtocolHandler}).
+ *   <li>WebSocket pings are answered with pongs (through the outbound admission check below); pongs
+ *       are ignored. Each ping or pong costs a token of the connection's control-frame budget
+ *       ({@link GatewayLimits#controlFrames()}, before auth too); a connection out of tokens gets
+ *       {@code closing}{1008} and close 1008. Any inbound data or control frame resets the idle
+ *       timer; nothing for {@code idleTimeout} closes with {@code closing}{4001} and close 4001.
  * </ul>
  *
  * <h2>Authentication</h2>
@@ -122,9 +138,9 @@ import org.slf4j.LoggerFactory;
  *       authTimeout} of the handshake, else {@code closing}{4101} and close 4101.
  *   <li>A first frame that is not {@code auth}: {@code error} UNAUTHENTICATED (echoing its id),
  *       then {@code closing}{4104} and close 4104. An undecodable first frame: {@code error}
- *       MALFORMED_FRAME (with the id recovered from the bytes, JSON only, else empty), then 4104
- *       the same way. A first frame whose id is over 64 characters: {@code error} INVALID_ARGUMENT
- *       (empty id), then 4104.
+ *       MALFORMED_FRAME (with the id recovered from the bytes when possible, else empty), then 4104
+ *       the same way. A first frame with two members of one oneof, or whose id is over 64
+ *       characters: {@code error} INVALID_ARGUMENT (echoing the id as sent), then 4104.
  *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
  *       is set and is not the token's app, WRONG_APP; if the token's user was deleted,
  *       USER_ID_RETIRED, if it never existed, USER_NOT_FOUND; if the user is banned app-wide,
@@ -185,8 +201,9 @@ import org.slf4j.LoggerFactory;
  *       list_friends}, {@code list_blocked} → their pages; {@code update_conversation} → {@code
  *       conversation_state}.
  *   <li>A second {@code auth}: ALREADY_AUTHENTICATED. A frame with no body this server knows:
- *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). An id
- *       over 64 characters: INVALID_ARGUMENT with an empty id.
+ *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). Two
+ *       members of one oneof (two bodies, two targets of a {@code send}): INVALID_ARGUMENT. An id
+ *       over 64 characters: INVALID_ARGUMENT echoing the id as sent.
  *   <li>Rate limits ({@link dev.warbler.core.RateLimiter}): each request draws a token from the
  *       user's bucket and the app's; {@code typing}, {@code delivered} and {@code mark_read} from
  *       the user's signal bucket; {@code ping} is free. A refusal is answered at once, on the event
@@ -194,7 +211,8 @@ import org.slf4j.LoggerFactory;
  *       token is due); nothing of the request is done or stored, so the client may resend it (same
  *       client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
  *       server stops reading the socket until that time has passed; frames it had read already by
- *       then are dropped without an answer.
+ *       then (the same read batch) are answered RATE_LIMITED too, with the time left in the pause,
+ *       decoding only their id.
  *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
  *       anything unexpected is INTERNAL with a generic message (details go to the server log).
  * </ul>
@@ -209,18 +227,23 @@ import org.slf4j.LoggerFactory;
  * {@code maxOutboundBytes}: one that would take the bytes queued for the connection (in Netty, not
  * yet taken by the kernel) past it while something is already queued marks a slow consumer: the
  * frame is dropped and the connection closed with close 4000; the client reconnects, syncs and
- * pulls what it missed. So the queue never holds more than the larger of the bound and one frame.
- * Past {@link Gateway#MAX_IN_FLIGHT} unanswered requests the server stops reading the socket until
- * answers go out.
+ * pulls what it missed. Pongs are admitted the same way, and {@link #CLOSE_RESERVE_BYTES} of the
+ * bound are kept for the {@code closing} and close frames, which are admitted against the whole
+ * bound. So the queue never holds more than the larger of the bound and one frame plus those two.
+ * The server stops reading the socket while more than half the bound is queued (the channel is not
+ * writable) until it drains below a quarter, and past {@link Gateway#MAX_IN_FLIGHT} unanswered
+ * requests until answers go out.
  *
  * <h2>Closing</h2>
  *
  * Every close the server starts sends {@code closing} {code, reason, reconnect} then a close frame
- * with the same code, except: the 1009/1007/1002 cases above, closes before the upgrade (the socket
- * is just closed), and whenever the outbound queue is over {@code maxOutboundBytes} at that moment
- * (then only the close frame, queued behind the backlog). Frames received after that are ignored.
- * The TCP connection is dropped once the close frame is written, or after {@link
- * Gateway#CLOSE_TIMEOUT} if it cannot be (the client then sees no close frame: 1006).
+ * with the same code, except: the 1009/1007/1002 cases above (no {@code closing}), closes before
+ * the upgrade (the socket is just closed), and when a frame does not fit the outbound bound (it is
+ * not sent). Frames received after that are ignored. Once the close frame is written the server
+ * half-closes the TCP connection and discards what the client still sends (up to {@link
+ * #LINGER_MAX_BYTES}) until the client closes or {@link #LINGER} passes, so that a client that is
+ * still sending does not lose the close frame to a reset. If the close frame cannot be written
+ * within {@link Gateway#CLOSE_TIMEOUT} the socket is dropped (the client sees 1006).
  *
  * <p>Threading: Netty calls this handler on the channel's event loop, and the fields marked so are
  * confined to it. {@link Session#push} and {@link #requestClose} may be called from any thread.
@@ -245,6 +268,9 @@ final class FrameHandler extends ChannelDuplexHandler {
   private final Queue<Runnable> sends = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean sending = new AtomicBoolean();
   private final TypingThrottle typing;
+
+  /** WebSocket pings and pongs this connection may still send (limits.rate.control-*). */
+  private final ControlFrameBudget controlBudget;
 
   /** The user's connection slot ({@code app/user}) once taken at auth; given back on close. */
   private final AtomicReference<@Nullable String> userSlot = new AtomicReference<>();
@@ -275,6 +301,11 @@ final class FrameHandler extends ChannelDuplexHandler {
   /** Reading stopped until the refusing bucket has a token again (see {@link #rateLimited}). */
   private boolean ratePaused;
 
+  /** When the current rate pause ends (nanoTime), and the refusals in a row that started it. */
+  private long pausedUntilNanos;
+
+  private int pauseRefusals;
+
   /** Refusals written but not flushed yet. */
   private boolean unflushed;
 
@@ -284,13 +315,17 @@ final class FrameHandler extends ChannelDuplexHandler {
    */
   private final Object admission = new Object();
 
-  /** Set while {@link #closeNow} writes the closing and close frames, which always pass. */
+  /** Set while {@link #closeNow} writes the closing and close frames (admitted differently). */
   private boolean closeFrames;
+
+  /** After the close frame went out: reading is the linger's business (see lingerAfterClose). */
+  private boolean lingering;
 
   FrameHandler(Gateway gateway) {
     this.gateway = gateway;
     this.typing =
         new TypingThrottle(gateway.services().receipts().limits().typingMinInterval().toMillis());
+    this.controlBudget = new ControlFrameBudget(gateway.limits().controlFrames());
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -367,13 +402,22 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      // From the frame aggregator: fragments added up to more than maxFrameBytes.
-      log.debug("message over the frame limit from {}", ctx.channel().remoteAddress());
+    if (cause instanceof TooLongFrameException || inflatedTooFar(cause)) {
+      // From the frame aggregator (fragments adding up to more than maxFrameBytes) or from
+      // permessage-deflate (a message inflating past it): a client's bad frame, one line.
+      log.debug("message over the frame limit from {}: {}", remote(), cause.getMessage());
       close(CloseCode.TOO_BIG, "message larger than " + gateway.config().maxFrameBytes(), false);
     } else if (cause instanceof CorruptedWebSocketFrameException e) {
-      // The decoder already sent a close frame with the matching code and closes the channel.
+      // The decoder refuses a frame (unmasked, bad UTF-8, too long, bad opcode) and reads no more.
       log.debug("WebSocket protocol violation from {}: {}", remote(), e.getMessage());
+      CloseCode code =
+          CloseCode.of(e.closeStatus().code())
+              .filter(c -> c.code() < 4000)
+              .orElse(CloseCode.PROTOCOL_ERROR);
+      close(code, String.valueOf(e.getMessage()), false);
+    } else if (causeOf(cause, DecompressionException.class) != null) {
+      log.debug("undecompressable message from {}: {}", remote(), cause.getMessage());
+      close(CloseCode.PROTOCOL_ERROR, "permessage-deflate data could not be inflated", false);
     } else if (cause instanceof IOException) {
       log.debug("I/O error on {}: {}", remote(), cause.toString());
       ctx.close();
@@ -381,6 +425,63 @@ final class FrameHandler extends ChannelDuplexHandler {
       log.warn("unexpected error on the connection from {}", remote(), cause);
       requestClose(CloseCode.INTERNAL_ERROR, "internal error");
     }
+  }
+
+  /** Whether permessage-deflate refused a message because it inflated past maxFrameBytes. */
+  private static boolean inflatedTooFar(Throwable cause) {
+    DecompressionException e = causeOf(cause, DecompressionException.class);
+    // Netty's ZlibDecoder says so only in its message: "Decompression buffer has reached maximum
+    // size: N". A Netty upgrade that rewords it turns 1009 into 1002 and fails a test.
+    return e != null && String.valueOf(e.getMessage()).contains("maximum size");
+  }
+
+  private static <T extends Throwable> @Nullable T causeOf(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Event loop: a WebSocket ping or pong from the client, handed over by {@link
+   * GatewayProtocolHandler} (which releases it afterwards). Each costs a token of the connection's
+   * control-frame budget; a client out of tokens is closed with 1008. A ping is answered with a
+   * pong through {@link #write}, so the pong counts against the outbound bound like any frame; a
+   * pong is dropped. Nothing is answered once the connection is closing.
+   */
+  void controlFrame(WebSocketFrame frame) {
+    if (closing.get()) {
+      return;
+    }
+    if (!controlBudget.tryTake(System.nanoTime())) {
+      RateLimits.Rate rate = gateway.limits().controlFrames();
+      if (requestClose(
+          CloseCode.POLICY_VIOLATION,
+          "more than "
+              + rate.perSecond()
+              + " WebSocket pings or pongs per second (burst "
+              + rate.burst()
+              + ")")) {
+        gateway.controlFlood();
+        log.info("{} sent WebSocket control frames too fast; closing with 1008", who());
+      }
+      return;
+    }
+    Channel ch = channel;
+    if (frame instanceof PingWebSocketFrame && ch != null) {
+      ch.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+    }
+  }
+
+  /** The session, or the peer address before auth; for log lines. */
+  private String who() {
+    Session s = session;
+    return s == null ? remote() : s.toString();
   }
 
   // ---- inbound -----------------------------------------------------------------------------
@@ -405,13 +506,6 @@ final class FrameHandler extends ChannelDuplexHandler {
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (ratePaused) {
-      // Read before the pause took effect (same read batch): dropped undecoded and unanswered;
-      // the client was refused limits.rate.refusals-before-pause times in a row just before.
-      ReferenceCountUtil.release(msg);
-      gateway.frameIn();
-      return;
-    }
     boolean text = msg instanceof TextWebSocketFrame;
     byte[] bytes;
     try {
@@ -421,6 +515,12 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
     gateway.frameIn();
     if (closing.get()) {
+      return;
+    }
+    if (ratePaused) {
+      // Read in the same batch as the refusal that paused the connection: refused too, with only
+      // the id decoded, so that a pipelining client gets an answer for every request.
+      refusePaused(bytes);
       return;
     }
     if (text != encoding.text()) {
@@ -444,10 +544,14 @@ final class FrameHandler extends ChannelDuplexHandler {
     switch (encoding.codec().decodeClient(bytes)) {
       case Decoded.Malformed m ->
           refuseUnauthenticated(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason());
+      case Decoded.Invalid i ->
+          refuseUnauthenticated(i.requestId(), ErrorCode.INVALID_ARGUMENT, i.reason());
       case Decoded.Frame f -> {
         ClientFrame frame = f.frame();
         if (frame.getId().length() > Ids.MAX_ID_LENGTH) {
-          refuseUnauthenticated("", ErrorCode.INVALID_ARGUMENT, idTooLong(frame.getId()));
+          // Echoed as sent (it is in memory already), so that the client can match the answer.
+          refuseUnauthenticated(
+              frame.getId(), ErrorCode.INVALID_ARGUMENT, idTooLong(frame.getId()));
         } else if (!frame.hasAuth()) {
           refuseUnauthenticated(
               frame.getId(),
@@ -465,7 +569,7 @@ final class FrameHandler extends ChannelDuplexHandler {
       refuseUnauthenticated(
           "",
           ErrorCode.UNAUTHENTICATED,
-          "more than " + Gateway.MAX_PENDING_BEFORE_AUTH + " frames before auth_ok");
+          "more than " + Gateway.MAX_PENDING_BEFORE_AUTH + " frames before authOk");
       return;
     }
     pending.add(bytes);
@@ -665,6 +769,10 @@ final class FrameHandler extends ChannelDuplexHandler {
         log.debug("malformed frame from {}: {}", remote(), m.reason());
         write(Frames.error(m.requestId(), ErrorCode.MALFORMED_FRAME, m.reason(), 0));
       }
+      case Decoded.Invalid i -> {
+        log.debug("invalid frame from {}: {}", remote(), i.reason());
+        write(Frames.error(i.requestId(), ErrorCode.INVALID_ARGUMENT, i.reason(), 0));
+      }
       case Decoded.Frame f -> dispatch(f.frame());
     }
   }
@@ -672,7 +780,8 @@ final class FrameHandler extends ChannelDuplexHandler {
   private void dispatch(ClientFrame frame) {
     String id = frame.getId();
     if (id.length() > Ids.MAX_ID_LENGTH) {
-      write(Frames.error("", ErrorCode.INVALID_ARGUMENT, idTooLong(id), 0));
+      // Echoed as sent (it is in memory already), so that the client can match the answer.
+      write(Frames.error(id, ErrorCode.INVALID_ARGUMENT, idTooLong(id), 0));
       return;
     }
     Session s = session;
@@ -1075,6 +1184,8 @@ final class FrameHandler extends ChannelDuplexHandler {
         ch.config().setOption(ChannelOption.SO_RCVBUF, FLOODER_RECEIVE_BUFFER_BYTES);
       }
       ratePaused = true;
+      pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis);
+      pauseRefusals = pauseAfter;
       updateAutoRead();
       resumeTimer =
           schedule(
@@ -1085,6 +1196,32 @@ final class FrameHandler extends ChannelDuplexHandler {
               },
               pauseMillis);
     }
+  }
+
+  /**
+   * Event loop: answers a frame read during a rate pause (in the read batch that paused the
+   * connection) with RATE_LIMITED and the time left in the pause, decoding only its id: cheap, like
+   * the refusals before it, and no request goes unanswered.
+   */
+  private void refusePaused(byte[] bytes) {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(pausedUntilNanos - System.nanoTime()));
+    ch.write(
+        Frames.error(
+            encoding.codec().requestId(bytes),
+            ErrorCode.RATE_LIMITED,
+            "rate limited: "
+                + pauseRefusals
+                + " requests in a row were refused, so this connection is not read for "
+                + left
+                + " ms; retry after "
+                + left
+                + " ms",
+            left));
+    unflushed = true;
   }
 
   /** Virtual thread, at auth: takes the user's connection slot or refuses with 4107. */
@@ -1403,20 +1540,34 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Event loop: reads while the connection may send: not while its token is checked, not with
+   * {@link Gateway#MAX_IN_FLIGHT} requests unanswered or during a rate pause, and never while the
+   * channel is not writable (more than half of {@code maxOutboundBytes} queued: the client is not
+   * reading what it asked for, so it is not read either until the queue drains below a quarter).
+   */
   private void updateAutoRead() {
     Channel ch = channel;
-    if (ch == null) {
+    if (ch == null || lingering) {
       return;
     }
     boolean read =
         switch (state) {
+          case HANDSHAKING -> true;
           case AUTHENTICATING -> false;
-          case AUTHENTICATED -> inFlight.get() < Gateway.MAX_IN_FLIGHT && !ratePaused;
-          case HANDSHAKING, AWAITING_AUTH, CLOSING -> true;
+          case AUTHENTICATED ->
+              inFlight.get() < Gateway.MAX_IN_FLIGHT && !ratePaused && ch.isWritable();
+          case AWAITING_AUTH, CLOSING -> ch.isWritable();
         };
     if (ch.config().isAutoRead() != read) {
       ch.config().setAutoRead(read);
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    updateAutoRead();
+    ctx.fireChannelWritabilityChanged();
   }
 
   // ---- outbound ----------------------------------------------------------------------------
@@ -1433,14 +1584,26 @@ final class FrameHandler extends ChannelDuplexHandler {
         msg instanceof ServerFrame frame
             ? wire(encoding, encoding.codec().encodeServer(frame))
             : msg;
-    if (out instanceof TextWebSocketFrame || out instanceof BinaryWebSocketFrame) {
+    if (out instanceof WebSocketFrame frame) {
+      boolean close = closeFrames || frame instanceof CloseWebSocketFrame;
+      int size = frame.content().readableBytes();
       synchronized (admission) {
-        if (!closeFrames && !admit(((WebSocketFrame) out).content().readableBytes())) {
+        // Once the close began (a slow consumer's dropped frame among the reasons), nothing but
+        // the closing and close frames goes out: a frame admitted on another thread before the
+        // close must not follow a dropped one, or the client would see a gap and no reason.
+        if (!close && closing.get()) {
           ReferenceCountUtil.release(out);
-          promise.tryFailure(SLOW_CONSUMER_DROP);
+          promise.tryFailure(CLOSING_DROP);
           return;
         }
-        gateway.frameOut();
+        if (!(close ? admitClosing(size) : admit(size))) {
+          ReferenceCountUtil.release(out);
+          promise.tryFailure(close ? CLOSE_FRAME_DROP : SLOW_CONSUMER_DROP);
+          return;
+        }
+        if (out instanceof TextWebSocketFrame || out instanceof BinaryWebSocketFrame) {
+          gateway.frameOut();
+        }
         ctx.write(out, promise);
       }
       return;
@@ -1448,41 +1611,85 @@ final class FrameHandler extends ChannelDuplexHandler {
     ctx.write(out, promise);
   }
 
+  /** Why a frame was not sent: the connection is closing. */
+  private static final Exception CLOSING_DROP =
+      new Exception("connection closing; frame dropped", null, false, false) {};
+
+  /** Why a close frame was not sent: the outbound queue was at its bound. */
+  private static final Exception CLOSE_FRAME_DROP =
+      new Exception("outbound queue full; close frame not sent", null, false, false) {};
+
   /** Why a frame was dropped: the connection's outbound queue had no room for it. */
   private static final Exception SLOW_CONSUMER_DROP =
       new Exception("outbound queue full; frame dropped", null, false, false) {};
 
   /**
-   * Bytes queued for this connection and not yet taken by the kernel: encoded frames in Netty's
-   * outbound buffer plus frames handed over by other threads and not yet written (Netty counts
-   * those when submitted). Netty exposes the count only relative to the water marks.
+   * Bytes queued for {@code ch} and not yet taken by the kernel: encoded frames in Netty's outbound
+   * buffer plus frames handed over by other threads and not yet written (Netty counts those when
+   * submitted). Netty exposes the count only relative to the water marks.
    */
-  private long queuedBytes(Channel ch) {
-    long high = ch.config().getWriteBufferHighWaterMark();
-    long low = ch.config().getWriteBufferLowWaterMark();
+  static long queuedBytes(Channel ch) {
     long beforeUnwritable = ch.bytesBeforeUnwritable();
-    return beforeUnwritable > 0
-        ? Math.max(0, high + 1 - beforeUnwritable)
-        : low - 1 + ch.bytesBeforeWritable();
+    if (beforeUnwritable > 0) {
+      return Math.max(0, ch.config().getWriteBufferHighWaterMark() + 1 - beforeUnwritable);
+    }
+    long beforeWritable = ch.bytesBeforeWritable();
+    // No outbound buffer (closed, or output shut down after the close frame): nothing queued.
+    return beforeWritable == Long.MAX_VALUE
+        ? 0
+        : ch.config().getWriteBufferLowWaterMark() - 1 + beforeWritable;
   }
 
   /**
-   * Any thread: whether a data frame of {@code size} bytes may be queued. It may when nothing is
-   * queued (so one frame larger than the bound still goes to a client that keeps up) or when the
-   * queue stays within {@code maxOutboundBytes}; otherwise the client is a slow consumer and is
-   * closed. So the queue never holds more than the larger of the bound and one frame (plus the
-   * closing and close frames).
+   * Room kept in the outbound bound for the {@code closing} and close frames (each at most 125
+   * bytes of reason plus framing), so that a connection closed at its bound still gets them.
    */
-  private boolean admit(int size) {
+  static final int CLOSE_RESERVE_BYTES = 512;
+
+  /** Bytes a frame with {@code payload} bytes takes on the wire (RFC 6455 server framing). */
+  static int wireBytes(int payload) {
+    return payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
+  }
+
+  /**
+   * Any thread: whether a frame (data or pong) with {@code payload} bytes may be queued. It may
+   * when nothing is queued (so one frame larger than the bound still goes to a client that keeps
+   * up) or when the queue stays within {@code maxOutboundBytes} minus {@link #CLOSE_RESERVE_BYTES};
+   * otherwise the client is a slow consumer and is closed. So the queue never holds more than the
+   * larger of the bound and one frame plus the closing and close frames.
+   */
+  private boolean admit(int payload) {
     Channel ch = channel;
     if (ch == null) {
       return false;
     }
     long queued = queuedBytes(ch);
-    if (queued == 0 || queued + size <= gateway.config().maxOutboundBytes()) {
+    long size = wireBytes(payload);
+    long limit = Math.max(1, gateway.config().maxOutboundBytes() - CLOSE_RESERVE_BYTES);
+    if (queued == 0 || queued + size <= limit) {
+      gateway.queued(queued + size);
       return true;
     }
     slowConsumer(queued);
+    return false;
+  }
+
+  /**
+   * Event loop: whether the {@code closing} or close frame may be queued; it may within the whole
+   * bound (the reserve of {@link #admit}). One that does not fit is not sent and the socket is
+   * closed without it (the client sees 1006).
+   */
+  private boolean admitClosing(int payload) {
+    Channel ch = channel;
+    if (ch == null) {
+      return false;
+    }
+    long queued = queuedBytes(ch);
+    long size = wireBytes(payload);
+    if (queued == 0 || queued + size <= gateway.config().maxOutboundBytes()) {
+      gateway.queued(queued + size);
+      return true;
+    }
     return false;
   }
 
@@ -1566,19 +1773,98 @@ final class FrameHandler extends ChannelDuplexHandler {
       ch.pipeline().firstContext().close();
       return;
     }
-    // Keep reading so that data the client sends meanwhile cannot turn the close into a reset.
-    ch.config().setAutoRead(true);
+    // Keep reading while the client reads, so that data it sends meanwhile cannot turn the close
+    // into a reset; a client that does not read (the channel is not writable) is not read either.
+    updateAutoRead();
+    String clipped = closeReason(reason);
+    ChannelFuture sent;
     closeFrames = true;
     try {
-      if (withClosing && ch.isWritable()) {
-        ch.write(Frames.closing(code, reason));
+      if (withClosing) {
+        ch.write(Frames.closing(code, clipped));
       }
-      ch.writeAndFlush(new CloseWebSocketFrame(code.code(), closeReason(reason)));
+      sent = ch.writeAndFlush(new CloseWebSocketFrame(code.code(), clipped));
     } finally {
       closeFrames = false;
     }
-    // The WebSocket handler drops the socket once the close frame is written (or CLOSE_TIMEOUT).
-    ch.close();
+    sent.addListener(f -> {
+      if (f.isSuccess() && ch instanceof DuplexChannel duplex && tlsFree(ch) && ch.isActive()) {
+        lingerAfterClose(duplex);
+      } else {
+        ch.close();
+      }
+    });
+    // A close frame stuck behind a backlog the client does not read, or a client that neither
+    // answers it nor closes: the socket is dropped CLOSE_TIMEOUT after the close began.
+    ScheduledFuture<?> giveUp =
+        ch.eventLoop().schedule(() -> ch.close(), Gateway.CLOSE_TIMEOUT.toMillis(), MILLISECONDS);
+    ch.closeFuture().addListener(f -> giveUp.cancel(false));
+  }
+
+  /**
+   * What a closed client may still send and have discarded after the close frame, in bytes; then
+   * the socket is no longer read until the linger ends.
+   */
+  static final int LINGER_MAX_BYTES = 64 * 1024;
+
+  /**
+   * How long the socket stays half-closed after the close frame was written, for a client that does
+   * not close it: ample for a client that reads to take the close frame (a round trip), short
+   * enough that closed connections do not pile up.
+   */
+  static final Duration LINGER = Duration.ofSeconds(1);
+
+  /**
+   * After the close frame: half-closes (FIN) and keeps reading, discarding the bytes undecoded,
+   * until the client closes too (it answers our close frame, or just closes) or {@link #LINGER}
+   * passes; past {@link #LINGER_MAX_BYTES} the socket is not read any more. Closing at once while
+   * the client's frames sit unread in the kernel would reset the connection, and a reset throws
+   * away what the client had not read yet, the close frame included: a client that sends while it
+   * is being closed (a flooder, a pipelining client) would never learn the code.
+   */
+  private void lingerAfterClose(DuplexChannel ch) {
+    lingering = true;
+    ch.pipeline().addFirst("linger", new Discard());
+    ch.config().setAutoRead(true);
+    ch.shutdownOutput()
+        .addListener(f -> {
+          if (!f.isSuccess()) {
+            ch.close();
+            return;
+          }
+          ScheduledFuture<?> end =
+              ch.eventLoop().schedule(() -> ch.close(), LINGER.toMillis(), MILLISECONDS);
+          ch.closeFuture().addListener(c -> end.cancel(false));
+        });
+  }
+
+  /** Releases inbound bytes during the linger; stops reading after {@link #LINGER_MAX_BYTES}. */
+  private static final class Discard extends ChannelInboundHandlerAdapter {
+    private long left = LINGER_MAX_BYTES;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b) {
+        left -= b.readableBytes();
+      }
+      ReferenceCountUtil.release(msg);
+      if (left <= 0) {
+        ctx.channel().config().setAutoRead(false);
+      }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      // Nothing was passed on.
+    }
+  }
+
+  /**
+   * Whether the connection is plain TCP. Over TLS a half-close would skip the TLS close_notify, so
+   * there the socket is closed right after the close frame, as Netty does.
+   */
+  private static boolean tlsFree(Channel ch) {
+    return ch.pipeline().get(SslHandler.class) == null;
   }
 
   // ---- the core's view ---------------------------------------------------------------------
@@ -1672,15 +1958,16 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * False when closing, or after closing a slow consumer (4000) whose queue is past the bound: a
+     * False when closing, or after closing a slow consumer (4000) whose queue is at the bound: a
      * shortcut that skips encoding; {@link FrameHandler#admit} decides for each frame.
      */
     private boolean writable() {
       if (closing.get()) {
         return false;
       }
-      if (!channel.isWritable()) {
-        slowConsumer(queuedBytes(channel));
+      long queued = queuedBytes(channel);
+      if (queued >= gateway.config().maxOutboundBytes() - CLOSE_RESERVE_BYTES) {
+        slowConsumer(queued);
         return false;
       }
       return true;
@@ -1792,7 +2079,10 @@ final class FrameHandler extends ChannelDuplexHandler {
   }
 
   private static String idTooLong(String id) {
-    return "request id must be at most " + Ids.MAX_ID_LENGTH + " characters but has " + id.length();
+    return "a request id must be at most "
+        + Ids.MAX_ID_LENGTH
+        + " characters but this one has "
+        + id.length();
   }
 
   private static String bodyName(ClientFrame frame) {

@@ -37,11 +37,11 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.internal.PlatformDependent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -54,6 +54,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,6 +118,8 @@ public final class Gateway implements AutoCloseable {
   private final Counter framesIn;
   private final Counter framesOut;
   private final Counter slowConsumers;
+  private final Counter controlFloods;
+  private final LongAccumulator peakQueued = new LongAccumulator(Math::max, 0);
   private final DistributionSummary slowConsumerQueued;
   private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
   private final GatewayLimits limits;
@@ -172,6 +175,22 @@ public final class Gateway implements AutoCloseable {
         Counter.builder("warbler.gateway.slow.consumers")
             .description("Connections closed because their outbound queue was full")
             .register(meters);
+    this.controlFloods =
+        Counter.builder("warbler.gateway.control.floods")
+            .description(
+                "Connections closed with 1008 for sending WebSocket pings or pongs faster than"
+                    + " limits.rate.control-per-second")
+            .register(meters);
+    Gauge.builder("warbler.gateway.outbound.queued", this, Gateway::queuedBytes)
+        .description("Outbound bytes queued for all connections and not yet taken by the kernel")
+        .baseUnit("bytes")
+        .register(meters);
+    Gauge.builder("warbler.gateway.direct.memory", () -> PlatformDependent.usedDirectMemory())
+        .description(
+            "Direct memory Netty has allocated (buffers of every connection); -1 when Netty"
+                + " leaves the count to the JVM (jvm_buffer_memory_used_bytes)")
+        .baseUnit("bytes")
+        .register(meters);
     this.slowConsumerQueued =
         DistributionSummary.builder("warbler.gateway.slow.consumer.queued")
             .description("Outbound bytes queued for a slow consumer when it was closed")
@@ -239,7 +258,10 @@ public final class Gateway implements AutoCloseable {
       workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"), io);
       Class<? extends ServerSocketChannel> type =
           epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-      int high = config.maxOutboundBytes();
+      // Reading pauses while more than half the outbound bound is queued (FrameHandler), and
+      // resumes below a quarter: a client that sends without reading is slowed by TCP before its
+      // queue can reach the bound.
+      int bound = config.maxOutboundBytes();
       ServerBootstrap bootstrap =
           new ServerBootstrap()
               .group(boss, workers)
@@ -250,7 +272,7 @@ public final class Gateway implements AutoCloseable {
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
-                  new WriteBufferWaterMark(Math.max(1, high / 2), high))
+                  new WriteBufferWaterMark(Math.max(1, bound / 4), Math.max(2, bound / 2)))
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -325,9 +347,10 @@ public final class Gateway implements AutoCloseable {
     if (config.compression()) {
       p.addLast("deflate", new WebSocketServerCompressionHandler(config.maxFrameBytes()));
     }
+    FrameHandler frames = new FrameHandler(this);
     p.addLast(
         "websocket",
-        new WebSocketServerProtocolHandler(
+        new GatewayProtocolHandler(
             WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(config.path())
                 .checkStartsWith(true)
@@ -335,14 +358,21 @@ public final class Gateway implements AutoCloseable {
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .forceCloseTimeoutMillis(CLOSE_TIMEOUT.toMillis())
                 .dropPongFrames(true)
+                // FrameHandler writes every close frame itself, through the outbound admission
+                // check; Netty would add a "1000" close frame of its own on every channel close.
+                .sendCloseFrame(null)
                 .decoderConfig(
                     WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(config.maxFrameBytes())
                         .allowExtensions(config.compression())
+                        // Reported to FrameHandler, which sends the one close frame (1002, 1007,
+                        // 1009); Netty would send its own and then another on close.
+                        .closeOnProtocolViolation(false)
                         .build())
-                .build()));
+                .build(),
+            frames));
     p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
-    p.addLast("frames", new FrameHandler(this));
+    p.addLast("frames", frames);
   }
 
   /** Open WebSocket connections on this gateway, authenticated or not. */
@@ -480,6 +510,39 @@ public final class Gateway implements AutoCloseable {
   void slowConsumer(long queued) {
     slowConsumers.increment();
     slowConsumerQueued.record(queued);
+  }
+
+  /** A connection was closed for flooding control frames. */
+  void controlFlood() {
+    controlFloods.increment();
+  }
+
+  /** A frame was admitted and the connection's queue holds {@code bytes} with it. */
+  void queued(long bytes) {
+    peakQueued.accumulate(bytes);
+  }
+
+  /** The most any connection has had queued (admitted and not yet in the kernel); for tests. */
+  long peakQueuedBytes() {
+    return peakQueued.get();
+  }
+
+  /** The most outbound bytes queued for any one open connection now; for tests. */
+  long maxQueuedBytesNow() {
+    long max = 0;
+    for (Channel ch : channels) {
+      max = Math.max(max, FrameHandler.queuedBytes(ch));
+    }
+    return max;
+  }
+
+  /** Outbound bytes queued for all open connections now. */
+  private double queuedBytes() {
+    long sum = 0;
+    for (Channel ch : channels) {
+      sum += FrameHandler.queuedBytes(ch);
+    }
+    return sum;
   }
 
   void authFailed(AuthFailure reason) {

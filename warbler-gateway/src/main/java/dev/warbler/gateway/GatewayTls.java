@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -21,26 +22,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's TLS: a server {@link SslContext} (JDK provider) restricted to the configured
- * protocol versions, swapped by {@link #reload}. Each new connection takes the context current when
- * it is accepted, so a reload serves the new certificate to new connections and leaves open ones on
+ * protocol versions and cipher suites, swapped by {@link #reload}. Client-initiated renegotiation
+ * is refused by the JDK itself once {@code jdk.tls.rejectClientInitiatedRenegotiation} is set (the
+ * server does so before its first handshake). Each new connection takes the context current when it
+ * is accepted, so a reload serves the new certificate to new connections and leaves open ones on
  * the session they negotiated. Thread-safe.
  */
 public final class GatewayTls {
   private static final Logger log = LoggerFactory.getLogger(GatewayTls.class);
   private final List<String> protocols;
+  private final List<String> cipherSuites;
   private final LongAdder handshakeFailures = new LongAdder();
   private volatile SslContext context;
 
   /**
    * A context for {@code chain} (leaf first) and its {@code key}, accepting only {@code protocols}
-   * (for example {@code TLSv1.3, TLSv1.2}). Throws {@link IllegalArgumentException} if the JDK
-   * cannot build it.
+   * (for example {@code TLSv1.3, TLSv1.2}) and, of {@code cipherSuites}, those this JDK has (in
+   * that order of preference). Throws {@link IllegalArgumentException} if the JDK cannot build it
+   * or has none of the suites.
    */
-  public GatewayTls(PrivateKey key, List<X509Certificate> chain, List<String> protocols) {
+  public GatewayTls(
+      PrivateKey key,
+      List<X509Certificate> chain,
+      List<String> protocols,
+      List<String> cipherSuites) {
     if (protocols.isEmpty()) {
       throw new IllegalArgumentException("TLS protocols must not be empty");
     }
+    if (cipherSuites.isEmpty()) {
+      throw new IllegalArgumentException("TLS cipher suites must not be empty");
+    }
     this.protocols = List.copyOf(protocols);
+    this.cipherSuites = List.copyOf(cipherSuites);
     this.context = build(key, chain);
   }
 
@@ -52,6 +65,11 @@ public final class GatewayTls {
   /** The protocol versions this context accepts. */
   public List<String> protocols() {
     return protocols;
+  }
+
+  /** The cipher suites the served context accepts, in order of preference. */
+  public List<String> cipherSuites() {
+    return context.cipherSuites();
   }
 
   /** TLS handshakes that failed (old protocol, plaintext on the TLS port, timeout, ...). */
@@ -99,10 +117,16 @@ public final class GatewayTls {
 
   private SslContext build(PrivateKey key, List<X509Certificate> chain) {
     try {
-      return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-          .sslProvider(SslProvider.JDK)
-          .protocols(protocols)
-          .build();
+      SslContext built =
+          SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+              .sslProvider(SslProvider.JDK)
+              .protocols(protocols)
+              .ciphers(cipherSuites, SupportedCipherSuiteFilter.INSTANCE)
+              .build();
+      if (built.cipherSuites().isEmpty()) {
+        throw new IllegalArgumentException("this JDK supports none of " + cipherSuites);
+      }
+      return built;
     } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("cannot build the gateway's TLS context: " + e, e);
     }

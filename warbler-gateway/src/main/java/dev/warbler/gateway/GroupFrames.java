@@ -111,7 +111,7 @@ public final class GroupFrames {
       case DELETE -> frame.setGroupAck(ack(groups.delete(app, g, actor)));
       case OP_NOT_SET ->
           throw new WarblerException(
-              ErrorCode.INVALID_ARGUMENT, "group_command needs an operation (create, get, ...)");
+              ErrorCode.INVALID_ARGUMENT, "groupCommand needs an operation (create, get, ...)");
     };
   }
 

@@ -45,6 +45,11 @@ class FrameRequestFuzzTest {
         assertThat(encoding.codec().decodeServer(encoding.codec().encodeServer(error)))
             .isEqualTo(error);
       }
+      case Decoded.Invalid i -> {
+        ServerFrame error = Frames.error(i.requestId(), ErrorCode.INVALID_ARGUMENT, i.reason(), 0);
+        assertThat(encoding.codec().decodeServer(encoding.codec().encodeServer(error)).getId())
+            .isEqualTo(i.requestId());
+      }
       case Decoded.Frame f -> {
         ClientFrame frame = f.frame();
         if (frame.getId().length() > Ids.MAX_ID_LENGTH) {

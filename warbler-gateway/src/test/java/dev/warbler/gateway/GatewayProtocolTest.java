@@ -91,13 +91,15 @@ class GatewayProtocolTest {
   }
 
   @Test
-  void aRequestIdLongerThan64CharactersIsAnInvalidArgument() {
+  void aRequestIdLongerThan64CharactersIsAnInvalidArgumentAnsweredWithTheIdAsSent() {
     RawClient client = server.login(server.newUser());
 
     client.send(ping("x".repeat(65)));
 
     ServerFrame error = client.next(WAIT);
-    assertThat(error.getId()).isEmpty();
+    assertThat(error.getId()).as("echoed, so the client can match it").isEqualTo("x".repeat(65));
+    assertThat(error.getError().getMessage())
+        .isEqualTo("a request id must be at most 64 characters but this one has 65");
     assertThat(error.getError().getName()).isEqualTo(ErrorCode.INVALID_ARGUMENT.name());
     assertThat(client.request(ping("p2")).hasPong()).isTrue();
   }

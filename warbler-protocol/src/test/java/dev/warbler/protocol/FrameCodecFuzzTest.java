@@ -14,10 +14,12 @@ import org.junit.jupiter.api.Timeout;
  * src/test/resources/dev/warbler/protocol/FrameCodecFuzzTestInputs/<method>/}; {@code
  * JAZZER_FUZZ=1} fuzzes one method (see CONTRIBUTING.md).
  *
- * <p>The contract checked: {@code decodeClient} never throws and answers a frame or a {@code
- * Malformed} with a reason and a request id of at most 64 characters; a decoded frame survives a
- * round trip through both encodings unchanged. {@code decodeServer} (what the SDK runs on what a
- * server sends) answers a frame or throws {@link IllegalArgumentException}, nothing else.
+ * <p>The contract checked: {@code decodeClient} never throws and answers a frame, a {@code
+ * Malformed} or an {@code Invalid} whose reason names nothing of the parser (no class, package or
+ * exception) and whose request id is what {@code requestId} reads alone; {@code requestId} never
+ * throws and agrees with every decoded frame's id; a decoded frame survives a round trip through
+ * both encodings unchanged. {@code decodeServer} (what the SDK runs on what a server sends) answers
+ * a frame or throws {@link IllegalArgumentException}, nothing else.
  */
 class FrameCodecFuzzTest {
 
@@ -47,13 +49,23 @@ class FrameCodecFuzzTest {
 
   private static void clientFrame(Encoding encoding, byte[] wire) {
     Decoded decoded = encoding.codec().decodeClient(wire);
+    String id = encoding.codec().requestId(wire);
     switch (decoded) {
       case Decoded.Malformed m -> {
-        assertThat(m.reason()).isNotBlank();
-        assertThat(m.requestId()).hasSizeLessThanOrEqualTo(64);
+        assertNamesNoInternals(m.reason());
+        assertThat(m.reason())
+            .matches(
+                encoding.text() ? "(malformed JSON|invalid frame: ).*" : "malformed protobuf: .*");
+        assertThat(m.requestId()).isEqualTo(id);
+      }
+      case Decoded.Invalid i -> {
+        assertNamesNoInternals(i.reason());
+        assertThat(i.reason()).contains("exactly one");
+        assertThat(i.requestId()).isEqualTo(id);
       }
       case Decoded.Frame f -> {
         ClientFrame frame = f.frame();
+        assertThat(id).as("the id read alone").isEqualTo(frame.getId());
         FrameCodec same = encoding.codec();
         assertThat(same.decodeClient(same.encodeClient(frame))).isEqualTo(decoded);
         // JSON drops fields it does not know; everything known must survive both encodings.
@@ -66,6 +78,20 @@ class FrameCodecFuzzTest {
         }
       }
     }
+  }
+
+  /**
+   * A reason a client reads: one line, and no class, package or exception of the parser in it
+   * outside the values it quotes from the input ({@code "..."} or {@code '...'}).
+   */
+  private static void assertNamesNoInternals(String reason) {
+    assertThat(reason).isNotBlank().doesNotContainPattern("\\p{Cntrl}");
+    String unquoted =
+        reason.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").replaceAll("'[^']*'", "''");
+    assertThat(unquoted)
+        .as("%s without the quoted input", reason)
+        .doesNotContain("Exception", "JsonReader", "CodedInputStream", "Gson")
+        .doesNotContainPattern("\\b(java|javax|com|org|io)\\.[a-z]");
   }
 
   private static void serverFrame(Encoding encoding, byte[] wire) {

@@ -78,6 +78,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -138,9 +139,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Sending</h2>
  *
- * Every send carries a client message id. If the connection drops before the ack, the client sends
- * it again with the same id after reconnecting, so the server stores it once; it gives up after the
- * send timeout or on an error that is not retryable.
+ * Every send carries a client message id. If the connection drops before the ack, or no answer
+ * comes within the request timeout, the client sends it again with the same id, so the server
+ * stores it once; it gives up after the send timeout or on an error that is not retryable. At most
+ * {@code maxInFlightSends} (32) sends are on the wire unanswered; the others wait in line, in
+ * order. A RATE_LIMITED answer puts its send back at the head of the line and holds every send
+ * until its {@code retry_after_ms} has passed (docs/protocol.md 3.9.1).
  *
  * <h2>Message lifecycle</h2>
  *
@@ -207,6 +211,7 @@ public final class WarblerClient implements AutoCloseable {
   private final int syncPageSize;
   private final int pullPageSize;
   private final int maxPendingSends;
+  private final int maxInFlightSends;
   private final int maxQueuedMessages;
   private final boolean deliveryAcks;
   private final Duration deliveryAckDelay;
@@ -239,6 +244,13 @@ public final class WarblerClient implements AutoCloseable {
   private volatile @Nullable Connection current;
   private volatile @Nullable AuthOk session;
   private final Map<String, PendingSend> outbox = new ConcurrentHashMap<>();
+
+  // The send window: sends in line, and how many are unanswered on the wire (see drainSends).
+  private final Object sendGate = new Object();
+  private final ArrayDeque<PendingSend> waitingSends = new ArrayDeque<>(); // guarded by sendGate
+  private int sendsInFlight; // guarded by sendGate
+  private long sendsNotBeforeMillis; // guarded by sendGate
+  private boolean drainScheduled; // guarded by sendGate
   private final AtomicInteger queuedMessages = new AtomicInteger();
   private volatile List<String> presenceUsers = List.of();
   // Raised on the dispatcher; sent by it, or by close() as a last flush.
@@ -259,6 +271,7 @@ public final class WarblerClient implements AutoCloseable {
     this.syncPageSize = b.syncPageSize;
     this.pullPageSize = b.pullPageSize;
     this.maxPendingSends = b.maxPendingSends;
+    this.maxInFlightSends = b.maxInFlightSends;
     this.maxQueuedMessages = b.maxQueuedMessages;
     this.random = b.random;
     this.deliveryAcks = b.deliveryAcks;
@@ -1627,6 +1640,7 @@ public final class WarblerClient implements AutoCloseable {
     volatile @Nullable ScheduledFuture<?> timeout;
     private @Nullable Connection inFlight; // guarded by this
     private int retries; // guarded by this
+    private boolean waiting; // guarded by sendGate
 
     PendingSend(Send send, long deadlineMillis) {
       this.send = send;
@@ -1647,17 +1661,102 @@ public final class WarblerClient implements AutoCloseable {
     }
   }
 
-  /** Sends {@code p} on the current connection unless it is done or already in flight there. */
+  /**
+   * Sends {@code p} on the current connection unless it is done, already waiting, or in flight
+   * there. Sends wait in line, in order, while {@code maxInFlightSends} are unanswered or while the
+   * retry-after of a RATE_LIMITED refusal runs (see {@link #drainSends}).
+   */
   private void transmit(PendingSend p) {
-    Connection conn = current;
-    if (conn == null || p.result.isDone()) {
+    synchronized (sendGate) {
+      if (!p.result.isDone() && !p.waiting) {
+        p.waiting = true;
+        waitingSends.addLast(p);
+      }
+    }
+    drainSends(); // also for one already in line: the connection it waited for may be up now
+  }
+
+  /**
+   * Transmits waiting sends, oldest first, while the window has room and no retry-after runs; when
+   * one runs, drains again once it has passed. Any thread.
+   */
+  private void drainSends() {
+    while (true) {
+      Connection conn = current;
+      PendingSend next;
+      synchronized (sendGate) {
+        if (conn == null || waitingSends.isEmpty()) {
+          return;
+        }
+        long wait = sendsNotBeforeMillis - clock.millis();
+        if (wait > 0) {
+          scheduleDrain(wait);
+          return;
+        }
+        if (sendsInFlight >= maxInFlightSends) {
+          return;
+        }
+        next = waitingSends.pollFirst();
+        next.waiting = false;
+        if (next.result.isDone()) {
+          continue;
+        }
+        sendsInFlight++;
+      }
+      send(next, conn);
+    }
+  }
+
+  /** Guarded by sendGate: drains again after {@code delayMillis}, once. */
+  private void scheduleDrain(long delayMillis) {
+    if (drainScheduled) {
       return;
     }
-    synchronized (p) {
-      if (p.inFlight == conn) {
-        return;
+    drainScheduled = true;
+    try {
+      timers.schedule(
+          () -> {
+            synchronized (sendGate) {
+              drainScheduled = false;
+            }
+            drainSends();
+          },
+          delayMillis,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      drainScheduled = false; // the client is closed; its sends fail with it
+    }
+  }
+
+  /** A send of the window was answered (or failed): its slot is free. */
+  private void sendAnswered() {
+    synchronized (sendGate) {
+      sendsInFlight--;
+    }
+    drainSends();
+  }
+
+  /** Puts a refused send back at the head of the line and holds every send until {@code at}. */
+  private void waitForRetryAfter(PendingSend p, long at) {
+    synchronized (sendGate) {
+      sendsNotBeforeMillis = Math.max(sendsNotBeforeMillis, at);
+      if (!p.result.isDone() && !p.waiting) {
+        p.waiting = true;
+        waitingSends.addFirst(p);
       }
+    }
+  }
+
+  /** Holds a slot of the window: sends {@code p} on {@code conn} and handles its answer. */
+  private void send(PendingSend p, Connection conn) {
+    boolean already;
+    synchronized (p) {
+      already = p.inFlight == conn;
       p.inFlight = conn;
+    }
+    if (already) {
+      sendAnswered();
+      return;
     }
     conn.request(ClientFrame.newBuilder().setSend(p.send))
         .whenComplete((frame, e) -> {
@@ -1666,40 +1765,53 @@ public final class WarblerClient implements AutoCloseable {
               p.inFlight = null;
             }
           }
-          if (e == null) {
-            if (frame.hasSendAck()) {
-              p.finish(frame.getSendAck(), null);
-            } else {
-              p.finish(
-                  null,
-                  new IllegalStateException("expected send_ack but got " + frame.getBodyCase()));
-            }
-            return;
-          }
-          Throwable cause = unwrap(e);
-          if (cause instanceof WarblerClientException w) {
-            if (!w.retryable() || clock.millis() >= p.deadlineMillis) {
-              p.finish(null, w);
-              return;
-            }
-            int retry;
-            synchronized (p) {
-              retry = p.retries++;
-            }
-            long wait =
-                Math.max(w.error().getRetryAfterMs(), backoff.delay(retry, random).toMillis());
-            try {
-              timers.schedule(() -> transmit(p), wait, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException closed) {
-              p.finish(null, closedClient());
-            }
-          } else if ((cause instanceof TimeoutException && !conn.isClosed())
-              || (current != null && current != conn)) {
-            // No answer in time, or a newer connection is up: send again with the same
-            // client_msg_id. Otherwise the flush after the next auth sends it again.
-            transmit(p);
+          try {
+            answered(p, conn, frame, e);
+          } finally {
+            sendAnswered();
           }
         });
+  }
+
+  private void answered(
+      PendingSend p, Connection conn, @Nullable ServerFrame frame, @Nullable Throwable e) {
+    if (e == null && frame != null) {
+      if (frame.hasSendAck()) {
+        p.finish(frame.getSendAck(), null);
+      } else {
+        p.finish(
+            null, new IllegalStateException("expected send_ack but got " + frame.getBodyCase()));
+      }
+      return;
+    }
+    Throwable cause = unwrap(e);
+    if (cause instanceof WarblerClientException w) {
+      if (!w.retryable() || clock.millis() >= p.deadlineMillis) {
+        p.finish(null, w);
+        return;
+      }
+      if (w.code() == ErrorCode.RATE_LIMITED.code()) {
+        // Same client_msg_id, after the retry-after, and nothing else goes out before it: the
+        // server refuses the whole connection until then, so pipelining more only earns refusals.
+        waitForRetryAfter(p, clock.millis() + Math.max(1, w.error().getRetryAfterMs()));
+        return;
+      }
+      int retry;
+      synchronized (p) {
+        retry = p.retries++;
+      }
+      long wait = Math.max(w.error().getRetryAfterMs(), backoff.delay(retry, random).toMillis());
+      try {
+        timers.schedule(() -> transmit(p), wait, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closed) {
+        p.finish(null, closedClient());
+      }
+    } else if ((cause instanceof TimeoutException && !conn.isClosed())
+        || (current != null && current != conn)) {
+      // No answer in time, or a newer connection is up: send again with the same client_msg_id.
+      // Otherwise the flush after the next auth sends it again.
+      transmit(p);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1823,6 +1935,7 @@ public final class WarblerClient implements AutoCloseable {
     private int syncPageSize = 100;
     private int pullPageSize = 100;
     private int maxPendingSends = 1_000;
+    private int maxInFlightSends = 32;
     private int maxQueuedMessages = 10_000;
     private boolean deliveryAcks = true;
     private Duration deliveryAckDelay = Duration.ofMillis(500);
@@ -1940,6 +2053,17 @@ public final class WarblerClient implements AutoCloseable {
     /** Sends that may wait for an ack at once (default 1,000); more fail with LIMIT_EXCEEDED. */
     public Builder maxPendingSends(int max) {
       this.maxPendingSends = positive("max pending sends", max);
+      return this;
+    }
+
+    /**
+     * Sends transmitted and not yet answered at once (default 32); the others wait in line, in
+     * order. The server stops reading a connection with 64 requests unanswered, and refuses the
+     * whole connection for the retry-after of a RATE_LIMITED answer, so a bounded window keeps
+     * sends from queueing up in the socket or earning refusals in bulk.
+     */
+    public Builder maxInFlightSends(int max) {
+      this.maxInFlightSends = positive("max in-flight sends", max);
       return this;
     }
 

@@ -67,7 +67,40 @@ final class FakeServer implements Transport {
     /** Say nothing at all. */
     SWALLOW,
     RATE_LIMITED,
-    USER_NOT_FOUND
+    USER_NOT_FOUND,
+    /** Hold the send unanswered until {@link #releaseHeld} acks it. */
+    HOLD
+  }
+
+  /** The retry-after of a RATE_LIMITED answer. */
+  volatile long retryAfterMs = 1;
+
+  /** When each send arrived (nanoTime), in order. */
+  final List<Long> sendArrivals = new CopyOnWriteArrayList<>();
+
+  /** When each RATE_LIMITED answer was sent (nanoTime), in order. */
+  final List<Long> refusals = new CopyOnWriteArrayList<>();
+
+  private final List<Runnable> held = new ArrayList<>();
+  private int mostHeld;
+
+  /** Sends held now, and the most held at once so far. */
+  synchronized int held() {
+    return held.size();
+  }
+
+  synchronized int mostHeld() {
+    return mostHeld;
+  }
+
+  /** Acks every held send (and pushes it), oldest first. */
+  void releaseHeld() {
+    List<Runnable> release;
+    synchronized (this) {
+      release = List.copyOf(held);
+      held.clear();
+    }
+    release.forEach(Runnable::run);
   }
 
   @Override
@@ -256,16 +289,32 @@ final class FakeServer implements Transport {
   }
 
   private void handleSend(FakeLink link, ClientFrame frame) {
+    sendArrivals.add(System.nanoTime());
     Send send = frame.getSend();
     SendOutcome outcome = onSend.apply(send);
+    if (outcome == SendOutcome.HOLD) {
+      synchronized (this) {
+        held.add(() -> ack(link, frame, SendOutcome.ACK));
+        mostHeld = Math.max(mostHeld, held.size());
+      }
+      return;
+    }
+    ack(link, frame, outcome);
+  }
+
+  private void ack(FakeLink link, ClientFrame frame, SendOutcome outcome) {
+    Send send = frame.getSend();
     ServerFrame.Builder out = ServerFrame.newBuilder().setId(frame.getId());
     switch (outcome) {
-      case SWALLOW -> {}
-      case RATE_LIMITED ->
-          link.push(
-              out.setError(
-                      error(ErrorCode.RATE_LIMITED, "slow down").toBuilder().setRetryAfterMs(1))
-                  .build());
+      case SWALLOW, HOLD -> {}
+      case RATE_LIMITED -> {
+        refusals.add(System.nanoTime());
+        link.push(
+            out.setError(
+                    error(ErrorCode.RATE_LIMITED, "slow down").toBuilder()
+                        .setRetryAfterMs(retryAfterMs))
+                .build());
+      }
       case USER_NOT_FOUND ->
           link.push(
               out.setError(error(ErrorCode.USER_NOT_FOUND, "user 'nobody' does not exist"))

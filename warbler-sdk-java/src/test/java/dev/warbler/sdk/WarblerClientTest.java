@@ -350,6 +350,85 @@ class WarblerClientTest {
   }
 
   @Test
+  void atMostMaxInFlightSendsAreOnTheWireAndTheRestGoOutInOrderAsAcksComeBack() throws Exception {
+    connected(builder().maxInFlightSends(4));
+    server.onSend = s -> FakeServer.SendOutcome.HOLD;
+    List<java.util.concurrent.CompletableFuture<SendAck>> acks = new java.util.ArrayList<>();
+
+    for (int i = 0; i < 20; i++) {
+      acks.add(
+          client.send(
+              dev.warbler.protocol.v1.Send.newBuilder()
+                  .setClientMsgId("w" + i)
+                  .setUser("alice")
+                  .setText("m" + i)));
+    }
+    // A request answered after the sends were written: the server has read every send before it.
+    client.sync(0, 1).get(5, TimeUnit.SECONDS);
+    assertThat(server.received(ClientFrame.BodyCase.SEND)).hasSize(4);
+    while (acks.stream().anyMatch(f -> !f.isDone())) {
+      await()
+          .atMost(WAIT)
+          .until(() -> server.held() > 0 || acks.stream().allMatch(f -> f.isDone()));
+      server.releaseHeld();
+    }
+
+    assertThat(server.mostHeld()).isEqualTo(4);
+    assertThat(server.received(ClientFrame.BodyCase.SEND))
+        .extracting(f -> f.getSend().getClientMsgId())
+        .as("each sent once, in order")
+        .containsExactlyElementsOf(
+            java.util.stream.IntStream.range(0, 20).mapToObj(i -> "w" + i).toList());
+    for (var ack : acks) {
+      assertThat(ack.get(5, TimeUnit.SECONDS).getDuplicate()).isFalse();
+    }
+  }
+
+  @Test
+  void afterRateLimitedNoSendGoesOutBeforeTheRetryAfterAndTheRefusedOneKeepsItsId()
+      throws Exception {
+    connected(builder());
+    server.retryAfterMs = 300;
+    AtomicInteger sends = new AtomicInteger();
+    server.onSend =
+        s ->
+            sends.incrementAndGet() == 1
+                ? FakeServer.SendOutcome.RATE_LIMITED
+                : FakeServer.SendOutcome.ACK;
+    var refused = client.sendText("alice", "first");
+    // Once the refusal is queued on the link, a request answered after it means the client has
+    // read the refusal.
+    await().atMost(WAIT).until(() -> server.refusals.size() == 1);
+    client.sync(0, 1).get(5, TimeUnit.SECONDS);
+
+    List<java.util.concurrent.CompletableFuture<SendAck>> acks = new java.util.ArrayList<>();
+    acks.add(refused);
+    for (int i = 0; i < 5; i++) {
+      acks.add(client.sendText("alice", "during the retry-after " + i));
+    }
+    for (var ack : acks) {
+      ack.get(5, TimeUnit.SECONDS);
+    }
+
+    long refusedAt = server.refusals.getFirst();
+    assertThat(server.sendArrivals.subList(1, server.sendArrivals.size()))
+        .as("sends written after the refusal")
+        .hasSize(6)
+        .allSatisfy(t ->
+            assertThat(t - refusedAt)
+                .as("nanoseconds after the refusal")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300) - 2_000_000));
+    List<String> ids =
+        server.received(ClientFrame.BodyCase.SEND).stream()
+            .map(f -> f.getSend().getClientMsgId())
+            .toList();
+    assertThat(ids.get(1))
+        .as("the refused send goes first, with its id: %s", ids)
+        .isEqualTo(ids.get(0));
+    assertThat(new java.util.HashSet<>(ids)).hasSize(6);
+  }
+
+  @Test
   void aRetryableSendErrorIsRetriedUntilAcked() throws Exception {
     connected(builder());
     AtomicInteger sends = new AtomicInteger();

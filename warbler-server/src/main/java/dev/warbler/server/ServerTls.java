@@ -35,6 +35,31 @@ final class ServerTls implements AutoCloseable {
   /** The versions that may be configured; TLS 1.0 and 1.1 are broken and refused outright. */
   static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2");
 
+  /**
+   * The one cipher policy of both listeners (ADR 0013), in order of preference: the TLS 1.3 suites
+   * (all AEAD), then TLS 1.2 with ECDHE key exchange and an AEAD cipher (AES-GCM,
+   * ChaCha20-Poly1305), for ECDSA and RSA certificates. Nothing else: no CBC (padding oracles), no
+   * SHA-1 MAC, no finite-field DHE (weak or slow groups), no RSA key exchange (no forward secrecy).
+   */
+  static final List<String> CIPHER_SUITES =
+      List.of(
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+
+  /**
+   * The JDK property that makes JSSE refuse a TLS 1.2 client's renegotiation (TLS 1.3 has none).
+   * JSSE reads it once, when the first server handshake of the process loads its handshake code, so
+   * it is set before any listener is built; Netty's JDK provider and Jetty both run on JSSE.
+   */
+  static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
   private final Path certFile;
   private final Path keyFile;
   private final int reloadSeconds;
@@ -57,8 +82,8 @@ final class ServerTls implements AutoCloseable {
     this.keyFile = keyFile;
     this.reloadSeconds = reloadSeconds;
     this.current = credentials;
-    this.gateway = new GatewayTls(credentials.key(), credentials.chain(), protocols);
-    this.api = new ApiTls(credentials.key(), credentials.chain(), protocols);
+    this.gateway = new GatewayTls(credentials.key(), credentials.chain(), protocols, CIPHER_SUITES);
+    this.api = new ApiTls(credentials.key(), credentials.chain(), protocols, CIPHER_SUITES);
     this.reloaded =
         Counter.builder("warbler.tls.reloads")
             .description("Certificate reloads from tls.cert-file and tls.key-file")
@@ -100,6 +125,14 @@ final class ServerTls implements AutoCloseable {
     if (!settings.bool(Setting.TLS_ENABLED)) {
       return Optional.empty();
     }
+    String renegotiation = System.getProperty(REJECT_RENEGOTIATION);
+    if (renegotiation != null && !renegotiation.equals("true")) {
+      log.warn(
+          "{}={} is overridden: client-initiated renegotiation is refused",
+          REJECT_RENEGOTIATION,
+          renegotiation);
+    }
+    System.setProperty(REJECT_RENEGOTIATION, "true");
     Path cert = requiredFile(settings, Setting.TLS_CERT_FILE);
     Path key = requiredFile(settings, Setting.TLS_KEY_FILE);
     if (Files.exists(key)) {
@@ -124,7 +157,10 @@ final class ServerTls implements AutoCloseable {
     }
     TlsCredentials credentials = TlsCredentials.load(cert, key);
     warnIfNotValidNow(credentials);
-    log.info("TLS on ({}): {}", String.join(", ", protocols), credentials.describe());
+    log.info(
+        "TLS on ({}; AEAD suites only; no client renegotiation): {}",
+        String.join(", ", protocols),
+        credentials.describe());
     return Optional.of(new ServerTls(cert, key, reload, protocols, credentials, meters));
   }
 

@@ -238,6 +238,13 @@ public enum Setting {
       "limits.auth-failures.max-addresses",
       "100000",
       "addresses whose failures are tracked at once; bounds the throttle's memory"),
+  LIMITS_RATE_CONTROL_PER_SECOND(
+      "limits.rate.control-per-second",
+      "5",
+      "WebSocket pings and pongs per connection, before auth too (close 1008 beyond); clients"
+          + " ping every 20 s, and each ping costs a pong; 0: no limit"),
+  LIMITS_RATE_CONTROL_BURST(
+      "limits.rate.control-burst", "20", "WebSocket pings and pongs a connection may send at once"),
   GATEWAY_MAX_CONNECTIONS_PER_IP(
       "gateway.max-connections-per-ip",
       "10000",

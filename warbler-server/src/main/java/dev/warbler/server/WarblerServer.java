@@ -420,7 +420,10 @@ public final class WarblerServer implements AutoCloseable {
             new GatewayLimits(
                 rates,
                 settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_IP),
-                settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_USER)));
+                settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_USER),
+                new RateLimits.Rate(
+                    settings.integer(Setting.LIMITS_RATE_CONTROL_PER_SECOND),
+                    settings.integer(Setting.LIMITS_RATE_CONTROL_BURST))));
   }
 
   private static RateLimits rateLimits(Settings settings) {

@@ -83,6 +83,30 @@ class EndToEndMessagingTest {
   }
 
   @Test
+  void theIdempotencyKeyIsSharedByRestAndTheSocketAndComparesTheKeyOnly() {
+    TestServer.Reply viaRest =
+        node.call(
+            "POST",
+            "/v1/apps/default/messages",
+            Map.of("from", "gus", "to", "eve", "text", "first text", "clientMsgId", "shared-1"));
+    assertThat(viaRest.status()).as(viaRest.toString()).isEqualTo(201);
+
+    try (RawClient gus = login("gus", Encoding.PROTO)) {
+      ServerFrame ack =
+          send(gus, Send.newBuilder().setClientMsgId("shared-1").setUser("eve").setText("other"));
+      // The same key with another text, over the socket: the original's ack, nothing stored.
+      assertThat(ack.getSendAck().getDuplicate()).isTrue();
+      assertThat(ack.getSendAck().getSeq()).isEqualTo(viaRest.body().get("seq").asLong());
+      assertThat(ack.getSendAck().getMessageId())
+          .isEqualTo(viaRest.body().get("messageId").asText());
+    }
+    TestServer.Reply listed =
+        node.call("GET", "/v1/apps/default/conversations/d:eve:gus/messages", null);
+    assertThat(listed.body().get("messages").findValuesAsText("text"))
+        .containsExactly("first text");
+  }
+
+  @Test
   void aDirectMessageReachesThePeerAndEverySenderDevice() {
     try (RawClient phone = login("alice", Encoding.PROTO);
         RawClient laptop = login("alice", Encoding.JSON);

@@ -9,6 +9,7 @@ import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.testkit.RawClient;
+import dev.warbler.testkit.RawSocket;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -93,6 +94,34 @@ class RateAndConnectionLimitsTest {
       assertThat(tooMany.getError().getCode()).isEqualTo(ErrorCode.LIMIT_EXCEEDED.code());
       assertThat(second.awaitClose(WAIT)).isEqualTo(CloseCode.TOO_MANY_CONNECTIONS.code());
       first.close();
+    }
+  }
+
+  @Test
+  void theGatewayClosesAConnectionPingingOverTheConfiguredControlFrameRateWith1008(
+      @TempDir Path data) throws Exception {
+    try (TestServer node =
+            TestServer.start(
+                data,
+                Map.of(
+                    Setting.LIMITS_RATE_CONTROL_PER_SECOND, "1",
+                    Setting.LIMITS_RATE_CONTROL_BURST, "2"));
+        RawSocket s = RawSocket.connect("127.0.0.1", node.ws().getPort())) {
+      s.upgrade("127.0.0.1", "/ws", Encoding.JSON);
+      for (int i = 0; i < 2; i++) {
+        s.write(RawSocket.ping(new byte[] {(byte) i}));
+        assertThat(s.readFrame(WAIT).opcode()).isEqualTo(RawSocket.PONG);
+      }
+
+      s.write(RawSocket.ping(new byte[] {3}));
+      s.awaitClosed(WAIT);
+
+      assertThat(s.closeFrames())
+          .singleElement()
+          .satisfies(f -> assertThat(f.closeCode()).isEqualTo(1008));
+      assertThat(get(node, "/metrics", "").body())
+          .containsPattern("warbler_gateway_control_floods_total 1\\.0")
+          .contains("warbler_gateway_outbound_queued_bytes", "warbler_gateway_direct_memory_bytes");
     }
   }
 

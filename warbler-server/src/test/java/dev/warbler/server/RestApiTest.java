@@ -161,6 +161,34 @@ class RestApiTest {
   }
 
   @Test
+  void aBodyThatIsNotJsonIsRefusedWithWhereItBreaksAndNoParserClassNames() {
+    for (String body : List.of("{\"from\":\"carol\",", "{\"from\" \"carol\"}", "{'x':1}")) {
+      TestServer.Reply r = node.call("POST", "/v1/apps/default/messages", body);
+
+      assertProblem(r, 400, "BAD_REQUEST", 1000);
+      assertThat(r.body().get("detail").asText())
+          .as("detail for %s", body)
+          .startsWith("the request body is not valid JSON at line 1 column ")
+          .doesNotContain("Exception", "com.fasterxml", "jackson", "Source", "`");
+    }
+  }
+
+  @Test
+  void aClientMsgIdOutsideItsAlphabetIsRefusedNamingTheFieldAsRestDoes() {
+    TestServer.Reply r =
+        node.call(
+            "POST",
+            "/v1/apps/default/messages",
+            Map.of("from", "carol", "to", "dave", "text", "x", "clientMsgId", "has space"));
+
+    assertProblem(r, 400, "INVALID_ARGUMENT", 1004);
+    assertThat(r.body().get("detail").asText())
+        .isEqualTo(
+            "clientMsgId must be 1-64 characters of 0x21-0x7E (printable ASCII, no space) but was"
+                + " 'has space'");
+  }
+
+  @Test
   void messagesSentAsAUserAreListedOldestFirstWithPaging() {
     for (int i = 1; i <= 5; i++) {
       TestServer.Reply r =

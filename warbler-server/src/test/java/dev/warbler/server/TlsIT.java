@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.AuthOk;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.sdk.Backoff;
@@ -13,6 +14,7 @@ import dev.warbler.sdk.TrustedCertificates;
 import dev.warbler.sdk.WarblerAdmin;
 import dev.warbler.sdk.WarblerClient;
 import dev.warbler.server.TestCertificates.Generated;
+import dev.warbler.testkit.RawSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -45,6 +47,7 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -259,6 +262,168 @@ class TlsIT {
         .isGreaterThanOrEqualTo(2);
   }
 
+  // ---- the cipher policy and renegotiation ----------------------------------------------------
+
+  @Test
+  void withAnEcCertificateOnlyAeadSuitesAreServedOnBothPorts() throws Exception {
+    start(Map.of());
+    List<String> refused =
+        List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA");
+    // Control: this JVM negotiates each with a bare JDK server holding the same certificate.
+    for (String suite : refused) {
+      assertThat(controlHandshake("TLSv1.2", suite, first).getCipherSuite()).isEqualTo(suite);
+    }
+
+    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
+      assertRefused(port, refused);
+      assertServed(
+          port,
+          List.of(
+              "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+              "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"));
+      assertThat(handshake(port, "TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256").getCipherSuite())
+          .isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
+    }
+  }
+
+  @Test
+  void withAnRsaCertificateCbcSha1AndFiniteFieldDheAreRefusedOnBothPorts() throws Exception {
+    Generated rsa = TestCertificates.rsa("warbler-rsa", 2001);
+    rsa.writeTo(certFile, keyFile);
+    start(Map.of());
+    // CBC with a SHA-1 MAC, CBC with SHA-256, and DHE even with an AEAD cipher.
+    List<String> refused =
+        List.of(
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+    for (String suite : refused) {
+      assertThat(controlHandshake("TLSv1.2", suite, rsa).getCipherSuite()).isEqualTo(suite);
+    }
+
+    for (int port : new int[] {node.webSocketPort(), node.httpPort()}) {
+      assertRefused(port, refused);
+      assertServed(
+          port,
+          List.of(
+              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+              "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"));
+    }
+  }
+
+  private static void assertRefused(int port, List<String> suites) {
+    for (String suite : suites) {
+      assertThatThrownBy(() -> handshake(port, "TLSv1.2", suite))
+          .as("%s on port %d", suite, port)
+          .isInstanceOf(SSLException.class)
+          .hasMessageContaining("handshake_failure");
+    }
+  }
+
+  private static void assertServed(int port, List<String> suites) throws Exception {
+    for (String suite : suites) {
+      assertThat(handshake(port, "TLSv1.2", suite).getCipherSuite())
+          .as("%s on port %d", suite, port)
+          .isEqualTo(suite);
+    }
+  }
+
+  @Test
+  void aTls12ClientThatRenegotiatesIsRefusedOnBothPorts() throws Exception {
+    start(Map.of());
+
+    // Gateway: a WebSocket that answers pings, until the client asks to renegotiate.
+    try (SSLSocket socket = tls12Socket(node.webSocketPort())) {
+      socket.startHandshake();
+      socket.getOutputStream().write(RawSocket.upgradeRequest("127.0.0.1", "/ws", Encoding.JSON));
+      assertThat(head(socket)).startsWith("HTTP/1.1 101");
+      assertThat(pingPong(socket)).as("gateway before").isEqualTo("pong");
+
+      socket.startHandshake(); // on TLS 1.2: a new ClientHello on the open connection
+
+      assertThat(pingPong(socket))
+          .as("gateway after the client asked to renegotiate")
+          .startsWith("refused");
+    }
+    // REST: a keep-alive connection that answers requests, until the same.
+    try (SSLSocket socket = tls12Socket(node.httpPort())) {
+      socket.startHandshake();
+      assertThat(get(socket, "/healthz")).as("http before").startsWith("HTTP/1.1 200");
+
+      socket.startHandshake();
+
+      assertThat(get(socket, "/healthz"))
+          .as("http after the client asked to renegotiate")
+          .startsWith("refused");
+    }
+  }
+
+  /** A TLS 1.2 socket, connected and not yet shaken hands. */
+  private static SSLSocket tls12Socket(int port) throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, ANY, null);
+    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(5_000);
+    socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+    return socket;
+  }
+
+  /** An HTTP answer's head, up to the blank line. */
+  private static String head(SSLSocket socket) throws IOException {
+    StringBuilder head = new StringBuilder();
+    java.io.InputStream in = socket.getInputStream();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new java.io.EOFException("closed after " + head);
+      }
+      head.append((char) c);
+    }
+    return head.toString();
+  }
+
+  /** A WebSocket ping and its pong: "pong", or "refused: why" when the connection fails. */
+  private static String pingPong(SSLSocket socket) {
+    try {
+      socket.getOutputStream().write(RawSocket.ping(new byte[] {1, 2, 3}));
+      socket.getOutputStream().flush();
+      java.io.InputStream in = socket.getInputStream();
+      int b0 = in.read();
+      int length = in.read(); // a server frame is unmasked; a pong carries at most 125 bytes
+      if (b0 < 0 || length < 0) {
+        return "refused: closed";
+      }
+      in.readNBytes(length & 0x7f);
+      return (b0 & 0x0f) == RawSocket.PONG ? "pong" : "opcode " + (b0 & 0x0f);
+    } catch (IOException e) {
+      return "refused: " + e;
+    }
+  }
+
+  /** A keep-alive GET and its whole answer's status line, or "refused: why". */
+  private static String get(SSLSocket socket, String path) {
+    try {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      String head = head(socket);
+      java.util.regex.Matcher length =
+          java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+      if (length.find()) {
+        socket.getInputStream().readNBytes(Integer.parseInt(length.group(1)));
+      }
+      return head.lines().findFirst().orElse("");
+    } catch (IOException e) {
+      return "refused: " + e;
+    }
+  }
+
   @Test
   void theProtocolsSettingIsHonouredOnBothPorts() throws Exception {
     start(Map.of(Setting.TLS_PROTOCOLS, "TLSv1.3"));
@@ -410,12 +575,21 @@ class TlsIT {
 
   /** A completed handshake with 127.0.0.1:port offering only {@code protocol}. */
   private static SSLSession handshake(int port, String protocol) throws Exception {
+    return handshake(port, protocol, null);
+  }
+
+  /** The same offering only {@code suite} too, unless null. */
+  private static SSLSession handshake(int port, String protocol, @Nullable String suite)
+      throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, ANY, null);
     try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
       socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(5_000);
       socket.setEnabledProtocols(new String[] {protocol});
+      if (suite != null) {
+        socket.setEnabledCipherSuites(new String[] {suite});
+      }
       socket.startHandshake();
       return socket.getSession();
     }
@@ -427,13 +601,22 @@ class TlsIT {
 
   /** A handshake with a bare JDK server that allows only {@code protocol}; the negotiated one. */
   private String controlHandshake(String protocol) throws Exception {
+    return controlHandshake(protocol, null, first).getProtocol();
+  }
+
+  /**
+   * A handshake with a bare JDK server holding {@code cert} that allows only {@code protocol} (and
+   * {@code suite}, unless null); the client's session.
+   */
+  private static SSLSession controlHandshake(
+      String protocol, @Nullable String suite, Generated cert) throws Exception {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     store.setKeyEntry(
         "k",
-        first.keys().getPrivate(),
+        cert.keys().getPrivate(),
         "pw".toCharArray(),
-        new X509Certificate[] {first.certificate()});
+        new X509Certificate[] {cert.certificate()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, "pw".toCharArray());
     SSLContext serverContext = SSLContext.getInstance("TLS");
@@ -441,6 +624,9 @@ class TlsIT {
     try (SSLServerSocket server =
         (SSLServerSocket) serverContext.getServerSocketFactory().createServerSocket(0)) {
       server.setEnabledProtocols(new String[] {protocol});
+      if (suite != null) {
+        server.setEnabledCipherSuites(new String[] {suite});
+      }
       CompletableFuture<Void> accepted =
           CompletableFuture.runAsync(() -> {
             try (Socket s = server.accept()) {
@@ -451,7 +637,7 @@ class TlsIT {
               // the client hung up
             }
           });
-      String negotiated = handshake(server.getLocalPort(), protocol).getProtocol();
+      SSLSession negotiated = handshake(server.getLocalPort(), protocol, suite);
       accepted.get(10, TimeUnit.SECONDS);
       return negotiated;
     }

@@ -13,6 +13,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -25,10 +27,19 @@ public final class RawSocket implements AutoCloseable {
   /** A fixed key: the server's accept value is not checked by these clients. */
   private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
+  /** WebSocket opcodes (RFC 6455, 5.2). */
+  public static final int TEXT = 1;
+
+  public static final int BINARY = 2;
+  public static final int CLOSE = 8;
+  public static final int PING = 9;
+  public static final int PONG = 10;
+
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
   private final long openedNanos = System.nanoTime();
+  private final List<Frame> frames = new ArrayList<>();
   private int lastCloseCode = -1;
   private boolean upgraded;
 
@@ -72,6 +83,15 @@ public final class RawSocket implements AutoCloseable {
 
   /** The HTTP/1.1 upgrade request a WebSocket client sends, offering {@code encoding}. */
   public static byte[] upgradeRequest(String host, String path, Encoding encoding) {
+    return upgradeRequest(host, path, encoding, "");
+  }
+
+  /**
+   * The upgrade request offering {@code encoding} and, when not empty, the {@code
+   * Sec-WebSocket-Extensions} in {@code extensions} (for example {@code permessage-deflate}).
+   */
+  public static byte[] upgradeRequest(
+      String host, String path, Encoding encoding, String extensions) {
     return ("GET "
             + path
             + " HTTP/1.1\r\n"
@@ -86,7 +106,9 @@ public final class RawSocket implements AutoCloseable {
             + "Sec-WebSocket-Version: 13\r\n"
             + "Sec-WebSocket-Protocol: "
             + encoding.subprotocol()
-            + "\r\n\r\n")
+            + "\r\n"
+            + (extensions.isEmpty() ? "" : "Sec-WebSocket-Extensions: " + extensions + "\r\n")
+            + "\r\n")
         .getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -94,8 +116,17 @@ public final class RawSocket implements AutoCloseable {
    * A masked client WebSocket frame: FIN set, text (opcode 1) or binary (2), with {@code payload}.
    */
   public static byte[] frame(boolean text, byte[] payload) {
+    return frame(text ? TEXT : BINARY, false, payload);
+  }
+
+  /**
+   * A masked client WebSocket frame with FIN set: any {@code opcode}, {@code rsv1} set for a
+   * message compressed with permessage-deflate (RFC 7692), and {@code payload}. Control frames
+   * (ping, pong, close) may carry at most 125 bytes; this does not check.
+   */
+  public static byte[] frame(int opcode, boolean rsv1, byte[] payload) {
     ByteArrayOutputStream b = new ByteArrayOutputStream(payload.length + 14);
-    b.write(0x80 | (text ? 1 : 2));
+    b.write(0x80 | (rsv1 ? 0x40 : 0) | opcode);
     int n = payload.length;
     if (n < 126) {
       b.write(0x80 | n);
@@ -116,6 +147,11 @@ public final class RawSocket implements AutoCloseable {
       b.write(payload[i] ^ mask[i & 3]);
     }
     return b.toByteArray();
+  }
+
+  /** A masked WebSocket ping carrying {@code payload} (at most 125 bytes). */
+  public static byte[] ping(byte[] payload) {
+    return frame(PING, false, payload);
   }
 
   /** The frame carrying {@code f} in {@code encoding}: text for JSON, binary for proto. */
@@ -158,12 +194,21 @@ public final class RawSocket implements AutoCloseable {
    * Switching Protocols}.
    */
   public void upgrade(String host, String path, Encoding encoding) {
-    write(upgradeRequest(host, path, encoding));
+    upgrade(host, path, encoding, "");
+  }
+
+  /**
+   * Sends the upgrade request offering {@code extensions} and returns the answer's head (which
+   * names the extensions the server accepted); AssertionError unless it is {@code 101}.
+   */
+  public String upgrade(String host, String path, Encoding encoding, String extensions) {
+    write(upgradeRequest(host, path, encoding, extensions));
     String head = readHead(Duration.ofSeconds(10));
     if (!head.startsWith("HTTP/1.1 101")) {
       throw new AssertionError("no WebSocket upgrade: " + head);
     }
     upgraded = true;
+    return head;
   }
 
   private String readHead(Duration timeout) {
@@ -214,9 +259,17 @@ public final class RawSocket implements AutoCloseable {
 
   /** After the first byte of a server frame (never masked): reads the rest, noting close codes. */
   private void skipFrame(int b0) throws IOException {
+    Frame f = readRest(b0);
+    if (f != null) {
+      frames.add(f);
+    }
+  }
+
+  /** The rest of a server frame after its first byte; null at the end of the stream. */
+  private Frame readRest(int b0) throws IOException {
     int b1 = in.read();
     if (b1 < 0) {
-      return;
+      return null;
     }
     long len = b1 & 0x7f;
     if (len == 126) {
@@ -228,10 +281,64 @@ public final class RawSocket implements AutoCloseable {
       }
     }
     byte[] payload = in.readNBytes((int) Math.min(len, 1 << 20));
-    if ((b0 & 0x0f) == 8 && payload.length >= 2) {
+    int opcode = b0 & 0x0f;
+    if (opcode == CLOSE && payload.length >= 2) {
       lastCloseCode = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
     }
     in.skipNBytes(len - payload.length);
+    return new Frame(opcode, payload);
+  }
+
+  /**
+   * A frame as the server sent it (payloads over 1 MiB are cut there).
+   *
+   * @param opcode {@link #TEXT}, {@link #BINARY}, {@link #CLOSE}, {@link #PING}, {@link #PONG}
+   */
+  public record Frame(int opcode, byte[] payload) {
+    /** The status code of a close frame; -1 for other frames or a close frame without one. */
+    public int closeCode() {
+      return opcode == CLOSE && payload.length >= 2
+          ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff)
+          : -1;
+    }
+
+    /** The reason of a close frame; empty for other frames. */
+    public String closeReason() {
+      return opcode == CLOSE && payload.length > 2
+          ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8)
+          : "";
+    }
+  }
+
+  /**
+   * The next frame the server sends after the upgrade; AssertionError if none arrives within {@code
+   * timeout} or the socket closes first.
+   */
+  public Frame readFrame(Duration timeout) {
+    try {
+      socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+      int b0 = in.read();
+      Frame f = b0 < 0 ? null : readRest(b0);
+      if (f == null) {
+        throw new AssertionError("the server closed the socket");
+      }
+      frames.add(f);
+      return f;
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("no frame within " + timeout, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Every frame read so far by {@link #readFrame} and {@link #awaitClosed}, in arrival order. */
+  public List<Frame> frames() {
+    return List.copyOf(frames);
+  }
+
+  /** The close frames among {@link #frames()}. */
+  public List<Frame> closeFrames() {
+    return frames.stream().filter(f -> f.opcode() == CLOSE).toList();
   }
 
   /**
