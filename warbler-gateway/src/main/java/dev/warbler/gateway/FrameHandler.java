@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
+import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.Connection;
@@ -141,16 +142,18 @@ import org.slf4j.LoggerFactory;
  *       MALFORMED_FRAME (with the id recovered from the bytes when possible, else empty), then 4104
  *       the same way. A first frame with two members of one oneof, or whose id is over 64
  *       characters: {@code error} INVALID_ARGUMENT (echoing the id as sent), then 4104.
- *   <li>{@code auth}: the token is verified off the event loop. Then, in order: if {@code Auth.app}
- *       is set and is not the token's app, WRONG_APP; if the token's user was deleted,
- *       USER_ID_RETIRED, if it never existed, USER_NOT_FOUND; if the user is banned app-wide,
- *       USER_BANNED; if the token was revoked, TOKEN_REVOKED (both in-memory lookups, {@link
- *       dev.warbler.core.Access}). A failure sends {@code error} (echoing the auth frame's id) then
- *       {@code closing} and close with 4102 for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when
- *       the user is deleted while the connection authenticates), 4105 for USER_BANNED, 4106 for
- *       TOKEN_REVOKED, 1011 for retryable errors (INTERNAL, UNAVAILABLE) and 4100 for every other
- *       code (TOKEN_INVALID, WRONG_APP, USER_NOT_FOUND). Non-retryable failures are audited,
- *       coalesced per address.
+ *   <li>{@code auth}: first, if the client address is throttled for failed authentications ({@link
+ *       GatewayLimits#authFailures()}), RATE_LIMITED with its retry-after, then close 1013, without
+ *       looking at the token; a TOKEN_INVALID below counts against the address. Then the token is
+ *       verified off the event loop, and in order: if {@code Auth.app} is set and is not the
+ *       token's app, WRONG_APP; if the token's user was deleted, USER_ID_RETIRED, if it never
+ *       existed, USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was
+ *       revoked, TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure
+ *       sends {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102
+ *       for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when the user is deleted while the
+ *       connection authenticates), 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable
+ *       errors (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
+ *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
@@ -599,8 +602,22 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   /** Runs on a virtual thread: the token check may load the app, the user check the store. */
   private void verify(String id, String token, String expectedApp, String device) {
+    AuthThrottle throttle = gateway.limits().authFailures();
     try {
-      VerifiedToken verified = gateway.tokens().verifyToken(token);
+      long wait = throttle.retryAfterMillis(remoteIp(), AuthThrottle.Surface.GATEWAY);
+      if (wait > 0) {
+        // Refused before the token is looked at: a guesser learns nothing faster than the refill.
+        throw new WarblerException(ErrorCode.RATE_LIMITED, throttle.message(wait), wait);
+      }
+      VerifiedToken verified;
+      try {
+        verified = gateway.tokens().verifyToken(token);
+      } catch (WarblerException e) {
+        if (e.code() == ErrorCode.TOKEN_INVALID) {
+          throttle.failed(remoteIp(), AuthThrottle.Surface.GATEWAY);
+        }
+        throw e;
+      }
       Principal who = verified.principal();
       if (!expectedApp.isEmpty() && !expectedApp.equals(who.app())) {
         throw new WarblerException(
@@ -662,8 +679,17 @@ final class FrameHandler extends ChannelDuplexHandler {
           case USER_NOT_FOUND, USER_ID_RETIRED -> Gateway.AuthFailure.USER_NOT_FOUND;
           case USER_BANNED -> Gateway.AuthFailure.USER_BANNED;
           case TOKEN_REVOKED -> Gateway.AuthFailure.TOKEN_REVOKED;
+          case RATE_LIMITED -> Gateway.AuthFailure.THROTTLED;
           default -> Gateway.AuthFailure.OTHER;
         });
+    if (e.code() == ErrorCode.RATE_LIMITED) {
+      // A guesser's address: the throttle counters show it, one line per attempt would not help.
+      log.debug("auth throttled for {}: {}", remote(), e.getMessage());
+      pending.clear();
+      write(Frames.error(id, e));
+      requestClose(CloseCode.TRY_AGAIN_LATER, "too many failed authentications; retry later");
+      return;
+    }
     if (e.code() == ErrorCode.LIMIT_EXCEEDED) {
       // Not the client's fault, so not INFO-worthy per attempt: the refusal counter shows it.
       log.debug("auth refused for {}: {}", remote(), e.getMessage());
@@ -681,6 +707,7 @@ final class FrameHandler extends ChannelDuplexHandler {
           case TOKEN_REVOKED -> CloseCode.TOKEN_REVOKED;
           case USER_BANNED -> CloseCode.USER_BANNED;
           case USER_ID_RETIRED -> CloseCode.USER_REMOVED;
+          case RATE_LIMITED -> CloseCode.TRY_AGAIN_LATER;
           default -> e.code().retryable() ? CloseCode.INTERNAL_ERROR : CloseCode.AUTH_FAILED;
         };
     requestClose(code, String.valueOf(e.getMessage()));
@@ -2061,10 +2088,20 @@ final class FrameHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** The peer's IP address (no port), for the audit log; empty when unknown. */
+  /**
+   * The client's IP address (no port) for the audit log and the authentication throttle: the one
+   * {@link HttpGuard} resolved through a trusted proxy, else the peer's; empty when unknown.
+   */
   private String remoteIp() {
     Channel ch = channel;
-    return ch != null && ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+    if (ch == null) {
+      return "";
+    }
+    String forwarded = ch.attr(HttpGuard.CLIENT_ADDRESS).get();
+    if (forwarded != null) {
+      return forwarded;
+    }
+    return ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress()
         : "";
   }

@@ -8,6 +8,7 @@ import dev.warbler.core.RoomEvent;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.TokenService;
+import dev.warbler.core.TrustedProxies;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 import io.micrometer.core.instrument.Counter;
@@ -135,6 +136,7 @@ public final class Gateway implements AutoCloseable {
   private EventLoopGroup workers;
   private Channel server;
   private @org.jspecify.annotations.Nullable GatewayTls tls;
+  private TrustedProxies proxies = TrustedProxies.none();
 
   /** A gateway; {@link GatewayLimits#none()} turns connection and rate limits off. */
   public Gateway(
@@ -224,6 +226,21 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Believes {@code X-Forwarded-For} in upgrade requests from these peers ({@code
+   * http.trusted-proxies}), for the address the audit log and the authentication throttle use; call
+   * before {@link #start()}. The per-address connection limit still counts the peer: it acts at the
+   * TCP accept, before any header.
+   */
+  public void trustProxies(TrustedProxies proxies) {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("trusted proxies must be set before the gateway starts");
+      }
+      this.proxies = proxies;
+    }
+  }
+
   /** Why a connection never got authenticated; the {@code reason} tag of the failure counter. */
   enum AuthFailure {
     TOKEN_INVALID,
@@ -232,6 +249,8 @@ public final class Gateway implements AutoCloseable {
     USER_NOT_FOUND,
     USER_BANNED,
     TOKEN_REVOKED,
+    /** Refused unread: the address failed too often ({@code limits.auth-failures.*}). */
+    THROTTLED,
     TIMEOUT,
     NOT_AUTHENTICATED,
     OTHER;
@@ -341,7 +360,7 @@ public final class Gateway implements AutoCloseable {
     p.addLast(
         "http-guard",
         admitted
-            ? new HttpGuard(config.path(), config.allowedOrigins())
+            ? new HttpGuard(config.path(), config.allowedOrigins(), proxies)
             : HttpGuard.refusing("more than " + perIp.limit() + " connections from this address"));
     p.addLast("idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS));
     if (config.compression()) {

@@ -1,5 +1,6 @@
 package dev.warbler.gateway;
 
+import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.RateLimiter;
 import dev.warbler.core.RateLimits;
 
@@ -16,12 +17,16 @@ import dev.warbler.core.RateLimits;
  *     ({@code limits.rate.control-per-second}, {@code limits.rate.control-burst}); each ping costs
  *     the server a pong and a read, so beyond it the connection is closed with 1008. {@link
  *     RateLimits.Rate#UNLIMITED}: no limit
+ * @param authFailures failed authentications per client address ({@code limits.auth-failures.*},
+ *     shared with the REST API): a token whose signature does not verify counts; while the address
+ *     is throttled an {@code auth} is refused unread with RATE_LIMITED and close 1013
  */
 public record GatewayLimits(
     RateLimiter rates,
     int maxConnectionsPerIp,
     int maxConnectionsPerUser,
-    RateLimits.Rate controlFrames) {
+    RateLimits.Rate controlFrames,
+    AuthThrottle authFailures) {
 
   /**
    * The default of {@code limits.rate.control-per-second} and {@code limits.rate.control-burst}.
@@ -30,12 +35,22 @@ public record GatewayLimits(
 
   /** No limits: what a gateway built without them enforces. */
   public static GatewayLimits none() {
-    return new GatewayLimits(RateLimiter.unlimited(), 0, 0, RateLimits.Rate.UNLIMITED);
+    return new GatewayLimits(
+        RateLimiter.unlimited(), 0, 0, RateLimits.Rate.UNLIMITED, AuthThrottle.off());
   }
 
-  /** These limits with the default control-frame rate. */
+  /** These limits with the default control-frame rate and no authentication throttle. */
   public GatewayLimits(RateLimiter rates, int maxConnectionsPerIp, int maxConnectionsPerUser) {
     this(rates, maxConnectionsPerIp, maxConnectionsPerUser, DEFAULT_CONTROL_FRAMES);
+  }
+
+  /** These limits without an authentication throttle. */
+  public GatewayLimits(
+      RateLimiter rates,
+      int maxConnectionsPerIp,
+      int maxConnectionsPerUser,
+      RateLimits.Rate controlFrames) {
+    this(rates, maxConnectionsPerIp, maxConnectionsPerUser, controlFrames, AuthThrottle.off());
   }
 
   public GatewayLimits {
@@ -51,6 +66,13 @@ public record GatewayLimits(
 
   /** These limits with another control-frame rate. */
   public GatewayLimits withControlFrames(RateLimits.Rate controlFrames) {
-    return new GatewayLimits(rates, maxConnectionsPerIp, maxConnectionsPerUser, controlFrames);
+    return new GatewayLimits(
+        rates, maxConnectionsPerIp, maxConnectionsPerUser, controlFrames, authFailures);
+  }
+
+  /** These limits with another authentication throttle. */
+  public GatewayLimits withAuthFailures(AuthThrottle authFailures) {
+    return new GatewayLimits(
+        rates, maxConnectionsPerIp, maxConnectionsPerUser, controlFrames, authFailures);
   }
 }

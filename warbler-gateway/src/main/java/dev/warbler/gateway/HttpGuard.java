@@ -1,5 +1,6 @@
 package dev.warbler.gateway;
 
+import dev.warbler.core.TrustedProxies;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * with {@code Sec-WebSocket-Version: 13}, and an {@code Origin} not in the allowed list 403; a
  * connection over {@code gateway.max-connections-per-ip} gets 429 whatever it asks; each answer
  * closes the connection. A request that passes goes on to Netty's handshake (which answers 400 to a
- * malformed upgrade) and this handler leaves the pipeline.
+ * malformed upgrade) and this handler leaves the pipeline, after recording the client's address
+ * ({@link #CLIENT_ADDRESS}: the peer's, or from a peer in {@code http.trusted-proxies} the
+ * right-most untrusted hop of {@code X-Forwarded-For}).
  */
 final class HttpGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpGuard.class);
@@ -33,17 +37,24 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
   /** The only WebSocket version accepted: RFC 6455. Netty would also speak drafts 00, 07, 08. */
   private static final String WEBSOCKET_VERSION = "13";
 
+  /** The client's address, as the audit log and the authentication throttle name it. */
+  static final AttributeKey<String> CLIENT_ADDRESS =
+      AttributeKey.valueOf(HttpGuard.class, "clientAddress");
+
   private final String path;
   private final List<String> allowedOrigins;
+  private final TrustedProxies proxies;
   private final @Nullable String tooMany;
 
-  HttpGuard(String path, List<String> allowedOrigins) {
-    this(path, allowedOrigins, null);
+  HttpGuard(String path, List<String> allowedOrigins, TrustedProxies proxies) {
+    this(path, allowedOrigins, proxies, null);
   }
 
-  private HttpGuard(String path, List<String> allowedOrigins, @Nullable String tooMany) {
+  private HttpGuard(
+      String path, List<String> allowedOrigins, TrustedProxies proxies, @Nullable String tooMany) {
     this.path = path;
     this.allowedOrigins = allowedOrigins;
+    this.proxies = proxies;
     this.tooMany = tooMany;
   }
 
@@ -52,7 +63,7 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
    * for a connection over a connection limit.
    */
   static HttpGuard refusing(String reason) {
-    return new HttpGuard("/", List.of(), reason);
+    return new HttpGuard("/", List.of(), TrustedProxies.none(), reason);
   }
 
   @Override
@@ -69,6 +80,15 @@ final class HttpGuard extends ChannelInboundHandlerAdapter {
     }
     HttpResponseStatus refusal = check(ctx, request);
     if (refusal == HttpResponseStatus.OK) {
+      if (!proxies.isEmpty()
+          && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer
+          && peer.getAddress() != null) {
+        ctx.channel()
+            .attr(CLIENT_ADDRESS)
+            .set(
+                proxies.clientAddress(
+                    peer.getAddress().getHostAddress(), request.headers().get("X-Forwarded-For")));
+      }
       ctx.pipeline().remove(this);
       ctx.fireChannelRead(request);
       return;

@@ -16,6 +16,10 @@ public enum CloseCode {
   POLICY_VIOLATION(1008, false, "WebSocket pings or pongs sent faster than allowed"),
   TOO_BIG(1009, false, "frame larger than the maximum frame size"),
   INTERNAL_ERROR(1011, true, "unexpected server error"),
+  TRY_AGAIN_LATER(
+      1013,
+      true,
+      "too many failed authentications from this address; reconnect after the retry-after"),
   SLOW_CONSUMER(4000, true, "outbound queue full; reconnect and sync"),
   IDLE_TIMEOUT(4001, true, "nothing received within the idle timeout"),
   AUTH_FAILED(4100, false, "the auth token was rejected"),

@@ -423,7 +423,9 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.GATEWAY_MAX_CONNECTIONS_PER_USER),
                 new RateLimits.Rate(
                     settings.integer(Setting.LIMITS_RATE_CONTROL_PER_SECOND),
-                    settings.integer(Setting.LIMITS_RATE_CONTROL_BURST))));
+                    settings.integer(Setting.LIMITS_RATE_CONTROL_BURST)),
+                authThrottle));
+    gateway.trustProxies(TrustedProxies.parse(settings.list(Setting.HTTP_TRUSTED_PROXIES)));
   }
 
   private static RateLimits rateLimits(Settings settings) {
