@@ -235,6 +235,37 @@ class TlsIT {
     assertThat(history.out()).contains("hello over wss");
   }
 
+  @Test
+  void auditVerifyTrustsTheCaFileLikeTheOtherCommands() throws Exception {
+    start(Map.of());
+    WarblerAdmin.create(https(), KEY, TrustedCertificates.sslContext(certFile))
+        .createUser(APP, "audited" + ids.incrementAndGet(), "");
+    Map<String, String> env =
+        Map.of("WARBLER_ADMIN_KEY", KEY, "WARBLER_DATA_DIR", dir.resolve("data").toString());
+    java.util.function.BiFunction<Map<String, String>, List<String>, Run> verify =
+        (vars, args) -> {
+          AuditCommand.Verify command = new AuditCommand.Verify();
+          command.env = vars;
+          java.io.StringWriter out = new java.io.StringWriter();
+          java.io.StringWriter err = new java.io.StringWriter();
+          picocli.CommandLine cli = new picocli.CommandLine(command);
+          cli.setOut(new java.io.PrintWriter(out));
+          cli.setErr(new java.io.PrintWriter(err));
+          List<String> all = new ArrayList<>(List.of("--server", https().toString()));
+          all.addAll(args);
+          int code = cli.execute(all.toArray(String[]::new));
+          return new Run(code, out.toString(), err.toString());
+        };
+    Run untrusted = verify.apply(env, List.of());
+    assertThat(untrusted.exit()).as(untrusted.err()).isEqualTo(2);
+    Run withFlag = verify.apply(env, List.of("--ca-file", certFile.toString()));
+    assertThat(withFlag.exit()).as(withFlag.err()).isZero();
+    assertThat(withFlag.out()).startsWith("ok: ");
+    Map<String, String> withCa = new java.util.HashMap<>(env);
+    withCa.put("WARBLER_CA_FILE", certFile.toString());
+    assertThat(verify.apply(withCa, List.of()).exit()).isZero();
+  }
+
   // ---- refused protocol versions and plaintext -----------------------------------------------
 
   @Test
