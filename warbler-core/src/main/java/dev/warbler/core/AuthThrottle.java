@@ -73,18 +73,7 @@ public final class AuthThrottle {
     }
     this.perMinute = perMinute;
     this.burst = burst;
-    this.time =
-        new TimeMeter() {
-          @Override
-          public long currentTimeNanos() {
-            return nanoTime.getAsLong();
-          }
-
-          @Override
-          public boolean isWallClockBased() {
-            return false;
-          }
-        };
+    this.time = RateLimiter.monotonic(nanoTime);
     // Idle this long, a bucket is full again: dropping it then forgets nothing.
     Duration refill =
         perMinute == 0

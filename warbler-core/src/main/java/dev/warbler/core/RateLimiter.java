@@ -89,18 +89,7 @@ public final class RateLimiter {
    */
   public RateLimiter(RateLimits limits, LongSupplier nanoTime) {
     this.limits = limits;
-    this.time =
-        new TimeMeter() {
-          @Override
-          public long currentTimeNanos() {
-            return nanoTime.getAsLong();
-          }
-
-          @Override
-          public boolean isWallClockBased() {
-            return false;
-          }
-        };
+    this.time = monotonic(nanoTime);
     this.users =
         Caffeine.newBuilder()
             .ticker(nanoTime::getAsLong)
@@ -116,6 +105,21 @@ public final class RateLimiter {
     for (Scope s : Scope.values()) {
       refused.put(s, new LongAdder());
     }
+  }
+
+  /** A bucket4j clock over a monotonic nanosecond source (tests pass a fake one). */
+  static TimeMeter monotonic(LongSupplier nanoTime) {
+    return new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return nanoTime.getAsLong();
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return false;
+      }
+    };
   }
 
   /** No limits at all. */

@@ -462,18 +462,13 @@ public final class WarblerServer implements AutoCloseable {
       }
       server.webSocketPort =
           bind(
-              "gateway.port",
+              settings,
+              Setting.GATEWAY_HOST,
+              Setting.GATEWAY_PORT,
               "--ws-port",
-              settings.string(Setting.GATEWAY_HOST),
-              settings.integer(Setting.GATEWAY_PORT),
               server.gateway::start);
       server.httpPort =
-          bind(
-              "http.port",
-              "--http-port",
-              settings.string(Setting.HTTP_HOST),
-              settings.integer(Setting.HTTP_PORT),
-              server::startApi);
+          bind(settings, Setting.HTTP_HOST, Setting.HTTP_PORT, "--http-port", server::startApi);
       server.ready = true;
       if (server.tls != null) {
         server.tls.startReloading();
@@ -495,7 +490,11 @@ public final class WarblerServer implements AutoCloseable {
    * the port and how to choose another (the JDK's own message says only "Address already in use").
    */
   private static int bind(
-      String setting, String flag, String host, int port, java.util.function.IntSupplier start) {
+      Settings settings,
+      Setting host,
+      Setting port,
+      String flag,
+      java.util.function.IntSupplier start) {
     try {
       return start.getAsInt();
     } catch (Exception e) { // Netty rethrows its native bind error undeclared, as a checked one
@@ -503,17 +502,17 @@ public final class WarblerServer implements AutoCloseable {
         if (t instanceof IOException) {
           IllegalStateException failure =
               new IllegalStateException(
-                  setting
+                  port.key()
                       + " "
-                      + port
+                      + settings.integer(port)
                       + " on "
-                      + host
+                      + settings.string(host)
                       + " cannot be bound ("
                       + bindReason(t)
                       + "); stop what uses it or choose another port with "
                       + flag
-                      + " or WARBLER_"
-                      + setting.toUpperCase(Locale.ROOT).replace('.', '_'));
+                      + " or "
+                      + port.environmentVariable());
           failure.addSuppressed(e); // complete as it is: no cause to append to the one line
           throw failure;
         }
@@ -521,7 +520,7 @@ public final class WarblerServer implements AutoCloseable {
       if (e instanceof RuntimeException r) {
         throw r;
       }
-      throw new IllegalStateException(setting + " " + port + " cannot be bound", e);
+      throw new IllegalStateException(port.key() + " cannot be bound", e);
     }
   }
 
