@@ -1,18 +1,12 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Directory;
 import dev.warbler.core.MessageIds;
 import dev.warbler.core.Messenger;
-import dev.warbler.core.RoomEvent;
 import dev.warbler.core.Services;
-import dev.warbler.core.Sessions;
-import dev.warbler.core.TokenService;
 import dev.warbler.core.TrustedProxies;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,20 +36,12 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketSe
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.internal.PlatformDependent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.atomic.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,30 +90,20 @@ public final class Gateway implements AutoCloseable {
 
   private final GatewayConfig config;
   private final Services services;
-  private final Messenger messenger;
-  private final Directory directory;
-  private final Sessions sessions;
-  private final TokenService tokens;
-  private final InstantSource clock;
-  private final MessageIds sessionIds;
 
   private final ExecutorService blocking =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gateway-", 0).factory());
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-  private final AtomicInteger open = new AtomicInteger();
-  private final AtomicReference<EncodedPush> lastPush = new AtomicReference<>();
-  private final Counter framesIn;
-  private final Counter framesOut;
-  private final Counter slowConsumers;
-  private final Counter controlFloods;
-  private final LongAccumulator peakQueued = new LongAccumulator(Math::max, 0);
-  private final DistributionSummary slowConsumerQueued;
-  private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+  private final GatewayMeters meters;
   private final GatewayLimits limits;
   private final ConnectionCounts<InetAddress> perIp;
-  private final ConnectionCounts<String> perUser;
+  private final UserSlots perUser;
   private final Counter refusedPerIp;
-  private final Counter refusedPerUser;
+
+  /** What every connection shares: authentication's view of the node, the request handlers. */
+  private final Authenticator.Shared authentication;
+
+  private final RequestHandlers handlers;
 
   private final Object lifecycle = new Object();
   private boolean started;
@@ -144,68 +120,37 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     this.limits = limits;
     this.perIp = new ConnectionCounts<>(limits.maxConnectionsPerIp());
-    this.perUser = new ConnectionCounts<>(limits.maxConnectionsPerUser());
     this.refusedPerIp =
         Counter.builder("warbler.gateway.connections.refused")
             .description("Connections refused because a connection limit was reached")
             .tag("limit", "ip")
             .register(meters);
-    this.refusedPerUser =
-        Counter.builder("warbler.gateway.connections.refused")
-            .description("Connections refused because a connection limit was reached")
-            .tag("limit", "user")
-            .register(meters);
+    this.perUser = new UserSlots(limits.maxConnectionsPerUser(), meters);
     this.services = services;
-    this.messenger = services.messenger();
-    this.directory = services.directory();
-    this.sessions = services.sessions();
-    this.tokens = services.tokens();
-    this.clock = services.clock();
-    this.sessionIds = new MessageIds(clock);
-    Gauge.builder("warbler.gateway.connections", open, AtomicInteger::get)
-        .description("Open WebSocket connections, authenticated or not")
-        .register(meters);
-    this.framesIn =
-        Counter.builder("warbler.gateway.frames.in")
-            .description("Data frames received from clients")
-            .register(meters);
-    this.framesOut =
-        Counter.builder("warbler.gateway.frames.out")
-            .description("Data frames sent to clients")
-            .register(meters);
-    this.slowConsumers =
-        Counter.builder("warbler.gateway.slow.consumers")
-            .description("Connections closed because their outbound queue was full")
-            .register(meters);
-    this.controlFloods =
-        Counter.builder("warbler.gateway.control.floods")
-            .description(
-                "Connections closed with 1008 for sending WebSocket pings or pongs faster than"
-                    + " limits.rate.control-per-second")
-            .register(meters);
+    this.meters = new GatewayMeters(meters);
     Gauge.builder("warbler.gateway.outbound.queued", this, Gateway::queuedBytes)
         .description("Outbound bytes queued for all connections and not yet taken by the kernel")
         .baseUnit("bytes")
         .register(meters);
-    Gauge.builder("warbler.gateway.direct.memory", () -> PlatformDependent.usedDirectMemory())
-        .description(
-            "Direct memory Netty has allocated (buffers of every connection); -1 when Netty"
-                + " leaves the count to the JVM (jvm_buffer_memory_used_bytes)")
-        .baseUnit("bytes")
-        .register(meters);
-    this.slowConsumerQueued =
-        DistributionSummary.builder("warbler.gateway.slow.consumer.queued")
-            .description("Outbound bytes queued for a slow consumer when it was closed")
-            .baseUnit("bytes")
-            .register(meters);
-    for (AuthFailure reason : AuthFailure.values()) {
-      authFailures.put(
-          reason,
-          Counter.builder("warbler.gateway.auth.failures")
-              .description("Connections closed before or while authenticating")
-              .tag("reason", reason.tag())
-              .register(meters));
-    }
+    this.authentication =
+        new Authenticator.Shared(
+            config,
+            services.tokens(),
+            services.directory(),
+            services.access(),
+            services.sessions(),
+            services.groups(),
+            services.audit(),
+            limits.authFailures(),
+            perUser,
+            limits.rates(),
+            new MessageIds(services.clock()),
+            new PushEncodings(),
+            services.clock(),
+            services.messenger().limits().maxMessageBytes(),
+            this.meters,
+            blocking);
+    this.handlers = RequestHandlers.of(services, blocking);
   }
 
   Services services() {
@@ -238,25 +183,6 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalStateException("trusted proxies must be set before the gateway starts");
       }
       this.proxies = proxies;
-    }
-  }
-
-  /** Why a connection never got authenticated; the {@code reason} tag of the failure counter. */
-  enum AuthFailure {
-    TOKEN_INVALID,
-    TOKEN_EXPIRED,
-    WRONG_APP,
-    USER_NOT_FOUND,
-    USER_BANNED,
-    TOKEN_REVOKED,
-    /** Refused unread: the address failed too often ({@code limits.auth-failures.*}). */
-    THROTTLED,
-    TIMEOUT,
-    NOT_AUTHENTICATED,
-    OTHER;
-
-    String tag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 
@@ -396,7 +322,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Open WebSocket connections on this gateway, authenticated or not. */
   public int connections() {
-    return open.get();
+    return meters.open();
   }
 
   /**
@@ -455,28 +381,24 @@ public final class Gateway implements AutoCloseable {
     return config;
   }
 
-  Messenger messenger() {
-    return messenger;
-  }
-
   GatewayLimits limits() {
     return limits;
   }
 
-  /**
-   * Takes a connection slot of {@code app}/{@code user}; false when the user has {@code
-   * gateway.max-connections-per-user} authenticated connections already.
-   */
-  boolean tryAcquireUserSlot(String key) {
-    if (perUser.tryAcquire(key)) {
-      return true;
-    }
-    refusedPerUser.increment();
-    return false;
+  GatewayMeters meters() {
+    return meters;
   }
 
-  void releaseUserSlot(String key) {
-    perUser.release(key);
+  Authenticator.Shared authentication() {
+    return authentication;
+  }
+
+  RequestHandlers handlers() {
+    return handlers;
+  }
+
+  ExecutorService blocking() {
+    return blocking;
   }
 
   /** Connections of one user (key {@code app + '/' + user}) holding a slot; for tests. */
@@ -489,68 +411,16 @@ public final class Gateway implements AutoCloseable {
     return perIp.open(ip);
   }
 
-  Directory directory() {
-    return directory;
-  }
-
-  Sessions sessions() {
-    return sessions;
-  }
-
-  TokenService tokens() {
-    return tokens;
-  }
-
-  InstantSource clock() {
-    return clock;
-  }
-
-  ExecutorService blocking() {
-    return blocking;
-  }
-
-  void opened() {
-    open.incrementAndGet();
-  }
-
-  void closed() {
-    open.decrementAndGet();
-  }
-
-  void frameIn() {
-    framesIn.increment();
-  }
-
-  void frameOut() {
-    framesOut.increment();
-  }
-
-  /** A slow consumer was closed with {@code queued} bytes in its outbound queue. */
-  void slowConsumer(long queued) {
-    slowConsumers.increment();
-    slowConsumerQueued.record(queued);
-  }
-
-  /** A connection was closed for flooding control frames. */
-  void controlFlood() {
-    controlFloods.increment();
-  }
-
-  /** A frame was admitted and the connection's queue holds {@code bytes} with it. */
-  void queued(long bytes) {
-    peakQueued.accumulate(bytes);
-  }
-
   /** The most any connection has had queued (admitted and not yet in the kernel); for tests. */
   long peakQueuedBytes() {
-    return peakQueued.get();
+    return meters.peakQueued();
   }
 
   /** The most outbound bytes queued for any one open connection now; for tests. */
   long maxQueuedBytesNow() {
     long max = 0;
     for (Channel ch : channels) {
-      max = Math.max(max, FrameHandler.queuedBytes(ch));
+      max = Math.max(max, Outbound.queuedBytes(ch));
     }
     return max;
   }
@@ -559,115 +429,8 @@ public final class Gateway implements AutoCloseable {
   private double queuedBytes() {
     long sum = 0;
     for (Channel ch : channels) {
-      sum += FrameHandler.queuedBytes(ch);
+      sum += Outbound.queuedBytes(ch);
     }
     return sum;
-  }
-
-  void authFailed(AuthFailure reason) {
-    authFailures.get(reason).increment();
-  }
-
-  /** A new session id: 22 characters, unique without coordination between nodes. */
-  String newSessionId() {
-    return sessionIds.next();
-  }
-
-  /**
-   * The wire bytes of the {@code message} frame for {@code m}. A delivery pushes the same message
-   * to every online device of every member one after another, so the last message's encodings are
-   * kept and each encoding is computed once per message instead of once per device.
-   */
-  byte[] pushBytes(ChatMessage m, Encoding encoding) {
-    EncodedPush cached = lastPush.get();
-    if (cached == null || cached.message != m) {
-      cached = new EncodedPush(m);
-      lastPush.set(cached);
-    }
-    return cached.bytes(encoding);
-  }
-
-  /**
-   * Recently encoded chatroom events, by room. A room's fan-out hands the same event to up to
-   * {@code chatroom.max-present} connections in turn, so its encodings are computed once; several
-   * rooms fanning out at once use different slots (a collision only costs a second encoding).
-   */
-  private static final int ROOM_PUSH_SLOTS = 64;
-
-  private final AtomicReferenceArray<EncodedRoomPush> roomPushes =
-      new AtomicReferenceArray<>(ROOM_PUSH_SLOTS);
-
-  /** The wire bytes of the pushed frame for a chatroom event, encoded once per encoding. */
-  byte[] roomPushBytes(RoomEvent event, Encoding encoding) {
-    int slot = Math.floorMod(event.room().hashCode(), ROOM_PUSH_SLOTS);
-    EncodedRoomPush cached = roomPushes.get(slot);
-    if (cached == null || cached.event != event) {
-      cached = new EncodedRoomPush(event);
-      roomPushes.set(slot, cached);
-    }
-    return cached.bytes(encoding);
-  }
-
-  private static final class EncodedRoomPush {
-    private final RoomEvent event;
-    private volatile byte @org.jspecify.annotations.Nullable [] json;
-    private volatile byte @org.jspecify.annotations.Nullable [] proto;
-
-    EncodedRoomPush(RoomEvent event) {
-      this.event = event;
-    }
-
-    byte[] bytes(Encoding encoding) {
-      return switch (encoding) {
-        case JSON -> {
-          byte[] b = json;
-          if (b == null) {
-            b = encoding.codec().encodeServer(SocialFrames.pushed(event));
-            json = b;
-          }
-          yield b;
-        }
-        case PROTO -> {
-          byte[] b = proto;
-          if (b == null) {
-            b = encoding.codec().encodeServer(SocialFrames.pushed(event));
-            proto = b;
-          }
-          yield b;
-        }
-      };
-    }
-  }
-
-  /** Lazily encoded push frames of one message; a race only costs a second encoding. */
-  private static final class EncodedPush {
-    private final ChatMessage message;
-    private volatile byte @org.jspecify.annotations.Nullable [] json;
-    private volatile byte @org.jspecify.annotations.Nullable [] proto;
-
-    EncodedPush(ChatMessage message) {
-      this.message = message;
-    }
-
-    byte[] bytes(Encoding encoding) {
-      return switch (encoding) {
-        case JSON -> {
-          byte[] b = json;
-          if (b == null) {
-            b = encoding.codec().encodeServer(Frames.pushed(message));
-            json = b;
-          }
-          yield b;
-        }
-        case PROTO -> {
-          byte[] b = proto;
-          if (b == null) {
-            b = encoding.codec().encodeServer(Frames.pushed(message));
-            proto = b;
-          }
-          yield b;
-        }
-      };
-    }
   }
 }

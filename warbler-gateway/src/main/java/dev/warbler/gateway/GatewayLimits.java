@@ -8,7 +8,7 @@ import dev.warbler.core.RateLimits;
  * Abuse limits of the gateway ({@code gateway.max-connections-*} and {@code limits.rate.*}).
  *
  * @param rates token buckets that every request after {@code auth} draws from (see {@link
- *     FrameHandler}); a refusal is answered with {@code error} RATE_LIMITED and a retry-after
+ *     RateGate}); a refusal is answered with {@code error} RATE_LIMITED and a retry-after
  * @param maxConnectionsPerIp open TCP connections from one client address on this node, counted
  *     from the accept; beyond it the upgrade is refused with HTTP 429. 0: no limit
  * @param maxConnectionsPerUser authenticated connections of one user (of one app) on this node;

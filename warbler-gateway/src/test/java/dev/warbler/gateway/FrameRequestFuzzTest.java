@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * Fuzz targets for what the gateway does with a client's bytes before any store is touched: the
  * decode, the error frame for undecodable input, and the mapping of each request's fields to core
  * values ({@link Frames}, {@link GroupFrames}, {@link SocialFrames}, {@link ConversationId#parse}),
- * as {@link FrameHandler} calls them. Inputs replayed by every build: {@code
+ * as the request handlers ({@link Requests}) call them. Inputs replayed by every build: {@code
  * src/test/resources/dev/warbler/gateway/FrameRequestFuzzTestInputs/<method>/}.
  *
  * <p>The contract: a bad field is a {@link WarblerException} (answered as an {@code error} frame,
@@ -66,7 +66,7 @@ class FrameRequestFuzzTest {
     }
   }
 
-  /** The field conversions FrameHandler applies to each request before calling the core. */
+  /** The field conversions the request handlers apply to each request before calling the core. */
   private static void mapFields(ClientFrame frame) {
     switch (frame.getBodyCase()) {
       case SEND -> Frames.sendRequest(frame.getSend());
