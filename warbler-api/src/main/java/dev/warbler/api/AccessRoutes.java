@@ -1,14 +1,16 @@
 package dev.warbler.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warbler.core.Access;
 import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.App;
 import dev.warbler.core.Audit;
 import dev.warbler.core.AuditEvent;
 import dev.warbler.core.AuditQuery;
 import dev.warbler.core.AuditRecord;
+import dev.warbler.core.Directory;
 import dev.warbler.core.Ids;
-import dev.warbler.core.Services;
+import dev.warbler.core.TokenService;
 import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
@@ -76,14 +78,21 @@ final class AccessRoutes {
       long count,
       String detail) {}
 
-  private final RestApi api;
-  private final Services services;
+  private final ApiSupport api;
+  private final Directory directory;
+  private final Access access;
+  private final TokenService tokens;
+  private final Audit audit;
   private final ObjectMapper json;
 
-  AccessRoutes(RestApi api, Services services, ObjectMapper json) {
+  AccessRoutes(
+      ApiSupport api, Directory directory, Access access, TokenService tokens, Audit audit) {
     this.api = api;
-    this.services = services;
-    this.json = json;
+    this.directory = directory;
+    this.access = access;
+    this.tokens = tokens;
+    this.audit = audit;
+    this.json = api.json();
   }
 
   List<Route> routes() {
@@ -104,21 +113,21 @@ final class AccessRoutes {
   private void getAccess(Context ctx) {
     App app = api.authorizeApp(ctx);
     String user = ctx.pathParam("user");
-    services.directory().requireUser(app.id(), user);
-    api.send(ctx, 200, view(services.access().state(app.id(), user)));
+    directory.requireUser(app.id(), user);
+    api.send(ctx, 200, view(access.state(app.id(), user)));
   }
 
   private void ban(Context ctx) {
     App app = api.authorizeApp(ctx);
     String user = ctx.pathParam("user");
     BanUser body = ctx.bodyAsBytes().length == 0 ? new BanUser(null) : api.read(ctx, BanUser.class);
-    String reason = RestApi.orEmpty(body.reason());
+    String reason = ApiSupport.orEmpty(body.reason());
     if (reason.length() > MAX_REASON_CHARS) {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT, "reason must be at most " + MAX_REASON_CHARS + " characters");
     }
-    services.directory().requireUser(app.id(), user);
-    UserAccess a = services.access().ban(app.id(), user, reason);
+    directory.requireUser(app.id(), user);
+    UserAccess a = access.ban(app.id(), user, reason);
     api.audit(ctx, app.id(), Audit.USER_BAN, user, reason);
     api.send(ctx, 200, view(a));
   }
@@ -126,8 +135,8 @@ final class AccessRoutes {
   private void unban(Context ctx) {
     App app = api.authorizeApp(ctx);
     String user = ctx.pathParam("user");
-    services.directory().requireUser(app.id(), user);
-    boolean was = services.access().unban(app.id(), user);
+    directory.requireUser(app.id(), user);
+    boolean was = access.unban(app.id(), user);
     api.audit(ctx, app.id(), Audit.USER_UNBAN, user, was ? "" : "was not banned");
     ctx.status(204);
   }
@@ -135,18 +144,18 @@ final class AccessRoutes {
   private void revokeUserTokens(Context ctx) {
     App app = api.authorizeApp(ctx);
     String user = ctx.pathParam("user");
-    services.directory().requireUser(app.id(), user);
-    long notBefore = services.access().revokeTokens(app.id(), user);
+    directory.requireUser(app.id(), user);
+    long notBefore = access.revokeTokens(app.id(), user);
     api.audit(ctx, app.id(), Audit.USER_TOKENS_REVOKE, user, "tokensNotBefore=" + notBefore);
-    api.send(ctx, 200, view(services.access().state(app.id(), user)));
+    api.send(ctx, 200, view(access.state(app.id(), user)));
   }
 
   private void revokeToken(Context ctx) {
     App app = api.authorizeApp(ctx);
-    String token = RestApi.required("token", api.read(ctx, RevokeToken.class).token());
+    String token = ApiSupport.required("token", api.read(ctx, RevokeToken.class).token());
     VerifiedToken verified;
     try {
-      verified = services.tokens().verifyToken(token);
+      verified = tokens.verifyToken(token);
     } catch (WarblerException e) {
       if (e.code() == ErrorCode.TOKEN_EXPIRED) {
         ctx.status(204); // expired: refused anyway, nothing to store
@@ -158,7 +167,7 @@ final class AccessRoutes {
     if (!verified.principal().app().equals(app.id())) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "token belongs to another app");
     }
-    services.access().revokeToken(verified);
+    access.revokeToken(verified);
     api.audit(
         ctx,
         app.id(),
@@ -175,13 +184,13 @@ final class AccessRoutes {
    */
   private void listAuditEvents(Context ctx) {
     String key = api.requireKey(ctx);
-    String app = RestApi.orEmpty(ctx.queryParam("app"));
+    String app = ApiSupport.orEmpty(ctx.queryParam("app"));
     boolean admin = api.isAdmin(key);
     if (admin) {
-      ctx.attribute(RestApi.ACTOR, Audit.ADMIN);
+      ctx.attribute(ApiSupport.ACTOR, Audit.ADMIN);
     } else {
       App own = api.appOfSecret(key).orElseThrow(() -> api.invalidKey(ctx));
-      ctx.attribute(RestApi.ACTOR, Audit.app(own.id()));
+      ctx.attribute(ApiSupport.ACTOR, Audit.app(own.id()));
       if (!app.isEmpty() && !app.equals(own.id())) {
         throw new WarblerException(
             ErrorCode.FORBIDDEN, "an app's secret reads only that app's audit events");
@@ -194,19 +203,18 @@ final class AccessRoutes {
     AuditQuery query =
         new AuditQuery(
             app,
-            RestApi.orEmpty(ctx.queryParam("action")),
-            RestApi.orEmpty(ctx.queryParam("actor")),
-            RestApi.longParam(ctx, "since", 0),
-            RestApi.longParam(ctx, "until", 0));
+            ApiSupport.orEmpty(ctx.queryParam("action")),
+            ApiSupport.orEmpty(ctx.queryParam("actor")),
+            ApiSupport.longParam(ctx, "since", 0),
+            ApiSupport.longParam(ctx, "until", 0));
     // The admin pages by the global seq; an app by its own, so it never sees the others' gaps.
     AuditPages pages =
         admin
-            ? (after, limit) -> services.audit().auditLog().list(query, after, limit)
-            : (after, limit) ->
-                services.audit().auditLog().listApp(query.app(), query, after, limit);
+            ? (after, limit) -> audit.auditLog().list(query, after, limit)
+            : (after, limit) -> audit.auditLog().listApp(query.app(), query, after, limit);
     Function<AuditRecord, Object> view = admin ? AccessRoutes::entry : AccessRoutes::appEntry;
     Function<AuditRecord, Long> position = admin ? AuditRecord::seq : AuditRecord::appSeq;
-    String format = RestApi.orEmpty(ctx.queryParam("format"));
+    String format = ApiSupport.orEmpty(ctx.queryParam("format"));
     if (format.equals("jsonl")) {
       export(ctx, pages, view, position);
       return;
@@ -215,7 +223,7 @@ final class AccessRoutes {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "format must be json or jsonl");
     }
     long after = cursor(ctx.queryParam("cursor"));
-    int limit = (int) RestApi.longParam(ctx, "limit", DEFAULT_PAGE);
+    int limit = (int) ApiSupport.longParam(ctx, "limit", DEFAULT_PAGE);
     if (limit < 1 || limit > AUDIT_PAGE_MAX) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "limit must be 1-" + AUDIT_PAGE_MAX);
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.core.App;
 import dev.warbler.core.Audit;
+import dev.warbler.core.Directory;
+import dev.warbler.core.Group;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupPage;
 import dev.warbler.core.GroupProfile;
@@ -21,6 +23,7 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.time.InstantSource;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -36,21 +39,26 @@ final class GroupRoutes {
   private static final Set<String> UPDATE_FIELDS =
       Set.of("name", "avatarUrl", "description", "custom", "muteAll", "joinPolicy", "invitePolicy");
 
-  private final RestApi api;
+  private final ApiSupport api;
   private final GroupAdmin groups;
+  private final Directory directory;
   private final InstantSource clock;
   private final ObjectMapper json;
 
-  GroupRoutes(RestApi api, GroupAdmin groups, InstantSource clock, ObjectMapper json) {
+  GroupRoutes(ApiSupport api, GroupAdmin groups, Directory directory, InstantSource clock) {
     this.api = api;
     this.groups = groups;
+    this.directory = directory;
     this.clock = clock;
-    this.json = json;
+    this.json = api.json();
   }
 
   List<Route> routes() {
     String group = "/v1/apps/{app}/groups/{group}";
     return List.of(
+        new Route("POST", "/v1/apps/{app}/groups", "createGroup", this::create),
+        new Route("POST", group + "/members", "addGroupMembers", this::addMembers),
+        new Route("DELETE", group + "/members", "removeGroupMembers", this::removeMembers),
         new Route("GET", group, "getGroup", this::get),
         new Route("PATCH", group, "updateGroup", this::update),
         new Route("DELETE", group, "deleteGroup", this::delete),
@@ -69,16 +77,64 @@ final class GroupRoutes {
 
   // ---- operations --------------------------------------------------------------------------
 
-  /** The profile for {@code createGroup}'s optional fields. */
-  GroupProfile profile(Dtos.CreateGroup body) {
-    return profile(json, body);
+  private void create(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    Dtos.CreateGroup body = api.read(ctx, Dtos.CreateGroup.class);
+    String owner = ApiSupport.required("owner", body.owner());
+    Group g =
+        groups
+            .create(
+                app.id(),
+                ApiSupport.required("id", body.id()),
+                GroupAdmin.BACKEND,
+                owner,
+                body.members() == null ? List.of() : body.members(),
+                profile(json, body))
+            .group();
+    api.send(ctx, 201, view(g));
   }
 
+  private Dtos.GroupView view(Group g) {
+    return new Dtos.GroupView(
+        g.id(),
+        g.name(),
+        g.owner(),
+        sorted(directory.members(g.app(), g.id())),
+        g.createdAt(),
+        g.conversation().toString());
+  }
+
+  private void addMembers(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String group = ctx.pathParam("group");
+    Dtos.UserList body = api.read(ctx, Dtos.UserList.class);
+    List<String> users = body.users() == null ? List.of() : body.users();
+    if (users.isEmpty()) {
+      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "users must list at least one user");
+    }
+    List<String> added = directory.addMembers(app.id(), group, users);
+    api.send(ctx, 200, new Dtos.MembersAdded(added, sorted(directory.members(app.id(), group))));
+  }
+
+  private void removeMembers(Context ctx) {
+    App app = api.authorizeApp(ctx);
+    String group = ctx.pathParam("group");
+    List<String> users = ApiSupport.listParam("users", ctx.queryParam("users"));
+    List<String> removed = directory.removeMembers(app.id(), group, users);
+    api.send(
+        ctx, 200, new Dtos.MembersRemoved(removed, sorted(directory.members(app.id(), group))));
+  }
+
+  private static List<String> sorted(Collection<String> users) {
+    return users.stream().sorted().toList();
+  }
+
+  /** The profile of a {@code createGroup} body's optional fields. */
   static GroupProfile profile(ObjectMapper json, Dtos.CreateGroup body) {
     return new GroupProfile(
-        RestApi.orEmpty(body.name()),
-        RestApi.orEmpty(body.avatarUrl()),
-        RestApi.orEmpty(body.description()),
+        ApiSupport.orEmpty(body.name()),
+        ApiSupport.orEmpty(body.avatarUrl()),
+        ApiSupport.orEmpty(body.description()),
         custom(json, body.custom()),
         false,
         body.joinPolicy() == null ? JoinPolicy.INVITE_ONLY : joinPolicy(body.joinPolicy()),
@@ -158,7 +214,7 @@ final class GroupRoutes {
 
   /** The role a {@code setMemberRole} body names: admin or member. */
   static GroupRole role(Dtos.RoleBody body) {
-    String role = RestApi.required("role", body.role());
+    String role = ApiSupport.required("role", body.role());
     return GroupRole.parse(role)
         .filter(x -> x != GroupRole.OWNER)
         .orElseThrow(() ->
@@ -207,7 +263,7 @@ final class GroupRoutes {
     Dtos.UserRef body = api.read(ctx, Dtos.UserRef.class);
     String group = ctx.pathParam("group");
     groups.transferOwnership(
-        app.id(), group, GroupAdmin.BACKEND, RestApi.required("user", body.user()));
+        app.id(), group, GroupAdmin.BACKEND, ApiSupport.required("user", body.user()));
     api.send(ctx, 200, details(groups.get(app.id(), group, GroupAdmin.BACKEND)));
   }
 
@@ -321,7 +377,7 @@ final class GroupRoutes {
   }
 
   private static int limit(Context ctx) {
-    return RestApi.limitParam(ctx.queryParam("limit"), 0);
+    return ApiSupport.limitParam(ctx.queryParam("limit"), 0);
   }
 
   private static String text(String field, JsonNode v) {

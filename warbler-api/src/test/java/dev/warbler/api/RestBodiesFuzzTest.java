@@ -20,10 +20,10 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Fuzz targets for the REST API's input: every request body through {@link RestApi#parse} (the one
- * path all bodies take) and the checks its handler makes before calling the core, and the query and
- * path parameters (limits, cursors, seq, month, conversation ids). Inputs replayed by every build:
- * {@code src/test/resources/dev/warbler/api/RestBodiesFuzzTestInputs/<method>/}.
+ * Fuzz targets for the REST API's input: every request body through {@link ApiSupport#parse} (the
+ * one path all bodies take) and the checks its handler makes before calling the core, and the query
+ * and path parameters (limits, cursors, seq, month, conversation ids). Inputs replayed by every
+ * build: {@code src/test/resources/dev/warbler/api/RestBodiesFuzzTestInputs/<method>/}.
  *
  * <p>The contract: a value, or a {@link WarblerException} BAD_REQUEST (not JSON, wrong shape) or
  * INVALID_ARGUMENT (a bad value), which the API answers as problem+json 400; anything else would be
@@ -31,63 +31,64 @@ import org.junit.jupiter.api.Timeout;
  * null-free.
  */
 class RestBodiesFuzzTest {
-  private static final ObjectMapper JSON = RestApi.mapper();
+  private static final ObjectMapper JSON = ApiSupport.mapper();
   private static final long NOW = 1_780_000_000_000L;
 
   /** Each request body the API takes, with what its handler checks before the core. */
   enum Body {
-    CREATE_APP(b -> RestApi.required("id", parse(b, Dtos.CreateApp.class).id())),
-    CREATE_USER(b -> RestApi.required("id", parse(b, Dtos.CreateUser.class).id())),
-    UPDATE_USER(b -> RestApi.profileChanges(JSON, parse(b, Dtos.UpdateUser.class))),
+    CREATE_APP(b -> ApiSupport.required("id", parse(b, Dtos.CreateApp.class).id())),
+    CREATE_USER(b -> ApiSupport.required("id", parse(b, Dtos.CreateUser.class).id())),
+    UPDATE_USER(b -> UserRoutes.profileChanges(JSON, parse(b, Dtos.UpdateUser.class))),
     MARK_READ(b -> {
       Dtos.MarkRead body = parse(b, Dtos.MarkRead.class);
-      Ids.require("user", RestApi.required("user", body.user()));
-      assertThat(RestApi.readSeq(body)).isNotNegative();
+      Ids.require("user", ApiSupport.required("user", body.user()));
+      assertThat(SignalRoutes.readSeq(body)).isNotNegative();
     }),
     ISSUE_TOKEN(b ->
-        assertThat(RestApi.ttlSeconds(parse(b, Dtos.IssueToken.class), 2_592_000))
+        assertThat(UserRoutes.ttlSeconds(parse(b, Dtos.IssueToken.class), 2_592_000))
             .isBetween(1L, 2_592_000L)),
     CREATE_GROUP(b -> {
       Dtos.CreateGroup body = parse(b, Dtos.CreateGroup.class);
-      RestApi.required("owner", body.owner());
-      RestApi.required("id", body.id());
+      ApiSupport.required("owner", body.owner());
+      ApiSupport.required("id", body.id());
       GroupRoutes.profile(JSON, body);
     }),
     USER_LIST(b -> parse(b, Dtos.UserList.class)),
     SEND_MESSAGE(b -> {
       Dtos.SendMessage body = parse(b, Dtos.SendMessage.class);
-      RestApi.target(body);
-      RestApi.type(body.type(), MessageType.TEXT);
-      RestApi.payload(JSON, body.payload());
+      MessageRoutes.target(body);
+      MessageRoutes.type(body.type(), MessageType.TEXT);
+      ApiSupport.payload(JSON, body.payload());
     }),
-    PUT_TEMPLATE(b -> RestApi.required("text", parse(b, Dtos.PutTemplate.class).text())),
+    PUT_TEMPLATE(b -> ApiSupport.required("text", parse(b, Dtos.PutTemplate.class).text())),
     RECALL_MESSAGE(b -> parse(b, Dtos.RecallMessage.class)),
     EDIT_MESSAGE(b -> {
       Dtos.EditMessage body = parse(b, Dtos.EditMessage.class);
-      RestApi.required("by", body.by());
-      RestApi.payload(JSON, body.payload());
+      ApiSupport.required("by", body.by());
+      ApiSupport.payload(JSON, body.payload());
     }),
     CREATE_CHATROOM(b -> {
       Dtos.CreateChatroom body = parse(b, Dtos.CreateChatroom.class);
-      RestApi.required("id", body.id());
+      ApiSupport.required("id", body.id());
       if (body.maxMembers() != null) {
-        RestApi.positive("maxMembers", body.maxMembers());
+        ApiSupport.positive("maxMembers", body.maxMembers());
       }
     }),
     SEND_CHATROOM_MESSAGE(b -> {
       Dtos.SendChatroomMessage body = parse(b, Dtos.SendChatroomMessage.class);
-      RestApi.type(body.type(), MessageType.TEXT);
-      RestApi.payload(JSON, body.payload());
+      MessageRoutes.type(body.type(), MessageType.TEXT);
+      ApiSupport.payload(JSON, body.payload());
     }),
     UPDATE_CONVERSATION(
-        b -> RestApi.conversationChange(JSON, parse(b, Dtos.UpdateConversation.class))),
-    USER_REF(b -> RestApi.required("user", parse(b, Dtos.UserRef.class).user())),
+        b -> ConversationRoutes.conversationChange(JSON, parse(b, Dtos.UpdateConversation.class))),
+    USER_REF(b -> ApiSupport.required("user", parse(b, Dtos.UserRef.class).user())),
     UPDATE_GROUP(b -> GroupRoutes.update(JSON, parse(b, JsonNode.class))),
     SET_ROLE(b -> GroupRoutes.role(parse(b, Dtos.RoleBody.class))),
     MUTE_MEMBER(b -> GroupRoutes.muteUntil(parse(b, Dtos.MuteBody.class), NOW)),
     SET_ENCRYPTION(b -> parse(b, Dtos.SetEncryption.class)),
     BAN_USER(b -> parse(b, AccessRoutes.BanUser.class)),
-    REVOKE_TOKEN(b -> RestApi.required("token", parse(b, AccessRoutes.RevokeToken.class).token()));
+    REVOKE_TOKEN(
+        b -> ApiSupport.required("token", parse(b, AccessRoutes.RevokeToken.class).token()));
 
     private final Consumer<byte[]> check;
 
@@ -123,14 +124,14 @@ class RestBodiesFuzzTest {
     String value = new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
     try {
       switch ((data[0] & 0xff) % 7) {
-        case 0 -> assertThat(RestApi.longParam("before", value, 0)).isNotNegative();
-        case 1 -> assertThat(RestApi.limitParam(value, 50)).isNotNegative();
+        case 0 -> assertThat(ApiSupport.longParam("before", value, 0)).isNotNegative();
+        case 1 -> assertThat(ApiSupport.limitParam(value, 50)).isNotNegative();
         case 2 ->
-            assertThat(RestApi.listParam("users", value))
+            assertThat(ApiSupport.listParam("users", value))
                 .isNotEmpty()
                 .allSatisfy(u -> assertThat(u).isNotBlank().isEqualTo(u.trim()));
-        case 3 -> assertThat(RestApi.seqParam(value)).isPositive();
-        case 4 -> assertThat(RestApi.monthParam(value, NOW)).isInstanceOf(YearMonth.class);
+        case 3 -> assertThat(MessageRoutes.seqParam(value)).isPositive();
+        case 4 -> assertThat(UsageRoutes.monthParam(value, NOW)).isInstanceOf(YearMonth.class);
         case 5 -> assertThat(ConversationId.parse(value).toString()).isEqualTo(value);
         default -> {
           String after = PageCursor.decode(value);
@@ -146,7 +147,7 @@ class RestBodiesFuzzTest {
   }
 
   private static <T> T parse(byte[] body, Class<T> type) {
-    T value = RestApi.parse(JSON, body, type);
+    T value = ApiSupport.parse(JSON, body, type);
     assertThat(value).isNotNull();
     if (value instanceof Record r) {
       for (var component : r.getClass().getRecordComponents()) {
