@@ -1,5 +1,12 @@
 package dev.warbler.server;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+
 /**
  * Rules for the root admin key, which can do everything on every app: long enough that guessing it
  * is hopeless even without the authentication throttle. A generated key ({@code DATA/admin.key}) is
@@ -13,6 +20,26 @@ final class AdminKey {
   static final int MIN_DISTINCT = 10;
 
   private AdminKey() {}
+
+  /**
+   * The key in {@code file} ({@code DATA/admin.key}); when there is none, a new one is generated
+   * into it (readable by the owner only).
+   */
+  static String fromFile(Path file) {
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      byte[] bytes = new byte[32];
+      new SecureRandom().nextBytes(bytes);
+      String key = "wk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Files.createFile(file, FilePermissions.ownerOnlyFile(file));
+      Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
+      return key;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or write the admin key at " + file, e);
+    }
+  }
 
   /**
    * Returns {@code key} or throws {@link IllegalArgumentException} naming {@code source} (the

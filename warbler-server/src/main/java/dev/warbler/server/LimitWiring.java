@@ -1,0 +1,101 @@
+package dev.warbler.server;
+
+import dev.warbler.core.AuthThrottle;
+import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.ContactLimits;
+import dev.warbler.core.GroupLimits;
+import dev.warbler.core.LifecycleLimits;
+import dev.warbler.core.Limits;
+import dev.warbler.core.RateLimiter;
+import dev.warbler.core.RateLimits;
+import dev.warbler.core.StateLimits;
+import java.time.Duration;
+
+/**
+ * The node's limits, read from {@link Settings}: each record checks its values when made, so a bad
+ * one fails the start naming the setting. Called once, on the thread that starts the node.
+ */
+final class LimitWiring {
+  private LimitWiring() {}
+
+  static Limits limits(Settings settings) {
+    return new Limits(
+        settings.integer(Setting.LIMITS_MAX_MESSAGE_BYTES),
+        settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
+        settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
+        settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+  }
+
+  static LifecycleLimits lifecycle(Settings settings) {
+    return new LifecycleLimits(
+        settings.integer(Setting.LIMITS_RECALL_WINDOW_SECONDS),
+        settings.integer(Setting.LIMITS_EDIT_WINDOW_SECONDS),
+        settings.integer(Setting.LIMITS_MAX_MENTIONS),
+        settings.integer(Setting.LIMITS_MAX_REACTION_KINDS));
+  }
+
+  static GroupLimits groups(Settings settings) {
+    return new GroupLimits(
+        settings.integer(Setting.LIMITS_MAX_GROUP_PROFILE_BYTES),
+        settings.integer(Setting.LIMITS_MAX_JOIN_REQUESTS),
+        settings.integer(Setting.LIMITS_GROUP_PAGE_MAX));
+  }
+
+  static ContactLimits contacts(Settings settings) {
+    return new ContactLimits(
+        settings.integer(Setting.CONTACTS_MAX_FRIENDS),
+        settings.integer(Setting.CONTACTS_MAX_BLOCKED),
+        settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
+        settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
+        settings.integer(Setting.CONTACTS_PAGE_MAX));
+  }
+
+  static ChatroomLimits chatrooms(Settings settings) {
+    return new ChatroomLimits(
+        settings.integer(Setting.CHATROOM_RECENT_MESSAGES),
+        settings.integer(Setting.CHATROOM_MAX_PRESENT),
+        settings.integer(Setting.CHATROOM_MAX_ROOMS_PER_CONNECTION),
+        settings.integer(Setting.CHATROOM_MAX_ROOMS));
+  }
+
+  static StateLimits state(Settings settings) {
+    return new StateLimits(
+        settings.integer(Setting.LIMITS_RECEIPT_FANOUT_MAX_MEMBERS),
+        settings.integer(Setting.LIMITS_TYPING_MAX_MEMBERS),
+        Duration.ofMillis(settings.integer(Setting.GATEWAY_TYPING_MIN_INTERVAL_MS)),
+        settings.integer(Setting.LIMITS_PRESENCE_SUBSCRIPTIONS),
+        settings.integer(Setting.LIMITS_LIST_PAGE_MAX),
+        settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
+  }
+
+  /** The rate buckets of users, signals, apps and REST keys ({@code limits.rate.*}). */
+  static RateLimiter rates(Settings settings) {
+    return new RateLimiter(rateLimits(settings));
+  }
+
+  private static RateLimits rateLimits(Settings settings) {
+    return new RateLimits(
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_USER_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_USER_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_SIGNAL_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_SIGNAL_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_APP_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_APP_BURST)),
+        new RateLimits.Rate(
+            settings.integer(Setting.LIMITS_RATE_REST_PER_SECOND),
+            settings.integer(Setting.LIMITS_RATE_REST_BURST)),
+        settings.integer(Setting.LIMITS_RATE_REFUSALS_BEFORE_PAUSE),
+        settings.integer(Setting.LIMITS_RATE_MAX_PAUSE_MS));
+  }
+
+  /** Failed authentications per client address, shared by the gateway and the REST API. */
+  static AuthThrottle authThrottle(Settings settings) {
+    return new AuthThrottle(
+        settings.integer(Setting.LIMITS_AUTH_FAILURES_PER_MINUTE),
+        settings.integer(Setting.LIMITS_AUTH_FAILURES_BURST),
+        settings.integer(Setting.LIMITS_AUTH_FAILURES_MAX_ADDRESSES));
+  }
+}
