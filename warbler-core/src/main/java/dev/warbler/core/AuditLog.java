@@ -1,5 +1,10 @@
 package dev.warbler.core;
 
+import dev.warbler.core.audit.AuditChain;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.audit.AuditQuery;
+import dev.warbler.core.audit.AuditRecord;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 

@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.audit.Audit;
 import java.time.InstantSource;
 
 /**

@@ -3,8 +3,6 @@ package dev.warbler.gateway;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.warbler.core.AppendResult;
-import dev.warbler.core.Audit;
-import dev.warbler.core.AuditEvent;
 import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatrooms;
@@ -27,6 +25,8 @@ import dev.warbler.core.StateEvent;
 import dev.warbler.core.TokenService;
 import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Decoded;
 import dev.warbler.protocol.Encoding;

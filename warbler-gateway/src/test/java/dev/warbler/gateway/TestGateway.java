@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warbler.core.Access;
 import dev.warbler.core.App;
 import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.Audit;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ContactLimits;
@@ -28,6 +27,7 @@ import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateLimits;
 import dev.warbler.core.TokenService;
+import dev.warbler.core.audit.Audit;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
@@ -225,7 +225,7 @@ final class TestGateway implements AutoCloseable {
     access = new Access(new SqliteAccessStore(store), sessions, clock);
     directory.onUserDeleted(access::forget);
     directory.onUserDeleted(presence::forget);
-    dev.warbler.core.AuditKey auditKey = new dev.warbler.core.AuditKey(new byte[32]);
+    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
     audit =
         new Audit(
             new SqliteAuditLog(store, auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);

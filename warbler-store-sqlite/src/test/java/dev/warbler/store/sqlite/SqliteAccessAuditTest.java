@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.AccessStore.RevokedToken;
 import dev.warbler.core.AccessStore.UserAccess;
-import dev.warbler.core.AuditChain;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuditKey;
-import dev.warbler.core.AuditQuery;
-import dev.warbler.core.AuditRecord;
+import dev.warbler.core.audit.AuditChain;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.audit.AuditQuery;
+import dev.warbler.core.audit.AuditRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

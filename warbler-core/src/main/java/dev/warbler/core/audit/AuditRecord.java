@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
 /**
  * A stored {@link AuditEvent}: its position in the whole log ({@code seq}, from 1, no gaps), its

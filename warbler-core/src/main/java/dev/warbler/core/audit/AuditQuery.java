@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
 /**
  * A filter over the audit log; empty strings and zero times match everything. {@code since} is

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
+import dev.warbler.core.AuditLog;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;

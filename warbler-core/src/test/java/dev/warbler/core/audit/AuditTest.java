@@ -1,7 +1,8 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.core.AuditLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

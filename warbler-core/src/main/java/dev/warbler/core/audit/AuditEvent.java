@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.audit;
 
 /**
  * One security-relevant event, as {@link Audit} records it.
