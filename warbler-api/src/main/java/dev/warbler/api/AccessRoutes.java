@@ -5,8 +5,8 @@ import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.App;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Services;
-import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.access.VerifiedToken;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.core.audit.AuditQuery;
@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * App-wide bans, token revocation and the audit log. Bans and revocations close the affected
- * connections before the response (see {@link dev.warbler.core.Access}); every change is audited.
+ * connections before the response (see {@link dev.warbler.core.access.Access}); every change is
+ * audited.
  */
 final class AccessRoutes {
   /** Largest page of {@code listAuditEvents}. */

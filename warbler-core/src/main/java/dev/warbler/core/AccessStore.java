@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.access.Access;
 import java.util.List;
 
 /**

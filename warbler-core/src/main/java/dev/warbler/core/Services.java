@@ -1,5 +1,7 @@
 package dev.warbler.core;
 
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import java.time.InstantSource;
 

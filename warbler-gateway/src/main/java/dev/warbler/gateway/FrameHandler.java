@@ -3,7 +3,6 @@ package dev.warbler.gateway;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.warbler.core.AppendResult;
-import dev.warbler.core.AuthThrottle;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.Connection;
@@ -14,17 +13,18 @@ import dev.warbler.core.Ids;
 import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
 import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateEvent;
-import dev.warbler.core.TokenService;
-import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.access.VerifiedToken;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.protocol.CloseCode;
@@ -148,12 +148,12 @@ import org.slf4j.LoggerFactory;
  *       verified off the event loop, and in order: if {@code Auth.app} is set and is not the
  *       token's app, WRONG_APP; if the token's user was deleted, USER_ID_RETIRED, if it never
  *       existed, USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was
- *       revoked, TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure
- *       sends {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102
- *       for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when the user is deleted while the
- *       connection authenticates), 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable
- *       errors (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
- *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
+ *       revoked, TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.access.Access}). A
+ *       failure sends {@code error} (echoing the auth frame's id) then {@code closing} and close
+ *       with 4102 for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when the user is deleted while
+ *       the connection authenticates), 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for
+ *       retryable errors (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID,
+ *       WRONG_APP, USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code
@@ -207,15 +207,15 @@ import org.slf4j.LoggerFactory;
  *       UNKNOWN_FRAME. An undecodable frame: MALFORMED_FRAME (id recovered when possible). Two
  *       members of one oneof (two bodies, two targets of a {@code send}): INVALID_ARGUMENT. An id
  *       over 64 characters: INVALID_ARGUMENT echoing the id as sent.
- *   <li>Rate limits ({@link dev.warbler.core.RateLimiter}): each request draws a token from the
- *       user's bucket and the app's; {@code typing}, {@code delivered} and {@code mark_read} from
- *       the user's signal bucket; {@code ping} is free. A refusal is answered at once, on the event
- *       loop, with {@code error} RATE_LIMITED (retryable, {@code retry_after_ms} = time until a
- *       token is due); nothing of the request is done or stored, so the client may resend it (same
- *       client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
- *       server stops reading the socket until that time has passed; frames it had read already by
- *       then (the same read batch) are answered RATE_LIMITED too, with the time left in the pause,
- *       decoding only their id.
+ *   <li>Rate limits ({@link dev.warbler.core.access.RateLimiter}): each request draws a token from
+ *       the user's bucket and the app's; {@code typing}, {@code delivered} and {@code mark_read}
+ *       from the user's signal bucket; {@code ping} is free. A refusal is answered at once, on the
+ *       event loop, with {@code error} RATE_LIMITED (retryable, {@code retry_after_ms} = time until
+ *       a token is due); nothing of the request is done or stored, so the client may resend it
+ *       (same client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a
+ *       row the server stops reading the socket until that time has passed; frames it had read
+ *       already by then (the same read batch) are answered RATE_LIMITED too, with the time left in
+ *       the pause, decoding only their id.
  *   <li>Domain failures carry their catalog code {code, name, message, retryable, retry_after_ms};
  *       anything unexpected is INTERNAL with a generic message (details go to the server log).
  * </ul>

@@ -2,7 +2,6 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.Access;
 import dev.warbler.core.App;
 import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.ChatroomLimits;
@@ -26,7 +25,8 @@ import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
 import dev.warbler.core.Sessions;
 import dev.warbler.core.StateLimits;
-import dev.warbler.core.TokenService;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -8,6 +8,10 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.warbler.core.App;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Principal;
+import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

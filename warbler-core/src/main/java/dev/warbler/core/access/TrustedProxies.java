@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

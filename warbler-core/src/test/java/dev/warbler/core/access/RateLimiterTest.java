@@ -1,12 +1,12 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.RateLimiter.Kind;
-import dev.warbler.core.RateLimiter.Refusal;
-import dev.warbler.core.RateLimiter.Scope;
-import dev.warbler.core.RateLimits.Rate;
+import dev.warbler.core.access.RateLimiter.Kind;
+import dev.warbler.core.access.RateLimiter.Refusal;
+import dev.warbler.core.access.RateLimiter.Scope;
+import dev.warbler.core.access.RateLimits.Rate;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;

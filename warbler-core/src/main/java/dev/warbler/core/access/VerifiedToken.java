@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
+
+import dev.warbler.core.Principal;
 
 /**
  * A token that passed {@link TokenService#verify}: who it proves, when it was issued ({@code iat}

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.warbler.core.App;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Principal;
+import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -24,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Fuzz targets for {@link TokenService#verify}: arbitrary strings, and structurally valid tokens
  * (header and claims from the fuzzer, signed with the app's real secret) or mutated real tokens.
- * Inputs replayed by every build: {@code src/test/resources/dev/warbler/core/
+ * Inputs replayed by every build: {@code src/test/resources/dev/warbler/core/access/
  * TokenServiceFuzzTestInputs/<method>/}.
  *
  * <p>The contract: a {@link Principal} or a {@link WarblerException} with TOKEN_INVALID or

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

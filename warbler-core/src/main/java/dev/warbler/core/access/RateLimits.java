@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.access;
 
 /**
  * Token-bucket rates of {@link RateLimiter}, each a named configuration value (see {@code warbler
