@@ -3,7 +3,6 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.App;
-import dev.warbler.core.AtRestEncryption;
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ContactLimits;
@@ -28,6 +27,7 @@ import dev.warbler.core.StateLimits;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
+import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;

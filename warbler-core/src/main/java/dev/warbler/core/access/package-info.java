@@ -1,7 +1,4 @@
-/**
- * Who may connect and act: tokens, app-wide bans and revocations, the authentication throttle,
- * trusted proxies and rate limits.
- */
+/** Who may connect and act: tokens, bans, revocations, auth throttle, proxies and rate limits. */
 @NullMarked
 package dev.warbler.core.access;
 

@@ -1,8 +1,13 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.DataKeyStore;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayList;

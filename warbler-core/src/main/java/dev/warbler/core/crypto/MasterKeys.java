@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,13 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationState;
+import dev.warbler.core.MessagePage;
+import dev.warbler.core.MessageStore;
+import dev.warbler.core.NewMessage;
+import dev.warbler.core.SyncPage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

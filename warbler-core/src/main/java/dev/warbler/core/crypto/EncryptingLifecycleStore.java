@@ -1,5 +1,12 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChangeRequest;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.MessageLifecycleStore;
+import dev.warbler.core.MessageStore;
+import dev.warbler.core.MessageType;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;

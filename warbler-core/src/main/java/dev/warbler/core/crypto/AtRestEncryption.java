@@ -1,5 +1,11 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.DataKeyStore;
+import dev.warbler.core.MessageChange;
+import dev.warbler.core.MessageExtras;
+import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

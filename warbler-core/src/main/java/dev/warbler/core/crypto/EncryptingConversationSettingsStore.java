@@ -1,5 +1,9 @@
-package dev.warbler.core;
+package dev.warbler.core.crypto;
 
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationSettings;
+import dev.warbler.core.ConversationSettingsStore;
+import dev.warbler.core.ConversationState;
 import java.util.List;
 import java.util.Optional;
 
