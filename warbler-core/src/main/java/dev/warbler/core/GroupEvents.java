@@ -8,8 +8,11 @@ import java.util.List;
  * for people and a JSON payload for programs, e.g. {@code
  * {"event":"member_joined","users":["bob"],"by":"alice"}}. {@code by} is the acting user, empty
  * when the app backend acted. See docs/protocol.md 3.13 for every event.
+ *
+ * <p>Public only for {@link #isEvent} and {@link #clientMsgId}, which other packages (metering)
+ * need to tell an event from a message someone sent; building events stays with {@link GroupAdmin}.
  */
-final class GroupEvents {
+public final class GroupEvents {
   /**
    * Users listed in one event; beyond it {@code count} says how many there were. Keeps an event of
    * a bulk add of 100,000 users within one message; clients list members for the rest.
@@ -29,7 +32,7 @@ final class GroupEvents {
    * chooses at append, so no client or app backend can give one of its own messages an event's
    * client id.
    */
-  static String clientMsgId(String id) {
+  public static String clientMsgId(String id) {
     return "group-" + id;
   }
 
@@ -38,7 +41,7 @@ final class GroupEvents {
    * the app backend sent): a SYSTEM message of the system sender in a group conversation whose
    * client message id is {@link #clientMsgId} of its own id.
    */
-  static boolean isEvent(ChatMessage m) {
+  public static boolean isEvent(ChatMessage m) {
     return m.conversation().kind() == ConversationId.Kind.GROUP
         && m.type() == MessageType.SYSTEM
         && m.sender().equals(GroupAdmin.BACKEND)

@@ -4,6 +4,7 @@ import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.metering.Metering;
 import java.time.InstantSource;
 
 /**

@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.metering.Metering;
 import java.time.LocalDate;
 import java.util.List;
 

@@ -1,7 +1,16 @@
-package dev.warbler.core;
+package dev.warbler.core.metering;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.warbler.core.Bus;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Chatrooms;
+import dev.warbler.core.Connection;
+import dev.warbler.core.Delivery;
+import dev.warbler.core.GroupEvents;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.UsageStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;

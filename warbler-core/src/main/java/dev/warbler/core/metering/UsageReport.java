@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.metering;
 
+import dev.warbler.core.UsageStore;
 import java.time.YearMonth;
 import java.util.List;
 

@@ -1,8 +1,23 @@
-package dev.warbler.core;
+package dev.warbler.core.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Connection;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.Delivery;
+import dev.warbler.core.FriendRequestEvent;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupEvents;
+import dev.warbler.core.LocalBus;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.RoomEvent;
+import dev.warbler.core.Sessions;
+import dev.warbler.core.StateEvent;
+import dev.warbler.core.UsageStore;
+import dev.warbler.core.WarblerException;
 import dev.warbler.protocol.CloseCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,6 +32,12 @@ import org.junit.jupiter.api.Test;
 
 /** Metering with an in-memory usage store, a local bus and a clock the test moves. */
 class MeteringTest {
+  /** What GroupAdmin stores when the app backend creates group "team" with members a and b. */
+  private static final String CREATED_TEXT = "the app created the group team";
+
+  private static final String CREATED_PAYLOAD =
+      "{\"event\":\"group_created\",\"by\":\"\",\"users\":[\"a\",\"b\"],\"name\":\"team\"}";
+
   private static final Instant START = Instant.parse("2026-11-02T23:59:00Z");
   private static final LocalDate NOV_2 = LocalDate.parse("2026-11-02");
   private static final LocalDate NOV_3 = LocalDate.parse("2026-11-03");
@@ -221,7 +242,6 @@ class MeteringTest {
 
   @Test
   void groupEventsAreStoredButNotSentMessagesWhileTheBackendsGroupMessagesAre() {
-    GroupEvents.Event created = GroupEvents.created("", "team", List.of("a", "b"));
     ChatMessage event =
         new ChatMessage(
             "shop",
@@ -231,8 +251,8 @@ class MeteringTest {
             GroupEvents.clientMsgId("e1"),
             GroupAdmin.BACKEND,
             MessageType.SYSTEM,
-            created.text(),
-            created.payload(),
+            CREATED_TEXT,
+            CREATED_PAYLOAD,
             now.get());
     // The backend's own SYSTEM message, even with a client id that looks like an event's.
     ChatMessage notice =
@@ -259,13 +279,12 @@ class MeteringTest {
     assertThat(store.bytes("shop"))
         .isEqualTo(
             4
-                + created.text().getBytes(StandardCharsets.UTF_8).length
-                + created.payload().getBytes(StandardCharsets.UTF_8).length);
+                + CREATED_TEXT.getBytes(StandardCharsets.UTF_8).length
+                + CREATED_PAYLOAD.getBytes(StandardCharsets.UTF_8).length);
   }
 
   @Test
   void aDayWithOnlyGroupEventsStillWritesTheirBytes() {
-    GroupEvents.Event created = GroupEvents.created("", "team", List.of("a"));
     bus.publish(
         new Delivery(
             new ChatMessage(
@@ -276,8 +295,8 @@ class MeteringTest {
                 GroupEvents.clientMsgId("e1"),
                 GroupAdmin.BACKEND,
                 MessageType.SYSTEM,
-                created.text(),
-                created.payload(),
+                CREATED_TEXT,
+                CREATED_PAYLOAD,
                 now.get()),
             List.of()));
 
