@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.sessions.Sessions;
 import java.util.List;
 
 /**

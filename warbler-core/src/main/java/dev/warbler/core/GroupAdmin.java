@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

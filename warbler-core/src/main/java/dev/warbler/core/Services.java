@@ -5,6 +5,7 @@ import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.metering.Metering;
+import dev.warbler.core.sessions.Sessions;
 import java.time.InstantSource;
 
 /**

@@ -2,6 +2,8 @@ package dev.warbler.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;
 import java.time.InstantSource;
 import java.util.ArrayList;

@@ -17,7 +17,6 @@ import dev.warbler.core.Receipts;
 import dev.warbler.core.Relation;
 import dev.warbler.core.RoomEvent;
 import dev.warbler.core.SendRequest;
-import dev.warbler.core.Sessions;
 import dev.warbler.core.StateEvent;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.access.AuthThrottle;
@@ -27,6 +26,7 @@ import dev.warbler.core.access.TokenService;
 import dev.warbler.core.access.VerifiedToken;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Decoded;
 import dev.warbler.protocol.Encoding;
@@ -1896,7 +1896,7 @@ final class FrameHandler extends ChannelDuplexHandler {
 
   // ---- the core's view ---------------------------------------------------------------------
 
-  /** The authenticated connection as {@link dev.warbler.core.Sessions} sees it. */
+  /** The authenticated connection as {@link dev.warbler.core.sessions.Sessions} sees it. */
   private final class Session implements Connection {
     private final String app;
     private final String user;

@@ -1,5 +1,7 @@
-package dev.warbler.core;
+package dev.warbler.core.sessions;
 
+import dev.warbler.core.Bus;
+import dev.warbler.core.Delivery;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

@@ -1,5 +1,11 @@
-package dev.warbler.core;
+package dev.warbler.core.sessions;
 
+import dev.warbler.core.Bus;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Connection;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.Delivery;
+import dev.warbler.core.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Collection;

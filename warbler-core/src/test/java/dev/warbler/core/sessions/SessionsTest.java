@@ -1,7 +1,17 @@
-package dev.warbler.core;
+package dev.warbler.core.sessions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Connection;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.Delivery;
+import dev.warbler.core.FriendRequestEvent;
+import dev.warbler.core.MessageChange;
+import dev.warbler.core.MessageExtras;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.RoomEvent;
+import dev.warbler.core.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.List;
