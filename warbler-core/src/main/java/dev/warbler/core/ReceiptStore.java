@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.state.MemberReceipt;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

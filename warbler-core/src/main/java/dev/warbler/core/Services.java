@@ -6,6 +6,8 @@ import dev.warbler.core.audit.Audit;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
 import java.time.InstantSource;
 
 /**

@@ -5,7 +5,7 @@ import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.Delivery;
-import dev.warbler.core.StateEvent;
+import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -11,7 +11,7 @@ import dev.warbler.core.MessageChange;
 import dev.warbler.core.MessageExtras;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.RoomEvent;
-import dev.warbler.core.StateEvent;
+import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.warbler.store.sqlite;
 
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.MemberReceipt;
 import dev.warbler.core.ReceiptStore;
+import dev.warbler.core.state.MemberReceipt;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;

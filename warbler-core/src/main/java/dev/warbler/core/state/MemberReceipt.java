@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.state;
 
 /**
  * How far one member has read and received a conversation; {@code deliveredSeq >= readSeq} always.

@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.state;
+
+import dev.warbler.core.ConversationId;
 
 /**
  * An ephemeral event pushed to live connections: a receipt, a typing indicator or a presence

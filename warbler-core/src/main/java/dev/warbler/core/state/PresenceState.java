@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.state;
 
 /**
  * Whether a user is online (has a connection) and when it was last seen, in epoch milliseconds: the

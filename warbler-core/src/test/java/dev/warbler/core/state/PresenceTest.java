@@ -1,7 +1,13 @@
-package dev.warbler.core;
+package dev.warbler.core.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.Connection;
+import dev.warbler.core.FriendRequestEvent;
+import dev.warbler.core.ProfileStore;
+import dev.warbler.core.RoomEvent;
+import dev.warbler.core.UserProfile;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.state;
 
+import dev.warbler.core.ConversationId;
 import java.util.List;
 import java.util.Optional;
 
