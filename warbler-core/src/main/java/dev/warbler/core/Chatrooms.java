@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.directory.Directory;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayDeque;

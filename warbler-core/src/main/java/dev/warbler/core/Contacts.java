@@ -2,6 +2,7 @@ package dev.warbler.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;

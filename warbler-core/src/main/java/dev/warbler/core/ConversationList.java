@@ -3,6 +3,7 @@ package dev.warbler.core;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.directory.Directory;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.warbler.core;
 
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;

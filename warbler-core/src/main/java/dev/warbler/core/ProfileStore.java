@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.directory.UserProfile;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

@@ -4,6 +4,8 @@ import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.directory.Profiles;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.state.Presence;

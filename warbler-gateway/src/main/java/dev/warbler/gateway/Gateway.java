@@ -1,13 +1,13 @@
 package dev.warbler.gateway;
 
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Directory;
 import dev.warbler.core.MessageIds;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.RoomEvent;
 import dev.warbler.core.Services;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.access.TrustedProxies;
+import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;

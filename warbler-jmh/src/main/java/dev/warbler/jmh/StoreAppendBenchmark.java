@@ -1,10 +1,10 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.App;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
-import dev.warbler.core.User;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteStore;

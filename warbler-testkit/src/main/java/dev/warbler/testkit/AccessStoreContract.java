@@ -7,7 +7,7 @@ import dev.warbler.core.AccessStore;
 import dev.warbler.core.AccessStore.RevokedToken;
 import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.User;
+import dev.warbler.core.directory.User;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -18,7 +18,7 @@ import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
+import dev.warbler.core.directory.User;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -3,7 +3,6 @@ package dev.warbler.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
@@ -16,8 +15,9 @@ import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.SendOptions;
 import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,4 @@
-/**
- * State beside the messages, pushed as StateEvents: read and delivery receipts, typing, presence.
- */
+/** Read and delivery receipts, typing and presence: state pushed beside messages (StateEvent). */
 @NullMarked
 package dev.warbler.core.state;
 

@@ -7,7 +7,7 @@ import dev.warbler.core.Connection;
 import dev.warbler.core.FriendRequestEvent;
 import dev.warbler.core.ProfileStore;
 import dev.warbler.core.RoomEvent;
-import dev.warbler.core.UserProfile;
+import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;

@@ -1,6 +1,5 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
@@ -16,7 +15,8 @@ import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.ReactionCount;
 import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,6 +1,5 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.App;
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
@@ -12,11 +11,12 @@ import dev.warbler.core.MessagePage;
 import dev.warbler.core.MessageStore;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.crypto.EncryptingLifecycleStore;
 import dev.warbler.core.crypto.EncryptingMessageStore;
 import dev.warbler.core.crypto.MasterKeys;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Collection;

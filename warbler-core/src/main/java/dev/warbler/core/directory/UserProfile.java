@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.directory;
 
 /**
  * A user with its profile: display {@code name}, {@code avatarUrl} (empty when none), {@code

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.directory;
 
 /** One field of a profile update; fields not named in an update keep their value. */
 public sealed interface ProfileChange {

@@ -1,8 +1,12 @@
-package dev.warbler.core;
+package dev.warbler.core.directory;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.Ids;
+import dev.warbler.core.PageCursor;
+import dev.warbler.core.ProfileStore;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.state.StateLimits;
 import dev.warbler.protocol.ErrorCode;
 import java.net.URI;

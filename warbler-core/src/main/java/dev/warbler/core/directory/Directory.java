@@ -1,7 +1,14 @@
-package dev.warbler.core;
+package dev.warbler.core.directory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.warbler.core.DirectoryStore;
+import dev.warbler.core.Group;
+import dev.warbler.core.GroupAdmin;
+import dev.warbler.core.GroupProfile;
+import dev.warbler.core.GroupRole;
+import dev.warbler.core.Ids;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
