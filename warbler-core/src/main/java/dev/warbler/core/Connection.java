@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 

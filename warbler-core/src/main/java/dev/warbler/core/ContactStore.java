@@ -1,5 +1,7 @@
 package dev.warbler.core;
 
+import dev.warbler.core.contacts.ContactEntry;
+import dev.warbler.core.contacts.FriendRequest;
 import java.util.List;
 import java.util.Optional;
 

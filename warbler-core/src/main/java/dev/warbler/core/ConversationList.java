@@ -17,6 +17,9 @@ import java.util.List;
  * skips muted conversations. Thread-safe; methods may block on the store.
  */
 public final class ConversationList {
+  /** Conversations per page when a request names no limit. */
+  private static final int DEFAULT_PAGE = 50;
+
   private final ConversationSettingsStore store;
   private final MessageStore messages;
   private final Messenger messenger;
@@ -83,7 +86,7 @@ public final class ConversationList {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT, "cursor '" + Ids.clip(cursor) + "' is not a valid cursor");
     }
-    int n = Contacts.pageSize(limit, limits.syncPageMax());
+    int n = PageCursor.limit(limit, DEFAULT_PAGE, limits.syncPageMax());
     List<ConversationState> rows = store.conversations(app, user, cursor, n + 1);
     boolean more = rows.size() > n;
     Principal who = new Principal(app, user);

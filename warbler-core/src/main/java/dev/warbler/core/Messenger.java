@@ -3,6 +3,7 @@ package dev.warbler.core;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.contacts.BlockList;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.ChatroomLimits;
 import dev.warbler.core.Chatrooms;
-import dev.warbler.core.ContactLimits;
-import dev.warbler.core.Contacts;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
@@ -18,6 +16,8 @@ import dev.warbler.core.Services;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
+import dev.warbler.core.contacts.ContactLimits;
+import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.Directory;

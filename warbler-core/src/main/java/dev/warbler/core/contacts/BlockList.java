@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.contacts;
 
 /** Who refuses direct messages from whom. Implementations are fast (cached) and thread-safe. */
 @FunctionalInterface

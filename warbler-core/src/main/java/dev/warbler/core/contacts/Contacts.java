@@ -1,7 +1,13 @@
-package dev.warbler.core;
+package dev.warbler.core.contacts;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.warbler.core.ContactStore;
+import dev.warbler.core.CursorPage;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.PageCursor;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;
@@ -218,19 +224,11 @@ public final class Contacts implements BlockList {
       throw new WarblerException(
           ErrorCode.INVALID_ARGUMENT, "cursor '" + Ids.clip(cursor) + "' is not a valid cursor");
     }
-    int n = pageSize(limit, limits.pageMax());
+    int n = PageCursor.limit(limit, DEFAULT_PAGE, limits.pageMax());
     List<T> rows = read.apply(n + 1);
     boolean more = rows.size() > n;
     List<T> items = more ? rows.subList(0, n) : rows;
     return new CursorPage<>(items, more ? id.apply(items.get(items.size() - 1)) : "");
-  }
-
-  /** A requested page size: 0 means the default, negative is INVALID_ARGUMENT, capped at max. */
-  static int pageSize(int requested, int max) {
-    if (requested < 0) {
-      throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "limit must be >= 0");
-    }
-    return requested == 0 ? Math.min(DEFAULT_PAGE, max) : Math.min(requested, max);
   }
 
   private void checkOther(String app, String user, String other) {

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.contacts;
 
 /**
  * How one user stands with another ({@code user}).
