@@ -1,5 +1,7 @@
 package dev.warbler.core;
 
+import dev.warbler.core.chatrooms.Chatroom;
+import dev.warbler.core.chatrooms.Chatrooms;
 import java.util.Optional;
 
 /**

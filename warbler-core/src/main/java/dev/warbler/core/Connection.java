@@ -1,5 +1,7 @@
 package dev.warbler.core;
 
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;

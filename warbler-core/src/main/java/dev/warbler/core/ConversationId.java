@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.protocol.ErrorCode;
 import java.util.List;
 import java.util.Optional;

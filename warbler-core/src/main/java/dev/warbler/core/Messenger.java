@@ -3,6 +3,7 @@ package dev.warbler.core;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.BlockList;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
@@ -228,9 +229,11 @@ public final class Messenger {
 
   /**
    * Checks a chatroom message, shared with {@link Chatrooms}: its body, and no reply, mentions or
-   * forward (chatroom messages are not stored, so there is nothing to refer to).
+   * forward (chatroom messages are not stored, so there is nothing to refer to). Public for {@link
+   * Chatrooms}, in another package; it only validates (INVALID_ARGUMENT, MESSAGE_TOO_LARGE) and
+   * changes nothing.
    */
-  void checkBody(SendRequest request) {
+  public void checkBody(SendRequest request) {
     checkBody(request.type(), request.text(), request.payload());
     if (!request.options().equals(SendOptions.NONE)) {
       throw new WarblerException(

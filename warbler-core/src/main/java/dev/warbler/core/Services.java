@@ -3,6 +3,7 @@ package dev.warbler.core;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.directory.Directory;

@@ -2,8 +2,8 @@ package dev.warbler.gateway;
 
 import dev.warbler.core.ConversationSettings;
 import dev.warbler.core.CursorPage;
-import dev.warbler.core.JoinedChatroom;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.JoinedChatroom;
+import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;
 import dev.warbler.core.contacts.FriendRequestEvent;

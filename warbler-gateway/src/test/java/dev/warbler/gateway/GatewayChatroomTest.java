@@ -4,7 +4,7 @@ import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.chatrooms.ChatroomLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ChatroomJoined;

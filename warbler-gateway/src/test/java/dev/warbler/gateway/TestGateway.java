@@ -2,8 +2,6 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ChatroomLimits;
-import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
@@ -16,6 +14,8 @@ import dev.warbler.core.Services;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
+import dev.warbler.core.chatrooms.ChatroomLimits;
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.ContactLimits;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;

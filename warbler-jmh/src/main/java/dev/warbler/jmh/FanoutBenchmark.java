@@ -4,7 +4,7 @@ import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.Delivery;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;

@@ -2,8 +2,6 @@ package dev.warbler.server;
 
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.RestApi;
-import dev.warbler.core.ChatroomLimits;
-import dev.warbler.core.Chatrooms;
 import dev.warbler.core.ConversationList;
 import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.GroupLimits;
@@ -21,6 +19,8 @@ import dev.warbler.core.access.TokenService;
 import dev.warbler.core.access.TrustedProxies;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.chatrooms.ChatroomLimits;
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.ContactLimits;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;

@@ -2,7 +2,6 @@ package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.Chatroom;
 import dev.warbler.core.ChatroomStore;
 import dev.warbler.core.ContactCounts;
 import dev.warbler.core.ContactStore;
@@ -16,6 +15,7 @@ import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
 import dev.warbler.core.SyncPage;
+import dev.warbler.core.chatrooms.Chatroom;
 import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;
 import dev.warbler.core.directory.User;

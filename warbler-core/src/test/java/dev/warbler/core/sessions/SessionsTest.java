@@ -9,7 +9,7 @@ import dev.warbler.core.Delivery;
 import dev.warbler.core.MessageChange;
 import dev.warbler.core.MessageExtras;
 import dev.warbler.core.MessageType;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;

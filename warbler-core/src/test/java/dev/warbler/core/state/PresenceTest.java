@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Connection;
 import dev.warbler.core.ProfileStore;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.sessions.LocalBus;

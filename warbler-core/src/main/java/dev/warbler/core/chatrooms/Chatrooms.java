@@ -1,5 +1,15 @@
-package dev.warbler.core;
+package dev.warbler.core.chatrooms;
 
+import dev.warbler.core.AppendResult;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ChatroomStore;
+import dev.warbler.core.Connection;
+import dev.warbler.core.Ids;
+import dev.warbler.core.MessageIds;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.SendRequest;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;

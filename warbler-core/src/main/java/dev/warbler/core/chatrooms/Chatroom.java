@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.chatrooms;
+
+import dev.warbler.core.ConversationId;
 
 /**
  * A chatroom's definition, created and deleted by the app backend.

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.chatrooms;
 
+import dev.warbler.core.ChatMessage;
 import java.util.List;
 
 /**

@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.chatrooms;
+
+import dev.warbler.core.ChatMessage;
 
 /**
  * What a connection present in a chatroom is pushed. One event object is pushed to every present
