@@ -2,6 +2,7 @@ package dev.warbler.core;
 
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
+import dev.warbler.core.groups.Group;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;

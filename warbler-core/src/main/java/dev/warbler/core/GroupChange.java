@@ -1,5 +1,8 @@
 package dev.warbler.core;
 
+import dev.warbler.core.groups.GroupRecord;
+import dev.warbler.core.groups.GroupRole;
+import dev.warbler.core.groups.GroupUpdate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,8 @@
 package dev.warbler.core;
 
+import dev.warbler.core.groups.GroupRecord;
+import dev.warbler.core.groups.JoinRequest;
+import dev.warbler.core.groups.Membership;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

@@ -8,6 +8,7 @@ import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.directory.Profiles;
+import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.state.Presence;

@@ -3,8 +3,6 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.ConversationList;
-import dev.warbler.core.GroupAdmin;
-import dev.warbler.core.GroupLimits;
 import dev.warbler.core.GroupStore;
 import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
@@ -22,6 +20,8 @@ import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.directory.Profiles;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.groups.GroupLimits;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;

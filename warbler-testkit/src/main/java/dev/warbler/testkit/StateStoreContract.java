@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.Group;
 import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.NewMessage;
@@ -17,6 +16,7 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
 import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.groups.Group;
 import dev.warbler.core.state.MemberReceipt;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package dev.warbler.core.state;
 
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.ConversationState;
-import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.MessageStore;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.PageCursor;
@@ -10,6 +9,7 @@ import dev.warbler.core.Principal;
 import dev.warbler.core.ReceiptStore;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
 /** One member of a group: its role and until when it is muted (epoch ms; 0 = not muted). */
 public record Membership(String user, GroupRole role, long mutedUntil) {

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
 import java.util.Locale;
 import java.util.Optional;

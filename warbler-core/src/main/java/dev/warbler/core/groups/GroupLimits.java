@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
+
+import dev.warbler.core.Limits;
 
 /**
  * Group limits besides the member limit (which is {@link Limits#maxGroupMembers()}), each a named

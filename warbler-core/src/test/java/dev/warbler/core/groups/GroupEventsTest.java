@@ -1,9 +1,10 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.Limits;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;

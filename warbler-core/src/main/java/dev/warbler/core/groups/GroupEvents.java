@@ -1,5 +1,8 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.MessageType;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
+
+import dev.warbler.core.ConversationId;
 
 /**
  * A group as stored: its owner, profile and settings. {@code deletedAt} is 0 for a live group, else

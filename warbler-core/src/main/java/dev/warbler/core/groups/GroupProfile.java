@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
 /**
  * What a group shows and how it runs. {@code custom} is an application-defined JSON object as text,

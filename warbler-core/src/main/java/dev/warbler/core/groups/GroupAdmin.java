@@ -1,10 +1,22 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.ChatMessage;
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.DirectoryStore;
+import dev.warbler.core.GroupChange;
+import dev.warbler.core.GroupStore;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Limits;
+import dev.warbler.core.MessageIds;
+import dev.warbler.core.MessageType;
+import dev.warbler.core.Messenger;
+import dev.warbler.core.NewMessage;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.ErrorCode;
 import java.net.URI;

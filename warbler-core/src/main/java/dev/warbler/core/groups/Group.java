@@ -1,4 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.groups;
+
+import dev.warbler.core.ConversationId;
 
 /** A group conversation's profile; members are listed separately. */
 public record Group(String app, String id, String name, String owner, long createdAt) {
