@@ -1,7 +1,6 @@
 package dev.warbler.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Services;
 import dev.warbler.core.WarblerException;
@@ -11,6 +10,7 @@ import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.core.audit.AuditQuery;
 import dev.warbler.core.audit.AuditRecord;
 import dev.warbler.core.directory.App;
+import dev.warbler.core.spi.AccessStore.UserAccess;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.io.IOException;

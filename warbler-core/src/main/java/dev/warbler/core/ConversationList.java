@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.spi.ConversationSettingsStore;
+import dev.warbler.core.spi.MessageStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,6 +1,10 @@
 package dev.warbler.core;
 
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.ChangeRequest;
+import dev.warbler.core.spi.Delivery;
+import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;

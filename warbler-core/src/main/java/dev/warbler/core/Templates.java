@@ -1,5 +1,6 @@
 package dev.warbler.core;
 
+import dev.warbler.core.spi.TemplateStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;

@@ -4,7 +4,6 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.Ids;
 import dev.warbler.core.MessageLifecycle;
@@ -25,6 +24,7 @@ import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.contacts.Relation;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Connection;
 import dev.warbler.core.state.Receipts;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;

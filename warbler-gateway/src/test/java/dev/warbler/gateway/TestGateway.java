@@ -3,7 +3,6 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.ConversationList;
-import dev.warbler.core.GroupStore;
 import dev.warbler.core.LifecycleLimits;
 import dev.warbler.core.Limits;
 import dev.warbler.core.MessageLifecycle;
@@ -25,6 +24,7 @@ import dev.warbler.core.groups.GroupLimits;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.GroupStore;
 import dev.warbler.core.state.Presence;
 import dev.warbler.core.state.Receipts;
 import dev.warbler.core.state.StateLimits;

@@ -3,11 +3,11 @@ package dev.warbler.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.warbler.core.AccessStore;
-import dev.warbler.core.AccessStore.RevokedToken;
-import dev.warbler.core.AccessStore.UserAccess;
-import dev.warbler.core.DirectoryStore;
 import dev.warbler.core.directory.User;
+import dev.warbler.core.spi.AccessStore;
+import dev.warbler.core.spi.AccessStore.RevokedToken;
+import dev.warbler.core.spi.AccessStore.UserAccess;
+import dev.warbler.core.spi.DirectoryStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,12 +1,12 @@
 package dev.warbler.core.access;
 
-import dev.warbler.core.AccessStore;
-import dev.warbler.core.AccessStore.RevokedToken;
-import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.AccessStore;
+import dev.warbler.core.spi.AccessStore.RevokedToken;
+import dev.warbler.core.spi.AccessStore.UserAccess;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;

@@ -1,6 +1,6 @@
 package dev.warbler.core.audit;
 
-import dev.warbler.core.AuditLog;
+import dev.warbler.core.spi.AuditLog;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;

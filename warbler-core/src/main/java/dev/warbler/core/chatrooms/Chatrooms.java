@@ -2,8 +2,6 @@ package dev.warbler.core.chatrooms;
 
 import dev.warbler.core.AppendResult;
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ChatroomStore;
-import dev.warbler.core.Connection;
 import dev.warbler.core.Ids;
 import dev.warbler.core.MessageIds;
 import dev.warbler.core.MessageType;
@@ -11,6 +9,8 @@ import dev.warbler.core.Messenger;
 import dev.warbler.core.SendRequest;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.spi.ChatroomStore;
+import dev.warbler.core.spi.Connection;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayDeque;

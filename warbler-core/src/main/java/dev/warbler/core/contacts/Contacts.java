@@ -2,7 +2,6 @@ package dev.warbler.core.contacts;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.warbler.core.ContactStore;
 import dev.warbler.core.CursorPage;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Messenger;
@@ -10,6 +9,7 @@ import dev.warbler.core.PageCursor;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.ContactStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;

@@ -2,10 +2,10 @@ package dev.warbler.core.crypto;
 
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.DataKeyStore;
 import dev.warbler.core.MessageChange;
 import dev.warbler.core.MessageExtras;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.spi.DataKeyStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

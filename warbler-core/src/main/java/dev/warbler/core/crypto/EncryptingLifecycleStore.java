@@ -1,12 +1,12 @@
 package dev.warbler.core.crypto;
 
 import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChangeRequest;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageLifecycleStore;
-import dev.warbler.core.MessageStore;
 import dev.warbler.core.MessageType;
+import dev.warbler.core.spi.ChangeRequest;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.MessageStore;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.warbler.core.crypto;
 
-import dev.warbler.core.DirectoryStore;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
 import dev.warbler.core.groups.Group;
+import dev.warbler.core.spi.DirectoryStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collection;

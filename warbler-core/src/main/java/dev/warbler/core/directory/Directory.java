@@ -2,7 +2,6 @@ package dev.warbler.core.directory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.warbler.core.DirectoryStore;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.groups.Group;
@@ -10,6 +9,7 @@ import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupProfile;
 import dev.warbler.core.groups.GroupRole;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.DirectoryStore;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import java.security.SecureRandom;

@@ -1,6 +1,6 @@
 package dev.warbler.core.metering;
 
-import dev.warbler.core.UsageStore;
+import dev.warbler.core.spi.UsageStore;
 import java.time.YearMonth;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.warbler.core.sessions;
 
-import dev.warbler.core.Bus;
-import dev.warbler.core.Delivery;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.Delivery;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

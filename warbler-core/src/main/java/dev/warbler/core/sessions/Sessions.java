@@ -1,10 +1,10 @@
 package dev.warbler.core.sessions;
 
-import dev.warbler.core.Bus;
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.Delivery;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;

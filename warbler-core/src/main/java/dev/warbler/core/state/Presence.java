@@ -2,11 +2,11 @@ package dev.warbler.core.state;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.warbler.core.Connection;
 import dev.warbler.core.Ids;
-import dev.warbler.core.ProfileStore;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.ProfileStore;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayList;

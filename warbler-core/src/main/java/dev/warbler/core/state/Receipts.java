@@ -2,15 +2,15 @@ package dev.warbler.core.state;
 
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.ConversationState;
-import dev.warbler.core.MessageStore;
 import dev.warbler.core.Messenger;
 import dev.warbler.core.PageCursor;
 import dev.warbler.core.Principal;
-import dev.warbler.core.ReceiptStore;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.MessageStore;
+import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.protocol.ErrorCode;
 import java.util.List;
 import java.util.Optional;

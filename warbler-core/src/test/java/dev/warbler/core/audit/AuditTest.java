@@ -2,7 +2,7 @@ package dev.warbler.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AuditLog;
+import dev.warbler.core.spi.AuditLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

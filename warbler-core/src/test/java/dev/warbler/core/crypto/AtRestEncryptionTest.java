@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.DataKeyStore;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.spi.DataKeyStore;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayList;

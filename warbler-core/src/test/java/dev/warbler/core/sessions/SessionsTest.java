@@ -3,14 +3,14 @@ package dev.warbler.core.sessions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.Delivery;
 import dev.warbler.core.MessageChange;
 import dev.warbler.core.MessageExtras;
 import dev.warbler.core.MessageType;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;

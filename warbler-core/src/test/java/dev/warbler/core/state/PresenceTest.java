@@ -3,13 +3,13 @@ package dev.warbler.core.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
-import dev.warbler.core.ProfileStore;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.ProfileStore;
 import dev.warbler.protocol.CloseCode;
 import java.time.InstantSource;
 import java.util.ArrayList;

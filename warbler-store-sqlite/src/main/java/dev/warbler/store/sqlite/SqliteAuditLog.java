@@ -1,11 +1,11 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AuditLog;
 import dev.warbler.core.audit.AuditChain;
 import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.core.audit.AuditKey;
 import dev.warbler.core.audit.AuditQuery;
 import dev.warbler.core.audit.AuditRecord;
+import dev.warbler.core.spi.AuditLog;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

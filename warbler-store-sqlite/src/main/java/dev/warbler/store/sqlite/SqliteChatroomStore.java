@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ChatroomStore;
 import dev.warbler.core.chatrooms.Chatroom;
+import dev.warbler.core.spi.ChatroomStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ContactCounts;
-import dev.warbler.core.ContactStore;
 import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;
+import dev.warbler.core.spi.ContactCounts;
+import dev.warbler.core.spi.ContactStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -2,8 +2,8 @@ package dev.warbler.store.sqlite;
 
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationSettingsStore;
 import dev.warbler.core.ConversationState;
+import dev.warbler.core.spi.ConversationSettingsStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;

@@ -1,16 +1,16 @@
 package dev.warbler.store.sqlite;
 
 import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChangeRequest;
 import dev.warbler.core.ChatMessage;
 import dev.warbler.core.ConversationId;
 import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageLifecycleStore;
 import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
 import dev.warbler.core.ReactionCount;
 import dev.warbler.core.SendOptions;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.spi.ChangeRequest;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.NewMessage;
 import dev.warbler.protocol.ErrorCode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ProfileStore;
 import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.spi.ProfileStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

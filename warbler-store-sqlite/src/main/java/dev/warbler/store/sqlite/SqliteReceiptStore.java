@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
 import dev.warbler.core.ConversationId;
-import dev.warbler.core.ReceiptStore;
+import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.core.state.MemberReceipt;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

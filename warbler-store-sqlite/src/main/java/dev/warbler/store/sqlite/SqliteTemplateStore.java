@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
 import dev.warbler.core.Template;
-import dev.warbler.core.TemplateStore;
+import dev.warbler.core.spi.TemplateStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.MessageLifecycleStore;
+import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.testkit.LifecycleStoreContract;
 import dev.warbler.testkit.StoreContract;
 import java.nio.file.Path;

@@ -2,13 +2,13 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AccessStore.RevokedToken;
-import dev.warbler.core.AccessStore.UserAccess;
 import dev.warbler.core.audit.AuditChain;
 import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.core.audit.AuditKey;
 import dev.warbler.core.audit.AuditQuery;
 import dev.warbler.core.audit.AuditRecord;
+import dev.warbler.core.spi.AccessStore.RevokedToken;
+import dev.warbler.core.spi.AccessStore.UserAccess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
 import dev.warbler.core.audit.AuditChain;
 import dev.warbler.core.audit.AuditEvent;

@@ -1,5 +1,8 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
+import dev.warbler.core.ConversationId;
+import dev.warbler.core.ConversationSettings;
+import dev.warbler.core.ConversationState;
 import java.util.List;
 import java.util.Optional;
 

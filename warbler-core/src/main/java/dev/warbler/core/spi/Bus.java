@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
 import java.util.function.Consumer;
 

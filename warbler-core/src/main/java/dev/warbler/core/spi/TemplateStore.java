@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
+import dev.warbler.core.Template;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
+import dev.warbler.core.ChatMessage;
 import dev.warbler.core.groups.GroupRecord;
 import dev.warbler.core.groups.GroupRole;
 import dev.warbler.core.groups.GroupUpdate;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
 import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.UserProfile;
 import java.util.Collection;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.warbler.core;
+package dev.warbler.core.spi;
 
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.groups.GroupRecord;
 import dev.warbler.core.groups.JoinRequest;
 import dev.warbler.core.groups.Membership;
