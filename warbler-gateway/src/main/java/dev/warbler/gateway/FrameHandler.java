@@ -2,14 +2,8 @@ package dev.warbler.gateway;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.Ids;
-import dev.warbler.core.MessageLifecycle;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
-import dev.warbler.core.SendRequest;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.access.AuthThrottle;
 import dev.warbler.core.access.RateLimiter;
@@ -23,6 +17,12 @@ import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.contacts.Relation;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageLifecycle;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.messaging.SendRequest;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.state.Receipts;

@@ -1,13 +1,13 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.MessageIds;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.access.TrustedProxies;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.MessageIds;
+import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;

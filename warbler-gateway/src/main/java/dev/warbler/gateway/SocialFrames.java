@@ -1,6 +1,5 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ConversationSettings;
 import dev.warbler.core.CursorPage;
 import dev.warbler.core.chatrooms.JoinedChatroom;
 import dev.warbler.core.chatrooms.RoomEvent;
@@ -8,6 +7,7 @@ import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.contacts.Relation;
+import dev.warbler.core.messaging.ConversationSettings;
 import dev.warbler.protocol.v1.BlockedPage;
 import dev.warbler.protocol.v1.BlockedUser;
 import dev.warbler.protocol.v1.ChatroomJoined;

@@ -322,11 +322,11 @@ class GatewayChatroomTest {
             TestGateway.APP,
             sender,
             room,
-            new dev.warbler.core.SendRequest(
-                new dev.warbler.core.SendRequest.Target.ToConversation(
-                    dev.warbler.core.ConversationId.room(room)),
+            new dev.warbler.core.messaging.SendRequest(
+                new dev.warbler.core.messaging.SendRequest.Target.ToConversation(
+                    dev.warbler.core.messaging.ConversationId.room(room)),
                 "m" + sent,
-                dev.warbler.core.MessageType.TEXT,
+                dev.warbler.core.messaging.MessageType.TEXT,
                 text,
                 ""));
         // The reader keeps up (it reads each message before the next is sent), so only the

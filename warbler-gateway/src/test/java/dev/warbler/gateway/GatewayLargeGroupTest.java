@@ -3,12 +3,12 @@ package dev.warbler.gateway;
 import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.Limits;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupProfile;
 import dev.warbler.core.groups.GroupRecord;
 import dev.warbler.core.groups.JoinRequest;
 import dev.warbler.core.groups.Membership;
+import dev.warbler.core.messaging.Limits;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.GroupChange;
 import dev.warbler.core.spi.GroupStore;

@@ -2,11 +2,6 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ConversationList;
-import dev.warbler.core.LifecycleLimits;
-import dev.warbler.core.Limits;
-import dev.warbler.core.MessageLifecycle;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
@@ -21,6 +16,11 @@ import dev.warbler.core.directory.Directory;
 import dev.warbler.core.directory.Profiles;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupLimits;
+import dev.warbler.core.messaging.ConversationList;
+import dev.warbler.core.messaging.LifecycleLimits;
+import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.messaging.MessageLifecycle;
+import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;

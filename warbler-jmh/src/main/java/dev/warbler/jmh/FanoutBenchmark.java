@@ -1,9 +1,9 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;

@@ -1,9 +1,9 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.NewMessage;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;

@@ -2,16 +2,16 @@ package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.SyncPage;
 import dev.warbler.core.chatrooms.Chatroom;
 import dev.warbler.core.contacts.ContactEntry;
 import dev.warbler.core.contacts.FriendRequest;
 import dev.warbler.core.directory.User;
 import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationSettings;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SyncPage;
 import dev.warbler.core.spi.ChatroomStore;
 import dev.warbler.core.spi.ContactCounts;
 import dev.warbler.core.spi.ContactStore;

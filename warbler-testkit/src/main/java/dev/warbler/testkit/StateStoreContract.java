@@ -3,13 +3,13 @@ package dev.warbler.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
 import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.DirectoryStore;
 import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.NewMessage;

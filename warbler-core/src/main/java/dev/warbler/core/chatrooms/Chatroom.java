@@ -1,6 +1,6 @@
 package dev.warbler.core.chatrooms;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 
 /**
  * A chatroom's definition, created and deleted by the app backend.

@@ -1,14 +1,14 @@
 package dev.warbler.core.chatrooms;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
 import dev.warbler.core.Ids;
-import dev.warbler.core.MessageIds;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.Messenger;
-import dev.warbler.core.SendRequest;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.MessageIds;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.messaging.SendRequest;
 import dev.warbler.core.spi.ChatroomStore;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.protocol.ErrorCode;

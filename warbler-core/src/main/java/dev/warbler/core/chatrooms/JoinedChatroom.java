@@ -1,6 +1,6 @@
 package dev.warbler.core.chatrooms;
 
-import dev.warbler.core.ChatMessage;
+import dev.warbler.core.messaging.ChatMessage;
 import java.util.List;
 
 /**

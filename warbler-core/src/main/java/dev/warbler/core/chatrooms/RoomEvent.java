@@ -1,6 +1,6 @@
 package dev.warbler.core.chatrooms;
 
-import dev.warbler.core.ChatMessage;
+import dev.warbler.core.messaging.ChatMessage;
 
 /**
  * What a connection present in a chatroom is pushed. One event object is pushed to every present

@@ -1,10 +1,10 @@
 package dev.warbler.core.crypto;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageExtras;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageChange;
+import dev.warbler.core.messaging.MessageExtras;
 import dev.warbler.core.spi.DataKeyStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package dev.warbler.core.crypto;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationState;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationSettings;
+import dev.warbler.core.messaging.ConversationState;
 import dev.warbler.core.spi.ConversationSettingsStore;
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.warbler.core.crypto;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.ChangeRequest;
 import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.core.spi.MessageStore;

@@ -1,11 +1,11 @@
 package dev.warbler.core.crypto;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.MessagePage;
-import dev.warbler.core.SyncPage;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessagePage;
+import dev.warbler.core.messaging.SyncPage;
 import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.NewMessage;
 import java.util.ArrayList;

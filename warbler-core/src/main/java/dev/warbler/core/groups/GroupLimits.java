@@ -1,6 +1,6 @@
 package dev.warbler.core.groups;
 
-import dev.warbler.core.Limits;
+import dev.warbler.core.messaging.Limits;
 
 /**
  * Group limits besides the member limit (which is {@link Limits#maxGroupMembers()}), each a named

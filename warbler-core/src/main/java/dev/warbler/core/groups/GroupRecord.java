@@ -1,6 +1,6 @@
 package dev.warbler.core.groups;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 
 /**
  * A group as stored: its owner, profile and settings. {@code deletedAt} is 0 for a live group, else

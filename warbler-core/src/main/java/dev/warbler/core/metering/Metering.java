@@ -2,10 +2,10 @@ package dev.warbler.core.metering;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.groups.GroupEvents;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;

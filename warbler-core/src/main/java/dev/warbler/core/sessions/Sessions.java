@@ -1,7 +1,7 @@
 package dev.warbler.core.sessions;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;

@@ -1,7 +1,7 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.Messenger;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.Messenger;
 
 /**
  * A checked change to the message {@code targetSeq} of a conversation, made by {@code actor} (a

@@ -1,9 +1,9 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ChatMessage;
 import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 

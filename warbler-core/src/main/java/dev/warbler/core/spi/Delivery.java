@@ -1,6 +1,6 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ChatMessage;
+import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.sessions.Sessions;
 import java.util.List;
 

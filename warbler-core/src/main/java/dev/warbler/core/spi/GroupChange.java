@@ -1,9 +1,9 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ChatMessage;
 import dev.warbler.core.groups.GroupRecord;
 import dev.warbler.core.groups.GroupRole;
 import dev.warbler.core.groups.GroupUpdate;
+import dev.warbler.core.messaging.ChatMessage;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ConversationId;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.SendOptions;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SendOptions;
 
 /**
  * A validated message to append. The store assigns seq; {@code id} and {@code sentAt} are chosen by

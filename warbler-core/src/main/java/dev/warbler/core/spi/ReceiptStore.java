@@ -1,7 +1,7 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.state.MemberReceipt;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.warbler.core.spi;
 
-import dev.warbler.core.Template;
+import dev.warbler.core.messaging.Template;
 import java.util.List;
 import java.util.Optional;
 

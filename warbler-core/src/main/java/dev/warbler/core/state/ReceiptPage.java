@@ -1,6 +1,6 @@
 package dev.warbler.core.state;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,13 +1,13 @@
 package dev.warbler.core.state;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.PageCursor;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.ReceiptStore;

@@ -1,6 +1,6 @@
 package dev.warbler.core.state;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 
 /**
  * An ephemeral event pushed to live connections: a receipt, a typing indicator or a presence

@@ -3,10 +3,10 @@ package dev.warbler.core.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.DataKeyStore;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
-import dev.warbler.core.Limits;
+import dev.warbler.core.messaging.Limits;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;

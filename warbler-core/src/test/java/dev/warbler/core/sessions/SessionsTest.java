@@ -2,13 +2,13 @@ package dev.warbler.core.sessions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageExtras;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageChange;
+import dev.warbler.core.messaging.MessageExtras;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.state.StateEvent;

@@ -2,10 +2,10 @@ package dev.warbler.core.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ChatMessage;
 import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;

@@ -1,7 +1,5 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.groups.GroupProfile;
 import dev.warbler.core.groups.GroupRecord;
@@ -11,6 +9,8 @@ import dev.warbler.core.groups.InvitePolicy;
 import dev.warbler.core.groups.JoinPolicy;
 import dev.warbler.core.groups.JoinRequest;
 import dev.warbler.core.groups.Membership;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.GroupChange;
 import dev.warbler.core.spi.GroupStore;
 import dev.warbler.core.spi.NewMessage;

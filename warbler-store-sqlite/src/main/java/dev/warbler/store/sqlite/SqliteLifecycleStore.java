@@ -1,13 +1,13 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.ReactionCount;
-import dev.warbler.core.SendOptions;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageChange;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.ReactionCount;
+import dev.warbler.core.messaging.SendOptions;
 import dev.warbler.core.spi.ChangeRequest;
 import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.core.spi.NewMessage;

@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.core.state.MemberReceipt;
 import java.sql.PreparedStatement;

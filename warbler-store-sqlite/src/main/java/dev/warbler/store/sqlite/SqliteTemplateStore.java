@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.Template;
+import dev.warbler.core.messaging.Template;
 import dev.warbler.core.spi.TemplateStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

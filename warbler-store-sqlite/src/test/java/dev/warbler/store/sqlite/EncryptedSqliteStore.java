@@ -1,11 +1,5 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.MessagePage;
-import dev.warbler.core.SyncPage;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.crypto.EncryptingLifecycleStore;
 import dev.warbler.core.crypto.EncryptingMessageStore;
@@ -13,6 +7,12 @@ import dev.warbler.core.crypto.MasterKeys;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
 import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessagePage;
+import dev.warbler.core.messaging.SyncPage;
 import dev.warbler.core.spi.DirectoryStore;
 import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.core.spi.MessageStore;

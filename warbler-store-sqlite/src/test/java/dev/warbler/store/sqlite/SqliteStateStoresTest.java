@@ -2,7 +2,7 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.UsageStore;
 import dev.warbler.testkit.StateStoreContract;
 import java.nio.file.Path;

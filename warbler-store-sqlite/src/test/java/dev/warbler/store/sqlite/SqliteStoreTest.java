@@ -2,12 +2,12 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.User;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
 import java.nio.file.Path;

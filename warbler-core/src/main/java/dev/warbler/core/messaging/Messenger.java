@@ -1,8 +1,11 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.Ids;
+import dev.warbler.core.Principal;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.BlockList;
 import dev.warbler.core.directory.Directory;

@@ -1,8 +1,13 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.CursorPage;
+import dev.warbler.core.Ids;
+import dev.warbler.core.PageCursor;
+import dev.warbler.core.Principal;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.spi.ConversationSettingsStore;
 import dev.warbler.core.spi.MessageStore;

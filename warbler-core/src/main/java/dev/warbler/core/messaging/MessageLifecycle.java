@@ -1,5 +1,8 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
+import dev.warbler.core.Ids;
+import dev.warbler.core.Principal;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.ChangeRequest;

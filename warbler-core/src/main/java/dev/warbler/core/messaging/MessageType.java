@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /** What a message body holds. Stored by its {@link #wire()} number, which never changes. */
 public enum MessageType {

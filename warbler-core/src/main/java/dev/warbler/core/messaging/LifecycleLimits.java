@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * Limits of the message lifecycle, each a named configuration value (see {@code warbler config

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * A request to send a copy of message {@code fromSeq} of {@code from} to {@code to}; idempotent on

@@ -1,5 +1,7 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
+import dev.warbler.core.Ids;
+import dev.warbler.core.WarblerException;
 import dev.warbler.core.spi.TemplateStore;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * A stored message. {@code seq} is its position in the conversation (1, 2, 3 ... with no gaps);

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * What a {@link MessageType#CHANGE} entry records: an action on the earlier message {@code

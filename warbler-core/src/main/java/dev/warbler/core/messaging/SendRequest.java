@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /** A message a user (or the system) wants to send; validated by {@link Messenger#send}. */
 public record SendRequest(

@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;

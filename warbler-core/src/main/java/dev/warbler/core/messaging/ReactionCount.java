@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * How many users react to a message with one emoji; {@code mine} says whether the reader is one of

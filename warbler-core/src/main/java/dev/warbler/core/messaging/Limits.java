@@ -1,4 +1,4 @@
-package dev.warbler.core;
+package dev.warbler.core.messaging;
 
 /**
  * Messaging limits, each a named configuration value (see {@code warbler config defaults}).
