@@ -960,10 +960,4 @@ public final class GroupAdmin {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "custom must be a JSON object");
     }
   }
-
-  /** For tests: members cached right now for the group, or -1 when it is not cached. */
-  int cachedMembers(String app, String group) {
-    State s = cache.getIfPresent(new Key(app, group));
-    return s == null ? -1 : s.members.size();
-  }
 }
