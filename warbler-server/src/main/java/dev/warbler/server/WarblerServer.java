@@ -34,6 +34,8 @@ import dev.warbler.core.messaging.Templates;
 import dev.warbler.core.metering.Metering;
 import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.core.state.Presence;
 import dev.warbler.core.state.Receipts;
 import dev.warbler.core.state.StateLimits;
@@ -41,20 +43,8 @@ import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.gateway.GatewayLimits;
 import dev.warbler.store.sqlite.Durability;
-import dev.warbler.store.sqlite.SqliteAccessStore;
-import dev.warbler.store.sqlite.SqliteAuditLog;
-import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
-import dev.warbler.store.sqlite.SqliteContactStore;
-import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
-import dev.warbler.store.sqlite.SqliteDataKeyStore;
-import dev.warbler.store.sqlite.SqliteGroupStore;
-import dev.warbler.store.sqlite.SqliteLifecycleStore;
-import dev.warbler.store.sqlite.SqliteProfileStore;
-import dev.warbler.store.sqlite.SqliteReceiptStore;
-import dev.warbler.store.sqlite.SqliteStore;
-import dev.warbler.store.sqlite.SqliteTemplateStore;
-import dev.warbler.store.sqlite.SqliteUsageStore;
+import dev.warbler.store.sqlite.SqliteStores;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -98,7 +88,7 @@ public final class WarblerServer implements AutoCloseable {
 
   private final Settings settings;
   private final DataDirectory dataDirectory;
-  private final SqliteStore store;
+  private final SqliteStores stores;
   private final LocalBus bus;
   private final Sessions sessions;
   private final GroupAdmin groups;
@@ -157,8 +147,8 @@ public final class WarblerServer implements AutoCloseable {
     // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
-    this.store =
-        new SqliteStore(
+    this.stores =
+        new SqliteStores(
             new SqliteConfig(
                 dataDirectory.database(),
                 durability(settings.string(Setting.STORE_DURABILITY)),
@@ -169,28 +159,29 @@ public final class WarblerServer implements AutoCloseable {
     try {
       masterKeys = masterKeys(settings);
     } catch (RuntimeException e) {
-      closeQuietly(store);
+      closeQuietly(stores);
       throw e;
     }
     // Data keys first: their check names a wrong or missing master key most precisely.
-    this.encryption = encryption(masterKeys, store, clock);
-    SealingDirectoryStore directoryStore = new SealingDirectoryStore(store, masterKeys);
+    this.encryption = encryption(masterKeys, stores, clock);
+    SealingDirectoryStore directoryStore =
+        new SealingDirectoryStore(stores.directory(), masterKeys);
     try {
       int sealed = directoryStore.sealAll();
       if (sealed > 0) {
         log.info("sealed {} app secrets with the current master key", sealed);
       }
     } catch (RuntimeException e) {
-      closeQuietly(store);
+      closeQuietly(stores);
       throw e;
     }
-    EncryptingMessageStore messages = new EncryptingMessageStore(store, encryption);
+    EncryptingMessageStore messages = new EncryptingMessageStore(stores.messages(), encryption);
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.groups =
         new GroupAdmin(
-            new SqliteGroupStore(store),
-            store,
+            stores.groups(),
+            stores.directory(),
             sessions,
             clock,
             limits,
@@ -207,7 +198,7 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     Contacts contacts =
         new Contacts(
-            new SqliteContactStore(store),
+            stores.contacts(),
             directory,
             sessions,
             clock,
@@ -218,7 +209,7 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
                 settings.integer(Setting.CONTACTS_PAGE_MAX)));
     EncryptingLifecycleStore lifecycleStore =
-        new EncryptingLifecycleStore(new SqliteLifecycleStore(store), messages, encryption);
+        new EncryptingLifecycleStore(stores.lifecycle(), messages, encryption);
     this.messenger =
         new Messenger(
             messages, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
@@ -226,7 +217,7 @@ public final class WarblerServer implements AutoCloseable {
         new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     Chatrooms chatrooms =
         new Chatrooms(
-            new SqliteChatroomStore(store),
+            stores.chatrooms(),
             directory,
             messenger,
             clock,
@@ -237,8 +228,7 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CHATROOM_MAX_ROOMS)));
     ConversationList conversations =
         new ConversationList(
-            new EncryptingConversationSettingsStore(
-                new SqliteConversationSettingsStore(store), encryption),
+            new EncryptingConversationSettingsStore(stores.conversationSettings(), encryption),
             messages,
             messenger,
             directory,
@@ -259,9 +249,9 @@ public final class WarblerServer implements AutoCloseable {
             settings.integer(Setting.LIMITS_PRESENCE_SUBSCRIPTIONS),
             settings.integer(Setting.LIMITS_LIST_PAGE_MAX),
             settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
-    SqliteProfileStore profileStore = new SqliteProfileStore(store);
-    this.metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
-    this.access = new Access(new SqliteAccessStore(store), sessions, clock);
+    ProfileStore profileStore = stores.profiles();
+    this.metering = new Metering(stores.usage(), sessions, bus, clock);
+    this.access = new Access(stores.access(), sessions, clock);
     int auditWindow = settings.integer(Setting.AUDIT_COALESCE_WINDOW_SECONDS);
     if (auditWindow <= 0) {
       throw new IllegalArgumentException(
@@ -270,7 +260,7 @@ public final class WarblerServer implements AutoCloseable {
     AuditKey auditKey = auditKey(settings, data);
     this.audit =
         new Audit(
-            new SqliteAuditLog(store, auditKey),
+            stores.auditLog(auditKey),
             auditKey,
             clock,
             Duration.ofSeconds(auditWindow),
@@ -311,13 +301,7 @@ public final class WarblerServer implements AutoCloseable {
             contacts,
             conversations,
             groups,
-            new Receipts(
-                messenger,
-                messages,
-                new SqliteReceiptStore(store),
-                directory,
-                sessions,
-                stateLimits),
+            new Receipts(messenger, messages, stores.receipts(), directory, sessions, stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
             metering,
@@ -368,7 +352,7 @@ public final class WarblerServer implements AutoCloseable {
         .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
     // Read from the writer connection at each scrape: what store.sqlite.durability became.
-    Gauge.builder("warbler.store.sqlite.synchronous", store, SqliteStore::synchronous)
+    Gauge.builder("warbler.store.sqlite.synchronous", stores, SqliteStores::synchronous)
         .description(
             "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
         .register(meters);
@@ -550,7 +534,7 @@ public final class WarblerServer implements AutoCloseable {
             meters::scrape,
             () -> ready,
             new Templates(
-                new SqliteTemplateStore(store),
+                stores.templates(),
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
             rates,
@@ -572,10 +556,9 @@ public final class WarblerServer implements AutoCloseable {
    * stored data key; keys wrapped by a previous master key are rewrapped now. A wrong or missing
    * master key for existing data keys fails the start (the store is closed again).
    */
-  private static AtRestEncryption encryption(
-      MasterKeys keys, SqliteStore store, InstantSource clock) {
+  private static AtRestEncryption encryption(MasterKeys keys, Stores stores, InstantSource clock) {
     try {
-      AtRestEncryption e = new AtRestEncryption(new SqliteDataKeyStore(store), keys, clock);
+      AtRestEncryption e = new AtRestEncryption(stores.dataKeys(), keys, clock);
       int rewrapped = e.rewrapAll();
       if (rewrapped > 0) {
         log.info(
@@ -583,7 +566,7 @@ public final class WarblerServer implements AutoCloseable {
       }
       return e;
     } catch (RuntimeException e) {
-      closeQuietly(store);
+      closeQuietly(stores);
       throw e;
     }
   }
@@ -748,7 +731,7 @@ public final class WarblerServer implements AutoCloseable {
     flushUsage();
     audit.flush(true);
     closeQuietly(bus);
-    closeQuietly(store);
+    closeQuietly(stores);
     meters.close();
     dataDirectory.close();
   }
