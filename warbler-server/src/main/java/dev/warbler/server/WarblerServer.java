@@ -16,11 +16,8 @@ import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.contacts.ContactLimits;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;
-import dev.warbler.core.crypto.EncryptingConversationSettingsStore;
-import dev.warbler.core.crypto.EncryptingLifecycleStore;
-import dev.warbler.core.crypto.EncryptingMessageStore;
+import dev.warbler.core.crypto.EncryptingStores;
 import dev.warbler.core.crypto.MasterKeys;
-import dev.warbler.core.crypto.SealingDirectoryStore;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.directory.Profiles;
 import dev.warbler.core.groups.GroupAdmin;
@@ -48,6 +45,7 @@ import dev.warbler.store.sqlite.SqliteStores;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -88,7 +86,7 @@ public final class WarblerServer implements AutoCloseable {
 
   private final Settings settings;
   private final DataDirectory dataDirectory;
-  private final SqliteStores stores;
+  private final Stores stores;
   private final LocalBus bus;
   private final Sessions sessions;
   private final GroupAdmin groups;
@@ -147,27 +145,20 @@ public final class WarblerServer implements AutoCloseable {
     // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
-    this.stores =
-        new SqliteStores(
-            new SqliteConfig(
-                dataDirectory.database(),
-                durability(settings.string(Setting.STORE_DURABILITY)),
-                settings.integer(Setting.STORE_MAX_BATCH),
-                settings.integer(Setting.STORE_WRITE_QUEUE),
-                settings.integer(Setting.STORE_READ_CONNECTIONS)));
+    Stores plain = openStores(settings, dataDirectory, meters);
     MasterKeys masterKeys;
     try {
       masterKeys = masterKeys(settings);
     } catch (RuntimeException e) {
-      closeQuietly(stores);
+      closeQuietly(plain);
       throw e;
     }
     // Data keys first: their check names a wrong or missing master key most precisely.
-    this.encryption = encryption(masterKeys, stores, clock);
-    SealingDirectoryStore directoryStore =
-        new SealingDirectoryStore(stores.directory(), masterKeys);
+    this.encryption = encryption(masterKeys, plain, clock);
+    EncryptingStores stores = new EncryptingStores(plain, encryption, masterKeys);
+    this.stores = stores;
     try {
-      int sealed = directoryStore.sealAll();
+      int sealed = stores.directory().sealAll();
       if (sealed > 0) {
         log.info("sealed {} app secrets with the current master key", sealed);
       }
@@ -175,7 +166,6 @@ public final class WarblerServer implements AutoCloseable {
       closeQuietly(stores);
       throw e;
     }
-    EncryptingMessageStore messages = new EncryptingMessageStore(stores.messages(), encryption);
     this.bus = new LocalBus();
     this.sessions = new Sessions(bus);
     this.groups =
@@ -191,7 +181,7 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.LIMITS_GROUP_PAGE_MAX)));
     this.directory =
         new Directory(
-            directoryStore,
+            stores.directory(),
             groups,
             sessions,
             clock,
@@ -208,13 +198,18 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CONTACTS_MAX_PENDING_REQUESTS),
                 settings.integer(Setting.CONTACTS_MAX_REQUEST_MESSAGE_BYTES),
                 settings.integer(Setting.CONTACTS_PAGE_MAX)));
-    EncryptingLifecycleStore lifecycleStore =
-        new EncryptingLifecycleStore(stores.lifecycle(), messages, encryption);
     this.messenger =
         new Messenger(
-            messages, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+            stores.messages(),
+            directory,
+            bus,
+            clock,
+            limits,
+            stores.lifecycle(),
+            lifecycleLimits,
+            contacts);
     MessageLifecycle lifecycle =
-        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+        new MessageLifecycle(messenger, directory, stores.lifecycle(), bus, clock);
     Chatrooms chatrooms =
         new Chatrooms(
             stores.chatrooms(),
@@ -228,8 +223,8 @@ public final class WarblerServer implements AutoCloseable {
                 settings.integer(Setting.CHATROOM_MAX_ROOMS)));
     ConversationList conversations =
         new ConversationList(
-            new EncryptingConversationSettingsStore(stores.conversationSettings(), encryption),
-            messages,
+            stores.conversationSettings(),
+            stores.messages(),
             messenger,
             directory,
             limits,
@@ -301,7 +296,8 @@ public final class WarblerServer implements AutoCloseable {
             contacts,
             conversations,
             groups,
-            new Receipts(messenger, messages, stores.receipts(), directory, sessions, stateLimits),
+            new Receipts(
+                messenger, stores.messages(), stores.receipts(), directory, sessions, stateLimits),
             new Presence(sessions, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
             metering,
@@ -351,11 +347,6 @@ public final class WarblerServer implements AutoCloseable {
         .description("Messages pushed to connections on this node")
         .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
-    // Read from the writer connection at each scrape: what store.sqlite.durability became.
-    Gauge.builder("warbler.store.sqlite.synchronous", stores, SqliteStores::synchronous)
-        .description(
-            "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
-        .register(meters);
     Gauge.builder("warbler.presence.watched.users", services.presence(), Presence::watchedUsers)
         .description("Users watched by at least one presence subscription on this node")
         .register(meters);
@@ -549,6 +540,27 @@ public final class WarblerServer implements AutoCloseable {
             Duration.ofSeconds(settings.integer(Setting.HTTP_BODY_TIMEOUT_SECONDS))));
     this.api = rest;
     return rest.start();
+  }
+
+  /**
+   * The store bundle over the data directory; kind-specific gauges go to {@code meters}. The server
+   * wraps it in {@link EncryptingStores} and takes every port from it.
+   */
+  private static Stores openStores(Settings settings, DataDirectory data, MeterRegistry meters) {
+    SqliteStores sqlite =
+        new SqliteStores(
+            new SqliteConfig(
+                data.database(),
+                durability(settings.string(Setting.STORE_DURABILITY)),
+                settings.integer(Setting.STORE_MAX_BATCH),
+                settings.integer(Setting.STORE_WRITE_QUEUE),
+                settings.integer(Setting.STORE_READ_CONNECTIONS)));
+    // Read from the writer connection at each scrape: what store.sqlite.durability became.
+    Gauge.builder("warbler.store.sqlite.synchronous", sqlite, SqliteStores::synchronous)
+        .description(
+            "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
+        .register(meters);
+    return sqlite;
   }
 
   /**
