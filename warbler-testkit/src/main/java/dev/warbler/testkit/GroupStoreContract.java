@@ -295,7 +295,6 @@ public abstract class GroupStoreContract<S extends Stores> extends BundleContrac
     assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::deletedAt).isEqualTo(50L);
     assertThat(groups().groupsOf(APP, "bob")).isEmpty();
     assertThat(groups().memberships(APP, TEAM)).hasSize(2);
-    assertThat(stores().directory().group(APP, TEAM)).isEmpty();
     assertCode(
         () -> apply(new GroupChange.AddMembers(APP, TEAM, List.of("cy"), 10)),
         ErrorCode.GROUP_NOT_FOUND);

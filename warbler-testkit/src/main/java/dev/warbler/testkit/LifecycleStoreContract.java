@@ -56,9 +56,10 @@ public abstract class LifecycleStoreContract<S extends Stores> extends BundleCon
 
   @BeforeEach
   protected final void createTheTeam() {
-    stores()
-        .directory()
-        .createGroup(new Group(APP, "team", "Team", "amy", T0), List.of("amy", "bob", "carl"));
+    GroupFixtures.create(
+        stores().groups(),
+        new Group(APP, "team", "Team", "amy", T0),
+        List.of("amy", "bob", "carl"));
   }
 
   // ---- recall ------------------------------------------------------------------------------

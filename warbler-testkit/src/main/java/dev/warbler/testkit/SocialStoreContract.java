@@ -342,7 +342,8 @@ public abstract class SocialStoreContract<S extends Stores> extends BundleContra
 
   @Test
   void aUsersConversationsArePagedByIdWithLastMessageAndSettings() throws Exception {
-    stores().directory().createGroup(new Group(APP, "team", "Team", "alice", T0), List.of("alice"));
+    GroupFixtures.create(
+        stores().groups(), new Group(APP, "team", "Team", "alice", T0), List.of("alice"));
     append(ALICE_BOB, "alice");
     append(ConversationId.direct("alice", "carol"), "carol");
     append(ConversationId.direct("bob", "carol"), "bob");

@@ -117,8 +117,7 @@ public abstract class StateStoreContract<S extends Stores> extends BundleContrac
   @Test
   void onlyMembersHaveADeliveredPosition() {
     send(APP, ALICE_BOB, "alice", "hi");
-    assertThat(stores().directory().createGroup(group("team", "alice"), List.of("alice", "bob")))
-        .isTrue();
+    GroupFixtures.create(stores().groups(), group("team", "alice"), List.of("alice", "bob"));
 
     assertThat(delivered("carol", ALICE_BOB, 1)).isEmpty();
     assertThat(delivered("carol", TEAM, 1)).isEmpty();
@@ -128,9 +127,8 @@ public abstract class StateStoreContract<S extends Stores> extends BundleContrac
 
   @Test
   void receiptsArePagedByUserIdAndSurviveARestart() throws Exception {
-    stores()
-        .directory()
-        .createGroup(group("team", "erin"), List.of("erin", "dave", "carol", "bob", "alice"));
+    GroupFixtures.create(
+        stores().groups(), group("team", "erin"), List.of("erin", "dave", "carol", "bob", "alice"));
     for (int i = 0; i < 5; i++) {
       send(APP, TEAM, "erin", "m" + i);
     }

@@ -1,6 +1,7 @@
 package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.warbler.core.WarblerException;
@@ -120,7 +121,7 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
 
   @Test
   void concurrentAppendsFromManyThreadsGetGaplessUniqueSeqsInEveryConversation() throws Exception {
-    assertThat(directory().createGroup(group("team", "amy"), List.of("amy", "bob"))).isTrue();
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     List<ConversationId> conversations =
         List.of(
             ALICE_BOB,
@@ -588,7 +589,7 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
 
   @Test
   void replyMentionsAndForwardAreStoredWithTheMessageAndReturnedByEveryRead() {
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
     ConversationId team = ConversationId.group("team");
     append(message(team, "amy"));
     NewMessage reply =
@@ -615,7 +616,7 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
 
   @Test
   void mentionedIsTrueWhileAnUnreadMessageMentionsTheUserOrEveryone() {
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob", "carl", "dina"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl", "dina"));
     ConversationId team = ConversationId.group("team");
     append(message(team, "amy"));
     append(withOptions(message(team, "amy"), new SendOptions(0, List.of("bob"), false, "")));
@@ -638,54 +639,9 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   // ---- groups ------------------------------------------------------------------------------
 
   @Test
-  void createGroupStoresTheGroupAndReturnsFalseForATakenId() {
-    Group team = group("team", "amy");
-
-    assertThat(directory().createGroup(team, List.of("amy", "bob"))).isTrue();
-    assertThat(
-            directory().createGroup(new Group(APP, "team", "Impostor", "eve", 9), List.of("eve")))
-        .isFalse();
-
-    assertThat(directory().group(APP, "team")).contains(team);
-    assertThat(directory().members(APP, "team")).containsExactly("amy", "bob");
-    assertThat(directory().group(APP, "nope")).isEmpty();
-    assertThat(directory().members(APP, "nope")).isEmpty();
-  }
-
-  @Test
-  void groupMembersAreListedSortedByUserId() {
-    directory().createGroup(group("team", "zed"), List.of("zed", "amy", "mia", "bob"));
-
-    assertThat(directory().members(APP, "team")).containsExactly("amy", "bob", "mia", "zed");
-    directory().addMembers(APP, "team", List.of("cat", "aaron"));
-    assertThat(directory().members(APP, "team"))
-        .containsExactly("aaron", "amy", "bob", "cat", "mia", "zed");
-  }
-
-  @Test
-  void addMembersReturnsOnlyUsersThatWereNotMembers() {
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob"));
-
-    assertThat(directory().addMembers(APP, "team", List.of("bob", "carl", "amy", "dina")))
-        .containsExactlyInAnyOrder("carl", "dina");
-    assertThat(directory().addMembers(APP, "team", List.of("carl"))).isEmpty();
-    assertThat(directory().members(APP, "team")).containsExactly("amy", "bob", "carl", "dina");
-  }
-
-  @Test
-  void removeMembersReturnsOnlyUsersThatWereMembers() {
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
-
-    assertThat(directory().removeMembers(APP, "team", List.of("bob", "zoe", "carl")))
-        .containsExactlyInAnyOrder("bob", "carl");
-    assertThat(directory().removeMembers(APP, "team", List.of("bob"))).isEmpty();
-    assertThat(directory().members(APP, "team")).containsExactly("amy");
-  }
-
-  @Test
   void groupMessagesAreStoredOnceAndCountAsUnreadForEveryOtherMember() {
     ConversationId team = ConversationId.group("team");
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
     assertThat(state("bob", team).lastSeq()).isZero();
 
     AppendResult r = append(message(team, "amy"));
@@ -701,14 +657,14 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   @Test
   void aRemovedMemberNoLongerSeesTheGroupAndAnAddedMemberDoes() {
     ConversationId team = ConversationId.group("team");
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     append(message(team, "amy"));
     append(message(ConversationId.direct("carl", "dora"), "dora"));
     long carlCursor = messages().changedSince(APP, "carl", 0, 10).cursor();
     long bobCursor = messages().changedSince(APP, "bob", 0, 10).cursor();
 
-    directory().addMembers(APP, "team", List.of("carl"));
-    directory().removeMembers(APP, "team", List.of("bob"));
+    addMembers(APP, "team", List.of("carl"));
+    removeMembers(APP, "team", List.of("bob"));
     append(message(team, "amy"));
 
     SyncPage carl = messages().changedSince(APP, "carl", carlCursor, 10);
@@ -727,9 +683,9 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
     ConversationId team = ConversationId.group("team");
     append(message(ConversationId.direct("carl", "dora"), "dora"));
     long cursor = messages().changedSince(APP, "carl", 0, 10).cursor();
-    directory().createGroup(group("team", "amy"), List.of("amy"));
+    createGroup(group("team", "amy"), List.of("amy"));
 
-    directory().addMembers(APP, "team", List.of("carl"));
+    addMembers(APP, "team", List.of("carl"));
 
     SyncPage page = messages().changedSince(APP, "carl", cursor, 10);
     assertSync(page, List.of(team), false);
@@ -740,12 +696,12 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   @Test
   void aMembershipChangeMovesTheGroupForItsOtherMembers() {
     ConversationId team = ConversationId.group("team");
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     long cursor = messages().changedSince(APP, "amy", 0, 10).cursor();
 
-    directory().addMembers(APP, "team", List.of("carl"));
+    addMembers(APP, "team", List.of("carl"));
     SyncPage afterAdd = messages().changedSince(APP, "amy", cursor, 10);
-    directory().removeMembers(APP, "team", List.of("bob"));
+    removeMembers(APP, "team", List.of("bob"));
     SyncPage afterRemove = messages().changedSince(APP, "amy", afterAdd.cursor(), 10);
     directory().createUser(new User(APP, "carl", "Carl", 1));
     directory().deleteUser(APP, "carl", 2);
@@ -764,15 +720,15 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
     ConversationId club = ConversationId.group("club");
     User bob = new User(APP, "bob", "Bob", 1);
     assertThat(directory().createUser(bob)).isTrue();
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob"));
-    directory().createGroup(group("club", "bob"), List.of("bob", "carl"));
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("club", "bob"), List.of("bob", "carl"));
     AppendResult said = append(message(team, "bob"));
 
     assertThat(directory().deleteUser(APP, "bob", 2)).isTrue();
 
     assertThat(directory().user(APP, "bob")).isEmpty();
-    assertThat(directory().members(APP, "team")).containsExactly("amy");
-    assertThat(directory().members(APP, "club")).containsExactly("carl");
+    assertThat(members(APP, "team")).containsExactly("amy");
+    assertThat(members(APP, "club")).containsExactly("carl");
     assertThat(messages().state(APP, "bob", team)).isEmpty();
     assertThat(messages().state(APP, "bob", club)).isEmpty();
     assertThat(messages().changedSince(APP, "bob", 0, 10).conversations())
@@ -917,13 +873,13 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   @Test
   void usersGroupsAndConversationsOfOneAppAreInvisibleInAnother() {
     directory().createUser(new User(APP, "alice", "Alice", 1));
-    directory().createGroup(group("team", "alice"), List.of("alice", "bob"));
+    createGroup(group("team", "alice"), List.of("alice", "bob"));
     append(message(ConversationId.group("team"), "alice"));
     append(message(ALICE_BOB, "alice"));
 
     assertThat(directory().user(OTHER_APP, "alice")).isEmpty();
-    assertThat(directory().group(OTHER_APP, "team")).isEmpty();
-    assertThat(directory().members(OTHER_APP, "team")).isEmpty();
+    assertThat(stores().groups().group(OTHER_APP, "team")).isEmpty();
+    assertThat(members(OTHER_APP, "team")).isEmpty();
     assertThat(messages().state(OTHER_APP, "alice", ALICE_BOB)).isEmpty();
     assertThat(messages().markRead(OTHER_APP, "bob", ALICE_BOB, 1)).isEmpty();
     assertSync(messages().changedSince(OTHER_APP, "alice", 0, 10), List.of(), false);
@@ -931,8 +887,10 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
     assertPage(messages().before(OTHER_APP, ALICE_BOB, Long.MAX_VALUE, 10), List.of(), false);
     assertThat(directory().deleteUser(OTHER_APP, "alice", 2)).isFalse();
     assertThat(directory().user(APP, "alice")).isPresent();
-    assertThat(directory().addMembers(OTHER_APP, "team", List.of("eve"))).containsExactly("eve");
-    assertThat(directory().members(APP, "team")).containsExactly("alice", "bob");
+    assertThatThrownBy(() -> addMembers(OTHER_APP, "team", List.of("eve")))
+        .isInstanceOfSatisfying(
+            WarblerException.class, w -> assertThat(w.code()).isEqualTo(ErrorCode.GROUP_NOT_FOUND));
+    assertThat(members(APP, "team")).containsExactly("alice", "bob");
   }
 
   // ---- durability --------------------------------------------------------------------------
@@ -944,7 +902,7 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
     User amy = new User(APP, "amy", "Amy", 2);
     directory().createApp(acme);
     directory().createUser(amy);
-    directory().createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     List<ConversationId> conversations = List.of(ALICE_BOB, team, ConversationId.system("amy"));
     List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
@@ -963,7 +921,7 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
     }
     assertThat(directory().app(APP)).contains(acme);
     assertThat(directory().user(APP, "amy")).contains(amy);
-    assertThat(directory().members(APP, "team")).containsExactly("amy", "bob");
+    assertThat(members(APP, "team")).containsExactly("amy", "bob");
     assertThat(state("bob", team).readSeq()).isEqualTo(40);
     assertThat(append(message(APP, ALICE_BOB, acked.get(0).sender(), acked.get(0).clientMsgId())))
         .isEqualTo(new AppendResult(acked.get(0), true));
@@ -972,19 +930,19 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   @Test
   void changedSinceCursorsKeepIncreasingAfterReopen() throws Exception {
     ConversationId team = ConversationId.group("team");
-    directory().createGroup(group("team", "amy"), List.of("amy", "alice"));
+    createGroup(group("team", "amy"), List.of("amy", "alice"));
     append(message(team, "amy"));
     append(message(ALICE_BOB, "bob"));
     // The newest change positions now belong to alice's membership rows only.
     markRead("alice", team, 1);
-    directory().addMembers(APP, "team", List.of("zed"));
+    addMembers(APP, "team", List.of("zed"));
     long aliceCursor = messages().changedSince(APP, "alice", 0, 10).cursor();
     long zedCursor = messages().changedSince(APP, "zed", 0, 10).cursor();
-    directory().removeMembers(APP, "team", List.of("alice", "zed"));
+    removeMembers(APP, "team", List.of("alice", "zed"));
 
     reopen();
     append(message(ALICE_BOB, "bob"));
-    directory().addMembers(APP, "team", List.of("zed"));
+    addMembers(APP, "team", List.of("zed"));
 
     SyncPage alice = messages().changedSince(APP, "alice", aliceCursor, 10);
     assertSync(alice, List.of(ALICE_BOB), false);
@@ -1156,6 +1114,23 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
 
   private long lastSeq(String user, ConversationId conversation) {
     return state(user, conversation).lastSeq();
+  }
+
+  /** Creates a group through the group store, without an event message (see GroupFixtures). */
+  private void createGroup(Group group, List<String> members) {
+    GroupFixtures.create(stores().groups(), group, members);
+  }
+
+  private List<String> addMembers(String app, String group, List<String> users) {
+    return GroupFixtures.add(stores().groups(), app, group, users);
+  }
+
+  private List<String> removeMembers(String app, String group, List<String> users) {
+    return GroupFixtures.remove(stores().groups(), app, group, users);
+  }
+
+  private List<String> members(String app, String group) {
+    return GroupFixtures.members(stores().groups(), app, group);
   }
 
   private static Group group(String id, String owner) {

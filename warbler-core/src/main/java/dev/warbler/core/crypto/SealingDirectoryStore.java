@@ -2,11 +2,9 @@ package dev.warbler.core.crypto;
 
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
-import dev.warbler.core.groups.Group;
 import dev.warbler.core.spi.DirectoryStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -94,31 +92,6 @@ public final class SealingDirectoryStore implements DirectoryStore {
   @Override
   public boolean retired(String app, String id) {
     return store.retired(app, id);
-  }
-
-  @Override
-  public boolean createGroup(Group group, Collection<String> members) {
-    return store.createGroup(group, members);
-  }
-
-  @Override
-  public Optional<Group> group(String app, String id) {
-    return store.group(app, id);
-  }
-
-  @Override
-  public List<String> addMembers(String app, String group, Collection<String> users) {
-    return store.addMembers(app, group, users);
-  }
-
-  @Override
-  public List<String> removeMembers(String app, String group, Collection<String> users) {
-    return store.removeMembers(app, group, users);
-  }
-
-  @Override
-  public List<String> members(String app, String group) {
-    return store.members(app, group);
   }
 
   private String seal(String app, String secret) {

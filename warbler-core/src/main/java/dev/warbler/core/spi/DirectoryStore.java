@@ -2,14 +2,12 @@ package dev.warbler.core.spi;
 
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
-import dev.warbler.core.groups.Group;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Apps, users, groups and group membership. Writes are durable when the method returns. All methods
- * are thread-safe and may block on I/O.
+ * Apps and users. Writes are durable when the method returns. All methods are thread-safe and may
+ * block on I/O. Groups and their members are the {@link GroupStore}'s.
  */
 public interface DirectoryStore {
 
@@ -47,18 +45,4 @@ public interface DirectoryStore {
 
   /** True if {@code id} belonged to a user of {@code app} that was deleted. */
   boolean retired(String app, String id);
-
-  /** Stores a group and its first members (the owner included); false if the id is taken. */
-  boolean createGroup(Group group, Collection<String> members);
-
-  Optional<Group> group(String app, String id);
-
-  /** Adds members; returns those that were not members before. */
-  List<String> addMembers(String app, String group, Collection<String> users);
-
-  /** Removes members; returns those that were members. */
-  List<String> removeMembers(String app, String group, Collection<String> users);
-
-  /** Current members of a group, sorted by user id. */
-  List<String> members(String app, String group);
 }

@@ -2,7 +2,6 @@ package dev.warbler.store.sqlite;
 
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.User;
-import dev.warbler.core.groups.Group;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
@@ -26,7 +25,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -727,145 +725,6 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
         erase.executeUpdate();
       }
       return true;
-    });
-  }
-
-  @Override
-  public boolean createGroup(Group group, Collection<String> members) {
-    return writer.call(w -> {
-      PreparedStatement ps =
-          w.statement(
-              "INSERT INTO chat_groups (app, id, name, owner, created_at)"
-                  + " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-      ps.setString(1, group.app());
-      ps.setString(2, group.id());
-      ps.setString(3, group.name());
-      ps.setString(4, group.owner());
-      ps.setLong(5, group.createdAt());
-      if (ps.executeUpdate() == 0) {
-        return false;
-      }
-      long pos = changePosition.incrementAndGet();
-      PreparedStatement conv =
-          w.statement(
-              "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES (?, ?, 0, ?)"
-                  + " ON CONFLICT DO NOTHING");
-      conv.setString(1, group.app());
-      conv.setString(2, group.conversation().toString());
-      conv.setLong(3, pos);
-      conv.executeUpdate();
-      for (String user : members) {
-        insertMember(w, group.app(), group.conversation().toString(), user, pos);
-      }
-      PreparedStatement owner =
-          w.statement(
-              "UPDATE members SET role = 'owner' WHERE app = ? AND conversation = ? AND user_id = ?");
-      owner.setString(1, group.app());
-      owner.setString(2, group.conversation().toString());
-      owner.setString(3, group.owner());
-      owner.executeUpdate();
-      return true;
-    });
-  }
-
-  @Override
-  public Optional<Group> group(String app, String id) {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT name, owner, created_at FROM chat_groups WHERE app = ? AND id = ?"
-                  + " AND deleted_at = 0")) {
-        ps.setString(1, app);
-        ps.setString(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new Group(app, id, rs.getString(1), rs.getString(2), rs.getLong(3)))
-              : Optional.empty();
-        }
-      }
-    });
-  }
-
-  @Override
-  public List<String> addMembers(String app, String group, Collection<String> users) {
-    String conv = ConversationId.group(group).toString();
-    return writer.call(w -> {
-      long pos = changePosition.incrementAndGet();
-      List<String> added = new ArrayList<>();
-      PreparedStatement ps =
-          w.statement(
-              "INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
-                  + " VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING");
-      for (String user : users) {
-        ps.setString(1, app);
-        ps.setString(2, conv);
-        ps.setString(3, user);
-        ps.setLong(4, pos);
-        if (ps.executeUpdate() == 1) {
-          added.add(user);
-        }
-      }
-      if (!added.isEmpty()) {
-        moveConversation(w, app, conv, pos);
-      }
-      return added;
-    });
-  }
-
-  @Override
-  public List<String> removeMembers(String app, String group, Collection<String> users) {
-    String conv = ConversationId.group(group).toString();
-    return writer.call(w -> {
-      List<String> removed = new ArrayList<>();
-      PreparedStatement ps =
-          w.statement("DELETE FROM members WHERE app = ? AND conversation = ? AND user_id = ?");
-      for (String user : users) {
-        ps.setString(1, app);
-        ps.setString(2, conv);
-        ps.setString(3, user);
-        if (ps.executeUpdate() == 1) {
-          removed.add(user);
-        }
-      }
-      if (!removed.isEmpty()) {
-        moveConversation(w, app, conv, changePosition.incrementAndGet());
-      }
-      return removed;
-    });
-  }
-
-  /**
-   * Gives a conversation a new change position after a membership change, so its other members see
-   * it in sync. Conversation rows are never deleted, so this also keeps every position ever handed
-   * to a (later deleted) member row below the maximum the counter restarts from.
-   */
-  private static void moveConversation(SqliteWriter w, String app, String conv, long pos)
-      throws SQLException {
-    PreparedStatement ps =
-        w.statement("UPDATE conversations SET change_pos = ? WHERE app = ? AND id = ?");
-    ps.setLong(1, pos);
-    ps.setString(2, app);
-    ps.setString(3, conv);
-    ps.executeUpdate();
-  }
-
-  @Override
-  public List<String> members(String app, String group) {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT user_id FROM members WHERE app = ? AND conversation = ?"
-                  + " ORDER BY user_id")) {
-        ps.setString(1, app);
-        ps.setString(2, ConversationId.group(group).toString());
-        List<String> list = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            list.add(rs.getString(1));
-          }
-        }
-        return list;
-      }
     });
   }
 
