@@ -7,10 +7,10 @@ import java.sql.ResultSet;
 import java.util.Optional;
 
 /** Chatroom definitions in the embedded database, written through the shared writer. */
-public final class SqliteChatroomStore implements ChatroomStore {
-  private final SqliteStore db;
+final class SqliteChatroomStore implements ChatroomStore {
+  private final SqliteDatabase db;
 
-  public SqliteChatroomStore(SqliteStore db) {
+  SqliteChatroomStore(SqliteDatabase db) {
     this.db = db;
   }
 

@@ -8,10 +8,10 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** Encryption-at-rest flags and wrapped data keys in the embedded database (ADR 0011). */
-public final class SqliteDataKeyStore implements DataKeyStore {
-  private final SqliteStore base;
+final class SqliteDataKeyStore implements DataKeyStore {
+  private final SqliteDatabase base;
 
-  public SqliteDataKeyStore(SqliteStore base) {
+  SqliteDataKeyStore(SqliteDatabase base) {
     this.base = base;
   }
 

@@ -11,13 +11,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Delivered positions in the {@code members} table of a {@link SqliteStore}, written through its
+ * Delivered positions in the {@code members} table of a {@link SqliteDatabase}, written through its
  * single writer (group commit), read from its reader pool.
  */
-public final class SqliteReceiptStore implements ReceiptStore {
-  private final SqliteStore db;
+final class SqliteReceiptStore implements ReceiptStore {
+  private final SqliteDatabase db;
 
-  public SqliteReceiptStore(SqliteStore db) {
+  SqliteReceiptStore(SqliteDatabase db) {
     this.db = db;
   }
 

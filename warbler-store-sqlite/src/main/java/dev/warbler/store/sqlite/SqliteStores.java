@@ -23,7 +23,9 @@ import dev.warbler.core.spi.UsageStore;
  * small pool of read-only connections.
  */
 public final class SqliteStores implements Stores {
-  private final SqliteStore db;
+  private final SqliteDatabase db;
+  private final SqliteMessageStore messages;
+  private final SqliteDirectoryStore directory;
   private final SqliteLifecycleStore lifecycle;
   private final SqliteGroupStore groups;
   private final SqliteChatroomStore chatrooms;
@@ -38,12 +40,14 @@ public final class SqliteStores implements Stores {
 
   /** Opens (creating and migrating when needed) the database {@code config} names. */
   public SqliteStores(SqliteConfig config) {
-    this.db = new SqliteStore(config);
-    this.lifecycle = new SqliteLifecycleStore(db);
-    this.groups = new SqliteGroupStore(db);
+    this.db = new SqliteDatabase(config);
+    this.messages = new SqliteMessageStore(db);
+    this.directory = new SqliteDirectoryStore(db);
+    this.lifecycle = new SqliteLifecycleStore(db, messages);
+    this.groups = new SqliteGroupStore(db, messages);
     this.chatrooms = new SqliteChatroomStore(db);
     this.contacts = new SqliteContactStore(db);
-    this.conversationSettings = new SqliteConversationSettingsStore(db);
+    this.conversationSettings = new SqliteConversationSettingsStore(db, messages);
     this.receipts = new SqliteReceiptStore(db);
     this.profiles = new SqliteProfileStore(db);
     this.usage = new SqliteUsageStore(db);
@@ -54,7 +58,7 @@ public final class SqliteStores implements Stores {
 
   @Override
   public MessageStore messages() {
-    return db;
+    return messages;
   }
 
   @Override
@@ -64,7 +68,7 @@ public final class SqliteStores implements Stores {
 
   @Override
   public DirectoryStore directory() {
-    return db;
+    return directory;
   }
 
   @Override

@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** Notification templates in the embedded database, written through the shared writer. */
-public final class SqliteTemplateStore implements TemplateStore {
-  private final SqliteStore base;
+final class SqliteTemplateStore implements TemplateStore {
+  private final SqliteDatabase base;
 
-  public SqliteTemplateStore(SqliteStore base) {
+  SqliteTemplateStore(SqliteDatabase base) {
     this.base = base;
   }
 

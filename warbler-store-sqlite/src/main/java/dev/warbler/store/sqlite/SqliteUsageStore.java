@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * Usage counters in the {@code usage_days} and {@code usage_active} tables of a {@link
- * SqliteStore}; a batch is one write on its single writer, so one transaction.
+ * SqliteDatabase}; a batch is one write on its single writer, so one transaction.
  */
-public final class SqliteUsageStore implements UsageStore {
-  private final SqliteStore db;
+final class SqliteUsageStore implements UsageStore {
+  private final SqliteDatabase db;
 
-  public SqliteUsageStore(SqliteStore db) {
+  SqliteUsageStore(SqliteDatabase db) {
     this.db = db;
   }
 

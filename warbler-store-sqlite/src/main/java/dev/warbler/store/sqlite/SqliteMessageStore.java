@@ -1,7 +1,5 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.directory.App;
-import dev.warbler.core.directory.User;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
@@ -13,33 +11,25 @@ import dev.warbler.core.messaging.MessagePage;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.messaging.ReactionCount;
 import dev.warbler.core.messaging.SyncPage;
-import dev.warbler.core.spi.DirectoryStore;
 import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.NewMessage;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.flywaydb.core.Flyway;
 
 /**
- * The embedded store. All writes go through one {@link SqliteWriter} (group commit); reads use a
- * small pool of connections that see committed data only (WAL snapshots).
+ * /** Messages and per-user conversation state in the {@link SqliteDatabase}: appends allocate seqs
+ * on its single writer; reads use its reader pool. The lifecycle, group and settings ports append
+ * and read through the helpers here.
  */
-public final class SqliteStore implements MessageStore, DirectoryStore, AutoCloseable {
+final class SqliteMessageStore implements MessageStore {
   /** The columns {@link #message(String, ResultSet)} reads, in its order. */
   static final String MESSAGE_COLUMNS =
       "conversation, seq, id, client_msg_id, sender, type, text, payload, sent_at, reply_to,"
@@ -56,79 +46,25 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
   /** The {@code message_mentions.user_id} that stands for @all. */
   static final String MENTION_ALL = "*";
 
-  private final String url;
-  private final SqliteWriter writer;
-  private final Connection writeConnection;
-  private final BlockingQueue<Connection> readers;
-  private final List<Connection> allReaders = new ArrayList<>();
-  private final AtomicLong changePosition = new AtomicLong();
+  private final SqliteDatabase db;
   private volatile Consumer<ChatMessage> appendListener = m -> {};
 
-  public SqliteStore(SqliteConfig config) {
-    try {
-      Path parent = config.file().toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      this.url = "jdbc:sqlite:" + config.file().toAbsolutePath();
-      migrate();
-      this.writeConnection = open(config.durability(), false);
-      this.readers = new ArrayBlockingQueue<>(config.readConnections());
-      for (int i = 0; i < config.readConnections(); i++) {
-        Connection c = open(config.durability(), true);
-        allReaders.add(c);
-        readers.add(c);
-      }
-      try (Statement s = writeConnection.createStatement();
-          ResultSet rs =
-              s.executeQuery(
-                  "SELECT max(coalesce((SELECT max(change_pos) FROM conversations), 0),"
-                      + " coalesce((SELECT max(change_pos) FROM members), 0))")) {
-        rs.next();
-        changePosition.set(rs.getLong(1));
-      }
-      this.writer = new SqliteWriter(writeConnection, config.maxBatch(), config.writeQueue());
-    } catch (SQLException | java.io.IOException e) {
-      throw new IllegalStateException("cannot open the store at " + config.file(), e);
-    }
-  }
-
-  private void migrate() {
-    Flyway.configure()
-        .dataSource(url, "", "")
-        .locations("classpath:db/sqlite")
-        .loggers("slf4j")
-        .load()
-        .migrate();
-  }
-
-  private Connection open(Durability durability, boolean readOnly) throws SQLException {
-    // sqlite-jdbc only accepts read-only at open time, not via Connection.setReadOnly later.
-    org.sqlite.SQLiteConfig options = new org.sqlite.SQLiteConfig();
-    options.setReadOnly(readOnly);
-    // No code reads generated keys; computing them costs a regex over the SQL of every update.
-    options.setGetGeneratedKeys(false);
-    Connection c = DriverManager.getConnection(url, options.toProperties());
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      s.execute("PRAGMA synchronous=" + durability.name());
-      s.execute("PRAGMA busy_timeout=5000");
-      s.execute("PRAGMA foreign_keys=OFF");
-    }
-    return c;
+  SqliteMessageStore(SqliteDatabase db) {
+    this.db = db;
   }
 
   // ---- messages ----------------------------------------------------------------------------
 
   @Override
   public CompletableFuture<AppendResult> append(NewMessage m) {
-    return writer.submit(
-        w -> appendInTransaction(w, m),
-        r -> {
-          if (!r.duplicate()) {
-            appendListener.accept(r.message());
-          }
-        });
+    return db.writer()
+        .submit(
+            w -> appendInTransaction(w, m),
+            r -> {
+              if (!r.duplicate()) {
+                appendListener.accept(r.message());
+              }
+            });
   }
 
   @Override
@@ -167,7 +103,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
   ChatMessage appendEntry(SqliteWriter w, NewMessage m, Optional<MessageChange> change)
       throws SQLException {
     String conv = m.conversation().toString();
-    long pos = changePosition.incrementAndGet();
+    long pos = db.nextChangePosition();
     PreparedStatement bump =
         w.statement(
             "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES (?, ?, 1, ?)"
@@ -309,7 +245,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public Optional<ChatMessage> message(String app, ConversationId conversation, long seq) {
-    return read(c -> messageAt(c, app, conversation, seq));
+    return db.read(c -> messageAt(c, app, conversation, seq));
   }
 
   /** The message with this seq, read on {@code c}. */
@@ -329,7 +265,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public MessagePage after(String app, ConversationId conversation, long afterSeq, int limit) {
-    return read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT "
@@ -349,7 +285,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public MessagePage before(String app, ConversationId conversation, long beforeSeq, int limit) {
-    return read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT "
@@ -371,7 +307,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public SyncPage changedSince(String app, String user, long cursor, int limit) {
-    return read(c -> {
+    return db.read(c -> {
       List<ConversationState> states = new ArrayList<>();
       try (PreparedStatement ps =
           c.prepareStatement(
@@ -507,7 +443,7 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
 
   @Override
   public Optional<ConversationState> state(String app, String user, ConversationId conversation) {
-    return read(c -> stateOf(c, app, user, conversation));
+    return db.read(c -> stateOf(c, app, user, conversation));
   }
 
   private Optional<ConversationState> stateOf(
@@ -543,241 +479,30 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
   /** The state as the writer sees it; only call from a write running on the writer. */
   Optional<ConversationState> stateOnWriter(String app, String user, ConversationId conversation)
       throws SQLException {
-    return stateOf(writeConnection, app, user, conversation);
+    return stateOf(db.writeConnection(), app, user, conversation);
   }
 
   @Override
   public Optional<ConversationState> markRead(
       String app, String user, ConversationId conversation, long seq) {
-    return writer.call(w -> {
-      PreparedStatement ps =
-          w.statement(
-              "UPDATE members SET read_seq = max(read_seq, min(?, (SELECT last_seq FROM"
-                  + " conversations c WHERE c.app = members.app AND c.id ="
-                  + " members.conversation))), change_pos = ?"
-                  + " WHERE app = ? AND conversation = ? AND user_id = ?");
-      ps.setLong(1, seq);
-      ps.setLong(2, changePosition.incrementAndGet());
-      ps.setString(3, app);
-      ps.setString(4, conversation.toString());
-      ps.setString(5, user);
-      if (ps.executeUpdate() == 0) {
-        return Optional.empty();
-      }
-      return stateOf(writeConnection, app, user, conversation);
-    });
-  }
-
-  // ---- directory ---------------------------------------------------------------------------
-
-  @Override
-  public boolean createApp(App app) {
-    return writer.call(w -> {
-      PreparedStatement ps =
-          w.statement(
-              "INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"
-                  + " ON CONFLICT DO NOTHING");
-      ps.setString(1, app.id());
-      ps.setString(2, app.name());
-      ps.setString(3, app.secret());
-      ps.setLong(4, app.createdAt());
-      return ps.executeUpdate() == 1;
-    });
-  }
-
-  @Override
-  public boolean updateAppSecret(String id, String secret) {
-    return writer.call(w -> {
-      PreparedStatement ps = w.statement("UPDATE apps SET secret = ? WHERE id = ?");
-      ps.setString(1, secret);
-      ps.setString(2, id);
-      return ps.executeUpdate() == 1;
-    });
-  }
-
-  @Override
-  public Optional<App> app(String id) {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT id, name, secret, created_at FROM apps WHERE id = ?")) {
-        ps.setString(1, id);
-        return apps(ps).stream().findFirst();
-      }
-    });
-  }
-
-  @Override
-  public List<App> apps() {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT id, name, secret, created_at FROM apps ORDER BY id")) {
-        return apps(ps);
-      }
-    });
-  }
-
-  private static List<App> apps(PreparedStatement ps) throws SQLException {
-    List<App> list = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        list.add(new App(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
-      }
-    }
-    return list;
-  }
-
-  @Override
-  public boolean createUser(User user) {
-    // One statement on the single writer: a delete that retired the id committed before it or
-    // runs after it, never in between.
-    return writer.call(w -> {
-      PreparedStatement ps =
-          w.statement(
-              "INSERT INTO users (app, id, name, created_at) SELECT ?, ?, ?, ?"
-                  + " WHERE NOT EXISTS (SELECT 1 FROM retired_users WHERE app = ? AND id = ?)"
-                  + " ON CONFLICT DO NOTHING");
-      ps.setString(1, user.app());
-      ps.setString(2, user.id());
-      ps.setString(3, user.name());
-      ps.setLong(4, user.createdAt());
-      ps.setString(5, user.app());
-      ps.setString(6, user.id());
-      return ps.executeUpdate() == 1;
-    });
-  }
-
-  @Override
-  public boolean retired(String app, String id) {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT 1 FROM retired_users WHERE app = ? AND id = ?")) {
-        ps.setString(1, app);
-        ps.setString(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
-  }
-
-  @Override
-  public Optional<User> user(String app, String id) {
-    return read(c -> {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT name, created_at FROM users WHERE app = ? AND id = ?")) {
-        ps.setString(1, app);
-        ps.setString(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next()
-              ? Optional.of(new User(app, id, rs.getString(1), rs.getLong(2)))
-              : Optional.empty();
-        }
-      }
-    });
-  }
-
-  /** What {@link #deleteUser} erases besides the user row, each keyed by (app, user). */
-  private static final List<String> ERASED_WITH_A_USER =
-      List.of(
-          "DELETE FROM members WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM friend_requests WHERE app = ?1 AND (from_user = ?2 OR to_user = ?2)",
-          "DELETE FROM friends WHERE app = ?1 AND (user_id = ?2 OR friend = ?2)",
-          "DELETE FROM blocks WHERE app = ?1 AND (blocker = ?2 OR blocked = ?2)",
-          "DELETE FROM group_join_requests WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM group_bans WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM hidden_messages WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM user_access WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM revoked_tokens WHERE app = ?1 AND user_id = ?2");
-
-  @Override
-  public boolean deleteUser(String app, String id, long deletedAt) {
-    return writer.call(w -> {
-      PreparedStatement ps = w.statement("DELETE FROM users WHERE app = ? AND id = ?");
-      ps.setString(1, app);
-      ps.setString(2, id);
-      if (ps.executeUpdate() == 0) {
-        return false;
-      }
-      PreparedStatement retire =
-          w.statement(
-              "INSERT INTO retired_users (app, id, deleted_at) VALUES (?, ?, ?)"
-                  + " ON CONFLICT DO NOTHING");
-      retire.setString(1, app);
-      retire.setString(2, id);
-      retire.setLong(3, deletedAt);
-      retire.executeUpdate();
-      // Every conversation the user was in moves in the others' sync order (a group lost a
-      // member), which also keeps the positions of the member rows deleted below under the
-      // maximum the counter restarts from.
-      PreparedStatement moved =
-          w.statement(
-              "UPDATE conversations SET change_pos = ? WHERE app = ? AND id IN (SELECT"
-                  + " conversation FROM members WHERE app = ? AND user_id = ?)");
-      moved.setLong(1, changePosition.incrementAndGet());
-      moved.setString(2, app);
-      moved.setString(3, app);
-      moved.setString(4, id);
-      moved.executeUpdate();
-      for (String sql : ERASED_WITH_A_USER) {
-        PreparedStatement erase = w.statement(sql);
-        erase.setString(1, app);
-        erase.setString(2, id);
-        erase.executeUpdate();
-      }
-      return true;
-    });
-  }
-
-  /** Batches committed by the writer since the store opened; for tests of group commit. */
-  long commits() {
-    return writer.commits();
-  }
-
-  /**
-   * The writer connection's {@code PRAGMA synchronous} as SQLite reports it (0 OFF, 1 NORMAL, 2
-   * FULL): what {@link Durability} became. Runs on the writer; the server exports it as a gauge.
-   */
-  public int synchronous() {
-    return writer.call(w -> {
-      try (ResultSet rs = w.statement("PRAGMA synchronous").executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    });
-  }
-
-  // ---- plumbing ----------------------------------------------------------------------------
-
-  interface Read<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /** The single writer, for sibling stores of this package that share the database. */
-  SqliteWriter writer() {
-    return writer;
-  }
-
-  /** The next sync change position; only call from a write running on the writer. */
-  long nextChangePosition() {
-    return changePosition.incrementAndGet();
-  }
-
-  /** Runs a read on a pooled read-only connection. */
-  <T> T read(Read<T> work) {
-    Connection c;
-    try {
-      c = readers.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for a store connection", e);
-    }
-    try {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw new IllegalStateException("store read failed", e);
-    } finally {
-      readers.add(c);
-    }
+    return db.writer()
+        .call(w -> {
+          PreparedStatement ps =
+              w.statement(
+                  "UPDATE members SET read_seq = max(read_seq, min(?, (SELECT last_seq FROM"
+                      + " conversations c WHERE c.app = members.app AND c.id ="
+                      + " members.conversation))), change_pos = ?"
+                      + " WHERE app = ? AND conversation = ? AND user_id = ?");
+          ps.setLong(1, seq);
+          ps.setLong(2, db.nextChangePosition());
+          ps.setString(3, app);
+          ps.setString(4, conversation.toString());
+          ps.setString(5, user);
+          if (ps.executeUpdate() == 0) {
+            return Optional.empty();
+          }
+          return stateOf(db.writeConnection(), app, user, conversation);
+        });
   }
 
   static List<ChatMessage> messages(String app, PreparedStatement ps) throws SQLException {
@@ -864,22 +589,5 @@ public final class SqliteStore implements MessageStore, DirectoryStore, AutoClos
       }
     }
     return b.toString();
-  }
-
-  @Override
-  public void close() {
-    writer.close();
-    for (Connection c : allReaders) {
-      closeQuietly(c);
-    }
-    closeQuietly(writeConnection);
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // closing anyway
-    }
   }
 }
