@@ -543,24 +543,34 @@ public final class WarblerServer implements AutoCloseable {
   }
 
   /**
-   * The store bundle over the data directory; kind-specific gauges go to {@code meters}. The server
-   * wraps it in {@link EncryptingStores} and takes every port from it.
+   * The store bundle of {@code store.kind} (ADR 0017); kind-specific gauges go to {@code meters}.
+   * The server wraps it in {@link EncryptingStores} and takes every port from it. A new kind is a
+   * case here, a module implementing {@link Stores}, and its run of the testkit's store contracts.
    */
   private static Stores openStores(Settings settings, DataDirectory data, MeterRegistry meters) {
-    SqliteStores sqlite =
-        new SqliteStores(
-            new SqliteConfig(
-                data.database(),
-                durability(settings.string(Setting.STORE_DURABILITY)),
-                settings.integer(Setting.STORE_MAX_BATCH),
-                settings.integer(Setting.STORE_WRITE_QUEUE),
-                settings.integer(Setting.STORE_READ_CONNECTIONS)));
-    // Read from the writer connection at each scrape: what store.sqlite.durability became.
-    Gauge.builder("warbler.store.sqlite.synchronous", sqlite, SqliteStores::synchronous)
-        .description(
-            "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
-        .register(meters);
-    return sqlite;
+    String kind = settings.string(Setting.STORE_KIND);
+    switch (kind.strip().toLowerCase(Locale.ROOT)) {
+      case "sqlite" -> {
+        SqliteStores sqlite =
+            new SqliteStores(
+                new SqliteConfig(
+                    data.database(),
+                    durability(settings.string(Setting.STORE_DURABILITY)),
+                    settings.integer(Setting.STORE_MAX_BATCH),
+                    settings.integer(Setting.STORE_WRITE_QUEUE),
+                    settings.integer(Setting.STORE_READ_CONNECTIONS)));
+        // Read from the writer connection at each scrape: what store.sqlite.durability became.
+        Gauge.builder("warbler.store.sqlite.synchronous", sqlite, SqliteStores::synchronous)
+            .description(
+                "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL,"
+                    + " 0 OFF")
+            .register(meters);
+        return sqlite;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              Setting.STORE_KIND.key() + " must be sqlite but was '" + kind + "'");
+    }
   }
 
   /**
