@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The behaviour every {@link AccessStore} promises next to the {@link DirectoryStore} it shares a
  * database with: bans, token cut-offs and revoked tokens are durable, and deleting a user erases
- * its own. A store's test extends this class and says how to open the stores over a directory;
- * opening the same directory again must see the same data.
+ * its own. A store kind's test extends this class and says how to open its bundle over a directory
+ * ({@link #openStores}, see {@link BundleContract}).
  */
 public abstract class AccessStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final String APP = "acme";

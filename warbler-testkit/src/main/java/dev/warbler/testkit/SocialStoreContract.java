@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link ContactStore}, {@link ChatroomStore} and {@link
- * ConversationSettingsStore} promises, written once and run against every implementation. A store's
- * test extends this class and says how to open the stores over a directory; opening the same
- * directory again must see the same data.
+ * ConversationSettingsStore} promises, written once and run against every implementation. A store
+ * kind's test extends this class and says how to open its bundle over a directory ({@link
+ * #openStores}, see {@link BundleContract}).
  */
 public abstract class SocialStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final String APP = "acme";

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link ReceiptStore}, {@link ProfileStore} and {@link UsageStore} promises,
- * written once and run against every implementation. A store's test extends this class and says how
- * to open the stores over a directory; opening the same directory again must see the same data.
+ * written once and run against every implementation. A store kind's test extends this class and
+ * says how to open its bundle over a directory ({@link #openStores}, see {@link BundleContract}).
  */
 public abstract class StateStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final Duration WAIT = Duration.ofSeconds(30);
