@@ -1,18 +1,18 @@
 package dev.warbler.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warbler.core.Access;
-import dev.warbler.core.AccessStore.UserAccess;
-import dev.warbler.core.App;
-import dev.warbler.core.Audit;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuditQuery;
-import dev.warbler.core.AuditRecord;
-import dev.warbler.core.Directory;
 import dev.warbler.core.Ids;
-import dev.warbler.core.TokenService;
-import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.access.VerifiedToken;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditQuery;
+import dev.warbler.core.audit.AuditRecord;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.spi.AccessStore.UserAccess;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * App-wide bans, token revocation and the audit log. Bans and revocations close the affected
- * connections before the response (see {@link dev.warbler.core.Access}); every change is audited.
+ * connections before the response (see {@link dev.warbler.core.access.Access}); every change is
+ * audited.
  */
 final class AccessRoutes {
   /** Largest page of {@code listAuditEvents}. */

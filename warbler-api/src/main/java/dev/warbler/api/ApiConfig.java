@@ -1,6 +1,6 @@
 package dev.warbler.api;
 
-import dev.warbler.core.TrustedProxies;
+import dev.warbler.core.access.TrustedProxies;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,10 +1,10 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.Audit;
-import dev.warbler.core.Directory;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.Directory;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.util.List;

@@ -1,15 +1,15 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Chatroom;
-import dev.warbler.core.ChatroomSent;
-import dev.warbler.core.ChatroomStatus;
-import dev.warbler.core.Chatrooms;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.Messenger;
-import dev.warbler.core.SendRequest;
+import dev.warbler.core.chatrooms.Chatroom;
+import dev.warbler.core.chatrooms.ChatroomSent;
+import dev.warbler.core.chatrooms.ChatroomStatus;
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.messaging.SendRequest;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.UUID;

@@ -1,10 +1,10 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.ContactEntry;
-import dev.warbler.core.Contacts;
 import dev.warbler.core.CursorPage;
-import dev.warbler.core.Relation;
+import dev.warbler.core.contacts.ContactEntry;
+import dev.warbler.core.contacts.Contacts;
+import dev.warbler.core.contacts.Relation;
+import dev.warbler.core.directory.App;
 import io.javalin.http.Context;
 import java.util.List;
 

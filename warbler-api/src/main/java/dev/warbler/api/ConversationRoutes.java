@@ -2,13 +2,13 @@ package dev.warbler.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warbler.core.App;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationList;
-import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationState;
 import dev.warbler.core.CursorPage;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationList;
+import dev.warbler.core.messaging.ConversationSettings;
+import dev.warbler.core.messaging.ConversationState;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.warbler.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.RateLimiter;
 import dev.warbler.core.Services;
-import dev.warbler.core.Templates;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.messaging.Templates;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.Javalin;
 import java.io.IOException;

@@ -1,14 +1,14 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.Directory;
 import dev.warbler.core.Ids;
-import dev.warbler.core.Presence;
 import dev.warbler.core.Principal;
-import dev.warbler.core.Receipts;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.Template;
-import dev.warbler.core.Templates;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.messaging.Template;
+import dev.warbler.core.messaging.Templates;
 import io.javalin.http.Context;
 import java.util.List;
 

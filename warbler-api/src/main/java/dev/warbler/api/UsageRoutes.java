@@ -1,9 +1,9 @@
 package dev.warbler.api;
 
-import dev.warbler.core.App;
-import dev.warbler.core.Metering;
-import dev.warbler.core.UsageReport;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.metering.Metering;
+import dev.warbler.core.metering.UsageReport;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
 import java.time.Instant;

@@ -75,7 +75,11 @@ public final class Ids {
     return true;
   }
 
-  static String clip(String s) {
+  /**
+   * {@code s} cut to 80 characters (and "..."), for quoting a client's input in an error message
+   * without echoing an arbitrarily long one. Public for the core's packages; harmless to others.
+   */
+  public static String clip(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 }

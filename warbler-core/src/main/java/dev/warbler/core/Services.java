@@ -1,5 +1,21 @@
 package dev.warbler.core;
 
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.contacts.Contacts;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.directory.Profiles;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.messaging.ConversationList;
+import dev.warbler.core.messaging.MessageLifecycle;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.metering.Metering;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
 import java.time.InstantSource;
 
 /**

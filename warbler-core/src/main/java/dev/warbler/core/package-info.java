@@ -1,4 +1,4 @@
-/** Warbler's domain: conversations, messages, seq, delivery, sync, groups, and the ports. */
+/** What every concept package shares: the error, ids, principal and pages; and Services. */
 @NullMarked
 package dev.warbler.core;
 

@@ -1,19 +1,19 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.Access;
-import dev.warbler.core.Audit;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.Directory;
-import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.Ids;
-import dev.warbler.core.MessageIds;
 import dev.warbler.core.Principal;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.Sessions;
-import dev.warbler.core.TokenService;
-import dev.warbler.core.VerifiedToken;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.access.VerifiedToken;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.messaging.MessageIds;
+import dev.warbler.core.sessions.Sessions;
 import dev.warbler.gateway.GatewayMeters.AuthFailure;
 import dev.warbler.gateway.Link.State;
 import dev.warbler.protocol.CloseCode;
@@ -53,12 +53,12 @@ import org.slf4j.LoggerFactory;
  *       verified off the event loop, and in order: if {@code Auth.app} is set and is not the
  *       token's app, WRONG_APP; if the token's user was deleted, USER_ID_RETIRED, if it never
  *       existed, USER_NOT_FOUND; if the user is banned app-wide, USER_BANNED; if the token was
- *       revoked, TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.Access}). A failure
- *       sends {@code error} (echoing the auth frame's id) then {@code closing} and close with 4102
- *       for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when the user is deleted while the
- *       connection authenticates), 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for retryable
- *       errors (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID, WRONG_APP,
- *       USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
+ *       revoked, TOKEN_REVOKED (both in-memory lookups, {@link dev.warbler.core.access.Access}). A
+ *       failure sends {@code error} (echoing the auth frame's id) then {@code closing} and close
+ *       with 4102 for TOKEN_EXPIRED, 4103 for USER_ID_RETIRED (also when the user is deleted while
+ *       the connection authenticates), 4105 for USER_BANNED, 4106 for TOKEN_REVOKED, 1011 for
+ *       retryable errors (INTERNAL, UNAVAILABLE) and 4100 for every other code (TOKEN_INVALID,
+ *       WRONG_APP, USER_NOT_FOUND). Non-retryable failures are audited, coalesced per address.
  *   <li>Success: {@code auth_ok} {app, user, session (22 characters), server_time (ms),
  *       idle_timeout_seconds (rounded up), max_frame_bytes, max_message_bytes}; from then on the
  *       connection receives {@code message} pushes. When the token's {@code exp} passes, {@code

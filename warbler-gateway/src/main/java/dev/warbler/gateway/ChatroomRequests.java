@@ -1,6 +1,6 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.Chatrooms;
+import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.protocol.v1.ChatroomLeft;
 import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.ServerFrame;

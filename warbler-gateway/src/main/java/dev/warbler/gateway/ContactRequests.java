@@ -1,9 +1,9 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.Contacts;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationList;
-import dev.warbler.core.Relation;
+import dev.warbler.core.contacts.Contacts;
+import dev.warbler.core.contacts.Relation;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationList;
 import dev.warbler.protocol.v1.ListBlocked;
 import dev.warbler.protocol.v1.ListFriendRequests;
 import dev.warbler.protocol.v1.ListFriends;

@@ -1,6 +1,6 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.RateLimits;
+import dev.warbler.core.access.RateLimits;
 
 /**
  * One connection's budget of WebSocket control frames (pings and pongs): a token bucket of {@code

@@ -1,7 +1,7 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.RateLimits;
-import dev.warbler.core.Sessions;
+import dev.warbler.core.access.RateLimits;
+import dev.warbler.core.sessions.Sessions;
 import dev.warbler.gateway.Link.State;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;

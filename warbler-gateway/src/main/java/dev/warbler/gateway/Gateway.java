@@ -1,9 +1,9 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.MessageIds;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.Services;
-import dev.warbler.core.TrustedProxies;
+import dev.warbler.core.access.TrustedProxies;
+import dev.warbler.core.messaging.MessageIds;
+import dev.warbler.core.messaging.Messenger;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 import io.micrometer.core.instrument.Counter;

@@ -1,8 +1,8 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
 
 /**
  * Abuse limits of the gateway ({@code gateway.max-connections-*} and {@code limits.rate.*}).

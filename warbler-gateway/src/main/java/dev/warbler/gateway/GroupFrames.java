@@ -1,17 +1,17 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.GroupAdmin;
-import dev.warbler.core.GroupPage;
-import dev.warbler.core.GroupProfile;
-import dev.warbler.core.GroupResult;
-import dev.warbler.core.GroupUpdate;
-import dev.warbler.core.GroupView;
 import dev.warbler.core.Ids;
-import dev.warbler.core.InvitePolicy;
-import dev.warbler.core.JoinPolicy;
-import dev.warbler.core.Membership;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.groups.GroupPage;
+import dev.warbler.core.groups.GroupProfile;
+import dev.warbler.core.groups.GroupResult;
+import dev.warbler.core.groups.GroupUpdate;
+import dev.warbler.core.groups.GroupView;
+import dev.warbler.core.groups.InvitePolicy;
+import dev.warbler.core.groups.JoinPolicy;
+import dev.warbler.core.groups.Membership;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.CreateGroup;
 import dev.warbler.protocol.v1.GroupAck;
@@ -181,9 +181,10 @@ public final class GroupFrames {
     return b.build();
   }
 
-  static JoinRequests joinRequests(String group, GroupPage<dev.warbler.core.JoinRequest> page) {
+  static JoinRequests joinRequests(
+      String group, GroupPage<dev.warbler.core.groups.JoinRequest> page) {
     JoinRequests.Builder b = JoinRequests.newBuilder().setGroup(group);
-    for (dev.warbler.core.JoinRequest r : page.items()) {
+    for (dev.warbler.core.groups.JoinRequest r : page.items()) {
       b.addRequests(
           dev.warbler.protocol.v1.JoinRequest.newBuilder()
               .setUser(r.user())
@@ -198,7 +199,8 @@ public final class GroupFrames {
     return GroupAck.newBuilder().setGroup(r.group()).setSeq(r.seq()).addAllUsers(r.users()).build();
   }
 
-  public static dev.warbler.protocol.v1.GroupRole protoRole(dev.warbler.core.GroupRole role) {
+  public static dev.warbler.protocol.v1.GroupRole protoRole(
+      dev.warbler.core.groups.GroupRole role) {
     return switch (role) {
       case OWNER -> dev.warbler.protocol.v1.GroupRole.GROUP_ROLE_OWNER;
       case ADMIN -> dev.warbler.protocol.v1.GroupRole.GROUP_ROLE_ADMIN;
@@ -207,11 +209,11 @@ public final class GroupFrames {
   }
 
   /** A requested role; UNSPECIFIED and unknown numbers are INVALID_ARGUMENT. */
-  static dev.warbler.core.GroupRole coreRole(dev.warbler.protocol.v1.GroupRole role) {
+  static dev.warbler.core.groups.GroupRole coreRole(dev.warbler.protocol.v1.GroupRole role) {
     return switch (role) {
-      case GROUP_ROLE_OWNER -> dev.warbler.core.GroupRole.OWNER;
-      case GROUP_ROLE_ADMIN -> dev.warbler.core.GroupRole.ADMIN;
-      case GROUP_ROLE_MEMBER -> dev.warbler.core.GroupRole.MEMBER;
+      case GROUP_ROLE_OWNER -> dev.warbler.core.groups.GroupRole.OWNER;
+      case GROUP_ROLE_ADMIN -> dev.warbler.core.groups.GroupRole.ADMIN;
+      case GROUP_ROLE_MEMBER -> dev.warbler.core.groups.GroupRole.MEMBER;
       case GROUP_ROLE_UNSPECIFIED, UNRECOGNIZED ->
           throw new WarblerException(
               ErrorCode.INVALID_ARGUMENT, "role must be GROUP_ROLE_ADMIN or GROUP_ROLE_MEMBER");

@@ -1,8 +1,8 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.Audit;
-import dev.warbler.core.GroupAdmin;
 import dev.warbler.core.Principal;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.ServerFrame;
 import java.util.List;

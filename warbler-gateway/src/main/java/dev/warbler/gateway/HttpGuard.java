@@ -1,6 +1,6 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.TrustedProxies;
+import dev.warbler.core.access.TrustedProxies;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

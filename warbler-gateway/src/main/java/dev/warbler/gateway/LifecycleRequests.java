@@ -1,8 +1,8 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageLifecycle;
 import dev.warbler.core.Principal;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageLifecycle;
 import dev.warbler.protocol.v1.DeleteForMe;
 import dev.warbler.protocol.v1.Edit;
 import dev.warbler.protocol.v1.Forward;

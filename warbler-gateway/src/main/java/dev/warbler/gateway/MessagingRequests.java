@@ -1,12 +1,12 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.Chatrooms;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.Messenger;
 import dev.warbler.core.Principal;
-import dev.warbler.core.SendRequest;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.messaging.SendRequest;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.Pull;
 import dev.warbler.protocol.v1.Send;

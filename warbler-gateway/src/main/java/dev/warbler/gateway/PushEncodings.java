@@ -1,7 +1,7 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.protocol.Encoding;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;

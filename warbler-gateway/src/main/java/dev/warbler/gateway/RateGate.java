@@ -1,6 +1,6 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.RateLimiter;
+import dev.warbler.core.access.RateLimiter;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ClientFrame;
 import io.netty.channel.Channel;
@@ -10,15 +10,15 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rate limits of one authenticated connection ({@link dev.warbler.core.RateLimiter}): each
- * request draws a token from the user's bucket and the app's; {@code typing}, {@code delivered} and
- * {@code mark_read} from the user's signal bucket; {@code ping} is free. A refusal is answered at
- * once, on the event loop, with {@code error} RATE_LIMITED (retryable, {@code retry_after_ms} =
- * time until a token is due); nothing of the request is done or stored, so the client may resend it
- * (same client_msg_id) later. After {@code limits.rate.refusals-before-pause} refusals in a row the
- * server stops reading the socket until that time has passed; frames it had read already by then
- * (the same read batch) are answered RATE_LIMITED too, with the time left in the pause, decoding
- * only their id.
+ * The rate limits of one authenticated connection ({@link dev.warbler.core.access.RateLimiter}):
+ * each request draws a token from the user's bucket and the app's; {@code typing}, {@code
+ * delivered} and {@code mark_read} from the user's signal bucket; {@code ping} is free. A refusal
+ * is answered at once, on the event loop, with {@code error} RATE_LIMITED (retryable, {@code
+ * retry_after_ms} = time until a token is due); nothing of the request is done or stored, so the
+ * client may resend it (same client_msg_id) later. After {@code limits.rate.refusals-before-pause}
+ * refusals in a row the server stops reading the socket until that time has passed; frames it had
+ * read already by then (the same read batch) are answered RATE_LIMITED too, with the time left in
+ * the pause, decoding only their id.
  *
  * <p>Threading: confined to the connection's event loop.
  */

@@ -1,8 +1,8 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.Audit;
-import dev.warbler.core.AuditEvent;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.audit.AuditEvent;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ServerFrame;
 import java.util.Queue;

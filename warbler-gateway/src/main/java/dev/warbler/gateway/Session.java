@@ -1,20 +1,20 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
-import dev.warbler.core.FriendRequestEvent;
 import dev.warbler.core.Principal;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RoomEvent;
-import dev.warbler.core.StateEvent;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 
 /**
- * An authenticated connection as {@link dev.warbler.core.Sessions} sees it: pushes go through the
- * connection's {@link Outbound} admission check, so a connection that does not keep up is closed
- * with 4000 instead of queueing without bound. Made on the event loop when {@code auth_ok} is sent;
- * its push methods are called from any thread and never block.
+ * An authenticated connection as {@link dev.warbler.core.sessions.Sessions} sees it: pushes go
+ * through the connection's {@link Outbound} admission check, so a connection that does not keep up
+ * is closed with 4000 instead of queueing without bound. Made on the event loop when {@code
+ * auth_ok} is sent; its push methods are called from any thread and never block.
  */
 final class Session implements Connection {
   private final String app;

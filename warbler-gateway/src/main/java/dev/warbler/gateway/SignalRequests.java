@@ -1,9 +1,9 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.Presence;
 import dev.warbler.core.Principal;
-import dev.warbler.core.Receipts;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Delivered;
 import dev.warbler.protocol.v1.GetReceipts;

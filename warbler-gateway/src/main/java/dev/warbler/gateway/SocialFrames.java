@@ -1,13 +1,13 @@
 package dev.warbler.gateway;
 
-import dev.warbler.core.ContactEntry;
-import dev.warbler.core.ConversationSettings;
 import dev.warbler.core.CursorPage;
-import dev.warbler.core.FriendRequest;
-import dev.warbler.core.FriendRequestEvent;
-import dev.warbler.core.JoinedChatroom;
-import dev.warbler.core.Relation;
-import dev.warbler.core.RoomEvent;
+import dev.warbler.core.chatrooms.JoinedChatroom;
+import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.contacts.ContactEntry;
+import dev.warbler.core.contacts.FriendRequest;
+import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.contacts.Relation;
+import dev.warbler.core.messaging.ConversationSettings;
 import dev.warbler.protocol.v1.BlockedPage;
 import dev.warbler.protocol.v1.BlockedUser;
 import dev.warbler.protocol.v1.ChatroomJoined;

@@ -2,7 +2,7 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.RateLimits.Rate;
+import dev.warbler.core.access.RateLimits.Rate;
 import org.junit.jupiter.api.Test;
 
 class ControlFrameBudgetTest {

@@ -3,9 +3,9 @@ package dev.warbler.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.protocol.Decoded;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;

@@ -10,7 +10,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.warbler.core.App;
+import dev.warbler.core.directory.App;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;

@@ -4,7 +4,7 @@ import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.ChatroomLimits;
+import dev.warbler.core.chatrooms.ChatroomLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ChatroomJoined;
@@ -322,11 +322,11 @@ class GatewayChatroomTest {
             TestGateway.APP,
             sender,
             room,
-            new dev.warbler.core.SendRequest(
-                new dev.warbler.core.SendRequest.Target.ToConversation(
-                    dev.warbler.core.ConversationId.room(room)),
+            new dev.warbler.core.messaging.SendRequest(
+                new dev.warbler.core.messaging.SendRequest.Target.ToConversation(
+                    dev.warbler.core.messaging.ConversationId.room(room)),
                 "m" + sent,
-                dev.warbler.core.MessageType.TEXT,
+                dev.warbler.core.messaging.MessageType.TEXT,
                 text,
                 ""));
         // The reader keeps up (it reads each message before the next is sent), so only the

@@ -4,8 +4,8 @@ import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Send;

@@ -130,7 +130,7 @@ class GatewayErrorTextTest {
     String bob = server.newUser();
     String me = server.newUser();
     RawClient client = server.login(me, encoding);
-    String conversation = dev.warbler.core.ConversationId.direct(me, bob).toString();
+    String conversation = dev.warbler.core.messaging.ConversationId.direct(me, bob).toString();
     boolean json = encoding.text();
 
     ServerFrame badId =

@@ -3,7 +3,7 @@ package dev.warbler.gateway;
 import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.LifecycleLimits;
+import dev.warbler.core.messaging.LifecycleLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Edit;

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
 import dev.warbler.core.Principal;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
-import dev.warbler.core.RateLimits.Rate;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
+import dev.warbler.core.access.RateLimits.Rate;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.StateLimits;
+import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.state.StateLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ClientFrame;
@@ -14,7 +15,6 @@ import dev.warbler.protocol.v1.PresenceEntry;
 import dev.warbler.protocol.v1.PresenceEvent;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.SubscribePresence;
-import dev.warbler.store.sqlite.SqliteProfileStore;
 import dev.warbler.testkit.RawClient;
 import java.time.Duration;
 import java.util.List;
@@ -86,7 +86,7 @@ class GatewayPresenceTest {
     PresenceEntry asked = subscribe(watcher, alice).getPresenceList().getEntries(0);
     assertThat(asked.getOnline()).isFalse();
     assertThat(asked.getLastSeen()).isEqualTo(offline.getLastSeen());
-    SqliteProfileStore stored = new SqliteProfileStore(server.store);
+    ProfileStore stored = server.stores.profiles();
     await()
         .atMost(WAIT)
         .until(() -> stored.profile(APP, alice).orElseThrow().lastSeen() == offline.getLastSeen());

@@ -5,7 +5,7 @@ import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.warbler.core.StateLimits;
+import dev.warbler.core.state.StateLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.ClientFrame;

@@ -3,10 +3,10 @@ package dev.warbler.gateway;
 import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.SendRequest;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SendRequest;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ConversationState;
@@ -154,7 +154,8 @@ class GatewaySlowConsumerTest {
       }
       try (RawSocket slow = stalled(server, alice, 0)) {
         Awaitility.await().atMost(WAIT).until(() -> server.sessions.count() == 1);
-        String conversation = dev.warbler.core.ConversationId.direct(alice, bob).toString();
+        String conversation =
+            dev.warbler.core.messaging.ConversationId.direct(alice, bob).toString();
         // Each answer is ~20 KB; without a check on answers the queue would grow by all of them.
         for (int i = 0; i < 60; i++) {
           slow.write(

@@ -2,49 +2,40 @@ package dev.warbler.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.Access;
-import dev.warbler.core.App;
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.Audit;
-import dev.warbler.core.ChatroomLimits;
-import dev.warbler.core.Chatrooms;
-import dev.warbler.core.ContactLimits;
-import dev.warbler.core.Contacts;
-import dev.warbler.core.ConversationList;
-import dev.warbler.core.Directory;
-import dev.warbler.core.GroupAdmin;
-import dev.warbler.core.GroupLimits;
-import dev.warbler.core.GroupStore;
-import dev.warbler.core.LifecycleLimits;
-import dev.warbler.core.Limits;
-import dev.warbler.core.LocalBus;
-import dev.warbler.core.MessageLifecycle;
-import dev.warbler.core.Messenger;
-import dev.warbler.core.Metering;
-import dev.warbler.core.Presence;
-import dev.warbler.core.Profiles;
-import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
-import dev.warbler.core.Sessions;
-import dev.warbler.core.StateLimits;
-import dev.warbler.core.TokenService;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.chatrooms.ChatroomLimits;
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.contacts.ContactLimits;
+import dev.warbler.core.contacts.Contacts;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.directory.Profiles;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.groups.GroupLimits;
+import dev.warbler.core.messaging.ConversationList;
+import dev.warbler.core.messaging.LifecycleLimits;
+import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.messaging.MessageLifecycle;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.metering.Metering;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.GroupStore;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
+import dev.warbler.core.state.StateLimits;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.store.sqlite.Durability;
-import dev.warbler.store.sqlite.SqliteAccessStore;
-import dev.warbler.store.sqlite.SqliteAuditLog;
-import dev.warbler.store.sqlite.SqliteChatroomStore;
 import dev.warbler.store.sqlite.SqliteConfig;
-import dev.warbler.store.sqlite.SqliteContactStore;
-import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
-import dev.warbler.store.sqlite.SqliteGroupStore;
-import dev.warbler.store.sqlite.SqliteLifecycleStore;
-import dev.warbler.store.sqlite.SqliteProfileStore;
-import dev.warbler.store.sqlite.SqliteReceiptStore;
-import dev.warbler.store.sqlite.SqliteStore;
-import dev.warbler.store.sqlite.SqliteUsageStore;
+import dev.warbler.store.sqlite.SqliteStores;
 import dev.warbler.testkit.RawClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -71,7 +62,7 @@ final class TestGateway implements AutoCloseable {
   static final String APP = "acme";
 
   final Path dir;
-  final SqliteStore store;
+  final SqliteStores stores;
   final LocalBus bus;
   final Sessions sessions;
   final GroupAdmin groups;
@@ -190,45 +181,48 @@ final class TestGateway implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    store =
-        new SqliteStore(
+    stores =
+        new SqliteStores(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
     groups =
         new GroupAdmin(
-            groupStore.apply(new SqliteGroupStore(store)),
-            store,
+            groupStore.apply(stores.groups()),
+            stores.directory(),
             sessions,
             clock,
             limits,
             GroupLimits.DEFAULTS);
-    directory = new Directory(store, groups, sessions, clock, stateLimits.maxProfileBytes());
-    contacts =
-        new Contacts(
-            new SqliteContactStore(store), directory, sessions, clock, ContactLimits.DEFAULTS);
-    SqliteLifecycleStore lifecycleStore = new SqliteLifecycleStore(store);
+    directory =
+        new Directory(stores.directory(), groups, sessions, clock, stateLimits.maxProfileBytes());
+    contacts = new Contacts(stores.contacts(), directory, sessions, clock, ContactLimits.DEFAULTS);
+    MessageLifecycleStore lifecycleStore = stores.lifecycle();
     messenger =
         new Messenger(
-            store, directory, bus, clock, limits, lifecycleStore, lifecycleLimits, contacts);
+            stores.messages(),
+            directory,
+            bus,
+            clock,
+            limits,
+            lifecycleStore,
+            lifecycleLimits,
+            contacts);
     lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
-    chatrooms =
-        new Chatrooms(new SqliteChatroomStore(store), directory, messenger, clock, roomLimits);
+    chatrooms = new Chatrooms(stores.chatrooms(), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     receipts =
         new Receipts(
-            messenger, store, new SqliteReceiptStore(store), directory, sessions, stateLimits);
-    presence = new Presence(sessions, new SqliteProfileStore(store), clock, stateLimits);
-    Metering metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
+            messenger, stores.messages(), stores.receipts(), directory, sessions, stateLimits);
+    presence = new Presence(sessions, stores.profiles(), clock, stateLimits);
+    Metering metering = new Metering(stores.usage(), sessions, bus, clock);
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
-    access = new Access(new SqliteAccessStore(store), sessions, clock);
+    access = new Access(stores.access(), sessions, clock);
     directory.onUserDeleted(access::forget);
     directory.onUserDeleted(presence::forget);
-    dev.warbler.core.AuditKey auditKey = new dev.warbler.core.AuditKey(new byte[32]);
-    audit =
-        new Audit(
-            new SqliteAuditLog(store, auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
+    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
+    audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),
@@ -242,8 +236,8 @@ final class TestGateway implements AutoCloseable {
                 chatrooms,
                 contacts,
                 new ConversationList(
-                    new SqliteConversationSettingsStore(store),
-                    store,
+                    stores.conversationSettings(),
+                    stores.messages(),
                     messenger,
                     directory,
                     limits,
@@ -251,7 +245,7 @@ final class TestGateway implements AutoCloseable {
                 groups,
                 receipts,
                 presence,
-                new Profiles(new SqliteProfileStore(store), stateLimits),
+                new Profiles(stores.profiles(), stateLimits),
                 metering,
                 access,
                 audit,
@@ -319,7 +313,7 @@ final class TestGateway implements AutoCloseable {
     }
     gateway.close();
     bus.close();
-    store.close();
+    stores.close();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

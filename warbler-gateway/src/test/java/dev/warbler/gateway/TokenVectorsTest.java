@@ -4,9 +4,9 @@ import static dev.warbler.gateway.TestGateway.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.App;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.protocol.v1.Auth;

@@ -1,6 +1,6 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.ConversationId;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.gateway.Frames;
 import dev.warbler.protocol.Decoded;
 import dev.warbler.protocol.FrameCodec;
@@ -42,7 +42,7 @@ public class CodecBenchmark {
   private FrameCodec codec;
   private ClientFrame sendFrame;
   private byte[] sendWire;
-  private dev.warbler.core.ChatMessage message;
+  private dev.warbler.core.messaging.ChatMessage message;
   private ServerFrame messageFrame;
   private byte[] messageWire;
 

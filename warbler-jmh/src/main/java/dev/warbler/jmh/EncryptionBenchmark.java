@@ -1,9 +1,9 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.DataKeyStore;
-import dev.warbler.core.MasterKeys;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.crypto.MasterKeys;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.spi.DataKeyStore;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;

@@ -1,14 +1,14 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.Connection;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.Delivery;
-import dev.warbler.core.FriendRequestEvent;
-import dev.warbler.core.LocalBus;
-import dev.warbler.core.RoomEvent;
-import dev.warbler.core.Sessions;
-import dev.warbler.core.StateEvent;
+import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.Delivery;
+import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.List;
 import java.util.Set;

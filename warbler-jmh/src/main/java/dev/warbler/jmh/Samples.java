@@ -1,8 +1,8 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 
 /** Typical payloads shared by the benchmarks. */
 final class Samples {

@@ -1,13 +1,13 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.App;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.User;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.spi.NewMessage;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
-import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,30 +55,30 @@ public class StoreAppendBenchmark {
   public int conversations;
 
   private Path dir;
-  private SqliteStore store;
+  private SqliteStores stores;
   private ConversationId[] targets;
   private long next;
 
   @Setup
   public void setUp() throws IOException {
     dir = Files.createTempDirectory("warbler-jmh-store");
-    store =
-        new SqliteStore(
+    stores =
+        new SqliteStores(
             new SqliteConfig(
                 dir.resolve("warbler.db"), Durability.valueOf(durability), 1_000, 100_000, 2));
-    store.createApp(new App(Samples.APP, "Bench", "secret", 0));
-    store.createUser(new User(Samples.APP, "alice", "Alice", 0));
+    stores.directory().createApp(new App(Samples.APP, "Bench", "secret", 0));
+    stores.directory().createUser(new User(Samples.APP, "alice", "Alice", 0));
     targets = new ConversationId[conversations];
     for (int i = 0; i < conversations; i++) {
       String peer = "u" + i;
-      store.createUser(new User(Samples.APP, peer, peer, 0));
+      stores.directory().createUser(new User(Samples.APP, peer, peer, 0));
       targets[i] = ConversationId.direct("alice", peer);
     }
   }
 
   @TearDown
   public void tearDown() {
-    store.close();
+    stores.close();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
@@ -93,17 +93,19 @@ public class StoreAppendBenchmark {
     for (int i = 0; i < IN_FLIGHT; i++) {
       long n = next++;
       futures[i] =
-          store.append(
-              new NewMessage(
-                  Samples.APP,
-                  targets[(int) (n % targets.length)],
-                  "m" + n,
-                  "c" + n,
-                  "alice",
-                  MessageType.TEXT,
-                  Samples.TEXT_100,
-                  "",
-                  1_764_000_000_000L + n));
+          stores
+              .messages()
+              .append(
+                  new NewMessage(
+                      Samples.APP,
+                      targets[(int) (n % targets.length)],
+                      "m" + n,
+                      "c" + n,
+                      "alice",
+                      MessageType.TEXT,
+                      Samples.TEXT_100,
+                      "",
+                      1_764_000_000_000L + n));
     }
     return CompletableFuture.allOf(futures).join();
   }

@@ -1,8 +1,8 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.App;
 import dev.warbler.core.Principal;
-import dev.warbler.core.TokenService;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.directory.App;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;

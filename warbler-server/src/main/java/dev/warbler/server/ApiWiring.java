@@ -3,13 +3,12 @@ package dev.warbler.server;
 import dev.warbler.api.ApiConfig;
 import dev.warbler.api.HttpTimeouts;
 import dev.warbler.api.RestApi;
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.RateLimiter;
 import dev.warbler.core.Services;
-import dev.warbler.core.Templates;
-import dev.warbler.core.TrustedProxies;
-import dev.warbler.store.sqlite.SqliteStore;
-import dev.warbler.store.sqlite.SqliteTemplateStore;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.TrustedProxies;
+import dev.warbler.core.messaging.Templates;
+import dev.warbler.core.spi.Stores;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.function.BooleanSupplier;
@@ -27,7 +26,7 @@ final class ApiWiring {
   static RestApi api(
       Settings settings,
       Services services,
-      SqliteStore store,
+      Stores stores,
       String adminKey,
       Supplier<String> metrics,
       BooleanSupplier ready,
@@ -52,7 +51,7 @@ final class ApiWiring {
             metrics,
             ready,
             new Templates(
-                new SqliteTemplateStore(store),
+                stores.templates(),
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
             rates,

@@ -2,10 +2,10 @@ package dev.warbler.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warbler.core.AuditChain;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuditKey;
-import dev.warbler.core.AuditRecord;
+import dev.warbler.core.audit.AuditChain;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.audit.AuditRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

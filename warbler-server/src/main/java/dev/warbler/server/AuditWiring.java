@@ -1,9 +1,8 @@
 package dev.warbler.server;
 
-import dev.warbler.core.Audit;
-import dev.warbler.core.AuditKey;
-import dev.warbler.store.sqlite.SqliteAuditLog;
-import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.spi.Stores;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -30,7 +29,7 @@ final class AuditWiring {
   private AuditWiring() {}
 
   /**
-   * Opens the audit log over {@code store} and verifies its chain: an intact chain is logged at
+   * Opens the audit log of the store bundle and verifies its chain: an intact chain is logged at
    * INFO, a broken one at ERROR (the operator must act), and {@code warbler.audit.chain.intact}
    * says which. {@code headSeq} backs {@code warbler.audit.head.seq} ({@link ScheduledJobs} moves
    * it).
@@ -38,7 +37,7 @@ final class AuditWiring {
   static Audit open(
       Settings settings,
       Path data,
-      SqliteStore store,
+      Stores stores,
       InstantSource clock,
       MeterRegistry meters,
       AtomicLong headSeq) {
@@ -50,7 +49,7 @@ final class AuditWiring {
     AuditKey key = auditKey(settings, data);
     Audit audit =
         new Audit(
-            new SqliteAuditLog(store, key),
+            stores.auditLog(key),
             key,
             clock,
             Duration.ofSeconds(window),

@@ -1,37 +1,28 @@
 package dev.warbler.server;
 
-import dev.warbler.core.Access;
-import dev.warbler.core.Audit;
-import dev.warbler.core.Chatrooms;
-import dev.warbler.core.Contacts;
-import dev.warbler.core.ConversationList;
-import dev.warbler.core.Directory;
-import dev.warbler.core.EncryptingConversationSettingsStore;
-import dev.warbler.core.EncryptingLifecycleStore;
-import dev.warbler.core.GroupAdmin;
-import dev.warbler.core.LifecycleLimits;
-import dev.warbler.core.Limits;
-import dev.warbler.core.LocalBus;
-import dev.warbler.core.MessageLifecycle;
-import dev.warbler.core.Messenger;
-import dev.warbler.core.Metering;
-import dev.warbler.core.Presence;
-import dev.warbler.core.Profiles;
-import dev.warbler.core.Receipts;
 import dev.warbler.core.Services;
-import dev.warbler.core.Sessions;
-import dev.warbler.core.StateLimits;
-import dev.warbler.core.TokenService;
-import dev.warbler.store.sqlite.SqliteAccessStore;
-import dev.warbler.store.sqlite.SqliteChatroomStore;
-import dev.warbler.store.sqlite.SqliteContactStore;
-import dev.warbler.store.sqlite.SqliteConversationSettingsStore;
-import dev.warbler.store.sqlite.SqliteGroupStore;
-import dev.warbler.store.sqlite.SqliteLifecycleStore;
-import dev.warbler.store.sqlite.SqliteProfileStore;
-import dev.warbler.store.sqlite.SqliteReceiptStore;
-import dev.warbler.store.sqlite.SqliteStore;
-import dev.warbler.store.sqlite.SqliteUsageStore;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.access.TokenService;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.contacts.Contacts;
+import dev.warbler.core.crypto.EncryptingStores;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.directory.Profiles;
+import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.messaging.ConversationList;
+import dev.warbler.core.messaging.LifecycleLimits;
+import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.messaging.MessageLifecycle;
+import dev.warbler.core.messaging.Messenger;
+import dev.warbler.core.metering.Metering;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.state.Presence;
+import dev.warbler.core.state.Receipts;
+import dev.warbler.core.state.StateLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,13 +45,13 @@ final class CoreWiring {
   static Core wire(
       Settings settings,
       Path data,
-      StoreWiring.Stores stores,
+      StoreWiring.Opened opened,
       Limits limits,
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       MeterRegistry meters,
       AtomicLong auditHeadSeq) {
-    SqliteStore store = stores.store();
+    EncryptingStores stores = opened.stores();
     LocalBus bus = new LocalBus();
     Sessions sessions = new Sessions(bus);
     Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, sessions);
@@ -72,10 +63,10 @@ final class CoreWiring {
             new HashSet<>(settings.list(Setting.AUTH_TOKEN_ALGORITHMS)),
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
     StateLimits stateLimits = LimitWiring.state(settings);
-    SqliteProfileStore profileStore = new SqliteProfileStore(store);
-    Metering metering = new Metering(new SqliteUsageStore(store), sessions, bus, clock);
-    Access access = new Access(new SqliteAccessStore(store), sessions, clock);
-    Audit audit = AuditWiring.open(settings, data, store, clock, meters, auditHeadSeq);
+    ProfileStore profileStore = stores.profiles();
+    Metering metering = new Metering(stores.usage(), sessions, bus, clock);
+    Access access = new Access(stores.access(), sessions, clock);
+    Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
     Services services =
         new Services(
             m.messenger(),
@@ -91,7 +82,7 @@ final class CoreWiring {
             new Receipts(
                 m.messenger(),
                 stores.messages(),
-                new SqliteReceiptStore(store),
+                stores.receipts(),
                 directory,
                 sessions,
                 stateLimits),
@@ -100,7 +91,7 @@ final class CoreWiring {
             metering,
             access,
             audit,
-            stores.encryption());
+            opened.encryption());
     // What lives beside the store forgets a deleted user too (Contacts registers itself).
     directory.onUserDeleted(access::forget);
     directory.onUserDeleted(services.presence()::forget);
@@ -121,17 +112,16 @@ final class CoreWiring {
 
   private static Messaging messaging(
       Settings settings,
-      StoreWiring.Stores stores,
+      EncryptingStores stores,
       Limits limits,
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       LocalBus bus,
       Sessions sessions) {
-    SqliteStore store = stores.store();
     GroupAdmin groups =
         new GroupAdmin(
-            new SqliteGroupStore(store),
-            store,
+            stores.groups(),
+            stores.directory(),
             sessions,
             clock,
             limits,
@@ -144,15 +134,8 @@ final class CoreWiring {
             clock,
             settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     Contacts contacts =
-        new Contacts(
-            new SqliteContactStore(store),
-            directory,
-            sessions,
-            clock,
-            LimitWiring.contacts(settings));
-    EncryptingLifecycleStore lifecycleStore =
-        new EncryptingLifecycleStore(
-            new SqliteLifecycleStore(store), stores.messages(), stores.encryption());
+        new Contacts(stores.contacts(), directory, sessions, clock, LimitWiring.contacts(settings));
+    MessageLifecycleStore lifecycleStore = stores.lifecycle();
     Messenger messenger =
         new Messenger(
             stores.messages(),
@@ -167,15 +150,10 @@ final class CoreWiring {
         new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     Chatrooms chatrooms =
         new Chatrooms(
-            new SqliteChatroomStore(store),
-            directory,
-            messenger,
-            clock,
-            LimitWiring.chatrooms(settings));
+            stores.chatrooms(), directory, messenger, clock, LimitWiring.chatrooms(settings));
     ConversationList conversations =
         new ConversationList(
-            new EncryptingConversationSettingsStore(
-                new SqliteConversationSettingsStore(store), stores.encryption()),
+            stores.conversationSettings(),
             stores.messages(),
             messenger,
             directory,

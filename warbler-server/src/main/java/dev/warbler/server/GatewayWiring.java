@@ -1,10 +1,10 @@
 package dev.warbler.server;
 
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
 import dev.warbler.core.Services;
-import dev.warbler.core.TrustedProxies;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
+import dev.warbler.core.access.TrustedProxies;
 import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.gateway.GatewayLimits;

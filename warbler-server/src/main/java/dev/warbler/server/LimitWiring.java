@@ -1,14 +1,14 @@
 package dev.warbler.server;
 
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.ChatroomLimits;
-import dev.warbler.core.ContactLimits;
-import dev.warbler.core.GroupLimits;
-import dev.warbler.core.LifecycleLimits;
-import dev.warbler.core.Limits;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.RateLimits;
-import dev.warbler.core.StateLimits;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.access.RateLimits;
+import dev.warbler.core.chatrooms.ChatroomLimits;
+import dev.warbler.core.contacts.ContactLimits;
+import dev.warbler.core.groups.GroupLimits;
+import dev.warbler.core.messaging.LifecycleLimits;
+import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.state.StateLimits;
 import java.time.Duration;
 
 /**

@@ -1,11 +1,10 @@
 package dev.warbler.server;
 
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.LocalBus;
-import dev.warbler.core.Presence;
-import dev.warbler.core.RateLimiter;
-import dev.warbler.core.Sessions;
-import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.state.Presence;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,9 +34,8 @@ final class MetricsWiring {
     return meters;
   }
 
-  /** Stored messages, pushes, sessions, the store's durability and presence watches. */
-  static void node(
-      MeterRegistry meters, LocalBus bus, Sessions sessions, SqliteStore store, Presence presence) {
+  /** Stored messages, pushes, sessions and presence watches. */
+  static void node(MeterRegistry meters, LocalBus bus, Sessions sessions, Presence presence) {
     Counter stored = meters.counter("warbler.messages.stored");
     bus.subscribe(d -> {
       if (d.message().extras().deletedForMe()) {
@@ -50,11 +48,6 @@ final class MetricsWiring {
         .description("Messages pushed to connections on this node")
         .register(meters);
     Gauge.builder("warbler.sessions", sessions, Sessions::count).register(meters);
-    // Read from the writer connection at each scrape: what store.sqlite.durability became.
-    Gauge.builder("warbler.store.sqlite.synchronous", store, SqliteStore::synchronous)
-        .description(
-            "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL, 0 OFF")
-        .register(meters);
     Gauge.builder("warbler.presence.watched.users", presence, Presence::watchedUsers)
         .description("Users watched by at least one presence subscription on this node")
         .register(meters);

@@ -1,8 +1,8 @@
 package dev.warbler.server;
 
-import dev.warbler.core.Access;
-import dev.warbler.core.Audit;
-import dev.warbler.core.Metering;
+import dev.warbler.core.access.Access;
+import dev.warbler.core.audit.Audit;
+import dev.warbler.core.metering.Metering;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

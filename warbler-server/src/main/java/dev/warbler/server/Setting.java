@@ -100,6 +100,10 @@ public enum Setting {
       "auth.token-max-ttl-seconds", "2592000", "longest user token the API issues (30 days)"),
   AUTH_DEFAULT_APP(
       "auth.default-app", "default", "app created on first start for clients without --app"),
+  STORE_KIND(
+      "store.kind",
+      "sqlite",
+      "which store holds the data: sqlite, embedded in data.dir (the only kind for now)"),
   STORE_DURABILITY(
       "store.sqlite.durability",
       "FULL",

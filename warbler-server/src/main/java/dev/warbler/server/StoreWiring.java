@@ -1,13 +1,14 @@
 package dev.warbler.server;
 
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.EncryptingMessageStore;
-import dev.warbler.core.MasterKeys;
-import dev.warbler.core.SealingDirectoryStore;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.crypto.EncryptingStores;
+import dev.warbler.core.crypto.MasterKeys;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
-import dev.warbler.store.sqlite.SqliteDataKeyStore;
-import dev.warbler.store.sqlite.SqliteStore;
+import dev.warbler.store.sqlite.SqliteStores;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,57 +25,75 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store, opened in the data directory from {@link Settings}, with encryption at rest over it
- * (ADR 0011): the master key is checked against every stored data key and app secrets are sealed
- * with it. A wrong or missing master key fails the start, and the store is closed again. Called
- * once, on the thread that starts the node.
+ * The store bundle of {@code store.kind} (ADR 0017), opened in the data directory from {@link
+ * Settings}, with encryption at rest over it (ADR 0011): the master key is checked against every
+ * stored data key and app secrets are sealed with it. A wrong or missing master key fails the
+ * start, and the store is closed again. Called once, on the thread that starts the node.
  */
 final class StoreWiring {
   /** The node's log lines, under the name they always had. */
   private static final Logger log = LoggerFactory.getLogger(WarblerServer.class);
 
-  /**
-   * What the core is built on: the SQLite store, encryption at rest, the directory store that seals
-   * app secrets and the message store that encrypts bodies.
-   */
-  record Stores(
-      SqliteStore store,
-      AtRestEncryption encryption,
-      SealingDirectoryStore directory,
-      EncryptingMessageStore messages) {}
+  /** What the core is built on: every port, encrypting and sealing where the app asks for it. */
+  record Opened(EncryptingStores stores, AtRestEncryption encryption) {}
 
   private StoreWiring() {}
 
   /** Opens the store; on a failure after it opened, closes it again and rethrows. */
-  static Stores open(Settings settings, DataDirectory data, InstantSource clock) {
-    SqliteStore store =
-        new SqliteStore(
-            new SqliteConfig(
-                data.database(),
-                durability(settings.string(Setting.STORE_DURABILITY)),
-                settings.integer(Setting.STORE_MAX_BATCH),
-                settings.integer(Setting.STORE_WRITE_QUEUE),
-                settings.integer(Setting.STORE_READ_CONNECTIONS)));
+  static Opened open(
+      Settings settings, DataDirectory data, InstantSource clock, MeterRegistry meters) {
+    Stores plain = openStores(settings, data, meters);
     MasterKeys masterKeys;
     try {
       masterKeys = masterKeys(settings);
     } catch (RuntimeException e) {
-      WarblerServer.closeQuietly(store);
+      WarblerServer.closeQuietly(plain);
       throw e;
     }
     // Data keys first: their check names a wrong or missing master key most precisely.
-    AtRestEncryption encryption = encryption(masterKeys, store, clock);
-    SealingDirectoryStore directory = new SealingDirectoryStore(store, masterKeys);
+    AtRestEncryption encryption = encryption(masterKeys, plain, clock);
+    EncryptingStores stores = new EncryptingStores(plain, encryption, masterKeys);
     try {
-      int sealed = directory.sealAll();
+      int sealed = stores.directory().sealAll();
       if (sealed > 0) {
         log.info("sealed {} app secrets with the current master key", sealed);
       }
     } catch (RuntimeException e) {
-      WarblerServer.closeQuietly(store);
+      WarblerServer.closeQuietly(stores);
       throw e;
     }
-    return new Stores(store, encryption, directory, new EncryptingMessageStore(store, encryption));
+    return new Opened(stores, encryption);
+  }
+
+  /**
+   * The store bundle of {@code store.kind}; kind-specific gauges go to {@code meters}. A new kind
+   * is a case here, a module implementing {@link Stores}, and its run of the testkit's store
+   * contracts.
+   */
+  private static Stores openStores(Settings settings, DataDirectory data, MeterRegistry meters) {
+    String kind = settings.string(Setting.STORE_KIND);
+    switch (kind.strip().toLowerCase(Locale.ROOT)) {
+      case "sqlite" -> {
+        SqliteStores sqlite =
+            new SqliteStores(
+                new SqliteConfig(
+                    data.database(),
+                    durability(settings.string(Setting.STORE_DURABILITY)),
+                    settings.integer(Setting.STORE_MAX_BATCH),
+                    settings.integer(Setting.STORE_WRITE_QUEUE),
+                    settings.integer(Setting.STORE_READ_CONNECTIONS)));
+        // Read from the writer connection at each scrape: what store.sqlite.durability became.
+        Gauge.builder("warbler.store.sqlite.synchronous", sqlite, SqliteStores::synchronous)
+            .description(
+                "PRAGMA synchronous of the store's writer: 2 FULL (fsync per commit), 1 NORMAL,"
+                    + " 0 OFF")
+            .register(meters);
+        return sqlite;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              Setting.STORE_KIND.key() + " must be sqlite but was '" + kind + "'");
+    }
   }
 
   private static Durability durability(String v) {
@@ -91,10 +110,9 @@ final class StoreWiring {
    * stored data key; keys wrapped by a previous master key are rewrapped now. A wrong or missing
    * master key for existing data keys fails the start (the store is closed again).
    */
-  private static AtRestEncryption encryption(
-      MasterKeys keys, SqliteStore store, InstantSource clock) {
+  private static AtRestEncryption encryption(MasterKeys keys, Stores store, InstantSource clock) {
     try {
-      AtRestEncryption e = new AtRestEncryption(new SqliteDataKeyStore(store), keys, clock);
+      AtRestEncryption e = new AtRestEncryption(store.dataKeys(), keys, clock);
       int rewrapped = e.rewrapAll();
       if (rewrapped > 0) {
         log.info(

@@ -2,16 +2,16 @@ package dev.warbler.server;
 
 import dev.warbler.api.RestApi;
 import dev.warbler.api.Route;
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.AuthThrottle;
-import dev.warbler.core.Directory;
-import dev.warbler.core.LifecycleLimits;
-import dev.warbler.core.Limits;
-import dev.warbler.core.LocalBus;
-import dev.warbler.core.RateLimiter;
 import dev.warbler.core.Services;
+import dev.warbler.core.access.AuthThrottle;
+import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.directory.Directory;
+import dev.warbler.core.messaging.LifecycleLimits;
+import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.gateway.Gateway;
-import dev.warbler.store.sqlite.SqliteStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class WarblerServer implements AutoCloseable {
 
   private final Settings settings;
   private final DataDirectory dataDirectory;
-  private final SqliteStore store;
+  private final Stores stores;
   private final LocalBus bus;
   private final Services services;
   private final Gateway gateway;
@@ -77,26 +77,37 @@ public final class WarblerServer implements AutoCloseable {
     // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
-    StoreWiring.Stores stores = StoreWiring.open(settings, dataDirectory, clock);
-    this.store = stores.store();
-    AtomicLong auditHeadSeq = new AtomicLong();
-    CoreWiring.Core core =
-        CoreWiring.wire(
-            settings, data, stores, limits, lifecycleLimits, clock, meters, auditHeadSeq);
-    this.bus = core.bus();
-    this.services = core.services();
-    this.jobs =
-        ScheduledJobs.start(
-            settings, services.metering(), services.audit(), services.access(), auditHeadSeq);
-    MetricsWiring.node(meters, bus, services.sessions(), store, services.presence());
+    StoreWiring.Opened opened = StoreWiring.open(settings, dataDirectory, clock, meters);
+    this.stores = opened.stores();
+    ScheduledJobs started = null;
+    try {
+      AtomicLong auditHeadSeq = new AtomicLong();
+      CoreWiring.Core core =
+          CoreWiring.wire(
+              settings, data, opened, limits, lifecycleLimits, clock, meters, auditHeadSeq);
+      this.bus = core.bus();
+      this.services = core.services();
+      started =
+          ScheduledJobs.start(
+              settings, services.metering(), services.audit(), services.access(), auditHeadSeq);
+      this.jobs = started;
+      MetricsWiring.node(meters, bus, services.sessions(), services.presence());
 
-    this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
-    services.directory().ensureApp(defaultApp, "Default app");
+      this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
+      services.directory().ensureApp(defaultApp, "Default app");
 
-    this.rates = LimitWiring.rates(settings);
-    this.authThrottle = LimitWiring.authThrottle(settings);
-    MetricsWiring.limits(meters, authThrottle, rates);
-    this.gateway = GatewayWiring.gateway(settings, services, meters, rates, authThrottle);
+      this.rates = LimitWiring.rates(settings);
+      this.authThrottle = LimitWiring.authThrottle(settings);
+      MetricsWiring.limits(meters, authThrottle, rates);
+      this.gateway = GatewayWiring.gateway(settings, services, meters, rates, authThrottle);
+    } catch (RuntimeException e) {
+      // A later setting or key file was refused: nothing keeps running (writer, pool, jobs).
+      if (started != null) {
+        started.close();
+      }
+      closeQuietly(stores);
+      throw e;
+    }
   }
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
@@ -190,7 +201,7 @@ public final class WarblerServer implements AutoCloseable {
         ApiWiring.api(
             settings,
             services,
-            store,
+            stores,
             adminKey,
             meters::scrape,
             () -> ready,
@@ -263,7 +274,7 @@ public final class WarblerServer implements AutoCloseable {
     jobs.close();
     services.audit().flush(true);
     closeQuietly(bus);
-    closeQuietly(store);
+    closeQuietly(stores);
     meters.close();
     dataDirectory.close();
   }

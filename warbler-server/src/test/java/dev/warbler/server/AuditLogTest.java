@@ -392,7 +392,7 @@ class AuditLogTest {
     try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_log WHERE seq = ?")) {
       ps.setLong(1, from - 1);
       try (ResultSet rs = ps.executeQuery()) {
-        prev = rs.next() ? rs.getString(1) : dev.warbler.core.AuditChain.GENESIS;
+        prev = rs.next() ? rs.getString(1) : dev.warbler.core.audit.AuditChain.GENESIS;
       }
     }
     List<Object[]> rows = new ArrayList<>();
@@ -406,7 +406,7 @@ class AuditLogTest {
           rows.add(
               new Object[] {
                 rs.getLong(1),
-                new dev.warbler.core.AuditEvent(
+                new dev.warbler.core.audit.AuditEvent(
                     rs.getLong(2),
                     rs.getString(3),
                     rs.getString(4),
@@ -427,7 +427,8 @@ class AuditLogTest {
       for (Object[] row : rows) {
         long seq = (Long) row[0];
         String hash =
-            dev.warbler.core.AuditChain.hash(prev, seq, (dev.warbler.core.AuditEvent) row[1]);
+            dev.warbler.core.audit.AuditChain.hash(
+                prev, seq, (dev.warbler.core.audit.AuditEvent) row[1]);
         up.setString(1, prev);
         up.setString(2, hash);
         up.setInt(3, keyed);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.warbler.core.AtRestEncryption;
-import dev.warbler.core.MasterKeys;
+import dev.warbler.core.crypto.AtRestEncryption;
+import dev.warbler.core.crypto.MasterKeys;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,27 +3,25 @@ package dev.warbler.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.GroupChange;
-import dev.warbler.core.GroupProfile;
-import dev.warbler.core.GroupRecord;
-import dev.warbler.core.GroupRole;
-import dev.warbler.core.GroupStore;
-import dev.warbler.core.GroupUpdate;
-import dev.warbler.core.InvitePolicy;
-import dev.warbler.core.JoinPolicy;
-import dev.warbler.core.JoinRequest;
-import dev.warbler.core.Membership;
-import dev.warbler.core.MessageStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.groups.GroupProfile;
+import dev.warbler.core.groups.GroupRecord;
+import dev.warbler.core.groups.GroupRole;
+import dev.warbler.core.groups.GroupUpdate;
+import dev.warbler.core.groups.InvitePolicy;
+import dev.warbler.core.groups.JoinPolicy;
+import dev.warbler.core.groups.JoinRequest;
+import dev.warbler.core.groups.Membership;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.spi.GroupChange;
+import dev.warbler.core.spi.GroupStore;
+import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.protocol.ErrorCode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,47 +35,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link GroupStore} promises (see its javadoc), written once and run against
  * every implementation, together with the message and directory stores it shares a database with.
  */
-public abstract class GroupStoreContract {
+public abstract class GroupStoreContract<S extends Stores> extends BundleContract<S> {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String APP = "acme";
   private static final String TEAM = "team";
   private static final ConversationId TEAM_CONV = ConversationId.group(TEAM);
 
-  /** The stores over one database, and how to close them. */
-  public record Stores(
-      MessageStore messages, DirectoryStore directory, GroupStore groups, AutoCloseable close) {}
-
-  @TempDir protected Path dir;
-
   private final AtomicLong ids = new AtomicLong();
   private final List<String> published = Collections.synchronizedList(new ArrayList<>());
-  private Stores stores;
-
-  /** Opens the stores kept under {@code dir}; again after a close, over the same data. */
-  protected abstract Stores openStores(Path dir);
 
   @BeforeEach
-  final void open() {
-    stores = openStores(dir);
-    stores.messages().onAppend(m -> published.add("event " + m.seq()));
-  }
-
-  @AfterEach
-  final void close() throws Exception {
-    stores.close().close();
+  final void recordPublishedEvents() {
+    stores().messages().onAppend(m -> published.add("event " + m.seq()));
   }
 
   private GroupStore groups() {
-    return stores.groups();
+    return stores().groups();
   }
 
   // ---- create ------------------------------------------------------------------------------
@@ -99,7 +79,7 @@ public abstract class GroupStoreContract {
             new Membership("amy", GroupRole.OWNER, 0),
             new Membership("bob", GroupRole.MEMBER, 0),
             new Membership("cy", GroupRole.MEMBER, 0));
-    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages())
+    assertThat(stores().messages().after(APP, TEAM_CONV, 0, 10).messages())
         .singleElement()
         .satisfies(m -> {
           assertThat(m.type()).isEqualTo(MessageType.SYSTEM);
@@ -116,7 +96,7 @@ public abstract class GroupStoreContract {
     assertThatThrownBy(() -> createTeam("eve"))
         .isInstanceOfSatisfying(
             WarblerException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_EXISTS));
-    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+    assertThat(stores().messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
     assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::owner).isEqualTo("amy");
   }
 
@@ -146,7 +126,7 @@ public abstract class GroupStoreContract {
         ErrorCode.LIMIT_EXCEEDED);
 
     assertThat(groups().memberships(APP, TEAM)).hasSize(2);
-    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+    assertThat(stores().messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
   }
 
   @Test
@@ -190,11 +170,11 @@ public abstract class GroupStoreContract {
         apply(new GroupChange.RemoveMembers(APP, TEAM, List.of("bob", "nobody")));
 
     assertThat(removed.outcome().removed()).containsExactly("bob");
-    assertThat(stores.messages().changedSince(APP, "amy", before, 10).conversations())
+    assertThat(stores().messages().changedSince(APP, "amy", before, 10).conversations())
         .extracting(ConversationState::conversation)
         .containsExactly(TEAM_CONV);
     assertThat(groups().groupsOf(APP, "bob")).isEmpty();
-    assertThat(stores.messages().state(APP, "bob", TEAM_CONV)).isEmpty();
+    assertThat(stores().messages().state(APP, "bob", TEAM_CONV)).isEmpty();
   }
 
   @Test
@@ -272,7 +252,7 @@ public abstract class GroupStoreContract {
                 .outcome()
                 .users())
         .containsExactly("cal");
-    stores.directory().deleteUser(APP, "dan", 20);
+    stores().directory().deleteUser(APP, "dan", 20);
     assertThat(groups().joinRequests(APP, TEAM, "", 10))
         .extracting(JoinRequest::user)
         .containsExactly("bea");
@@ -288,17 +268,18 @@ public abstract class GroupStoreContract {
         new GroupChange.UpdateProfile(
             APP, TEAM, GroupUpdate.builder().joinPolicy(JoinPolicy.APPROVAL).build()));
     apply(new GroupChange.RequestJoin(APP, TEAM, "dan", "let me in", 4, 10));
-    int events = stores.messages().after(APP, ConversationId.group(TEAM), 0, 100).messages().size();
+    int events =
+        stores().messages().after(APP, ConversationId.group(TEAM), 0, 100).messages().size();
 
     for (String gone : List.of("bob", "cy", "dan")) {
-      assertThat(stores.directory().deleteUser(APP, gone, 5)).as(gone).isTrue();
+      assertThat(stores().directory().deleteUser(APP, gone, 5)).as(gone).isTrue();
     }
 
     assertThat(groups().memberships(APP, TEAM)).extracting(Membership::user).containsExactly("amy");
     assertThat(groups().groupsOf(APP, "bob")).isEmpty();
     assertThat(groups().banned(APP, TEAM, "cy")).isFalse();
     assertThat(groups().joinRequest(APP, TEAM, "dan")).isEmpty();
-    assertThat(stores.messages().after(APP, ConversationId.group(TEAM), 0, 100).messages())
+    assertThat(stores().messages().after(APP, ConversationId.group(TEAM), 0, 100).messages())
         .hasSize(events);
   }
 
@@ -314,7 +295,6 @@ public abstract class GroupStoreContract {
     assertThat(groups().group(APP, TEAM)).get().extracting(GroupRecord::deletedAt).isEqualTo(50L);
     assertThat(groups().groupsOf(APP, "bob")).isEmpty();
     assertThat(groups().memberships(APP, TEAM)).hasSize(2);
-    assertThat(stores.directory().group(APP, TEAM)).isEmpty();
     assertCode(
         () -> apply(new GroupChange.AddMembers(APP, TEAM, List.of("cy"), 10)),
         ErrorCode.GROUP_NOT_FOUND);
@@ -346,7 +326,7 @@ public abstract class GroupStoreContract {
             .apply(
                 new GroupChange.RemoveMembers(APP, TEAM, List.of("bob")),
                 listener(o -> Optional.of(event("bob was removed")), order));
-    CompletableFuture<?> later = stores.messages().append(event("after"));
+    CompletableFuture<?> later = stores().messages().append(event("after"));
 
     result(change);
     result(later);
@@ -367,7 +347,7 @@ public abstract class GroupStoreContract {
                     listener(o -> Optional.empty(), new ArrayList<>())));
 
     assertThat(applied.event()).isEmpty();
-    assertThat(stores.messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
+    assertThat(stores().messages().after(APP, TEAM_CONV, 0, 10).messages()).hasSize(1);
   }
 
   @Test
@@ -375,9 +355,7 @@ public abstract class GroupStoreContract {
     createTeam("amy", "bob", "cy");
     apply(new GroupChange.SetRole(APP, TEAM, "bob", GroupRole.ADMIN));
     apply(new GroupChange.Ban(APP, TEAM, List.of("cy"), "amy", 3));
-    stores.close().close();
-
-    stores = openStores(dir);
+    reopen();
 
     assertThat(groups().memberships(APP, TEAM))
         .containsExactlyInAnyOrder(
@@ -411,7 +389,7 @@ public abstract class GroupStoreContract {
   }
 
   private void user(String id) {
-    stores.directory().createUser(new User(APP, id, id, 1));
+    stores().directory().createUser(new User(APP, id, id, 1));
   }
 
   /** Applies a change whose listener records a SYSTEM event for every outcome. */
@@ -459,7 +437,7 @@ public abstract class GroupStoreContract {
   }
 
   private long position(String user) {
-    return stores.messages().changedSince(APP, user, 0, 100).cursor();
+    return stores().messages().changedSince(APP, user, 0, 100).cursor();
   }
 
   private static void assertCode(Runnable action, ErrorCode code) {

@@ -4,25 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChangeRequest;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.Group;
-import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageLifecycleStore;
-import dev.warbler.core.MessageStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.ReactionCount;
-import dev.warbler.core.SendOptions;
-import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageChange;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.ReactionCount;
+import dev.warbler.core.messaging.SendOptions;
+import dev.warbler.core.messaging.SyncPage;
+import dev.warbler.core.spi.ChangeRequest;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.MessageStore;
+import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.protocol.ErrorCode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,20 +33,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link MessageLifecycleStore} promises, next to the {@link MessageStore} it
  * shares a database with: changes applied to the target together with their CHANGE entry, in the
- * conversation's seq stream, idempotent, durable; per-user hidden messages and reactions. A store's
- * test extends this class and says how to open the store over a directory and how to get its
- * lifecycle store. Tests only use the public ports.
+ * conversation's seq stream, idempotent, durable; per-user hidden messages and reactions. A store
+ * kind's test extends this class and says how to open its bundle over a directory ({@link
+ * #openStores}). Tests only use the public ports.
  */
-public abstract class LifecycleStoreContract<
-    S extends MessageStore & DirectoryStore & AutoCloseable> {
+public abstract class LifecycleStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final Duration WAIT = Duration.ofSeconds(30);
   protected static final String APP = "acme";
 
@@ -56,40 +52,14 @@ public abstract class LifecycleStoreContract<
   private static final int ALL = 10_000;
   private static final long T0 = 1_767_225_600_000L;
 
-  @TempDir protected Path dir;
-
   private final AtomicLong counter = new AtomicLong();
-  private S store;
-  private MessageLifecycleStore lifecycle;
-  private boolean open;
-
-  /** Opens the store kept under {@code dir}; again after a close, it must see the same data. */
-  protected abstract S openStore(Path dir);
-
-  /** The lifecycle store over {@code store}'s data. */
-  protected abstract MessageLifecycleStore lifecycleOf(S store);
 
   @BeforeEach
-  protected final void openTheStore() {
-    store = openStore(dir);
-    lifecycle = lifecycleOf(store);
-    open = true;
-    store.createGroup(new Group(APP, "team", "Team", "amy", T0), List.of("amy", "bob", "carl"));
-  }
-
-  @AfterEach
-  protected final void closeTheStore() throws Exception {
-    if (open) {
-      open = false;
-      store.close();
-    }
-  }
-
-  private void reopen() throws Exception {
-    closeTheStore();
-    store = openStore(dir);
-    lifecycle = lifecycleOf(store);
-    open = true;
+  protected final void createTheTeam() {
+    GroupFixtures.create(
+        stores().groups(),
+        new Group(APP, "team", "Team", "amy", T0),
+        List.of("amy", "bob", "carl"));
   }
 
   // ---- recall ------------------------------------------------------------------------------
@@ -97,7 +67,7 @@ public abstract class LifecycleStoreContract<
   @Test
   void aRecallClearsTheTargetAndAppendsAChangeEntryAsTheNextSeq() {
     List<ChatMessage> heard = Collections.synchronizedList(new ArrayList<>());
-    store.onAppend(heard::add);
+    stores().messages().onAppend(heard::add);
     send(TEAM, "amy", new SendOptions(0, List.of("bob"), false, ""));
     send(TEAM, "bob", SendOptions.NONE);
 
@@ -110,15 +80,15 @@ public abstract class LifecycleStoreContract<
     assertThat(entry.sender()).isEqualTo("amy");
     assertThat(entry.extras().change())
         .contains(new MessageChange(1, new MessageChange.Action.Recall()));
-    ChatMessage recalled = store.message(APP, TEAM, 1).orElseThrow();
+    ChatMessage recalled = stores().messages().message(APP, TEAM, 1).orElseThrow();
     assertThat(recalled.extras().recalled()).isTrue();
     assertThat(recalled.text()).isEmpty();
     assertThat(recalled.payload()).isEmpty();
     assertThat(recalled.extras().mentions()).isEmpty();
-    assertThat(store.after(APP, TEAM, 0, ALL).messages())
+    assertThat(stores().messages().after(APP, TEAM, 0, ALL).messages())
         .extracting(ChatMessage::seq)
         .containsExactly(1L, 2L, 3L);
-    assertThat(store.after(APP, TEAM, 2, ALL).messages()).containsExactly(entry);
+    assertThat(stores().messages().after(APP, TEAM, 2, ALL).messages()).containsExactly(entry);
     assertThat(heard).extracting(ChatMessage::seq).containsExactly(1L, 2L, 3L);
     assertThat(heard.get(2)).isEqualTo(entry);
   }
@@ -131,7 +101,7 @@ public abstract class LifecycleStoreContract<
     AppendResult again = change(TEAM, 1, "bob", new ChangeRequest.Kind.Recall());
 
     assertThat(again.duplicate()).isTrue();
-    assertThat(again.message()).isEqualTo(store.message(APP, TEAM, 1).orElseThrow());
+    assertThat(again.message()).isEqualTo(stores().messages().message(APP, TEAM, 1).orElseThrow());
     assertThat(state("carl", TEAM).lastSeq()).isEqualTo(2);
   }
 
@@ -145,8 +115,9 @@ public abstract class LifecycleStoreContract<
 
     assertThat(state("bob", TEAM).mentioned()).isFalse();
     assertThat(state("carl", TEAM).mentioned()).isFalse();
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions()).isEmpty();
-    assertThat(lifecycle.reactionsOf(APP, "carl", TEAM, 1, 1)).isEmpty();
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().reactions())
+        .isEmpty();
+    assertThat(stores().lifecycle().reactionsOf(APP, "carl", TEAM, 1, 1)).isEmpty();
   }
 
   // ---- edit --------------------------------------------------------------------------------
@@ -162,11 +133,12 @@ public abstract class LifecycleStoreContract<
         .contains(
             new MessageChange(1, new MessageChange.Action.Edit("fixed ✓", "{\"k\":1}", T0 + 500)));
     assertThat(r.message().text()).isEmpty();
-    ChatMessage edited = store.message(APP, TEAM, 1).orElseThrow();
+    ChatMessage edited = stores().messages().message(APP, TEAM, 1).orElseThrow();
     assertThat(edited.text()).isEqualTo("fixed ✓");
     assertThat(edited.payload()).isEqualTo("{\"k\":1}");
     assertThat(edited.extras().editedAt()).isEqualTo(T0 + 500);
-    assertThat(store.after(APP, TEAM, 1, ALL).messages()).containsExactly(r.message());
+    assertThat(stores().messages().after(APP, TEAM, 1, ALL).messages())
+        .containsExactly(r.message());
   }
 
   @Test
@@ -178,8 +150,10 @@ public abstract class LifecycleStoreContract<
 
     assertThat(first.duplicate()).isFalse();
     assertThat(again.duplicate()).isTrue();
-    assertThat(store.after(APP, TEAM, 1, ALL).messages()).containsExactly(first.message());
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().editedAt()).isEqualTo(T0 + 500);
+    assertThat(stores().messages().after(APP, TEAM, 1, ALL).messages())
+        .containsExactly(first.message());
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().editedAt())
+        .isEqualTo(T0 + 500);
   }
 
   @Test
@@ -210,7 +184,7 @@ public abstract class LifecycleStoreContract<
         .contains(new MessageChange(1, new MessageChange.Action.Reaction("👍", true, 1)));
     assertThat(c.message().extras().change())
         .contains(new MessageChange(1, new MessageChange.Action.Reaction("👍", true, 2)));
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions())
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().reactions())
         .containsExactly(new ReactionCount("👍", 2, false), new ReactionCount("❤️", 1, false));
   }
 
@@ -233,7 +207,8 @@ public abstract class LifecycleStoreContract<
     assertThat(removedAgain.duplicate()).isTrue();
     assertThat(lastGone.message().extras().change())
         .contains(new MessageChange(1, new MessageChange.Action.Reaction("👍", false, 0)));
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions()).isEmpty();
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().reactions())
+        .isEmpty();
     assertThat(state("amy", TEAM).lastSeq()).isEqualTo(5);
   }
 
@@ -249,7 +224,7 @@ public abstract class LifecycleStoreContract<
     AppendResult known = change(TEAM, 1, "bob", new ChangeRequest.Kind.React("a", false, 2));
 
     assertThat(known.message().seq()).isEqualTo(4);
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions())
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().reactions())
         .containsExactly(new ReactionCount("a", 2, false), new ReactionCount("b", 1, false));
   }
 
@@ -264,9 +239,9 @@ public abstract class LifecycleStoreContract<
     change(TEAM, 3, "bob", react("👍", false));
     change(TEAM, 2, "carl", react("😮", false));
 
-    assertThat(lifecycle.reactionsOf(APP, "bob", TEAM, 2, 3))
+    assertThat(stores().lifecycle().reactionsOf(APP, "bob", TEAM, 2, 3))
         .isEqualTo(Map.of(2L, Set.of("👍", "🎉"), 3L, Set.of("👍")));
-    assertThat(lifecycle.reactionsOf(APP, "amy", TEAM, 1, 3)).isEmpty();
+    assertThat(stores().lifecycle().reactionsOf(APP, "amy", TEAM, 1, 3)).isEmpty();
   }
 
   // ---- the seq stream ----------------------------------------------------------------------
@@ -293,13 +268,16 @@ public abstract class LifecycleStoreContract<
   @Test
   void aChangeMovesTheConversationInSyncForEveryMember() {
     send(TEAM, "amy", SendOptions.NONE);
-    long bobCursor = store.changedSince(APP, "bob", 0, 10).cursor();
-    long amyCursor = store.changedSince(APP, "amy", 0, 10).cursor();
+    long bobCursor = stores().messages().changedSince(APP, "bob", 0, 10).cursor();
+    long amyCursor = stores().messages().changedSince(APP, "amy", 0, 10).cursor();
 
     change(TEAM, 1, "carl", react("👍", false));
 
     for (String user : List.of("bob", "amy")) {
-      SyncPage page = store.changedSince(APP, user, user.equals("bob") ? bobCursor : amyCursor, 10);
+      SyncPage page =
+          stores()
+              .messages()
+              .changedSince(APP, user, user.equals("bob") ? bobCursor : amyCursor, 10);
       assertThat(page.conversations())
           .extracting(ConversationState::conversation)
           .containsExactly(TEAM);
@@ -323,7 +301,7 @@ public abstract class LifecycleStoreContract<
         ErrorCode.MESSAGE_NOT_FOUND);
 
     assertThat(send(TEAM, "bob", SendOptions.NONE).seq()).isEqualTo(3);
-    assertThat(store.after(APP, TEAM, 0, ALL).messages())
+    assertThat(stores().messages().after(APP, TEAM, 0, ALL).messages())
         .extracting(ChatMessage::seq)
         .containsExactly(1L, 2L, 3L);
   }
@@ -335,19 +313,21 @@ public abstract class LifecycleStoreContract<
     change(TEAM, 1, "amy", new ChangeRequest.Kind.Recall());
     change(TEAM, 2, "bob", new ChangeRequest.Kind.Edit("v2", ""), T0 + 9);
     change(TEAM, 2, "carl", react("👍", false));
-    List<ChatMessage> before = store.after(APP, TEAM, 0, ALL).messages();
-    lifecycle.hide(APP, "carl", TEAM, 2);
+    List<ChatMessage> before = stores().messages().after(APP, TEAM, 0, ALL).messages();
+    stores().lifecycle().hide(APP, "carl", TEAM, 2);
 
     reopen();
 
-    assertThat(store.after(APP, TEAM, 0, ALL).messages()).isEqualTo(before);
-    ChatMessage second = store.message(APP, TEAM, 2).orElseThrow();
+    assertThat(stores().messages().after(APP, TEAM, 0, ALL).messages()).isEqualTo(before);
+    ChatMessage second = stores().messages().message(APP, TEAM, 2).orElseThrow();
     assertThat(second.text()).isEqualTo("v2");
     assertThat(second.extras().editedAt()).isEqualTo(T0 + 9);
     assertThat(second.extras().reactions()).containsExactly(new ReactionCount("👍", 1, false));
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().recalled()).isTrue();
-    assertThat(lifecycle.hidden(APP, "carl", TEAM, List.of(1L, 2L))).containsExactly(2L);
-    assertThat(lifecycle.reactionsOf(APP, "carl", TEAM, 1, 2)).isEqualTo(Map.of(2L, Set.of("👍")));
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().recalled())
+        .isTrue();
+    assertThat(stores().lifecycle().hidden(APP, "carl", TEAM, List.of(1L, 2L))).containsExactly(2L);
+    assertThat(stores().lifecycle().reactionsOf(APP, "carl", TEAM, 1, 2))
+        .isEqualTo(Map.of(2L, Set.of("👍")));
   }
 
   // ---- delete for me -----------------------------------------------------------------------
@@ -357,32 +337,33 @@ public abstract class LifecycleStoreContract<
     ChatMessage first = send(TEAM, "amy", SendOptions.NONE);
     send(TEAM, "amy", SendOptions.NONE);
 
-    assertThat(lifecycle.hide(APP, "bob", TEAM, 1)).isTrue();
-    assertThat(lifecycle.hide(APP, "bob", TEAM, 1)).isFalse();
+    assertThat(stores().lifecycle().hide(APP, "bob", TEAM, 1)).isTrue();
+    assertThat(stores().lifecycle().hide(APP, "bob", TEAM, 1)).isFalse();
 
-    assertThat(lifecycle.hidden(APP, "bob", TEAM, List.of(1L, 2L, 3L))).containsExactly(1L);
-    assertThat(lifecycle.hidden(APP, "carl", TEAM, List.of(1L, 2L))).isEmpty();
-    assertThat(lifecycle.hidden(APP, "bob", ALICE_BOB, List.of(1L))).isEmpty();
-    assertThat(lifecycle.hidden(APP, "bob", TEAM, List.of())).isEmpty();
-    assertThat(store.message(APP, TEAM, 1)).contains(first);
+    assertThat(stores().lifecycle().hidden(APP, "bob", TEAM, List.of(1L, 2L, 3L)))
+        .containsExactly(1L);
+    assertThat(stores().lifecycle().hidden(APP, "carl", TEAM, List.of(1L, 2L))).isEmpty();
+    assertThat(stores().lifecycle().hidden(APP, "bob", ALICE_BOB, List.of(1L))).isEmpty();
+    assertThat(stores().lifecycle().hidden(APP, "bob", TEAM, List.of())).isEmpty();
+    assertThat(stores().messages().message(APP, TEAM, 1)).contains(first);
   }
 
   @Test
   void deletingAUserErasesWhatItHidButKeepsItsMessagesAndReactionsForTheOthers() {
-    store.createUser(new User(APP, "bob", "Bob", T0));
-    store.createUser(new User(APP, "carl", "Carl", T0));
+    stores().directory().createUser(new User(APP, "bob", "Bob", T0));
+    stores().directory().createUser(new User(APP, "carl", "Carl", T0));
     send(TEAM, "amy", SendOptions.NONE);
     ChatMessage bobs = send(TEAM, "bob", SendOptions.NONE);
-    lifecycle.hide(APP, "bob", TEAM, 1);
-    lifecycle.hide(APP, "carl", TEAM, 1);
+    stores().lifecycle().hide(APP, "bob", TEAM, 1);
+    stores().lifecycle().hide(APP, "carl", TEAM, 1);
     change(TEAM, 1, "bob", react("👍", false));
 
-    assertThat(store.deleteUser(APP, "bob", T0 + 100)).isTrue();
+    assertThat(stores().directory().deleteUser(APP, "bob", T0 + 100)).isTrue();
 
-    assertThat(lifecycle.hidden(APP, "bob", TEAM, List.of(1L, 2L))).isEmpty();
-    assertThat(lifecycle.hidden(APP, "carl", TEAM, List.of(1L, 2L))).containsExactly(1L);
-    assertThat(store.message(APP, TEAM, 2)).contains(bobs);
-    assertThat(store.message(APP, TEAM, 1).orElseThrow().extras().reactions())
+    assertThat(stores().lifecycle().hidden(APP, "bob", TEAM, List.of(1L, 2L))).isEmpty();
+    assertThat(stores().lifecycle().hidden(APP, "carl", TEAM, List.of(1L, 2L))).containsExactly(1L);
+    assertThat(stores().messages().message(APP, TEAM, 2)).contains(bobs);
+    assertThat(stores().messages().message(APP, TEAM, 1).orElseThrow().extras().reactions())
         .extracting(ReactionCount::emoji, ReactionCount::count)
         .containsExactly(tuple("👍", 1L));
   }
@@ -390,14 +371,16 @@ public abstract class LifecycleStoreContract<
   @Test
   void hiddenAnswersForLongListsOfSeqs() {
     for (long seq = 1; seq <= 2_500; seq += 100) {
-      lifecycle.hide(APP, "bob", TEAM, seq);
+      stores().lifecycle().hide(APP, "bob", TEAM, seq);
     }
     List<Long> seqs = new ArrayList<>();
     for (long seq = 1; seq <= 2_500; seq++) {
       seqs.add(seq);
     }
 
-    assertThat(lifecycle.hidden(APP, "bob", TEAM, seqs)).hasSize(25).contains(1L, 2_401L);
+    assertThat(stores().lifecycle().hidden(APP, "bob", TEAM, seqs))
+        .hasSize(25)
+        .contains(1L, 2_401L);
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -416,7 +399,7 @@ public abstract class LifecycleStoreContract<
             "",
             T0 + n,
             options);
-    return resultOf(store.append(m)).message();
+    return resultOf(stores().messages().append(m)).message();
   }
 
   private AppendResult change(
@@ -428,7 +411,9 @@ public abstract class LifecycleStoreContract<
       ConversationId conversation, long seq, String actor, ChangeRequest.Kind kind, long at) {
     long n = counter.incrementAndGet();
     return resultOf(
-        lifecycle.change(new ChangeRequest(APP, conversation, seq, actor, "chg-" + n, at, kind)));
+        stores()
+            .lifecycle()
+            .change(new ChangeRequest(APP, conversation, seq, actor, "chg-" + n, at, kind)));
   }
 
   private static ChangeRequest.Kind react(String emoji, boolean remove) {
@@ -436,7 +421,8 @@ public abstract class LifecycleStoreContract<
   }
 
   private ConversationState state(String user, ConversationId conversation) {
-    return store
+    return stores()
+        .messages()
         .state(APP, user, conversation)
         .orElseThrow(() -> new AssertionError(user + " is not a member of " + conversation));
   }

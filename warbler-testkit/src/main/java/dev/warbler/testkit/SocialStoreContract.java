@@ -2,89 +2,54 @@ package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.Chatroom;
-import dev.warbler.core.ChatroomStore;
-import dev.warbler.core.ContactCounts;
-import dev.warbler.core.ContactEntry;
-import dev.warbler.core.ContactStore;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationSettingsStore;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.FriendRequest;
-import dev.warbler.core.Group;
-import dev.warbler.core.MessageStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
-import java.nio.file.Path;
+import dev.warbler.core.chatrooms.Chatroom;
+import dev.warbler.core.contacts.ContactEntry;
+import dev.warbler.core.contacts.FriendRequest;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationSettings;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SyncPage;
+import dev.warbler.core.spi.ChatroomStore;
+import dev.warbler.core.spi.ContactCounts;
+import dev.warbler.core.spi.ContactStore;
+import dev.warbler.core.spi.ConversationSettingsStore;
+import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Stores;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link ContactStore}, {@link ChatroomStore} and {@link
- * ConversationSettingsStore} promises, written once and run against every implementation. A store's
- * test extends this class and says how to open the stores over a directory; opening the same
- * directory again must see the same data.
+ * ConversationSettingsStore} promises, written once and run against every implementation. A store
+ * kind's test extends this class and says how to open its bundle over a directory ({@link
+ * #openStores}, see {@link BundleContract}).
  */
-public abstract class SocialStoreContract {
+public abstract class SocialStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final String APP = "acme";
   protected static final String OTHER_APP = "globex";
   private static final long T0 = 1_767_225_600_000L;
   private static final ConversationId ALICE_BOB = ConversationId.direct("alice", "bob");
 
-  /** The stores under test, sharing one database; {@code close} closes them all. */
-  public record Stores(
-      MessageStore messages,
-      DirectoryStore directory,
-      ContactStore contacts,
-      ChatroomStore chatrooms,
-      ConversationSettingsStore settings,
-      AutoCloseable close) {}
-
-  @TempDir protected Path dir;
-
   private final AtomicLong ids = new AtomicLong();
-  private Stores stores;
-
-  protected abstract Stores openStores(Path dir);
-
-  @BeforeEach
-  final void open() {
-    stores = openStores(dir);
-  }
-
-  @AfterEach
-  final void close() throws Exception {
-    stores.close().close();
-  }
-
-  private Stores reopen() throws Exception {
-    stores.close().close();
-    stores = openStores(dir);
-    return stores;
-  }
 
   private ContactStore contacts() {
-    return stores.contacts();
+    return stores().contacts();
   }
 
   @Test
   void deletingAUserForgetsItsFriendsBlocksAndRequests() {
-    stores.directory().createUser(new User(APP, "alice", "Alice", T0));
-    stores.directory().createUser(new User(APP, "bob", "Bob", T0));
+    stores().directory().createUser(new User(APP, "alice", "Alice", T0));
+    stores().directory().createUser(new User(APP, "bob", "Bob", T0));
     contacts().addFriends(APP, "alice", "bob", T0);
     contacts().block(APP, "bob", "alice", T0);
     contacts().putFriendRequest(new FriendRequest(APP, "alice", "carol", "", T0));
 
-    assertThat(stores.directory().deleteUser(APP, "alice", T0)).isTrue();
+    assertThat(stores().directory().deleteUser(APP, "alice", T0)).isTrue();
 
     assertThat(contacts().counts(APP, "alice")).isEqualTo(new ContactCounts(0, 0, 0));
     assertThat(contacts().blocks(APP, "bob", "alice")).isFalse();
@@ -93,12 +58,12 @@ public abstract class SocialStoreContract {
 
   @Test
   void deletingAUserErasesItsConversationSettingsAndListButNotThoseOfItsPeer() {
-    stores.directory().createUser(new User(APP, "alice", "Alice", T0));
-    stores.directory().createUser(new User(APP, "bob", "Bob", T0));
+    stores().directory().createUser(new User(APP, "alice", "Alice", T0));
+    stores().directory().createUser(new User(APP, "bob", "Bob", T0));
     append(ALICE_BOB, "alice");
     for (String user : List.of("alice", "bob")) {
-      stores
-          .settings()
+      stores()
+          .conversationSettings()
           .updateSettings(
               APP,
               user,
@@ -106,16 +71,16 @@ public abstract class SocialStoreContract {
               ConversationSettings.Change.none().withPinned(true).withCustom("{\"x\":1}"));
     }
 
-    assertThat(stores.directory().deleteUser(APP, "alice", T0)).isTrue();
+    assertThat(stores().directory().deleteUser(APP, "alice", T0)).isTrue();
 
-    assertThat(stores.settings().conversations(APP, "alice", "", 10)).isEmpty();
+    assertThat(stores().conversationSettings().conversations(APP, "alice", "", 10)).isEmpty();
     assertThat(
-            stores
-                .settings()
+            stores()
+                .conversationSettings()
                 .updateSettings(
                     APP, "alice", ALICE_BOB, ConversationSettings.Change.none().withMuted(true)))
         .isEmpty();
-    assertThat(stores.settings().conversations(APP, "bob", "", 10))
+    assertThat(stores().conversationSettings().conversations(APP, "bob", "", 10))
         .singleElement()
         .extracting(ConversationState::settings)
         .isEqualTo(new ConversationSettings(true, false, false, "{\"x\":1}"));
@@ -279,18 +244,18 @@ public abstract class SocialStoreContract {
   void aChatroomIsCreatedOnceFoundCountedPerAppAndDeleted() throws Exception {
     Chatroom room = new Chatroom(APP, "live", "Live class", 500, T0);
 
-    assertThat(stores.chatrooms().createChatroom(room)).isTrue();
-    assertThat(stores.chatrooms().createChatroom(new Chatroom(APP, "live", "again", 0, T0)))
+    assertThat(stores().chatrooms().createChatroom(room)).isTrue();
+    assertThat(stores().chatrooms().createChatroom(new Chatroom(APP, "live", "again", 0, T0)))
         .isFalse();
-    assertThat(stores.chatrooms().createChatroom(new Chatroom(OTHER_APP, "live", "x", 0, T0)))
+    assertThat(stores().chatrooms().createChatroom(new Chatroom(OTHER_APP, "live", "x", 0, T0)))
         .isTrue();
     assertThat(reopen().chatrooms().chatroom(APP, "live")).contains(room);
-    assertThat(stores.chatrooms().chatroomCount(APP)).isEqualTo(1);
+    assertThat(stores().chatrooms().chatroomCount(APP)).isEqualTo(1);
 
-    assertThat(stores.chatrooms().deleteChatroom(APP, "live")).isTrue();
-    assertThat(stores.chatrooms().deleteChatroom(APP, "live")).isFalse();
-    assertThat(stores.chatrooms().chatroom(APP, "live")).isEmpty();
-    assertThat(stores.chatrooms().chatroom(OTHER_APP, "live")).isPresent();
+    assertThat(stores().chatrooms().deleteChatroom(APP, "live")).isTrue();
+    assertThat(stores().chatrooms().deleteChatroom(APP, "live")).isFalse();
+    assertThat(stores().chatrooms().chatroom(APP, "live")).isEmpty();
+    assertThat(stores().chatrooms().chatroom(OTHER_APP, "live")).isPresent();
   }
 
   // ---- conversation settings ---------------------------------------------------------------
@@ -300,8 +265,8 @@ public abstract class SocialStoreContract {
     append(ALICE_BOB, "alice");
 
     ConversationState updated =
-        stores
-            .settings()
+        stores()
+            .conversationSettings()
             .updateSettings(
                 APP,
                 "alice",
@@ -309,8 +274,8 @@ public abstract class SocialStoreContract {
                 ConversationSettings.Change.none().withPinned(true).withCustom("{\"c\":1}"))
             .orElseThrow();
     ConversationState again =
-        stores
-            .settings()
+        stores()
+            .conversationSettings()
             .updateSettings(
                 APP, "alice", ALICE_BOB, ConversationSettings.Change.none().withMuted(true))
             .orElseThrow();
@@ -321,13 +286,13 @@ public abstract class SocialStoreContract {
         .isEqualTo(new ConversationSettings(true, true, false, "{\"c\":1}"));
     assertThat(again.lastSeq()).isEqualTo(1);
     assertThat(again.lastMessage()).isPresent();
-    assertThat(stores.messages().state(APP, "alice", ALICE_BOB).orElseThrow().settings())
+    assertThat(stores().messages().state(APP, "alice", ALICE_BOB).orElseThrow().settings())
         .isEqualTo(again.settings());
-    assertThat(stores.messages().state(APP, "bob", ALICE_BOB).orElseThrow().settings())
+    assertThat(stores().messages().state(APP, "bob", ALICE_BOB).orElseThrow().settings())
         .isEqualTo(ConversationSettings.NONE);
     assertThat(
-            stores
-                .settings()
+            stores()
+                .conversationSettings()
                 .updateSettings(
                     APP, "alice", ALICE_BOB, ConversationSettings.Change.none().withCustom(""))
                 .orElseThrow()
@@ -339,18 +304,18 @@ public abstract class SocialStoreContract {
   @Test
   void anUpdateMovesTheConversationInTheUsersSyncOnly() {
     append(ALICE_BOB, "alice");
-    long aliceCursor = stores.messages().changedSince(APP, "alice", 0, 100).cursor();
-    long bobCursor = stores.messages().changedSince(APP, "bob", 0, 100).cursor();
+    long aliceCursor = stores().messages().changedSince(APP, "alice", 0, 100).cursor();
+    long bobCursor = stores().messages().changedSince(APP, "bob", 0, 100).cursor();
 
-    stores
-        .settings()
+    stores()
+        .conversationSettings()
         .updateSettings(
             APP, "alice", ALICE_BOB, ConversationSettings.Change.none().withArchived(true));
 
-    SyncPage alice = stores.messages().changedSince(APP, "alice", aliceCursor, 100);
+    SyncPage alice = stores().messages().changedSince(APP, "alice", aliceCursor, 100);
     assertThat(alice.conversations()).hasSize(1);
     assertThat(alice.conversations().get(0).settings().archived()).isTrue();
-    assertThat(stores.messages().changedSince(APP, "bob", bobCursor, 100).conversations())
+    assertThat(stores().messages().changedSince(APP, "bob", bobCursor, 100).conversations())
         .isEmpty();
   }
 
@@ -359,14 +324,14 @@ public abstract class SocialStoreContract {
     append(ALICE_BOB, "alice");
 
     assertThat(
-            stores
-                .settings()
+            stores()
+                .conversationSettings()
                 .updateSettings(
                     APP, "carol", ALICE_BOB, ConversationSettings.Change.none().withPinned(true)))
         .isEmpty();
     assertThat(
-            stores
-                .settings()
+            stores()
+                .conversationSettings()
                 .updateSettings(
                     APP,
                     "alice",
@@ -377,21 +342,25 @@ public abstract class SocialStoreContract {
 
   @Test
   void aUsersConversationsArePagedByIdWithLastMessageAndSettings() throws Exception {
-    stores.directory().createGroup(new Group(APP, "team", "Team", "alice", T0), List.of("alice"));
+    GroupFixtures.create(
+        stores().groups(), new Group(APP, "team", "Team", "alice", T0), List.of("alice"));
     append(ALICE_BOB, "alice");
     append(ConversationId.direct("alice", "carol"), "carol");
     append(ConversationId.direct("bob", "carol"), "bob");
-    stores
-        .settings()
+    stores()
+        .conversationSettings()
         .updateSettings(
             APP,
             "alice",
             ConversationId.group("team"),
             ConversationSettings.Change.none().withPinned(true));
 
-    List<ConversationState> first = reopen().settings().conversations(APP, "alice", "", 2);
+    List<ConversationState> first =
+        reopen().conversationSettings().conversations(APP, "alice", "", 2);
     List<ConversationState> rest =
-        stores.settings().conversations(APP, "alice", first.get(1).conversation().toString(), 2);
+        stores()
+            .conversationSettings()
+            .conversations(APP, "alice", first.get(1).conversation().toString(), 2);
 
     assertThat(first)
         .extracting(s -> s.conversation().toString())
@@ -405,7 +374,7 @@ public abstract class SocialStoreContract {
 
   private void append(ConversationId conversation, String sender) {
     try {
-      stores
+      stores()
           .messages()
           .append(
               new NewMessage(

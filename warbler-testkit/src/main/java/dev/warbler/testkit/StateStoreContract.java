@@ -3,23 +3,21 @@ package dev.warbler.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warbler.core.App;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.Group;
-import dev.warbler.core.MemberReceipt;
-import dev.warbler.core.MessageStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.ProfileStore;
-import dev.warbler.core.ReceiptStore;
-import dev.warbler.core.ReceiptStore.PositionChange;
-import dev.warbler.core.UsageStore;
-import dev.warbler.core.User;
-import dev.warbler.core.UserProfile;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.ReceiptStore;
+import dev.warbler.core.spi.ReceiptStore.PositionChange;
+import dev.warbler.core.spi.Stores;
+import dev.warbler.core.spi.UsageStore;
+import dev.warbler.core.state.MemberReceipt;
 import dev.warbler.protocol.ErrorCode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -29,17 +27,15 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link ReceiptStore}, {@link ProfileStore} and {@link UsageStore} promises,
- * written once and run against every implementation. A store's test extends this class and says how
- * to open the stores over a directory; opening the same directory again must see the same data.
+ * written once and run against every implementation. A store kind's test extends this class and
+ * says how to open its bundle over a directory ({@link #openStores}, see {@link BundleContract}).
  */
-public abstract class StateStoreContract {
+public abstract class StateStoreContract<S extends Stores> extends BundleContract<S> {
   protected static final Duration WAIT = Duration.ofSeconds(30);
   protected static final String APP = "acme";
   protected static final String OTHER_APP = "globex";
@@ -48,41 +44,16 @@ public abstract class StateStoreContract {
   private static final ConversationId TEAM = ConversationId.group("team");
   private static final LocalDate DAY = LocalDate.parse("2026-11-02");
 
-  /** The stores under test, sharing one database, and how to close them. */
-  public record Stores<S extends MessageStore & DirectoryStore>(
-      S store,
-      ReceiptStore receipts,
-      ProfileStore profiles,
-      UsageStore usage,
-      AutoCloseable closer) {}
-
-  @TempDir protected Path dir;
-
   private final AtomicLong ids = new AtomicLong();
-  private Stores<?> stores;
-
-  /** Opens the stores kept under {@code dir}; called again after a close, it reopens the data. */
-  protected abstract Stores<?> openStores(Path dir);
 
   @BeforeEach
-  protected final void open() {
-    stores = openStores(dir);
+  protected final void createAppsAndUsers() {
     for (String app : List.of(APP, OTHER_APP)) {
-      stores.store().createApp(new App(app, app, "secret", 1));
+      stores().directory().createApp(new App(app, app, "secret", 1));
       for (String u : List.of("alice", "bob", "carol", "dave", "erin")) {
-        stores.store().createUser(new User(app, u, u.toUpperCase(java.util.Locale.ROOT), 7));
+        stores().directory().createUser(new User(app, u, u.toUpperCase(java.util.Locale.ROOT), 7));
       }
     }
-  }
-
-  @AfterEach
-  protected final void close() throws Exception {
-    stores.closer().close();
-  }
-
-  private void reopen() throws Exception {
-    stores.closer().close();
-    stores = openStores(dir);
   }
 
   private <T> T join(CompletableFuture<T> f) {
@@ -95,8 +66,8 @@ public abstract class StateStoreContract {
 
   private void send(String app, ConversationId c, String sender, String text) {
     join(
-        stores
-            .store()
+        stores()
+            .messages()
             .append(
                 new NewMessage(
                     app,
@@ -111,7 +82,7 @@ public abstract class StateStoreContract {
   }
 
   private Optional<PositionChange> delivered(String user, ConversationId c, long seq) {
-    return join(stores.receipts().markDelivered(APP, user, c, seq));
+    return join(stores().receipts().markDelivered(APP, user, c, seq));
   }
 
   // ---- receipts ----------------------------------------------------------------------------
@@ -126,7 +97,7 @@ public abstract class StateStoreContract {
     assertThat(delivered("bob", ALICE_BOB, 1)).contains(new PositionChange(2, 2));
     assertThat(delivered("bob", ALICE_BOB, 99)).contains(new PositionChange(2, 3));
     assertThat(delivered("bob", ALICE_BOB, 99).orElseThrow().rose()).isFalse();
-    assertThat(stores.receipts().receipts(APP, ALICE_BOB, "", 10))
+    assertThat(stores().receipts().receipts(APP, ALICE_BOB, "", 10))
         .containsExactly(new MemberReceipt("alice", 3, 3), new MemberReceipt("bob", 0, 3));
   }
 
@@ -135,36 +106,34 @@ public abstract class StateStoreContract {
     for (int i = 0; i < 4; i++) {
       send(APP, ALICE_BOB, "alice", "m" + i);
     }
-    stores.store().markRead(APP, "bob", ALICE_BOB, 3);
+    stores().messages().markRead(APP, "bob", ALICE_BOB, 3);
 
     assertThat(delivered("bob", ALICE_BOB, 2)).contains(new PositionChange(3, 3));
     assertThat(delivered("bob", ALICE_BOB, 4)).contains(new PositionChange(3, 4));
-    assertThat(stores.receipts().receipts(APP, ALICE_BOB, "alice", 10))
+    assertThat(stores().receipts().receipts(APP, ALICE_BOB, "alice", 10))
         .containsExactly(new MemberReceipt("bob", 3, 4));
   }
 
   @Test
   void onlyMembersHaveADeliveredPosition() {
     send(APP, ALICE_BOB, "alice", "hi");
-    assertThat(stores.store().createGroup(group("team", "alice"), List.of("alice", "bob")))
-        .isTrue();
+    GroupFixtures.create(stores().groups(), group("team", "alice"), List.of("alice", "bob"));
 
     assertThat(delivered("carol", ALICE_BOB, 1)).isEmpty();
     assertThat(delivered("carol", TEAM, 1)).isEmpty();
     assertThat(delivered("alice", ConversationId.direct("alice", "dave"), 1)).isEmpty();
-    assertThat(join(stores.receipts().markDelivered(OTHER_APP, "bob", ALICE_BOB, 1))).isEmpty();
+    assertThat(join(stores().receipts().markDelivered(OTHER_APP, "bob", ALICE_BOB, 1))).isEmpty();
   }
 
   @Test
   void receiptsArePagedByUserIdAndSurviveARestart() throws Exception {
-    stores
-        .store()
-        .createGroup(group("team", "erin"), List.of("erin", "dave", "carol", "bob", "alice"));
+    GroupFixtures.create(
+        stores().groups(), group("team", "erin"), List.of("erin", "dave", "carol", "bob", "alice"));
     for (int i = 0; i < 5; i++) {
       send(APP, TEAM, "erin", "m" + i);
     }
     delivered("alice", TEAM, 5);
-    stores.store().markRead(APP, "carol", TEAM, 2);
+    stores().messages().markRead(APP, "carol", TEAM, 2);
 
     reopen();
 
@@ -172,7 +141,7 @@ public abstract class StateStoreContract {
     String after = "";
     List<MemberReceipt> page;
     do {
-      page = stores.receipts().receipts(APP, TEAM, after, 2);
+      page = stores().receipts().receipts(APP, TEAM, after, 2);
       all.addAll(page);
       after = page.isEmpty() ? after : page.getLast().user();
     } while (page.size() == 2);
@@ -189,11 +158,11 @@ public abstract class StateStoreContract {
 
   @Test
   void aNewUserHasAnEmptyProfileAndAnUpdateKeepsWhatItDoesNotChange() throws Exception {
-    UserProfile fresh = stores.profiles().profile(APP, "alice").orElseThrow();
+    UserProfile fresh = stores().profiles().profile(APP, "alice").orElseThrow();
     assertThat(fresh).isEqualTo(new UserProfile(APP, "alice", "ALICE", "", "{}", 7, 0));
 
     Optional<UserProfile> updated =
-        stores
+        stores()
             .profiles()
             .updateProfile(
                 APP, "alice", p -> p.withAvatarUrl("https://cdn/a.png").withCustom("{\"vip\":1}"));
@@ -202,16 +171,16 @@ public abstract class StateStoreContract {
     UserProfile expected =
         new UserProfile(APP, "alice", "ALICE", "https://cdn/a.png", "{\"vip\":1}", 7, 0);
     assertThat(updated).contains(expected);
-    assertThat(stores.profiles().profile(APP, "alice")).contains(expected);
-    assertThat(stores.profiles().profile(OTHER_APP, "alice").orElseThrow().avatarUrl()).isEmpty();
-    assertThat(stores.profiles().updateProfile(APP, "nobody", p -> p.withName("x"))).isEmpty();
-    assertThat(stores.profiles().profile(APP, "nobody")).isEmpty();
+    assertThat(stores().profiles().profile(APP, "alice")).contains(expected);
+    assertThat(stores().profiles().profile(OTHER_APP, "alice").orElseThrow().avatarUrl()).isEmpty();
+    assertThat(stores().profiles().updateProfile(APP, "nobody", p -> p.withName("x"))).isEmpty();
+    assertThat(stores().profiles().profile(APP, "nobody")).isEmpty();
   }
 
   @Test
   void aFailingUpdateChangesNothing() {
     assertThatThrownBy(() ->
-            stores
+            stores()
                 .profiles()
                 .updateProfile(
                     APP,
@@ -221,51 +190,53 @@ public abstract class StateStoreContract {
                     }))
         .isInstanceOf(WarblerException.class)
         .hasMessage("too big");
-    assertThat(stores.profiles().profile(APP, "bob").orElseThrow().name()).isEqualTo("BOB");
+    assertThat(stores().profiles().profile(APP, "bob").orElseThrow().name()).isEqualTo("BOB");
   }
 
   @Test
   void profilesAreListedByIdAfterACursorAndPerApp() {
-    stores.store().createUser(new User(OTHER_APP, "zed", "Zed", 1));
+    stores().directory().createUser(new User(OTHER_APP, "zed", "Zed", 1));
 
-    assertThat(stores.profiles().profiles(APP, "", 2))
+    assertThat(stores().profiles().profiles(APP, "", 2))
         .extracting(UserProfile::id)
         .containsExactly("alice", "bob");
-    assertThat(stores.profiles().profiles(APP, "bob", 10))
+    assertThat(stores().profiles().profiles(APP, "bob", 10))
         .extracting(UserProfile::id)
         .containsExactly("carol", "dave", "erin");
-    assertThat(stores.profiles().profiles(APP, "erin", 10)).isEmpty();
+    assertThat(stores().profiles().profiles(APP, "erin", 10)).isEmpty();
   }
 
   @Test
   void lastSeenTimesAreRecordedPerAppAndOnlyForExistingUsers() throws Exception {
-    assertThat(join(stores.profiles().recordLastSeen(APP, "alice", 1_000))).isTrue();
-    assertThat(join(stores.profiles().recordLastSeen(APP, "alice", 2_000))).isTrue();
-    assertThat(join(stores.profiles().recordLastSeen(APP, "ghost", 3_000))).isFalse();
+    assertThat(join(stores().profiles().recordLastSeen(APP, "alice", 1_000))).isTrue();
+    assertThat(join(stores().profiles().recordLastSeen(APP, "alice", 2_000))).isTrue();
+    assertThat(join(stores().profiles().recordLastSeen(APP, "ghost", 3_000))).isFalse();
     reopen();
 
-    assertThat(stores.profiles().lastSeen(APP, List.of("alice", "bob", "ghost")))
+    assertThat(stores().profiles().lastSeen(APP, List.of("alice", "bob", "ghost")))
         .isEqualTo(Map.of("alice", 2_000L));
-    assertThat(stores.profiles().lastSeen(OTHER_APP, List.of("alice"))).isEmpty();
-    assertThat(stores.profiles().profile(APP, "alice").orElseThrow().lastSeen()).isEqualTo(2_000);
+    assertThat(stores().profiles().lastSeen(OTHER_APP, List.of("alice"))).isEmpty();
+    assertThat(stores().profiles().profile(APP, "alice").orElseThrow().lastSeen()).isEqualTo(2_000);
   }
 
   @Test
   void aDeletedUsersProfileAndLastSeenAreErasedAndNotRecordedAgain() throws Exception {
-    stores.profiles().updateProfile(APP, "erin", p -> p.withAvatarUrl("https://cdn.example/e.png"));
-    join(stores.profiles().recordLastSeen(APP, "erin", 1_000));
+    stores()
+        .profiles()
+        .updateProfile(APP, "erin", p -> p.withAvatarUrl("https://cdn.example/e.png"));
+    join(stores().profiles().recordLastSeen(APP, "erin", 1_000));
 
-    assertThat(stores.store().deleteUser(APP, "erin", 2_000)).isTrue();
+    assertThat(stores().directory().deleteUser(APP, "erin", 2_000)).isTrue();
 
-    assertThat(join(stores.profiles().recordLastSeen(APP, "erin", 3_000))).isFalse();
+    assertThat(join(stores().profiles().recordLastSeen(APP, "erin", 3_000))).isFalse();
     reopen();
-    assertThat(stores.profiles().profile(APP, "erin")).isEmpty();
-    assertThat(stores.profiles().lastSeen(APP, List.of("erin", "dave"))).isEmpty();
-    assertThat(stores.profiles().profiles(APP, "", 10))
+    assertThat(stores().profiles().profile(APP, "erin")).isEmpty();
+    assertThat(stores().profiles().lastSeen(APP, List.of("erin", "dave"))).isEmpty();
+    assertThat(stores().profiles().profiles(APP, "", 10))
         .extracting(UserProfile::id)
         .containsExactly("alice", "bob", "carol", "dave");
-    assertThat(stores.profiles().updateProfile(APP, "erin", p -> p.withName("Back"))).isEmpty();
-    assertThat(stores.profiles().profile(OTHER_APP, "erin")).isPresent();
+    assertThat(stores().profiles().updateProfile(APP, "erin", p -> p.withName("Back"))).isEmpty();
+    assertThat(stores().profiles().profile(OTHER_APP, "erin")).isPresent();
   }
 
   @Test
@@ -275,16 +246,16 @@ public abstract class StateStoreContract {
       many.add("u" + i);
     }
     many.add("carol");
-    join(stores.profiles().recordLastSeen(APP, "carol", 5));
+    join(stores().profiles().recordLastSeen(APP, "carol", 5));
 
-    assertThat(stores.profiles().lastSeen(APP, many)).isEqualTo(Map.of("carol", 5L));
+    assertThat(stores().profiles().lastSeen(APP, many)).isEqualTo(Map.of("carol", 5L));
   }
 
   // ---- usage -------------------------------------------------------------------------------
 
   @Test
   void usageCountsAddUpWhileActiveUsersAndPeaksAreIdempotent() throws Exception {
-    UsageStore usage = stores.usage();
+    UsageStore usage = stores().usage();
     usage.record(
         new UsageStore.Batch(
             List.of(new UsageStore.MessageCount(APP, DAY, 3, 30)),
@@ -303,7 +274,7 @@ public abstract class StateStoreContract {
                 new UsageStore.ActiveUser(APP, DAY.plusDays(1), "alice")),
             List.of(new UsageStore.Peak(APP, DAY, 2), new UsageStore.Peak(APP, DAY, 6))));
     reopen();
-    usage = stores.usage();
+    usage = stores().usage();
 
     assertThat(usage.days(APP, DAY.minusDays(1), DAY.plusDays(5)))
         .containsExactly(

@@ -1,25 +1,26 @@
 package dev.warbler.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.core.App;
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationState;
-import dev.warbler.core.DirectoryStore;
-import dev.warbler.core.Group;
-import dev.warbler.core.MessagePage;
-import dev.warbler.core.MessageStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.SendOptions;
-import dev.warbler.core.SyncPage;
-import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.App;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.groups.Group;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessagePage;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SendOptions;
+import dev.warbler.core.messaging.SyncPage;
+import dev.warbler.core.spi.DirectoryStore;
+import dev.warbler.core.spi.MessageStore;
+import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Stores;
 import dev.warbler.protocol.ErrorCode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,21 +42,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link MessageStore} and {@link DirectoryStore} promises, written once and
- * run against every implementation. A store's test extends this class and says how to open the
- * store over a directory; opening the same directory again must see the same data, which is how
- * durability across a restart is checked.
+ * run against every implementation. A store kind's test extends this class and says how to open its
+ * bundle over a directory ({@link #openStores}); opening the same directory again must see the same
+ * data, which is how durability across a restart is checked.
  *
- * <p>Each test gets a fresh directory and an open store ({@link #store()}); the store is closed
- * after the test. Tests only use the public ports, never the implementation.
+ * <p>Each test gets a fresh directory and an open bundle ({@link #stores()}); it is closed after
+ * the test. Tests only use the public ports, never the implementation.
  */
-public abstract class StoreContract<S extends MessageStore & DirectoryStore & AutoCloseable> {
+public abstract class StoreContract<S extends Stores> extends BundleContract<S> {
   /** Upper bound on waiting for one store result; a hung future fails the test, not the build. */
   protected static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -67,48 +65,16 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
   private static final ConversationId ALICE_BOB = ConversationId.direct("alice", "bob");
 
-  @TempDir protected Path dir;
-
   private final AtomicLong counter = new AtomicLong();
-  private S store;
-  private boolean open;
 
-  /**
-   * Opens the store kept under {@code dir}. Called again with the same directory after {@code
-   * close()}, it must reopen the same data.
-   */
-  protected abstract S openStore(Path dir);
-
-  @BeforeEach
-  protected final void openTheStore() {
-    store = openStore(dir);
-    open = true;
+  /** The message store under test. */
+  protected final MessageStore messages() {
+    return stores().messages();
   }
 
-  @AfterEach
-  protected final void closeTheStore() throws Exception {
-    closeStore();
-  }
-
-  /** The store under test. */
-  protected final S store() {
-    return store;
-  }
-
-  /** Closes the store (once; calling it again does nothing until {@link #reopen()}). */
-  protected final void closeStore() throws Exception {
-    if (open) {
-      open = false;
-      store.close();
-    }
-  }
-
-  /** Closes the store and opens it again over the same directory, as a restart would. */
-  protected final S reopen() throws Exception {
-    closeStore();
-    store = openStore(dir);
-    open = true;
-    return store;
+  /** The directory store under test. */
+  protected final DirectoryStore directory() {
+    return stores().directory();
   }
 
   // ---- seq ---------------------------------------------------------------------------------
@@ -125,7 +91,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(r1.message()).isEqualTo(stored(first, 1));
     assertThat(r2.duplicate()).isFalse();
     assertThat(r2.message()).isEqualTo(stored(second, 2));
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .containsExactly(r1.message(), r2.message());
   }
 
@@ -149,13 +115,13 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     append(custom);
     append(markdown);
 
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .containsExactly(stored(custom, 1), stored(markdown, 2));
   }
 
   @Test
   void concurrentAppendsFromManyThreadsGetGaplessUniqueSeqsInEveryConversation() throws Exception {
-    assertThat(store.createGroup(group("team", "amy"), List.of("amy", "bob"))).isTrue();
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     List<ConversationId> conversations =
         List.of(
             ALICE_BOB,
@@ -197,7 +163,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       assertThat(acked)
           .extracting(ChatMessage::seq)
           .containsExactlyInAnyOrderElementsOf(seqs(1, acked.size()));
-      List<ChatMessage> inStore = store.after(APP, c, 0, ALL).messages();
+      List<ChatMessage> inStore = messages().after(APP, c, 0, ALL).messages();
       assertThat(inStore)
           .extracting(ChatMessage::seq)
           .containsExactlyElementsOf(seqs(1, acked.size()));
@@ -217,7 +183,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
     assertThat(again.duplicate()).isTrue();
     assertThat(again.message()).isEqualTo(first.message());
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .extracting(ChatMessage::id)
         .hasSize(2)
         .containsOnlyOnce(original.id());
@@ -233,7 +199,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
     assertThat(again.duplicate()).isTrue();
     assertThat(again.message()).isEqualTo(first.message());
-    assertThat(store.state(APP, "carol", ConversationId.direct("alice", "carol"))).isEmpty();
+    assertThat(messages().state(APP, "carol", ConversationId.direct("alice", "carol"))).isEmpty();
   }
 
   @Test
@@ -241,8 +207,8 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     List<CompletableFuture<AppendResult>> a = new ArrayList<>();
     List<CompletableFuture<AppendResult>> b = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      a.add(store.append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
-      b.add(store.append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
+      a.add(messages().append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
+      b.add(messages().append(message(APP, ALICE_BOB, "alice", "pair-" + i)));
     }
 
     for (int i = 0; i < 50; i++) {
@@ -252,7 +218,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       assertThat(second.duplicate()).as("second of pair %d", i).isTrue();
       assertThat(second.message()).isEqualTo(first.message());
     }
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .extracting(ChatMessage::seq)
         .containsExactlyElementsOf(seqs(1, 50));
   }
@@ -292,7 +258,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
           .extracting(AppendResult::message)
           .containsOnly(tries.get(0).message());
     });
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .extracting(ChatMessage::seq)
         .containsExactlyElementsOf(seqs(1, ids));
   }
@@ -307,9 +273,9 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(bob.message().seq()).isEqualTo(2);
     assertThat(otherApp.message().seq()).isEqualTo(1);
     assertThat(otherApp.message().app()).isEqualTo(OTHER_APP);
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .containsExactly(alice.message(), bob.message());
-    assertThat(store.after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
         .containsExactly(otherApp.message());
   }
 
@@ -322,12 +288,13 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     Map<ConversationId, List<Long>> heard = new ConcurrentHashMap<>();
     Set<String> heardIds = ConcurrentHashMap.newKeySet();
     List<String> heardTwice = Collections.synchronizedList(new ArrayList<>());
-    store.onAppend(m -> {
-      heard.computeIfAbsent(m.conversation(), k -> synchronizedList()).add(m.seq());
-      if (!heardIds.add(m.id())) {
-        heardTwice.add(m.id());
-      }
-    });
+    messages()
+        .onAppend(m -> {
+          heard.computeIfAbsent(m.conversation(), k -> synchronizedList()).add(m.seq());
+          if (!heardIds.add(m.id())) {
+            heardTwice.add(m.id());
+          }
+        });
     Map<ConversationId, List<Long>> completed = new ConcurrentHashMap<>();
     List<String> completedBeforeHeard = synchronizedList();
     List<CompletableFuture<?>> all = new ArrayList<>();
@@ -339,7 +306,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       // Attached right after submitting, from this one thread: if the future is already done the
       // callback runs now, before any later append is submitted, so the recorded order is real.
       all.add(
-          store
+          messages()
               .append(m)
               .thenAccept(r -> {
                 completed
@@ -352,12 +319,13 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       if (i % 10 == 9) {
         NewMessage earlier = sent.get(i / 2);
         all.add(
-            store.append(
-                message(
-                    earlier.app(),
-                    earlier.conversation(),
-                    earlier.sender(),
-                    earlier.clientMsgId())));
+            messages()
+                .append(
+                    message(
+                        earlier.app(),
+                        earlier.conversation(),
+                        earlier.sender(),
+                        earlier.clientMsgId())));
       }
     }
     all.forEach(StoreContract::resultOf);
@@ -378,7 +346,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   @Test
   void theListenerIsNotCalledForADuplicate() {
     List<ChatMessage> heard = synchronizedList();
-    store.onAppend(heard::add);
+    messages().onAppend(heard::add);
     AppendResult first = append(message(APP, ALICE_BOB, "alice", "once"));
 
     AppendResult again = append(message(APP, ALICE_BOB, "alice", "once"));
@@ -393,37 +361,37 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   void afterReturnsOldestFirstAndSaysWhetherMoreRemain() {
     appendMany(ALICE_BOB, "alice", 10);
 
-    assertPage(store.after(APP, ALICE_BOB, 0, 4), seqs(1, 4), true);
-    assertPage(store.after(APP, ALICE_BOB, 4, 4), seqs(5, 8), true);
-    assertPage(store.after(APP, ALICE_BOB, 8, 4), seqs(9, 10), false);
-    assertPage(store.after(APP, ALICE_BOB, 6, 4), seqs(7, 10), false);
-    assertPage(store.after(APP, ALICE_BOB, 5, 4), seqs(6, 9), true);
-    assertPage(store.after(APP, ALICE_BOB, 0, 10), seqs(1, 10), false);
-    assertPage(store.after(APP, ALICE_BOB, 10, 4), List.of(), false);
-    assertPage(store.after(APP, ALICE_BOB, 99, 4), List.of(), false);
+    assertPage(messages().after(APP, ALICE_BOB, 0, 4), seqs(1, 4), true);
+    assertPage(messages().after(APP, ALICE_BOB, 4, 4), seqs(5, 8), true);
+    assertPage(messages().after(APP, ALICE_BOB, 8, 4), seqs(9, 10), false);
+    assertPage(messages().after(APP, ALICE_BOB, 6, 4), seqs(7, 10), false);
+    assertPage(messages().after(APP, ALICE_BOB, 5, 4), seqs(6, 9), true);
+    assertPage(messages().after(APP, ALICE_BOB, 0, 10), seqs(1, 10), false);
+    assertPage(messages().after(APP, ALICE_BOB, 10, 4), List.of(), false);
+    assertPage(messages().after(APP, ALICE_BOB, 99, 4), List.of(), false);
   }
 
   @Test
   void beforeReturnsTheNewestBelowTheSeqOldestFirstAndSaysWhetherOlderRemain() {
     appendMany(ALICE_BOB, "alice", 10);
 
-    assertPage(store.before(APP, ALICE_BOB, Long.MAX_VALUE, 4), seqs(7, 10), true);
-    assertPage(store.before(APP, ALICE_BOB, 7, 4), seqs(3, 6), true);
-    assertPage(store.before(APP, ALICE_BOB, 3, 4), seqs(1, 2), false);
-    assertPage(store.before(APP, ALICE_BOB, 5, 4), seqs(1, 4), false);
-    assertPage(store.before(APP, ALICE_BOB, 6, 4), seqs(2, 5), true);
-    assertPage(store.before(APP, ALICE_BOB, Long.MAX_VALUE, 10), seqs(1, 10), false);
-    assertPage(store.before(APP, ALICE_BOB, 11, 10), seqs(1, 10), false);
-    assertPage(store.before(APP, ALICE_BOB, 1, 4), List.of(), false);
+    assertPage(messages().before(APP, ALICE_BOB, Long.MAX_VALUE, 4), seqs(7, 10), true);
+    assertPage(messages().before(APP, ALICE_BOB, 7, 4), seqs(3, 6), true);
+    assertPage(messages().before(APP, ALICE_BOB, 3, 4), seqs(1, 2), false);
+    assertPage(messages().before(APP, ALICE_BOB, 5, 4), seqs(1, 4), false);
+    assertPage(messages().before(APP, ALICE_BOB, 6, 4), seqs(2, 5), true);
+    assertPage(messages().before(APP, ALICE_BOB, Long.MAX_VALUE, 10), seqs(1, 10), false);
+    assertPage(messages().before(APP, ALICE_BOB, 11, 10), seqs(1, 10), false);
+    assertPage(messages().before(APP, ALICE_BOB, 1, 4), List.of(), false);
   }
 
   @Test
   void pagingAConversationWithNoMessagesReturnsAnEmptyPage() {
     ConversationId nobody = ConversationId.direct("nobody", "noone");
 
-    assertPage(store.after(APP, nobody, 0, 10), List.of(), false);
-    assertPage(store.before(APP, nobody, Long.MAX_VALUE, 10), List.of(), false);
-    assertThat(store.after(APP, nobody, 0, 10).conversation()).isEqualTo(nobody);
+    assertPage(messages().after(APP, nobody, 0, 10), List.of(), false);
+    assertPage(messages().before(APP, nobody, Long.MAX_VALUE, 10), List.of(), false);
+    assertThat(messages().after(APP, nobody, 0, 10).conversation()).isEqualTo(nobody);
   }
 
   // ---- sync --------------------------------------------------------------------------------
@@ -437,10 +405,10 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       append(message(c, "peer" + i));
     }
 
-    SyncPage p1 = store.changedSince(APP, "uma", 0, 2);
-    SyncPage p2 = store.changedSince(APP, "uma", p1.cursor(), 2);
-    SyncPage p3 = store.changedSince(APP, "uma", p2.cursor(), 2);
-    SyncPage p4 = store.changedSince(APP, "uma", p3.cursor(), 2);
+    SyncPage p1 = messages().changedSince(APP, "uma", 0, 2);
+    SyncPage p2 = messages().changedSince(APP, "uma", p1.cursor(), 2);
+    SyncPage p3 = messages().changedSince(APP, "uma", p2.cursor(), 2);
+    SyncPage p4 = messages().changedSince(APP, "uma", p3.cursor(), 2);
 
     assertSync(p1, chats.subList(0, 2), true);
     assertSync(p2, chats.subList(2, 4), true);
@@ -450,8 +418,8 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(p2.cursor()).isGreaterThan(p1.cursor());
     assertThat(p3.cursor()).isGreaterThan(p2.cursor());
     assertThat(p4.cursor()).isEqualTo(p3.cursor());
-    assertSync(store.changedSince(APP, "uma", 0, 5), chats, false);
-    assertSync(store.changedSince(APP, "uma", 0, 4), chats.subList(0, 4), true);
+    assertSync(messages().changedSince(APP, "uma", 0, 5), chats, false);
+    assertSync(messages().changedSince(APP, "uma", 0, 4), chats.subList(0, 4), true);
   }
 
   @Test
@@ -462,18 +430,18 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     append(message(one, "peer1"));
     append(message(two, "peer2"));
     append(message(three, "peer3"));
-    SyncPage full = store.changedSince(APP, "uma", 0, 10);
+    SyncPage full = messages().changedSince(APP, "uma", 0, 10);
 
     append(message(two, "peer2"));
     append(message(one, "peer1"));
-    SyncPage next = store.changedSince(APP, "uma", full.cursor(), 10);
+    SyncPage next = messages().changedSince(APP, "uma", full.cursor(), 10);
 
     assertSync(next, List.of(two, one), false);
     assertThat(next.conversations().get(0).lastSeq()).isEqualTo(2);
     assertThat(next.conversations().get(0).changePosition()).isGreaterThan(full.cursor());
     assertThat(next.cursor()).isGreaterThan(full.cursor());
-    assertSync(store.changedSince(APP, "uma", 0, 10), List.of(three, two, one), false);
-    assertSync(store.changedSince(APP, "uma", next.cursor(), 10), List.of(), false);
+    assertSync(messages().changedSince(APP, "uma", 0, 10), List.of(three, two, one), false);
+    assertSync(messages().changedSince(APP, "uma", next.cursor(), 10), List.of(), false);
   }
 
   @Test
@@ -495,7 +463,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(state("bob", ALICE_BOB).unread()).isZero();
     assertThat(state("alice", ALICE_BOB).readSeq()).isEqualTo(3);
     assertThat(state("alice", ALICE_BOB).unread()).isEqualTo(1);
-    ConversationState synced = store.changedSince(APP, "alice", 0, 10).conversations().get(0);
+    ConversationState synced = messages().changedSince(APP, "alice", 0, 10).conversations().get(0);
     assertThat(synced.conversation()).isEqualTo(ALICE_BOB);
     assertThat(synced.lastSeq()).isEqualTo(4);
     assertThat(synced.readSeq()).isEqualTo(3);
@@ -509,7 +477,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     AppendResult newest = append(message(ALICE_BOB, "alice"));
 
     assertThat(state("bob", ALICE_BOB).lastMessage()).contains(newest.message());
-    assertThat(store.changedSince(APP, "bob", 0, 10).conversations())
+    assertThat(messages().changedSince(APP, "bob", 0, 10).conversations())
         .singleElement()
         .satisfies(s -> assertThat(s.lastMessage()).contains(newest.message()));
   }
@@ -518,7 +486,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   void changedSinceForAUserWithNoConversationsIsEmptyAndKeepsTheCursor() {
     appendMany(ALICE_BOB, "alice", 2);
 
-    SyncPage page = store.changedSince(APP, "zoe", 7, 10);
+    SyncPage page = messages().changedSince(APP, "zoe", 7, 10);
 
     assertThat(page.conversations()).isEmpty();
     assertThat(page.cursor()).isEqualTo(7);
@@ -529,17 +497,17 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
   @Test
   void theFirstAppendToADirectConversationMakesBothUsersMembers() {
-    assertThat(store.state(APP, "alice", ALICE_BOB)).isEmpty();
-    assertThat(store.state(APP, "bob", ALICE_BOB)).isEmpty();
+    assertThat(messages().state(APP, "alice", ALICE_BOB)).isEmpty();
+    assertThat(messages().state(APP, "bob", ALICE_BOB)).isEmpty();
 
     append(message(ALICE_BOB, "alice"));
 
-    assertThat(store.state(APP, "alice", ALICE_BOB)).isPresent();
-    assertThat(store.state(APP, "bob", ALICE_BOB)).isPresent();
-    assertThat(store.state(APP, "carol", ALICE_BOB)).isEmpty();
-    assertSync(store.changedSince(APP, "alice", 0, 10), List.of(ALICE_BOB), false);
-    assertSync(store.changedSince(APP, "bob", 0, 10), List.of(ALICE_BOB), false);
-    assertSync(store.changedSince(APP, "carol", 0, 10), List.of(), false);
+    assertThat(messages().state(APP, "alice", ALICE_BOB)).isPresent();
+    assertThat(messages().state(APP, "bob", ALICE_BOB)).isPresent();
+    assertThat(messages().state(APP, "carol", ALICE_BOB)).isEmpty();
+    assertSync(messages().changedSince(APP, "alice", 0, 10), List.of(ALICE_BOB), false);
+    assertSync(messages().changedSince(APP, "bob", 0, 10), List.of(ALICE_BOB), false);
+    assertSync(messages().changedSince(APP, "carol", 0, 10), List.of(), false);
   }
 
   @Test
@@ -555,8 +523,8 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(dave.readSeq()).isZero();
     assertThat(dave.unread()).isEqualTo(1);
     assertThat(dave.lastMessage()).contains(r.message());
-    assertSync(store.changedSince(APP, "dave", 0, 10), List.of(notices), false);
-    assertThat(store.state(APP, "", notices)).isEmpty();
+    assertSync(messages().changedSince(APP, "dave", 0, 10), List.of(notices), false);
+    assertThat(messages().state(APP, "", notices)).isEmpty();
   }
 
   // ---- read positions ----------------------------------------------------------------------
@@ -580,10 +548,10 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   @Test
   void markReadShowsUpInChangedSinceForTheReader() {
     appendMany(ALICE_BOB, "alice", 3);
-    SyncPage before = store.changedSince(APP, "bob", 0, 10);
+    SyncPage before = messages().changedSince(APP, "bob", 0, 10);
 
     ConversationState marked = markRead("bob", ALICE_BOB, 2);
-    SyncPage after = store.changedSince(APP, "bob", before.cursor(), 10);
+    SyncPage after = messages().changedSince(APP, "bob", before.cursor(), 10);
 
     assertSync(after, List.of(ALICE_BOB), false);
     ConversationState seen = after.conversations().get(0);
@@ -598,10 +566,11 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   void markReadByANonMemberOrOnAnUnknownConversationReturnsEmpty() {
     appendMany(ALICE_BOB, "alice", 2);
 
-    assertThat(store.markRead(APP, "carol", ALICE_BOB, 1)).isEmpty();
-    assertThat(store.markRead(APP, "alice", ConversationId.direct("alice", "zed"), 1)).isEmpty();
-    assertThat(store.markRead(APP, "alice", ConversationId.group("nogroup"), 1)).isEmpty();
-    assertThat(store.state(APP, "carol", ALICE_BOB)).isEmpty();
+    assertThat(messages().markRead(APP, "carol", ALICE_BOB, 1)).isEmpty();
+    assertThat(messages().markRead(APP, "alice", ConversationId.direct("alice", "zed"), 1))
+        .isEmpty();
+    assertThat(messages().markRead(APP, "alice", ConversationId.group("nogroup"), 1)).isEmpty();
+    assertThat(messages().state(APP, "carol", ALICE_BOB)).isEmpty();
   }
 
   // ---- one message, send options and mentions (message lifecycle) --------------------------
@@ -611,16 +580,16 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     AppendResult first = append(message(ALICE_BOB, "alice"));
     append(message(ALICE_BOB, "bob"));
 
-    assertThat(store.message(APP, ALICE_BOB, 1)).contains(first.message());
-    assertThat(store.message(APP, ALICE_BOB, 3)).isEmpty();
-    assertThat(store.message(APP, ALICE_BOB, 0)).isEmpty();
-    assertThat(store.message(OTHER_APP, ALICE_BOB, 1)).isEmpty();
-    assertThat(store.message(APP, ConversationId.direct("alice", "carol"), 1)).isEmpty();
+    assertThat(messages().message(APP, ALICE_BOB, 1)).contains(first.message());
+    assertThat(messages().message(APP, ALICE_BOB, 3)).isEmpty();
+    assertThat(messages().message(APP, ALICE_BOB, 0)).isEmpty();
+    assertThat(messages().message(OTHER_APP, ALICE_BOB, 1)).isEmpty();
+    assertThat(messages().message(APP, ConversationId.direct("alice", "carol"), 1)).isEmpty();
   }
 
   @Test
   void replyMentionsAndForwardAreStoredWithTheMessageAndReturnedByEveryRead() {
-    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
     ConversationId team = ConversationId.group("team");
     append(message(team, "amy"));
     NewMessage reply =
@@ -637,9 +606,9 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(m.extras().forwardedFrom()).isEqualTo("d:alice:bob#7");
     assertThat(m.extras().recalled()).isFalse();
     assertThat(m.extras().change()).isEmpty();
-    assertThat(store.message(APP, team, 2)).contains(m);
-    assertThat(store.after(APP, team, 1, ALL).messages()).containsExactly(m);
-    assertThat(store.before(APP, team, Long.MAX_VALUE, ALL).messages()).endsWith(m);
+    assertThat(messages().message(APP, team, 2)).contains(m);
+    assertThat(messages().after(APP, team, 1, ALL).messages()).containsExactly(m);
+    assertThat(messages().before(APP, team, Long.MAX_VALUE, ALL).messages()).endsWith(m);
     assertThat(state("carl", team).lastMessage()).contains(m);
     assertThat(append(withOptions(message(APP, team, "bob", m.clientMsgId()), SendOptions.NONE)))
         .isEqualTo(new AppendResult(m, true));
@@ -647,7 +616,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
   @Test
   void mentionedIsTrueWhileAnUnreadMessageMentionsTheUserOrEveryone() {
-    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl", "dina"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl", "dina"));
     ConversationId team = ConversationId.group("team");
     append(message(team, "amy"));
     append(withOptions(message(team, "amy"), new SendOptions(0, List.of("bob"), false, "")));
@@ -657,7 +626,8 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     assertThat(state("bob", team).mentioned()).as("bob, mentioned by name").isTrue();
     assertThat(state("dina", team).mentioned()).as("dina, through @all").isTrue();
     assertThat(state("carl", team).mentioned()).as("carl sent the @all").isFalse();
-    assertThat(store.changedSince(APP, "bob", 0, 10).conversations().get(0).mentioned()).isTrue();
+    assertThat(messages().changedSince(APP, "bob", 0, 10).conversations().get(0).mentioned())
+        .isTrue();
 
     assertThat(markRead("bob", team, 1).mentioned()).as("bob read up to his mention").isTrue();
     assertThat(markRead("bob", team, 2).mentioned()).as("bob read his mention, not @all").isTrue();
@@ -669,99 +639,55 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   // ---- groups ------------------------------------------------------------------------------
 
   @Test
-  void createGroupStoresTheGroupAndReturnsFalseForATakenId() {
-    Group team = group("team", "amy");
-
-    assertThat(store.createGroup(team, List.of("amy", "bob"))).isTrue();
-    assertThat(store.createGroup(new Group(APP, "team", "Impostor", "eve", 9), List.of("eve")))
-        .isFalse();
-
-    assertThat(store.group(APP, "team")).contains(team);
-    assertThat(store.members(APP, "team")).containsExactly("amy", "bob");
-    assertThat(store.group(APP, "nope")).isEmpty();
-    assertThat(store.members(APP, "nope")).isEmpty();
-  }
-
-  @Test
-  void groupMembersAreListedSortedByUserId() {
-    store.createGroup(group("team", "zed"), List.of("zed", "amy", "mia", "bob"));
-
-    assertThat(store.members(APP, "team")).containsExactly("amy", "bob", "mia", "zed");
-    store.addMembers(APP, "team", List.of("cat", "aaron"));
-    assertThat(store.members(APP, "team"))
-        .containsExactly("aaron", "amy", "bob", "cat", "mia", "zed");
-  }
-
-  @Test
-  void addMembersReturnsOnlyUsersThatWereNotMembers() {
-    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
-
-    assertThat(store.addMembers(APP, "team", List.of("bob", "carl", "amy", "dina")))
-        .containsExactlyInAnyOrder("carl", "dina");
-    assertThat(store.addMembers(APP, "team", List.of("carl"))).isEmpty();
-    assertThat(store.members(APP, "team")).containsExactly("amy", "bob", "carl", "dina");
-  }
-
-  @Test
-  void removeMembersReturnsOnlyUsersThatWereMembers() {
-    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
-
-    assertThat(store.removeMembers(APP, "team", List.of("bob", "zoe", "carl")))
-        .containsExactlyInAnyOrder("bob", "carl");
-    assertThat(store.removeMembers(APP, "team", List.of("bob"))).isEmpty();
-    assertThat(store.members(APP, "team")).containsExactly("amy");
-  }
-
-  @Test
   void groupMessagesAreStoredOnceAndCountAsUnreadForEveryOtherMember() {
     ConversationId team = ConversationId.group("team");
-    store.createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
+    createGroup(group("team", "amy"), List.of("amy", "bob", "carl"));
     assertThat(state("bob", team).lastSeq()).isZero();
 
     AppendResult r = append(message(team, "amy"));
 
-    assertThat(store.after(APP, team, 0, ALL).messages()).containsExactly(r.message());
+    assertThat(messages().after(APP, team, 0, ALL).messages()).containsExactly(r.message());
     assertThat(state("amy", team).unread()).isZero();
     for (String member : List.of("bob", "carl")) {
       assertThat(state(member, team).unread()).isEqualTo(1);
-      assertSync(store.changedSince(APP, member, 0, 10), List.of(team), false);
+      assertSync(messages().changedSince(APP, member, 0, 10), List.of(team), false);
     }
   }
 
   @Test
   void aRemovedMemberNoLongerSeesTheGroupAndAnAddedMemberDoes() {
     ConversationId team = ConversationId.group("team");
-    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     append(message(team, "amy"));
     append(message(ConversationId.direct("carl", "dora"), "dora"));
-    long carlCursor = store.changedSince(APP, "carl", 0, 10).cursor();
-    long bobCursor = store.changedSince(APP, "bob", 0, 10).cursor();
+    long carlCursor = messages().changedSince(APP, "carl", 0, 10).cursor();
+    long bobCursor = messages().changedSince(APP, "bob", 0, 10).cursor();
 
-    store.addMembers(APP, "team", List.of("carl"));
-    store.removeMembers(APP, "team", List.of("bob"));
+    addMembers(APP, "team", List.of("carl"));
+    removeMembers(APP, "team", List.of("bob"));
     append(message(team, "amy"));
 
-    SyncPage carl = store.changedSince(APP, "carl", carlCursor, 10);
+    SyncPage carl = messages().changedSince(APP, "carl", carlCursor, 10);
     assertSync(carl, List.of(team), false);
     assertThat(carl.conversations().get(0).lastSeq()).isEqualTo(2);
     assertThat(carl.conversations().get(0).unread()).isEqualTo(2);
-    assertThat(store.state(APP, "carl", team)).isPresent();
-    assertSync(store.changedSince(APP, "bob", bobCursor, 10), List.of(), false);
-    assertSync(store.changedSince(APP, "bob", 0, 10), List.of(), false);
-    assertThat(store.state(APP, "bob", team)).isEmpty();
-    assertThat(store.markRead(APP, "bob", team, 1)).isEmpty();
+    assertThat(messages().state(APP, "carl", team)).isPresent();
+    assertSync(messages().changedSince(APP, "bob", bobCursor, 10), List.of(), false);
+    assertSync(messages().changedSince(APP, "bob", 0, 10), List.of(), false);
+    assertThat(messages().state(APP, "bob", team)).isEmpty();
+    assertThat(messages().markRead(APP, "bob", team, 1)).isEmpty();
   }
 
   @Test
   void anAddedMemberSeesTheGroupInSyncEvenBeforeItsFirstMessage() {
     ConversationId team = ConversationId.group("team");
     append(message(ConversationId.direct("carl", "dora"), "dora"));
-    long cursor = store.changedSince(APP, "carl", 0, 10).cursor();
-    store.createGroup(group("team", "amy"), List.of("amy"));
+    long cursor = messages().changedSince(APP, "carl", 0, 10).cursor();
+    createGroup(group("team", "amy"), List.of("amy"));
 
-    store.addMembers(APP, "team", List.of("carl"));
+    addMembers(APP, "team", List.of("carl"));
 
-    SyncPage page = store.changedSince(APP, "carl", cursor, 10);
+    SyncPage page = messages().changedSince(APP, "carl", cursor, 10);
     assertSync(page, List.of(team), false);
     assertThat(page.conversations().get(0).lastSeq()).isZero();
     assertThat(page.conversations().get(0).lastMessage()).isEmpty();
@@ -770,16 +696,16 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   @Test
   void aMembershipChangeMovesTheGroupForItsOtherMembers() {
     ConversationId team = ConversationId.group("team");
-    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
-    long cursor = store.changedSince(APP, "amy", 0, 10).cursor();
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
+    long cursor = messages().changedSince(APP, "amy", 0, 10).cursor();
 
-    store.addMembers(APP, "team", List.of("carl"));
-    SyncPage afterAdd = store.changedSince(APP, "amy", cursor, 10);
-    store.removeMembers(APP, "team", List.of("bob"));
-    SyncPage afterRemove = store.changedSince(APP, "amy", afterAdd.cursor(), 10);
-    store.createUser(new User(APP, "carl", "Carl", 1));
-    store.deleteUser(APP, "carl", 2);
-    SyncPage afterDelete = store.changedSince(APP, "amy", afterRemove.cursor(), 10);
+    addMembers(APP, "team", List.of("carl"));
+    SyncPage afterAdd = messages().changedSince(APP, "amy", cursor, 10);
+    removeMembers(APP, "team", List.of("bob"));
+    SyncPage afterRemove = messages().changedSince(APP, "amy", afterAdd.cursor(), 10);
+    directory().createUser(new User(APP, "carl", "Carl", 1));
+    directory().deleteUser(APP, "carl", 2);
+    SyncPage afterDelete = messages().changedSince(APP, "amy", afterRemove.cursor(), 10);
 
     assertSync(afterAdd, List.of(team), false);
     assertSync(afterRemove, List.of(team), false);
@@ -793,51 +719,51 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     ConversationId team = ConversationId.group("team");
     ConversationId club = ConversationId.group("club");
     User bob = new User(APP, "bob", "Bob", 1);
-    assertThat(store.createUser(bob)).isTrue();
-    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
-    store.createGroup(group("club", "bob"), List.of("bob", "carl"));
+    assertThat(directory().createUser(bob)).isTrue();
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
+    createGroup(group("club", "bob"), List.of("bob", "carl"));
     AppendResult said = append(message(team, "bob"));
 
-    assertThat(store.deleteUser(APP, "bob", 2)).isTrue();
+    assertThat(directory().deleteUser(APP, "bob", 2)).isTrue();
 
-    assertThat(store.user(APP, "bob")).isEmpty();
-    assertThat(store.members(APP, "team")).containsExactly("amy");
-    assertThat(store.members(APP, "club")).containsExactly("carl");
-    assertThat(store.state(APP, "bob", team)).isEmpty();
-    assertThat(store.state(APP, "bob", club)).isEmpty();
-    assertThat(store.changedSince(APP, "bob", 0, 10).conversations())
+    assertThat(directory().user(APP, "bob")).isEmpty();
+    assertThat(members(APP, "team")).containsExactly("amy");
+    assertThat(members(APP, "club")).containsExactly("carl");
+    assertThat(messages().state(APP, "bob", team)).isEmpty();
+    assertThat(messages().state(APP, "bob", club)).isEmpty();
+    assertThat(messages().changedSince(APP, "bob", 0, 10).conversations())
         .extracting(ConversationState::conversation)
         .doesNotContain(team, club);
-    assertThat(store.after(APP, team, 0, ALL).messages()).containsExactly(said.message());
-    assertThat(store.deleteUser(APP, "bob", 2)).isFalse();
-    assertThat(store.deleteUser(APP, "never", 2)).isFalse();
+    assertThat(messages().after(APP, team, 0, ALL).messages()).containsExactly(said.message());
+    assertThat(directory().deleteUser(APP, "bob", 2)).isFalse();
+    assertThat(directory().deleteUser(APP, "never", 2)).isFalse();
   }
 
   // ---- deleted users: retired ids (ADR 0014) ------------------------------------------------
 
   @Test
   void aDeletedUsersIdIsRetiredForGoodInThatAppOnly() throws Exception {
-    assertThat(store.createUser(new User(APP, "zed", "Zed", 1))).isTrue();
-    assertThat(store.retired(APP, "zed")).isFalse();
+    assertThat(directory().createUser(new User(APP, "zed", "Zed", 1))).isTrue();
+    assertThat(directory().retired(APP, "zed")).isFalse();
 
-    assertThat(store.deleteUser(APP, "zed", 2)).isTrue();
+    assertThat(directory().deleteUser(APP, "zed", 2)).isTrue();
 
-    assertThat(store.retired(APP, "zed")).isTrue();
-    assertThat(store.createUser(new User(APP, "zed", "Another Zed", 3))).isFalse();
-    assertThat(store.user(APP, "zed")).isEmpty();
-    assertThat(store.deleteUser(APP, "zed", 4)).isFalse();
-    assertThat(store.retired(OTHER_APP, "zed")).isFalse();
-    assertThat(store.createUser(new User(OTHER_APP, "zed", "Zed of Globex", 5))).isTrue();
-    assertThat(store.deleteUser(APP, "never", 6)).isFalse();
-    assertThat(store.retired(APP, "never")).isFalse();
-    assertThat(store.createUser(new User(APP, "never", "Never", 7))).isTrue();
+    assertThat(directory().retired(APP, "zed")).isTrue();
+    assertThat(directory().createUser(new User(APP, "zed", "Another Zed", 3))).isFalse();
+    assertThat(directory().user(APP, "zed")).isEmpty();
+    assertThat(directory().deleteUser(APP, "zed", 4)).isFalse();
+    assertThat(directory().retired(OTHER_APP, "zed")).isFalse();
+    assertThat(directory().createUser(new User(OTHER_APP, "zed", "Zed of Globex", 5))).isTrue();
+    assertThat(directory().deleteUser(APP, "never", 6)).isFalse();
+    assertThat(directory().retired(APP, "never")).isFalse();
+    assertThat(directory().createUser(new User(APP, "never", "Never", 7))).isTrue();
 
     reopen();
 
-    assertThat(store().retired(APP, "zed")).isTrue();
-    assertThat(store().createUser(new User(APP, "zed", "Zed again", 8))).isFalse();
-    assertThat(store().user(APP, "zed")).isEmpty();
-    assertThat(store().user(OTHER_APP, "zed")).isPresent();
+    assertThat(directory().retired(APP, "zed")).isTrue();
+    assertThat(directory().createUser(new User(APP, "zed", "Zed again", 8))).isFalse();
+    assertThat(directory().user(APP, "zed")).isEmpty();
+    assertThat(directory().user(OTHER_APP, "zed")).isPresent();
   }
 
   @Test
@@ -845,24 +771,24 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
       for (int i = 0; i < 100; i++) {
         String id = "racer" + i;
-        assertThat(store.createUser(new User(APP, id, id, 1))).isTrue();
+        assertThat(directory().createUser(new User(APP, id, id, 1))).isTrue();
         CountDownLatch go = new CountDownLatch(1);
         Future<Boolean> delete =
             pool.submit(() -> {
               go.await();
-              return store.deleteUser(APP, id, 2);
+              return directory().deleteUser(APP, id, 2);
             });
         Future<Boolean> create =
             pool.submit(() -> {
               go.await();
-              return store.createUser(new User(APP, id, "again", 3));
+              return directory().createUser(new User(APP, id, "again", 3));
             });
         go.countDown();
 
         assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(id).isTrue();
         assertThat(create.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(id).isFalse();
-        assertThat(store.user(APP, id)).as(id).isEmpty();
-        assertThat(store.retired(APP, id)).as(id).isTrue();
+        assertThat(directory().user(APP, id)).as(id).isEmpty();
+        assertThat(directory().retired(APP, id)).as(id).isTrue();
       }
     }
   }
@@ -871,26 +797,26 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   void deleteUserErasesItsStateOfDirectAndSystemConversationsAndKeepsTheOthersHistory() {
     ConversationId direct = ConversationId.direct("alice", "zed");
     ConversationId system = ConversationId.system("zed");
-    store.createUser(new User(APP, "alice", "Alice", 1));
-    store.createUser(new User(APP, "zed", "Zed", 1));
+    directory().createUser(new User(APP, "alice", "Alice", 1));
+    directory().createUser(new User(APP, "zed", "Zed", 1));
     AppendResult hi = append(message(direct, "zed"));
     AppendResult reply = append(message(direct, "alice"));
     AppendResult code = append(message(system, ""));
     markRead("zed", direct, 2);
-    long cursor = store.changedSince(APP, "alice", 0, 10).cursor();
+    long cursor = messages().changedSince(APP, "alice", 0, 10).cursor();
 
-    assertThat(store.deleteUser(APP, "zed", 9)).isTrue();
+    assertThat(directory().deleteUser(APP, "zed", 9)).isTrue();
 
-    assertThat(store.state(APP, "zed", direct)).isEmpty();
-    assertThat(store.state(APP, "zed", system)).isEmpty();
-    assertThat(store.markRead(APP, "zed", direct, 2)).isEmpty();
-    assertThat(store.changedSince(APP, "zed", 0, 10).conversations()).isEmpty();
-    assertThat(store.after(APP, direct, 0, ALL).messages())
+    assertThat(messages().state(APP, "zed", direct)).isEmpty();
+    assertThat(messages().state(APP, "zed", system)).isEmpty();
+    assertThat(messages().markRead(APP, "zed", direct, 2)).isEmpty();
+    assertThat(messages().changedSince(APP, "zed", 0, 10).conversations()).isEmpty();
+    assertThat(messages().after(APP, direct, 0, ALL).messages())
         .containsExactly(hi.message(), reply.message());
-    assertThat(store.after(APP, system, 0, ALL).messages()).containsExactly(code.message());
+    assertThat(messages().after(APP, system, 0, ALL).messages()).containsExactly(code.message());
     assertThat(state("alice", direct).lastSeq()).isEqualTo(2);
     assertThat(state("alice", direct).readSeq()).isEqualTo(2);
-    assertSync(store.changedSince(APP, "alice", cursor, 10), List.of(direct), false);
+    assertSync(messages().changedSince(APP, "alice", cursor, 10), List.of(direct), false);
   }
 
   // ---- apps and users ----------------------------------------------------------------------
@@ -900,27 +826,27 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     App acme = new App(APP, "Acme", "secret-1", 100);
     App globex = new App(OTHER_APP, "Globex", "secret-2", 200);
 
-    assertThat(store.createApp(acme)).isTrue();
-    assertThat(store.createApp(globex)).isTrue();
-    assertThat(store.createApp(new App(APP, "Impostor", "other", 300))).isFalse();
+    assertThat(directory().createApp(acme)).isTrue();
+    assertThat(directory().createApp(globex)).isTrue();
+    assertThat(directory().createApp(new App(APP, "Impostor", "other", 300))).isFalse();
 
-    assertThat(store.app(APP)).contains(acme);
-    assertThat(store.app("nope")).isEmpty();
-    assertThat(store.apps()).containsExactlyInAnyOrder(acme, globex);
+    assertThat(directory().app(APP)).contains(acme);
+    assertThat(directory().app("nope")).isEmpty();
+    assertThat(directory().apps()).containsExactlyInAnyOrder(acme, globex);
   }
 
   @Test
   void createUserReturnsFalseForATakenIdInThatAppOnly() {
     User alice = new User(APP, "alice", "Alice", 1);
 
-    assertThat(store.createUser(alice)).isTrue();
-    assertThat(store.createUser(new User(APP, "alice", "Other", 2))).isFalse();
-    assertThat(store.createUser(new User(OTHER_APP, "alice", "Alice of Globex", 3))).isTrue();
+    assertThat(directory().createUser(alice)).isTrue();
+    assertThat(directory().createUser(new User(APP, "alice", "Other", 2))).isFalse();
+    assertThat(directory().createUser(new User(OTHER_APP, "alice", "Alice of Globex", 3))).isTrue();
 
-    assertThat(store.user(APP, "alice")).contains(alice);
-    assertThat(store.user(OTHER_APP, "alice"))
+    assertThat(directory().user(APP, "alice")).contains(alice);
+    assertThat(directory().user(OTHER_APP, "alice"))
         .contains(new User(OTHER_APP, "alice", "Alice of Globex", 3));
-    assertThat(store.user(APP, "nobody")).isEmpty();
+    assertThat(directory().user(APP, "nobody")).isEmpty();
   }
 
   @Test
@@ -930,39 +856,41 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     AppendResult other = append(message(OTHER_APP, ALICE_BOB, "bob", "x"));
 
     assertThat(other.message().seq()).isEqualTo(1);
-    assertThat(store.after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(OTHER_APP, ALICE_BOB, 0, ALL).messages())
         .containsExactly(other.message());
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .extracting(ChatMessage::seq)
         .containsExactly(1L, 2L, 3L);
-    assertThat(store.after(APP, ALICE_BOB, 0, ALL).messages())
+    assertThat(messages().after(APP, ALICE_BOB, 0, ALL).messages())
         .extracting(ChatMessage::app)
         .containsOnly(APP);
     assertThat(state("bob", ALICE_BOB).lastSeq()).isEqualTo(3);
     assertThat(state("bob", ALICE_BOB).unread()).isEqualTo(3);
-    assertThat(store.state(OTHER_APP, "bob", ALICE_BOB).orElseThrow().readSeq()).isEqualTo(1);
-    assertThat(store.state(OTHER_APP, "alice", ALICE_BOB).orElseThrow().unread()).isEqualTo(1);
+    assertThat(messages().state(OTHER_APP, "bob", ALICE_BOB).orElseThrow().readSeq()).isEqualTo(1);
+    assertThat(messages().state(OTHER_APP, "alice", ALICE_BOB).orElseThrow().unread()).isEqualTo(1);
   }
 
   @Test
   void usersGroupsAndConversationsOfOneAppAreInvisibleInAnother() {
-    store.createUser(new User(APP, "alice", "Alice", 1));
-    store.createGroup(group("team", "alice"), List.of("alice", "bob"));
+    directory().createUser(new User(APP, "alice", "Alice", 1));
+    createGroup(group("team", "alice"), List.of("alice", "bob"));
     append(message(ConversationId.group("team"), "alice"));
     append(message(ALICE_BOB, "alice"));
 
-    assertThat(store.user(OTHER_APP, "alice")).isEmpty();
-    assertThat(store.group(OTHER_APP, "team")).isEmpty();
-    assertThat(store.members(OTHER_APP, "team")).isEmpty();
-    assertThat(store.state(OTHER_APP, "alice", ALICE_BOB)).isEmpty();
-    assertThat(store.markRead(OTHER_APP, "bob", ALICE_BOB, 1)).isEmpty();
-    assertSync(store.changedSince(OTHER_APP, "alice", 0, 10), List.of(), false);
-    assertSync(store.changedSince(OTHER_APP, "bob", 0, 10), List.of(), false);
-    assertPage(store.before(OTHER_APP, ALICE_BOB, Long.MAX_VALUE, 10), List.of(), false);
-    assertThat(store.deleteUser(OTHER_APP, "alice", 2)).isFalse();
-    assertThat(store.user(APP, "alice")).isPresent();
-    assertThat(store.addMembers(OTHER_APP, "team", List.of("eve"))).containsExactly("eve");
-    assertThat(store.members(APP, "team")).containsExactly("alice", "bob");
+    assertThat(directory().user(OTHER_APP, "alice")).isEmpty();
+    assertThat(stores().groups().group(OTHER_APP, "team")).isEmpty();
+    assertThat(members(OTHER_APP, "team")).isEmpty();
+    assertThat(messages().state(OTHER_APP, "alice", ALICE_BOB)).isEmpty();
+    assertThat(messages().markRead(OTHER_APP, "bob", ALICE_BOB, 1)).isEmpty();
+    assertSync(messages().changedSince(OTHER_APP, "alice", 0, 10), List.of(), false);
+    assertSync(messages().changedSince(OTHER_APP, "bob", 0, 10), List.of(), false);
+    assertPage(messages().before(OTHER_APP, ALICE_BOB, Long.MAX_VALUE, 10), List.of(), false);
+    assertThat(directory().deleteUser(OTHER_APP, "alice", 2)).isFalse();
+    assertThat(directory().user(APP, "alice")).isPresent();
+    assertThatThrownBy(() -> addMembers(OTHER_APP, "team", List.of("eve")))
+        .isInstanceOfSatisfying(
+            WarblerException.class, w -> assertThat(w.code()).isEqualTo(ErrorCode.GROUP_NOT_FOUND));
+    assertThat(members(APP, "team")).containsExactly("alice", "bob");
   }
 
   // ---- durability --------------------------------------------------------------------------
@@ -972,14 +900,14 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
     ConversationId team = ConversationId.group("team");
     App acme = new App(APP, "Acme", "secret", 1);
     User amy = new User(APP, "amy", "Amy", 2);
-    store.createApp(acme);
-    store.createUser(amy);
-    store.createGroup(group("team", "amy"), List.of("amy", "bob"));
+    directory().createApp(acme);
+    directory().createUser(amy);
+    createGroup(group("team", "amy"), List.of("amy", "bob"));
     List<ConversationId> conversations = List.of(ALICE_BOB, team, ConversationId.system("amy"));
     List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       ConversationId c = conversations.get(i % conversations.size());
-      futures.add(store.append(message(c, senderIn(c))));
+      futures.add(messages().append(message(c, senderIn(c))));
     }
     List<ChatMessage> acked = futures.stream().map(f -> resultOf(f).message()).toList();
     markRead("bob", team, 40);
@@ -988,12 +916,12 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
     for (ConversationId c : conversations) {
       List<ChatMessage> expected = acked.stream().filter(m -> m.conversation().equals(c)).toList();
-      assertThat(store.after(APP, c, 0, ALL).messages()).containsExactlyElementsOf(expected);
+      assertThat(messages().after(APP, c, 0, ALL).messages()).containsExactlyElementsOf(expected);
       assertThat(append(message(c, senderIn(c))).message().seq()).isEqualTo(expected.size() + 1);
     }
-    assertThat(store.app(APP)).contains(acme);
-    assertThat(store.user(APP, "amy")).contains(amy);
-    assertThat(store.members(APP, "team")).containsExactly("amy", "bob");
+    assertThat(directory().app(APP)).contains(acme);
+    assertThat(directory().user(APP, "amy")).contains(amy);
+    assertThat(members(APP, "team")).containsExactly("amy", "bob");
     assertThat(state("bob", team).readSeq()).isEqualTo(40);
     assertThat(append(message(APP, ALICE_BOB, acked.get(0).sender(), acked.get(0).clientMsgId())))
         .isEqualTo(new AppendResult(acked.get(0), true));
@@ -1002,25 +930,25 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   @Test
   void changedSinceCursorsKeepIncreasingAfterReopen() throws Exception {
     ConversationId team = ConversationId.group("team");
-    store.createGroup(group("team", "amy"), List.of("amy", "alice"));
+    createGroup(group("team", "amy"), List.of("amy", "alice"));
     append(message(team, "amy"));
     append(message(ALICE_BOB, "bob"));
     // The newest change positions now belong to alice's membership rows only.
     markRead("alice", team, 1);
-    store.addMembers(APP, "team", List.of("zed"));
-    long aliceCursor = store.changedSince(APP, "alice", 0, 10).cursor();
-    long zedCursor = store.changedSince(APP, "zed", 0, 10).cursor();
-    store.removeMembers(APP, "team", List.of("alice", "zed"));
+    addMembers(APP, "team", List.of("zed"));
+    long aliceCursor = messages().changedSince(APP, "alice", 0, 10).cursor();
+    long zedCursor = messages().changedSince(APP, "zed", 0, 10).cursor();
+    removeMembers(APP, "team", List.of("alice", "zed"));
 
     reopen();
     append(message(ALICE_BOB, "bob"));
-    store.addMembers(APP, "team", List.of("zed"));
+    addMembers(APP, "team", List.of("zed"));
 
-    SyncPage alice = store.changedSince(APP, "alice", aliceCursor, 10);
+    SyncPage alice = messages().changedSince(APP, "alice", aliceCursor, 10);
     assertSync(alice, List.of(ALICE_BOB), false);
     assertThat(alice.cursor()).isGreaterThan(aliceCursor);
     assertThat(alice.conversations().get(0).lastSeq()).isEqualTo(2);
-    SyncPage zed = store.changedSince(APP, "zed", zedCursor, 10);
+    SyncPage zed = messages().changedSince(APP, "zed", zedCursor, 10);
     assertSync(zed, List.of(team), false);
     assertThat(zed.cursor()).isGreaterThan(zedCursor);
   }
@@ -1047,7 +975,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
             });
     await().atMost(WAIT).until(() -> acked.get() >= 50);
 
-    closeStore();
+    closeStores();
     await().atMost(WAIT).until(() -> !sender.isAlive() || stop.get());
     stop.set(true);
     sender.join(WAIT.toMillis());
@@ -1068,7 +996,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
       }
     }
     reopen();
-    List<ChatMessage> stored = store.after(APP, ALICE_BOB, 0, 100_000).messages();
+    List<ChatMessage> stored = messages().after(APP, ALICE_BOB, 0, 100_000).messages();
     assertThat(stored).containsAll(succeeded);
     assertThat(stored)
         .extracting(ChatMessage::seq)
@@ -1078,7 +1006,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   @Test
   void appendingToAClosedStoreFailsWithUnavailable() throws Exception {
     append(message(ALICE_BOB, "alice"));
-    closeStore();
+    closeStores();
 
     CompletableFuture<AppendResult> f = attempt(() -> message(ALICE_BOB, "alice"));
 
@@ -1131,7 +1059,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
   /** Appends and waits for the durable result. */
   protected final AppendResult append(NewMessage message) {
-    return resultOf(store.append(message));
+    return resultOf(messages().append(message));
   }
 
   /** Waits for a store future; its failure is rethrown as is. */
@@ -1153,7 +1081,7 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
 
   private CompletableFuture<AppendResult> attempt(Supplier<NewMessage> message) {
     try {
-      return store.append(message.get());
+      return messages().append(message.get());
     } catch (WarblerException e) {
       // A store may refuse synchronously instead of failing the future; both are allowed.
       return CompletableFuture.failedFuture(e);
@@ -1173,19 +1101,36 @@ public abstract class StoreContract<S extends MessageStore & DirectoryStore & Au
   }
 
   private ConversationState state(String user, ConversationId conversation) {
-    return store
+    return messages()
         .state(APP, user, conversation)
         .orElseThrow(() -> new AssertionError(user + " is not a member of " + conversation));
   }
 
   private ConversationState markRead(String user, ConversationId conversation, long seq) {
-    return store
+    return messages()
         .markRead(APP, user, conversation, seq)
         .orElseThrow(() -> new AssertionError(user + " is not a member of " + conversation));
   }
 
   private long lastSeq(String user, ConversationId conversation) {
     return state(user, conversation).lastSeq();
+  }
+
+  /** Creates a group through the group store, without an event message (see GroupFixtures). */
+  private void createGroup(Group group, List<String> members) {
+    GroupFixtures.create(stores().groups(), group, members);
+  }
+
+  private List<String> addMembers(String app, String group, List<String> users) {
+    return GroupFixtures.add(stores().groups(), app, group, users);
+  }
+
+  private List<String> removeMembers(String app, String group, List<String> users) {
+    return GroupFixtures.remove(stores().groups(), app, group, users);
+  }
+
+  private List<String> members(String app, String group) {
+    return GroupFixtures.members(stores().groups(), app, group);
   }
 
   private static Group group(String id, String owner) {

@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AccessStore;
+import dev.warbler.core.spi.AccessStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -8,12 +8,12 @@ import java.util.List;
 
 /**
  * Bans and revocations in the {@code user_access} and {@code revoked_tokens} tables of a {@link
- * SqliteStore}, written through its single writer, read from its reader pool.
+ * SqliteDatabase}, written through its single writer, read from its reader pool.
  */
-public final class SqliteAccessStore implements AccessStore {
-  private final SqliteStore db;
+final class SqliteAccessStore implements AccessStore {
+  private final SqliteDatabase db;
 
-  public SqliteAccessStore(SqliteStore db) {
+  SqliteAccessStore(SqliteDatabase db) {
     this.db = db;
   }
 

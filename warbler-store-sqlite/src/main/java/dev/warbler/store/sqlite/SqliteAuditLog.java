@@ -1,11 +1,11 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AuditChain;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuditKey;
-import dev.warbler.core.AuditLog;
-import dev.warbler.core.AuditQuery;
-import dev.warbler.core.AuditRecord;
+import dev.warbler.core.audit.AuditChain;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.audit.AuditQuery;
+import dev.warbler.core.audit.AuditRecord;
+import dev.warbler.core.spi.AuditLog;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,22 +15,22 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The audit log in the {@code audit_log} table of a {@link SqliteStore}. Appends go through the
+ * The audit log in the {@code audit_log} table of a {@link SqliteDatabase}. Appends go through the
  * store's single writer (group commit with whatever else is queued); each reads the chain's head
  * and its app's last {@code app_seq} inside the writer's transaction, so the chain stays right
  * across batches, failed savepoints and restarts without any in-memory state. Every append is keyed
  * (an HMAC under the {@link AuditKey}); rows written by versions before the key stay as they are
  * ({@code keyed = 0}). Reads use the reader pool.
  */
-public final class SqliteAuditLog implements AuditLog {
+final class SqliteAuditLog implements AuditLog {
   private static final String COLUMNS =
       "seq, time, app, actor, ip, action, target, outcome, error, count, detail, prev_hash, hash,"
           + " app_seq, keyed";
 
-  private final SqliteStore db;
+  private final SqliteDatabase db;
   private final AuditKey key;
 
-  public SqliteAuditLog(SqliteStore db, AuditKey key) {
+  SqliteAuditLog(SqliteDatabase db, AuditKey key) {
     this.db = db;
     this.key = key;
   }

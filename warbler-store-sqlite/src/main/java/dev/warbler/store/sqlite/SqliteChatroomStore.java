@@ -1,16 +1,16 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.Chatroom;
-import dev.warbler.core.ChatroomStore;
+import dev.warbler.core.chatrooms.Chatroom;
+import dev.warbler.core.spi.ChatroomStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Optional;
 
 /** Chatroom definitions in the embedded database, written through the shared writer. */
-public final class SqliteChatroomStore implements ChatroomStore {
-  private final SqliteStore db;
+final class SqliteChatroomStore implements ChatroomStore {
+  private final SqliteDatabase db;
 
-  public SqliteChatroomStore(SqliteStore db) {
+  SqliteChatroomStore(SqliteDatabase db) {
     this.db = db;
   }
 

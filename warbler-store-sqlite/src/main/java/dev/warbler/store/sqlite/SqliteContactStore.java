@@ -1,9 +1,9 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ContactCounts;
-import dev.warbler.core.ContactEntry;
-import dev.warbler.core.ContactStore;
-import dev.warbler.core.FriendRequest;
+import dev.warbler.core.contacts.ContactEntry;
+import dev.warbler.core.contacts.FriendRequest;
+import dev.warbler.core.spi.ContactCounts;
+import dev.warbler.core.spi.ContactStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Optional;
 
 /** Friend requests, friends and blocks in the embedded database, written through the writer. */
-public final class SqliteContactStore implements ContactStore {
+final class SqliteContactStore implements ContactStore {
   private static final String REQUEST_COLUMNS = "from_user, to_user, message, created_at";
 
-  private final SqliteStore db;
+  private final SqliteDatabase db;
 
-  public SqliteContactStore(SqliteStore db) {
+  SqliteContactStore(SqliteDatabase db) {
     this.db = db;
   }
 

@@ -1,9 +1,9 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.ConversationSettings;
-import dev.warbler.core.ConversationSettingsStore;
-import dev.warbler.core.ConversationState;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationSettings;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.spi.ConversationSettingsStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -11,14 +11,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Per-user conversation settings, kept on the {@code members} rows of {@link SqliteStore} and
+ * Per-user conversation settings, kept on the {@code members} rows of {@link SqliteDatabase} and
  * written through its writer, so a change and its new change position commit together.
  */
-public final class SqliteConversationSettingsStore implements ConversationSettingsStore {
-  private final SqliteStore db;
+final class SqliteConversationSettingsStore implements ConversationSettingsStore {
+  private final SqliteDatabase db;
+  private final SqliteMessageStore messages;
 
-  public SqliteConversationSettingsStore(SqliteStore db) {
+  SqliteConversationSettingsStore(SqliteDatabase db, SqliteMessageStore messages) {
     this.db = db;
+    this.messages = messages;
   }
 
   @Override
@@ -43,7 +45,7 @@ public final class SqliteConversationSettingsStore implements ConversationSettin
           if (ps.executeUpdate() == 0) {
             return Optional.empty();
           }
-          return db.stateOnWriter(app, user, conversation);
+          return messages.stateOnWriter(app, user, conversation);
         });
   }
 
@@ -54,7 +56,7 @@ public final class SqliteConversationSettingsStore implements ConversationSettin
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT c.id, c.last_seq, m.read_seq, max(c.change_pos, m.change_pos), "
-                  + SqliteStore.SETTINGS_COLUMNS
+                  + SqliteMessageStore.SETTINGS_COLUMNS
                   + " FROM members m JOIN conversations c"
                   + " ON c.app = m.app AND c.id = m.conversation"
                   + " WHERE m.app = ? AND m.user_id = ? AND m.conversation > ?"
@@ -72,14 +74,14 @@ public final class SqliteConversationSettingsStore implements ConversationSettin
                     rs.getLong(3),
                     Optional.empty(),
                     rs.getLong(4),
-                    SqliteStore.settings(rs, 5)));
+                    SqliteMessageStore.settings(rs, 5)));
           }
         }
       }
       List<ConversationState> withLast = new ArrayList<>(states.size());
       for (ConversationState s : states) {
         withLast.add(
-            SqliteStore.complete(
+            SqliteMessageStore.complete(
                 c,
                 app,
                 user,

@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.DataKeyStore;
+import dev.warbler.core.spi.DataKeyStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -8,10 +8,10 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** Encryption-at-rest flags and wrapped data keys in the embedded database (ADR 0011). */
-public final class SqliteDataKeyStore implements DataKeyStore {
-  private final SqliteStore base;
+final class SqliteDataKeyStore implements DataKeyStore {
+  private final SqliteDatabase base;
 
-  public SqliteDataKeyStore(SqliteStore base) {
+  SqliteDataKeyStore(SqliteDatabase base) {
     this.base = base;
   }
 

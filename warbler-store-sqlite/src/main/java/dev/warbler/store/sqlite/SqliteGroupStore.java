@@ -1,19 +1,19 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.GroupChange;
-import dev.warbler.core.GroupProfile;
-import dev.warbler.core.GroupRecord;
-import dev.warbler.core.GroupRole;
-import dev.warbler.core.GroupStore;
-import dev.warbler.core.GroupUpdate;
-import dev.warbler.core.InvitePolicy;
-import dev.warbler.core.JoinPolicy;
-import dev.warbler.core.JoinRequest;
-import dev.warbler.core.Membership;
-import dev.warbler.core.NewMessage;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.groups.GroupProfile;
+import dev.warbler.core.groups.GroupRecord;
+import dev.warbler.core.groups.GroupRole;
+import dev.warbler.core.groups.GroupUpdate;
+import dev.warbler.core.groups.InvitePolicy;
+import dev.warbler.core.groups.JoinPolicy;
+import dev.warbler.core.groups.JoinRequest;
+import dev.warbler.core.groups.Membership;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.spi.GroupChange;
+import dev.warbler.core.spi.GroupStore;
+import dev.warbler.core.spi.NewMessage;
 import dev.warbler.protocol.ErrorCode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,25 +31,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Groups in the embedded database: profile columns of {@code chat_groups}, roles and mutes on
  * {@code members}, {@code group_bans} and {@code group_join_requests}. Writes go through the {@link
- * SqliteStore}'s single writer, so a change and its event message share one transaction, and the
+ * SqliteDatabase}'s single writer, so a change and its event message share one transaction, and the
  * listener's hooks run on the writer thread around the event's publication.
  */
-public final class SqliteGroupStore implements GroupStore {
+final class SqliteGroupStore implements GroupStore {
   private static final Logger log = LoggerFactory.getLogger(SqliteGroupStore.class);
 
   private static final String MEMBER_COLUMNS = "user_id, role, muted_until";
 
-  private final SqliteStore store;
+  private final SqliteDatabase db;
+  private final SqliteMessageStore messages;
 
-  public SqliteGroupStore(SqliteStore store) {
-    this.store = store;
+  SqliteGroupStore(SqliteDatabase db, SqliteMessageStore messages) {
+    this.db = db;
+    this.messages = messages;
   }
 
   // ---- reads -------------------------------------------------------------------------------
 
   @Override
   public Optional<GroupRecord> group(String app, String id) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT name, owner, created_at, avatar_url, description, custom, mute_all,"
@@ -79,7 +81,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public List<Membership> memberships(String app, String group) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT " + MEMBER_COLUMNS + " FROM members WHERE app = ? AND conversation = ?")) {
@@ -92,7 +94,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public List<Membership> members(String app, String group, String afterUser, int limit) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT "
@@ -124,7 +126,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public Set<String> groupsOf(String app, String user) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT g.id FROM members m JOIN chat_groups g"
@@ -146,7 +148,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public boolean banned(String app, String group, String user) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT 1 FROM group_bans WHERE app = ? AND group_id = ? AND user_id = ?")) {
@@ -162,7 +164,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public Optional<JoinRequest> joinRequest(String app, String group, String user) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT user_id, message, requested_at FROM group_join_requests"
@@ -177,7 +179,7 @@ public final class SqliteGroupStore implements GroupStore {
 
   @Override
   public List<JoinRequest> joinRequests(String app, String group, String afterUser, int limit) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT r.user_id, r.message, r.requested_at FROM group_join_requests r"
@@ -208,15 +210,14 @@ public final class SqliteGroupStore implements GroupStore {
   @Override
   public CompletableFuture<GroupChange.Applied> apply(
       GroupChange change, GroupChange.Listener listener) {
-    return store
-        .writer()
+    return db.writer()
         .submit(
             w -> {
               GroupChange.Outcome outcome = applyInTransaction(w, change);
               Optional<NewMessage> event = listener.event(outcome);
               Optional<ChatMessage> stored = Optional.empty();
               if (event.isPresent()) {
-                stored = Optional.of(store.appendInTransaction(w, event.get()).message());
+                stored = Optional.of(messages.appendInTransaction(w, event.get()).message());
               }
               return new GroupChange.Applied(outcome, stored);
             },
@@ -226,7 +227,7 @@ public final class SqliteGroupStore implements GroupStore {
               } catch (RuntimeException e) {
                 log.warn("group change hook failed for {}", change.group(), e);
               }
-              applied.event().ifPresent(store::announce);
+              applied.event().ifPresent(messages::announce);
               listener.afterEvent(applied.outcome());
             });
   }
@@ -287,7 +288,7 @@ public final class SqliteGroupStore implements GroupStore {
     if (ps.executeUpdate() == 0) {
       throw new WarblerException(ErrorCode.ALREADY_EXISTS, "group '" + g.id() + "' already exists");
     }
-    long pos = store.nextChangePosition();
+    long pos = db.nextChangePosition();
     PreparedStatement conv =
         w.statement(
             "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES (?, ?, 0, ?)"
@@ -329,7 +330,7 @@ public final class SqliteGroupStore implements GroupStore {
       }
     }
     long before = memberCount(w, a.app(), a.group());
-    long pos = store.nextChangePosition();
+    long pos = db.nextChangePosition();
     List<String> added = new ArrayList<>();
     for (String user : a.users()) {
       if (insertMember(w, a.app(), a.group(), user, GroupRole.MEMBER, pos)) {
@@ -346,7 +347,7 @@ public final class SqliteGroupStore implements GroupStore {
     }
     deleteJoinRequests(w, a.app(), a.group(), a.users());
     if (!added.isEmpty()) {
-      moveConversation(w, a.app(), a.group(), store.nextChangePosition());
+      moveConversation(w, a.app(), a.group(), db.nextChangePosition());
     }
     return new GroupChange.Outcome(a, added, List.of());
   }
@@ -364,7 +365,7 @@ public final class SqliteGroupStore implements GroupStore {
       }
     }
     if (!removed.isEmpty()) {
-      moveConversation(w, r.app(), r.group(), store.nextChangePosition());
+      moveConversation(w, r.app(), r.group(), db.nextChangePosition());
     }
     return new GroupChange.Outcome(r, removed, removed);
   }
@@ -477,7 +478,7 @@ public final class SqliteGroupStore implements GroupStore {
     }
     deleteJoinRequests(w, b.app(), b.group(), b.users());
     if (!removed.isEmpty()) {
-      moveConversation(w, b.app(), b.group(), store.nextChangePosition());
+      moveConversation(w, b.app(), b.group(), db.nextChangePosition());
     }
     return new GroupChange.Outcome(b, b.users(), removed);
   }

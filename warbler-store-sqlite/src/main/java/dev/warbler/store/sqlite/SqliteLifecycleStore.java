@@ -1,16 +1,16 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChangeRequest;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageChange;
-import dev.warbler.core.MessageLifecycleStore;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.NewMessage;
-import dev.warbler.core.ReactionCount;
-import dev.warbler.core.SendOptions;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageChange;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.ReactionCount;
+import dev.warbler.core.messaging.SendOptions;
+import dev.warbler.core.spi.ChangeRequest;
+import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.NewMessage;
 import dev.warbler.protocol.ErrorCode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,29 +26,30 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The message lifecycle in the embedded store, sharing {@link SqliteStore}'s database and writer: a
+ * The message lifecycle in the embedded store, sharing the {@link SqliteDatabase} and its writer: a
  * change and its CHANGE entry are written in one write of the single writer, so they commit
  * together and the entry takes its seq like any append.
  */
-public final class SqliteLifecycleStore implements MessageLifecycleStore {
+final class SqliteLifecycleStore implements MessageLifecycleStore {
   /** Seqs asked about in one {@link #hidden} query; a page of pull is at most this many anyway. */
   private static final int MAX_SEQS_PER_QUERY = 1_000;
 
-  private final SqliteStore store;
+  private final SqliteDatabase db;
+  private final SqliteMessageStore messages;
 
-  public SqliteLifecycleStore(SqliteStore store) {
-    this.store = store;
+  SqliteLifecycleStore(SqliteDatabase db, SqliteMessageStore messages) {
+    this.db = db;
+    this.messages = messages;
   }
 
   @Override
   public CompletableFuture<AppendResult> change(ChangeRequest request) {
-    return store
-        .writer()
+    return db.writer()
         .submit(
             w -> apply(w, request),
             r -> {
               if (!r.duplicate()) {
-                store.announce(r.message());
+                messages.announce(r.message());
               }
             });
   }
@@ -58,12 +59,12 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
     PreparedStatement select =
         w.statement(
             "SELECT "
-                + SqliteStore.MESSAGE_COLUMNS
+                + SqliteMessageStore.MESSAGE_COLUMNS
                 + " FROM messages WHERE app = ? AND conversation = ? AND seq = ?");
     select.setString(1, r.app());
     select.setString(2, conv);
     select.setLong(3, r.targetSeq());
-    List<ChatMessage> found = SqliteStore.messages(r.app(), select);
+    List<ChatMessage> found = SqliteMessageStore.messages(r.app(), select);
     if (found.isEmpty()) {
       throw new WarblerException(
           ErrorCode.MESSAGE_NOT_FOUND,
@@ -125,7 +126,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
             r.at(),
             SendOptions.NONE);
     ChatMessage stored =
-        store.appendEntry(w, entry, Optional.of(new MessageChange(r.targetSeq(), action)));
+        messages.appendEntry(w, entry, Optional.of(new MessageChange(r.targetSeq(), action)));
     return new AppendResult(stored, false);
   }
 
@@ -151,7 +152,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
     ps.executeUpdate();
     List<String> mentioned = new ArrayList<>(target.extras().mentions());
     if (target.extras().mentionAll()) {
-      mentioned.add(SqliteStore.MENTION_ALL);
+      mentioned.add(SqliteMessageStore.MENTION_ALL);
     }
     PreparedStatement unmention =
         w.statement(
@@ -257,7 +258,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
     PreparedStatement update =
         w.statement(
             "UPDATE messages SET reactions = ? WHERE app = ? AND conversation = ? AND seq = ?");
-    update.setString(1, SqliteStore.reactionsColumn(updated));
+    update.setString(1, SqliteMessageStore.reactionsColumn(updated));
     update.setString(2, r.app());
     update.setString(3, conv);
     update.setLong(4, r.targetSeq());
@@ -267,8 +268,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
 
   @Override
   public boolean hide(String app, String user, ConversationId conversation, long seq) {
-    return store
-        .writer()
+    return db.writer()
         .call(w -> {
           PreparedStatement ps =
               w.statement(
@@ -293,7 +293,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
     for (int from = 0; from < all.size(); from += MAX_SEQS_PER_QUERY) {
       List<Long> chunk = all.subList(from, Math.min(all.size(), from + MAX_SEQS_PER_QUERY));
       hidden.addAll(
-          store.read(c -> {
+          db.read(c -> {
             String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
             try (PreparedStatement ps =
                 c.prepareStatement(
@@ -323,7 +323,7 @@ public final class SqliteLifecycleStore implements MessageLifecycleStore {
   @Override
   public Map<Long, Set<String>> reactionsOf(
       String app, String user, ConversationId conversation, long fromSeq, long toSeq) {
-    return store.read(c -> {
+    return db.read(c -> {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT seq, emoji FROM message_reactions WHERE app = ? AND conversation = ?"

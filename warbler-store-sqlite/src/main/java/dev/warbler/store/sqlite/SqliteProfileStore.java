@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ProfileStore;
-import dev.warbler.core.UserProfile;
+import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.spi.ProfileStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,18 +17,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 /**
- * Profiles and last-seen times in the {@code users} table of a {@link SqliteStore}, written through
- * its single writer, read from its reader pool.
+ * Profiles and last-seen times in the {@code users} table of a {@link SqliteDatabase}, written
+ * through its single writer, read from its reader pool.
  */
-public final class SqliteProfileStore implements ProfileStore {
+final class SqliteProfileStore implements ProfileStore {
   private static final String COLUMNS = "id, name, avatar_url, custom, created_at, last_seen";
 
   /** Users per {@code IN (...)} query; stays below SQLite's bound on host parameters. */
   private static final int IN_BATCH = 500;
 
-  private final SqliteStore db;
+  private final SqliteDatabase db;
 
-  public SqliteProfileStore(SqliteStore db) {
+  SqliteProfileStore(SqliteDatabase db) {
     this.db = db;
   }
 

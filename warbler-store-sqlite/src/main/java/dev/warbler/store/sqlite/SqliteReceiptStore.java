@@ -1,8 +1,8 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MemberReceipt;
-import dev.warbler.core.ReceiptStore;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.spi.ReceiptStore;
+import dev.warbler.core.state.MemberReceipt;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -11,13 +11,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Delivered positions in the {@code members} table of a {@link SqliteStore}, written through its
+ * Delivered positions in the {@code members} table of a {@link SqliteDatabase}, written through its
  * single writer (group commit), read from its reader pool.
  */
-public final class SqliteReceiptStore implements ReceiptStore {
-  private final SqliteStore db;
+final class SqliteReceiptStore implements ReceiptStore {
+  private final SqliteDatabase db;
 
-  public SqliteReceiptStore(SqliteStore db) {
+  SqliteReceiptStore(SqliteDatabase db) {
     this.db = db;
   }
 

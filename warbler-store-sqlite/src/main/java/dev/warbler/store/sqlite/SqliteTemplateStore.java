@@ -1,7 +1,7 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.Template;
-import dev.warbler.core.TemplateStore;
+import dev.warbler.core.messaging.Template;
+import dev.warbler.core.spi.TemplateStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** Notification templates in the embedded database, written through the shared writer. */
-public final class SqliteTemplateStore implements TemplateStore {
-  private final SqliteStore base;
+final class SqliteTemplateStore implements TemplateStore {
+  private final SqliteDatabase base;
 
-  public SqliteTemplateStore(SqliteStore base) {
+  SqliteTemplateStore(SqliteDatabase base) {
     this.base = base;
   }
 

@@ -1,6 +1,6 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.UsageStore;
+import dev.warbler.core.spi.UsageStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.LocalDate;
@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * Usage counters in the {@code usage_days} and {@code usage_active} tables of a {@link
- * SqliteStore}; a batch is one write on its single writer, so one transaction.
+ * SqliteDatabase}; a batch is one write on its single writer, so one transaction.
  */
-public final class SqliteUsageStore implements UsageStore {
-  private final SqliteStore db;
+final class SqliteUsageStore implements UsageStore {
+  private final SqliteDatabase db;
 
-  public SqliteUsageStore(SqliteStore db) {
+  SqliteUsageStore(SqliteDatabase db) {
     this.db = db;
   }
 

@@ -2,13 +2,15 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AccessStore.RevokedToken;
-import dev.warbler.core.AccessStore.UserAccess;
-import dev.warbler.core.AuditChain;
-import dev.warbler.core.AuditEvent;
-import dev.warbler.core.AuditKey;
-import dev.warbler.core.AuditQuery;
-import dev.warbler.core.AuditRecord;
+import dev.warbler.core.audit.AuditChain;
+import dev.warbler.core.audit.AuditEvent;
+import dev.warbler.core.audit.AuditKey;
+import dev.warbler.core.audit.AuditQuery;
+import dev.warbler.core.audit.AuditRecord;
+import dev.warbler.core.spi.AccessStore;
+import dev.warbler.core.spi.AccessStore.RevokedToken;
+import dev.warbler.core.spi.AccessStore.UserAccess;
+import dev.warbler.core.spi.AuditLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +26,8 @@ class SqliteAccessAuditTest {
 
   @TempDir Path dir;
 
-  private SqliteStore open() {
-    return new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
+  private SqliteStores open() {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 
   private static AuditEvent event(int i) {
@@ -33,7 +35,7 @@ class SqliteAccessAuditTest {
         1_000L + i, "shop", "admin", "127.0.0.1", "user.ban", "u" + i, "ok", "", 1, "n=" + i);
   }
 
-  private static void assertChainHolds(SqliteAuditLog log, int expected) {
+  private static void assertChainHolds(AuditLog log, int expected) {
     AuditChain.Verifier v = new AuditChain.Verifier(KEY);
     log.forEach(AuditQuery.ALL, v::accept);
     assertThat(v.problem()).isEmpty();
@@ -42,8 +44,8 @@ class SqliteAccessAuditTest {
 
   @Test
   void concurrentAppendsFormOneUnbrokenChainThatContinuesAfterReopening() {
-    try (SqliteStore db = open()) {
-      SqliteAuditLog log = new SqliteAuditLog(db, KEY);
+    try (SqliteStores db = open()) {
+      AuditLog log = db.auditLog(KEY);
       List<CompletableFuture<AuditRecord>> all = new ArrayList<>();
       for (int i = 0; i < 1_500; i++) {
         all.add(log.append(event(i)));
@@ -54,8 +56,8 @@ class SqliteAccessAuditTest {
           .hasSize(10);
       assertThat(log.list(AuditQuery.ALL, 1_400, 1_000)).hasSize(100);
     }
-    try (SqliteStore db = open()) {
-      SqliteAuditLog log = new SqliteAuditLog(db, KEY);
+    try (SqliteStores db = open()) {
+      AuditLog log = db.auditLog(KEY);
       AuditRecord next = log.append(event(9)).join();
       assertThat(next.seq()).isEqualTo(1_501);
       assertChainHolds(log, 1_501);
@@ -64,15 +66,15 @@ class SqliteAccessAuditTest {
 
   @Test
   void accessStateAndRevokedTokensPersistAndExpire() {
-    try (SqliteStore db = open()) {
-      SqliteAccessStore store = new SqliteAccessStore(db);
+    try (SqliteStores db = open()) {
+      AccessStore store = db.access();
       store.putUserAccess(new UserAccess("shop", "alice", 5, "spam", 0));
       store.putUserAccess(new UserAccess("shop", "alice", 0, "", 7_000));
       store.revokeToken(new RevokedToken("shop", "j1", "bob", 10_000));
       store.revokeToken(new RevokedToken("shop", "j2", "bob", 20_000));
     }
-    try (SqliteStore db = open()) {
-      SqliteAccessStore store = new SqliteAccessStore(db);
+    try (SqliteStores db = open()) {
+      AccessStore store = db.access();
       assertThat(store.userAccess()).containsExactly(new UserAccess("shop", "alice", 0, "", 7_000));
       assertThat(store.revokedTokens(15_000)).extracting(RevokedToken::id).containsExactly("j2");
       assertThat(store.purgeRevokedTokens(15_000)).isEqualTo(1);

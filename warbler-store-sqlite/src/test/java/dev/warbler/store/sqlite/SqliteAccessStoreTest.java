@@ -3,10 +3,9 @@ package dev.warbler.store.sqlite;
 import dev.warbler.testkit.AccessStoreContract;
 import java.nio.file.Path;
 
-class SqliteAccessStoreTest extends AccessStoreContract {
+class SqliteAccessStoreTest extends AccessStoreContract<SqliteStores> {
   @Override
-  protected Stores openStores(Path dir) {
-    SqliteStore db = new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
-    return new Stores(db, new SqliteAccessStore(db), db);
+  protected SqliteStores openStores(Path dir) {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 }

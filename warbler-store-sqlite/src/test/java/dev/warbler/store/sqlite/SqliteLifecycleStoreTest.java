@@ -1,17 +1,11 @@
 package dev.warbler.store.sqlite;
 
-import dev.warbler.core.MessageLifecycleStore;
 import dev.warbler.testkit.LifecycleStoreContract;
 import java.nio.file.Path;
 
-class SqliteLifecycleStoreTest extends LifecycleStoreContract<SqliteStore> {
+class SqliteLifecycleStoreTest extends LifecycleStoreContract<SqliteStores> {
   @Override
-  protected SqliteStore openStore(Path dir) {
-    return new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
-  }
-
-  @Override
-  protected MessageLifecycleStore lifecycleOf(SqliteStore store) {
-    return new SqliteLifecycleStore(store);
+  protected SqliteStores openStores(Path dir) {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 }

@@ -3,16 +3,9 @@ package dev.warbler.store.sqlite;
 import dev.warbler.testkit.SocialStoreContract;
 import java.nio.file.Path;
 
-class SqliteSocialStoreTest extends SocialStoreContract {
+class SqliteSocialStoreTest extends SocialStoreContract<SqliteStores> {
   @Override
-  protected Stores openStores(Path dir) {
-    SqliteStore db = new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
-    return new Stores(
-        db,
-        db,
-        new SqliteContactStore(db),
-        new SqliteChatroomStore(db),
-        new SqliteConversationSettingsStore(db),
-        db);
+  protected SqliteStores openStores(Path dir) {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 }

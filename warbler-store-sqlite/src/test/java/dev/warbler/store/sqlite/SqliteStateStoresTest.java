@@ -2,8 +2,8 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.UsageStore;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.spi.UsageStore;
 import dev.warbler.testkit.StateStoreContract;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,17 +13,11 @@ import java.time.LocalDate;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
-class SqliteStateStoresTest extends StateStoreContract {
+class SqliteStateStoresTest extends StateStoreContract<SqliteStores> {
 
   @Override
-  protected Stores<?> openStores(Path dir) {
-    SqliteStore store = new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
-    return new Stores<>(
-        store,
-        new SqliteReceiptStore(store),
-        new SqliteProfileStore(store),
-        new SqliteUsageStore(store),
-        store);
+  protected SqliteStores openStores(Path dir) {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 
   @Test
@@ -50,16 +44,14 @@ class SqliteStateStoresTest extends StateStoreContract {
               + " 1793700000000)");
     }
 
-    try (SqliteStore store = new SqliteStore(SqliteConfig.defaults(db))) {
-      UsageStore usage = new SqliteUsageStore(store);
+    try (SqliteStores store = new SqliteStores(SqliteConfig.defaults(db))) {
+      UsageStore usage = store.usage();
       LocalDate day = LocalDate.parse("2026-11-02");
       assertThat(usage.days("shop", day, day.plusDays(1)))
           .containsExactly(
               new UsageStore.Day(day, 2, 2, 0), new UsageStore.Day(day.plusDays(1), 0, 1, 0));
       assertThat(usage.storedBytes("shop")).isEqualTo(6 + 7 + 1);
-      assertThat(
-              new SqliteReceiptStore(store)
-                  .receipts("shop", ConversationId.direct("a", "b"), "", 5))
+      assertThat(store.receipts().receipts("shop", ConversationId.direct("a", "b"), "", 5))
           .isEmpty();
     }
   }

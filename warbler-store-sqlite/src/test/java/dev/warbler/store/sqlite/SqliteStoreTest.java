@@ -2,12 +2,12 @@ package dev.warbler.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.AppendResult;
-import dev.warbler.core.ChatMessage;
-import dev.warbler.core.ConversationId;
-import dev.warbler.core.MessageType;
-import dev.warbler.core.User;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.directory.User;
+import dev.warbler.core.messaging.AppendResult;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
 import java.nio.file.Path;
@@ -27,12 +27,12 @@ import java.util.stream.LongStream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
-class SqliteStoreTest extends StoreContract<SqliteStore> {
+class SqliteStoreTest extends StoreContract<SqliteStores> {
   private static final ConversationId CHAT = ConversationId.direct("alice", "bob");
 
   @Override
-  protected SqliteStore openStore(Path dir) {
-    return new SqliteStore(SqliteConfig.defaults(dir.resolve("warbler.db")));
+  protected SqliteStores openStores(Path dir) {
+    return new SqliteStores(SqliteConfig.defaults(dir.resolve("warbler.db")));
   }
 
   @Test
@@ -76,15 +76,17 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
               + " VALUES ('acme', 't1', 'minted', 1)");
     }
 
-    try (SqliteStore migrated = new SqliteStore(SqliteConfig.defaults(old))) {
+    try (SqliteStores migrated = new SqliteStores(SqliteConfig.defaults(old))) {
       for (String gone : List.of("zed", "amy", "bea", "yan", "xia", "wu")) {
-        assertThat(migrated.retired("acme", gone)).as(gone).isTrue();
-        assertThat(migrated.createUser(new User("acme", gone, gone, 5))).as(gone).isFalse();
+        assertThat(migrated.directory().retired("acme", gone)).as(gone).isTrue();
+        assertThat(migrated.directory().createUser(new User("acme", gone, gone, 5)))
+            .as(gone)
+            .isFalse();
       }
-      assertThat(migrated.retired("acme", "alice")).isFalse();
-      assertThat(migrated.retired("acme", "minted")).isFalse();
-      assertThat(migrated.retired("other", "zed")).isFalse();
-      assertThat(migrated.createUser(new User("acme", "minted", "Minted", 5))).isTrue();
+      assertThat(migrated.directory().retired("acme", "alice")).isFalse();
+      assertThat(migrated.directory().retired("acme", "minted")).isFalse();
+      assertThat(migrated.directory().retired("other", "zed")).isFalse();
+      assertThat(migrated.directory().createUser(new User("acme", "minted", "Minted", 5))).isTrue();
     }
   }
 
@@ -98,14 +100,14 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
       rs.next();
       assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
     }
-    assertThat(store().synchronous()).isEqualTo(2);
+    assertThat(stores().synchronous()).isEqualTo(2);
   }
 
   @Test
   void theDurabilitySettingChoosesTheSynchronousMode() {
     for (Durability d : Durability.values()) {
       SqliteConfig config = new SqliteConfig(dir.resolve(d.name() + ".db"), d, 1_000, 100_000, 1);
-      try (SqliteStore s = new SqliteStore(config)) {
+      try (SqliteStores s = new SqliteStores(config)) {
         int expected =
             switch (d) {
               case FULL -> 2;
@@ -121,7 +123,7 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
   void groupCommitPutsManyConcurrentAppendsIntoFewerCommits() throws Exception {
     int threads = 8;
     int perThread = 250;
-    long commitsBefore = store().commits();
+    long commitsBefore = stores().commits();
     List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
     try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
@@ -132,7 +134,7 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
               start.await();
               List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
               for (int i = 0; i < perThread; i++) {
-                mine.add(store().append(message(CHAT, "alice")));
+                mine.add(messages().append(message(CHAT, "alice")));
               }
               return mine;
             }));
@@ -144,22 +146,22 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
     }
     futures.forEach(StoreContract::resultOf);
 
-    long commits = store().commits() - commitsBefore;
+    long commits = stores().commits() - commitsBefore;
     assertThat(commits).isPositive().isLessThan(threads * perThread);
-    assertThat(store().after(APP, CHAT, 0, 10_000).messages())
+    assertThat(messages().after(APP, CHAT, 0, 10_000).messages())
         .extracting(ChatMessage::seq)
         .containsExactlyElementsOf(LongStream.rangeClosed(1, threads * perThread).boxed().toList());
   }
 
   @Test
   void noCommitHoldsMoreThanMaxBatchWrites() throws Exception {
-    closeStore();
+    closeStores();
     SqliteConfig config =
         new SqliteConfig(dir.resolve("small-batches.db"), Durability.OFF, 10, 100_000, 1);
-    try (SqliteStore small = new SqliteStore(config)) {
+    try (SqliteStores small = new SqliteStores(config)) {
       List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
       for (int i = 0; i < 500; i++) {
-        futures.add(small.append(message(CHAT, "alice")));
+        futures.add(small.messages().append(message(CHAT, "alice")));
       }
       futures.forEach(StoreContract::resultOf);
 
@@ -169,26 +171,27 @@ class SqliteStoreTest extends StoreContract<SqliteStore> {
 
   @Test
   void aFullWriteQueueFailsAppendsWithUnavailableInsteadOfWaiting() throws Exception {
-    closeStore();
+    closeStores();
     SqliteConfig config =
         new SqliteConfig(dir.resolve("tiny-queue.db"), Durability.FULL, 1_000, 1, 1);
-    try (SqliteStore tiny = new SqliteStore(config)) {
+    try (SqliteStores tiny = new SqliteStores(config)) {
       CountDownLatch writerBusy = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      tiny.onAppend(m -> {
-        // Holds the writer thread inside the first batch so the queue can fill up.
-        writerBusy.countDown();
-        try {
-          release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      CompletableFuture<AppendResult> running = tiny.append(message(CHAT, "alice"));
+      tiny.messages()
+          .onAppend(m -> {
+            // Holds the writer thread inside the first batch so the queue can fill up.
+            writerBusy.countDown();
+            try {
+              release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      CompletableFuture<AppendResult> running = tiny.messages().append(message(CHAT, "alice"));
       assertThat(writerBusy.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<AppendResult> queued = tiny.append(message(CHAT, "alice"));
+      CompletableFuture<AppendResult> queued = tiny.messages().append(message(CHAT, "alice"));
 
-      CompletableFuture<AppendResult> refused = tiny.append(message(CHAT, "alice"));
+      CompletableFuture<AppendResult> refused = tiny.messages().append(message(CHAT, "alice"));
 
       assertThat(refused).isCompletedExceptionally();
       assertThat(refused.exceptionNow())

@@ -1,4 +1,0 @@
-package dev.warbler.core;
-
-/** A message sent to a chatroom, and the room epoch its seq counts in. */
-public record ChatroomSent(AppendResult result, long epoch) {}

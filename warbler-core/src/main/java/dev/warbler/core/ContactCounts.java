@@ -1,4 +1,0 @@
-package dev.warbler.core;
-
-/** Sizes of one user's contact lists, for the limits. */
-public record ContactCounts(int friends, int blocked, int outgoingRequests) {}

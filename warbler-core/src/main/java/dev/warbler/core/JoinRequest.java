@@ -1,4 +1,0 @@
-package dev.warbler.core;
-
-/** A pending request to join a group whose join policy is APPROVAL. */
-public record JoinRequest(String user, String message, long requestedAt) {}

@@ -1,6 +1,0 @@
-package dev.warbler.core;
-
-/**
- * How far one member has read and received a conversation; {@code deliveredSeq >= readSeq} always.
- */
-public record MemberReceipt(String user, long readSeq, long deliveredSeq) {}

@@ -1,6 +1,0 @@
-package dev.warbler.core;
-
-import java.util.List;
-
-/** Messages oldest first; {@code more} says whether the range continues past this page. */
-public record MessagePage(ConversationId conversation, List<ChatMessage> messages, boolean more) {}

@@ -1,7 +1,0 @@
-package dev.warbler.core;
-
-/**
- * How many users react to a message with one emoji; {@code mine} says whether the reader is one of
- * them (known in per-user reads only: pull and history).
- */
-public record ReactionCount(String emoji, long count, boolean mine) {}

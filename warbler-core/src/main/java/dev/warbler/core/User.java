@@ -1,4 +1,0 @@
-package dev.warbler.core;
-
-/** A user of one app. */
-public record User(String app, String id, String name, long createdAt) {}

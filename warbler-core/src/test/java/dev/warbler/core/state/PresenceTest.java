@@ -1,0 +1,182 @@
+package dev.warbler.core.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.contacts.FriendRequestEvent;
+import dev.warbler.core.directory.UserProfile;
+import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.protocol.CloseCode;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Presence with in-memory connections and last-seen store. */
+class PresenceTest {
+  private final LocalBus bus = new LocalBus();
+  private final Sessions sessions = new Sessions(bus);
+  private final MemoryProfiles store = new MemoryProfiles();
+  private final Presence presence =
+      new Presence(sessions, store, InstantSource.system(), StateLimits.DEFAULTS);
+
+  /** Only last-seen times are used by presence. */
+  static final class MemoryProfiles implements ProfileStore {
+    final Map<String, Long> seen = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<UserProfile> profile(String app, String user) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<UserProfile> updateProfile(
+        String app, String user, UnaryOperator<UserProfile> change) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<UserProfile> profiles(String app, String afterUser, int limit) {
+      return List.of();
+    }
+
+    @Override
+    public Map<String, Long> lastSeen(String app, Collection<String> users) {
+      Map<String, Long> found = new HashMap<>();
+      users.forEach(
+          u -> Optional.ofNullable(seen.get(app + "/" + u)).ifPresent(t -> found.put(u, t)));
+      return found;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> recordLastSeen(String app, String user, long millis) {
+      seen.put(app + "/" + user, millis);
+      return CompletableFuture.completedFuture(true);
+    }
+  }
+
+  /** Records pushed events; equal only to itself. */
+  static final class Conn implements Connection {
+    final String app;
+    final String user;
+    final List<StateEvent> events = new CopyOnWriteArrayList<>();
+
+    Conn(String app, String user) {
+      this.app = app;
+      this.user = user;
+    }
+
+    @Override
+    public String app() {
+      return app;
+    }
+
+    @Override
+    public String user() {
+      return user;
+    }
+
+    @Override
+    public void push(ChatMessage message) {}
+
+    @Override
+    public void push(StateEvent event) {
+      events.add(event);
+    }
+
+    @Override
+    public void pushRoom(RoomEvent event) {}
+
+    @Override
+    public void pushContact(FriendRequestEvent event) {}
+
+    @Override
+    public void close(CloseCode code, String reason) {}
+
+    List<Boolean> onlineChanges(String of) {
+      return events.stream()
+          .map(e -> (StateEvent.PresenceChange) e)
+          .filter(e -> e.user().equals(of))
+          .map(StateEvent.PresenceChange::online)
+          .toList();
+    }
+  }
+
+  @Test
+  void manyDevicesComingAndGoingAtOnceEndWithTheFinalStateAnnounced() throws Exception {
+    Conn watcher = new Conn("shop", "w");
+    sessions.add(watcher);
+    presence.subscribe(watcher, List.of("a"));
+    int threads = 8;
+    CountDownLatch start = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      List<Future<?>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        tasks.add(
+            pool.submit(() -> {
+              start.await();
+              for (int i = 0; i < 200; i++) {
+                Conn device = new Conn("shop", "a");
+                sessions.add(device);
+                sessions.remove(device);
+              }
+              return null;
+            }));
+      }
+      start.countDown();
+      for (Future<?> f : tasks) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    }
+
+    List<Boolean> changes = watcher.onlineChanges("a");
+    assertThat(changes).isNotEmpty().last().isEqualTo(false);
+    // Announcements alternate: never online twice or offline twice in a row.
+    for (int i = 1; i < changes.size(); i++) {
+      assertThat(changes.get(i)).isNotEqualTo(changes.get(i - 1));
+    }
+    assertThat(store.seen).containsKey("shop/a");
+    assertThat(presence.presence("shop", List.of("a")).getFirst().online()).isFalse();
+  }
+
+  @Test
+  void onlyWatchersOfTheSameAppHearAndAReplacedOrClosedSubscriptionStopsHearing() {
+    Conn watcher = new Conn("shop", "w");
+    Conn otherApp = new Conn("school", "w");
+    sessions.add(watcher);
+    sessions.add(otherApp);
+    presence.subscribe(watcher, List.of("a", "b"));
+    presence.subscribe(otherApp, List.of("a"));
+    presence.subscribe(watcher, List.of("b"));
+
+    Conn a = new Conn("shop", "a");
+    Conn b = new Conn("shop", "b");
+    sessions.add(a);
+    sessions.add(b);
+    sessions.remove(watcher);
+    sessions.remove(b);
+
+    assertThat(watcher.onlineChanges("a")).isEmpty();
+    assertThat(watcher.onlineChanges("b")).containsExactly(true);
+    assertThat(otherApp.events).isEmpty();
+    assertThat(presence.watchers("shop", "b")).isZero();
+    assertThat(presence.watchers("school", "a")).isEqualTo(1);
+  }
+}
