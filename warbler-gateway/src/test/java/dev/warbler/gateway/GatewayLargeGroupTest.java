@@ -13,6 +13,7 @@ import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.GroupChange;
 import dev.warbler.core.spi.GroupStore;
 import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.Encoding;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.Message;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,8 +92,8 @@ class GatewayLargeGroupTest {
 
     @Override
     public CompletableFuture<GroupChange.Applied> apply(
-        GroupChange change, GroupChange.Listener listener) {
-      return delegate.apply(change, listener);
+        GroupChange change, Function<GroupChange.Outcome, Optional<NewMessage>> event) {
+      return delegate.apply(change, event);
     }
   }
 
@@ -106,7 +108,13 @@ class GatewayLargeGroupTest {
               counting.delegate = store;
               return counting;
             });
-    server.bus.subscribe(deliveries::add);
+    server.bus.subscribe(
+        Topic.group(TestGateway.APP, GROUP),
+        e -> {
+          if (e instanceof Delivery d) {
+            deliveries.add(d);
+          }
+        });
   }
 
   @AfterAll
@@ -124,7 +132,9 @@ class GatewayLargeGroupTest {
     // Bulk members straight through the store (one transaction), not 20,000 API calls.
     List<String> crowd = IntStream.range(0, MEMBERS).mapToObj(i -> "fan" + i).toList();
     counting
-        .apply(new GroupChange.AddMembers(TestGateway.APP, GROUP, crowd, 25_000), quietListener())
+        .apply(
+            new GroupChange.AddMembers(TestGateway.APP, GROUP, crowd, 25_000),
+            o -> Optional.empty())
         .get(30, TimeUnit.SECONDS);
 
     List<RawClient> devices = new ArrayList<>();
@@ -175,20 +185,5 @@ class GatewayLargeGroupTest {
     return c.await(
             f -> f.hasMessage() && f.getMessage().getConversation().equals("g:" + GROUP), WAIT)
         .getMessage();
-  }
-
-  private static GroupChange.Listener quietListener() {
-    return new GroupChange.Listener() {
-      @Override
-      public Optional<NewMessage> event(GroupChange.Outcome outcome) {
-        return Optional.empty();
-      }
-
-      @Override
-      public void beforeEvent(GroupChange.Outcome outcome) {}
-
-      @Override
-      public void afterEvent(GroupChange.Outcome outcome) {}
-    };
   }
 }

@@ -8,6 +8,8 @@ import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.chatrooms.ChatroomLimits;
 import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.cluster.LocalCluster;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.ContactLimits;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.AtRestEncryption;
@@ -22,8 +24,8 @@ import dev.warbler.core.messaging.Limits;
 import dev.warbler.core.messaging.MessageLifecycle;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.metering.Metering;
-import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.GroupStore;
 import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.core.state.Presence;
@@ -63,7 +65,9 @@ final class TestGateway implements AutoCloseable {
 
   final Path dir;
   final SqliteStores stores;
-  final LocalBus bus;
+  final LocalCluster cluster = new LocalCluster();
+  final Bus bus;
+  final Publisher publisher;
   final Sessions sessions;
   final GroupAdmin groups;
   final Directory directory;
@@ -184,43 +188,48 @@ final class TestGateway implements AutoCloseable {
     stores =
         new SqliteStores(
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
-    bus = new LocalBus();
-    sessions = new Sessions(bus);
+    bus = cluster.bus();
+    publisher = new Publisher(bus);
+    access = new Access(stores.access(), bus, publisher, clock);
     groups =
         new GroupAdmin(
             groupStore.apply(stores.groups()),
             stores.directory(),
-            sessions,
+            bus,
+            publisher,
             clock,
             limits,
             GroupLimits.DEFAULTS);
     directory =
-        new Directory(stores.directory(), groups, sessions, clock, stateLimits.maxProfileBytes());
-    contacts = new Contacts(stores.contacts(), directory, sessions, clock, ContactLimits.DEFAULTS);
+        new Directory(
+            stores.directory(), groups, bus, publisher, clock, stateLimits.maxProfileBytes());
+    contacts =
+        new Contacts(stores.contacts(), directory, bus, publisher, clock, ContactLimits.DEFAULTS);
+    sessions = new Sessions(bus);
     MessageLifecycleStore lifecycleStore = stores.lifecycle();
     messenger =
         new Messenger(
             stores.messages(),
             directory,
-            bus,
+            publisher,
             clock,
             limits,
             lifecycleStore,
             lifecycleLimits,
             contacts);
-    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
-    chatrooms = new Chatrooms(stores.chatrooms(), directory, messenger, clock, roomLimits);
+    lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
+    chatrooms =
+        new Chatrooms(stores.chatrooms(), directory, messenger, bus, publisher, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
     receipts =
         new Receipts(
-            messenger, stores.messages(), stores.receipts(), directory, sessions, stateLimits);
-    presence = new Presence(sessions, stores.profiles(), clock, stateLimits);
-    Metering metering = new Metering(stores.usage(), sessions, bus, clock);
+            messenger, stores.messages(), stores.receipts(), directory, publisher, stateLimits);
+    presence =
+        new Presence(
+            sessions, bus, publisher, cluster.presence(), stores.profiles(), clock, stateLimits);
+    Metering metering = new Metering(stores.usage(), sessions, publisher, clock);
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
-    access = new Access(stores.access(), sessions, clock);
-    directory.onUserDeleted(access::forget);
-    directory.onUserDeleted(presence::forget);
     dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
     audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     gateway =

@@ -1,10 +1,11 @@
 package dev.warbler.jmh;
 
 import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.cluster.LocalCluster;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
-import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
@@ -26,10 +27,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The core fan-out path: one group message published on the bus and handed by {@link Sessions} to
- * the {@code online} connections of the group's members on this node. The connections only count,
- * so this is the cost of the index walk and the calls, without encoding or socket writes. The score
- * is group messages per second; deliveries per second are the score times {@code online}.
+ * The core fan-out path: one group message published on its group topic of the in-process bus and
+ * handed by {@link Sessions} to the {@code online} connections of the group's members on this node.
+ * The connections only count, so this is the cost of the index walk and the calls, without encoding
+ * or socket writes. The score is group messages per second; deliveries per second are the score
+ * times {@code online}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,13 +45,14 @@ public class FanoutBenchmark {
   @Param({"10", "500", "10000"})
   public int online;
 
-  private LocalBus bus;
+  private Publisher publisher;
   private CountingConnection[] connections;
   private Delivery delivery;
 
   @Setup
   public void setUp() {
-    bus = new LocalBus();
+    var bus = new LocalCluster().bus();
+    publisher = new Publisher(bus);
     Sessions sessions = new Sessions(bus);
     connections = new CountingConnection[online];
     for (int i = 0; i < online; i++) {
@@ -66,7 +69,7 @@ public class FanoutBenchmark {
 
   @Benchmark
   public void deliverGroupMessage() {
-    bus.publish(delivery);
+    publisher.publish(delivery);
   }
 
   /** A connection that counts what it is given and does nothing else. */

@@ -5,6 +5,7 @@ import dev.warbler.core.access.Access;
 import dev.warbler.core.access.TokenService;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.Contacts;
 import dev.warbler.core.crypto.EncryptingStores;
 import dev.warbler.core.directory.Directory;
@@ -16,10 +17,13 @@ import dev.warbler.core.messaging.Limits;
 import dev.warbler.core.messaging.MessageLifecycle;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.metering.Metering;
-import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.core.state.Presence;
 import dev.warbler.core.state.Receipts;
 import dev.warbler.core.state.StateLimits;
@@ -33,12 +37,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The core services over the stores, wired from {@link Settings}: plain objects, no injection
  * framework. Called once, on the thread that starts the node; the order of construction is the
- * order in which services subscribe to the bus and to {@link Sessions}.
+ * order in which services subscribe to the bus and to {@link Sessions}: views that forget (caches,
+ * access) subscribe before {@link Sessions} acts on the same event (closing connections).
  */
 final class CoreWiring {
 
-  /** The core as the node holds it: the bus (closed last) and the services. */
-  record Core(LocalBus bus, Services services) {}
+  /** The core as the node holds it: the publisher (for metrics) and the services. */
+  record Core(Publisher publisher, Services services) {}
 
   private CoreWiring() {}
 
@@ -46,15 +51,19 @@ final class CoreWiring {
       Settings settings,
       Path data,
       StoreWiring.Opened opened,
+      Bus bus,
+      PresenceRegistry registry,
       Limits limits,
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       MeterRegistry meters,
       AtomicLong auditHeadSeq) {
     EncryptingStores stores = opened.stores();
-    LocalBus bus = new LocalBus();
+    Publisher publisher = new Publisher(bus);
+    // Caches subscribe first: they forget before Sessions closes connections on the same event.
+    Access access = new Access(stores.access(), bus, publisher, clock);
+    Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, publisher);
     Sessions sessions = new Sessions(bus);
-    Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, sessions);
     Directory directory = m.directory();
     TokenService tokens =
         new TokenService(
@@ -64,8 +73,7 @@ final class CoreWiring {
             Duration.ofSeconds(settings.integer(Setting.AUTH_CLOCK_SKEW_SECONDS)));
     StateLimits stateLimits = LimitWiring.state(settings);
     ProfileStore profileStore = stores.profiles();
-    Metering metering = new Metering(stores.usage(), sessions, bus, clock);
-    Access access = new Access(stores.access(), sessions, clock);
+    Metering metering = new Metering(stores.usage(), sessions, publisher, clock);
     Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
     Services services =
         new Services(
@@ -84,20 +92,26 @@ final class CoreWiring {
                 stores.messages(),
                 stores.receipts(),
                 directory,
-                sessions,
+                publisher,
                 stateLimits),
-            new Presence(sessions, profileStore, clock, stateLimits),
+            new Presence(sessions, bus, publisher, registry, profileStore, clock, stateLimits),
             new Profiles(profileStore, stateLimits),
             metering,
             access,
             audit,
             opened.encryption());
-    // What lives beside the store forgets a deleted user too (Contacts registers itself).
-    directory.onUserDeleted(access::forget);
-    directory.onUserDeleted(services.presence()::forget);
-    // Chatroom messages are not stored, so the bus never sees them; they count as sent messages.
+    // Chatroom messages are not stored; the node they are sent through counts them as sent.
     m.chatrooms().onMessage(metering::chatroomMessage);
-    return new Core(bus, services);
+    // Key state changed through this node: every node (this one included) forgets its entry.
+    opened.encryption().onChange(app -> publisher.publish(new Event.EncryptionChanged(app)));
+    bus.subscribe(
+        Topic.nodes(),
+        e -> {
+          if (e instanceof Event.EncryptionChanged c) {
+            opened.encryption().forget(c.app());
+          }
+        });
+    return new Core(publisher, services);
   }
 
   /** The messaging services: groups, the directory, contacts, messages and their lifecycle. */
@@ -116,13 +130,14 @@ final class CoreWiring {
       Limits limits,
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
-      LocalBus bus,
-      Sessions sessions) {
+      Bus bus,
+      Publisher publisher) {
     GroupAdmin groups =
         new GroupAdmin(
             stores.groups(),
             stores.directory(),
-            sessions,
+            bus,
+            publisher,
             clock,
             limits,
             LimitWiring.groups(settings));
@@ -130,27 +145,35 @@ final class CoreWiring {
         new Directory(
             stores.directory(),
             groups,
-            sessions,
+            bus,
+            publisher,
             clock,
             settings.integer(Setting.LIMITS_MAX_PROFILE_BYTES));
     Contacts contacts =
-        new Contacts(stores.contacts(), directory, sessions, clock, LimitWiring.contacts(settings));
+        new Contacts(
+            stores.contacts(), directory, bus, publisher, clock, LimitWiring.contacts(settings));
     MessageLifecycleStore lifecycleStore = stores.lifecycle();
     Messenger messenger =
         new Messenger(
             stores.messages(),
             directory,
-            bus,
+            publisher,
             clock,
             limits,
             lifecycleStore,
             lifecycleLimits,
             contacts);
     MessageLifecycle lifecycle =
-        new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
+        new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
     Chatrooms chatrooms =
         new Chatrooms(
-            stores.chatrooms(), directory, messenger, clock, LimitWiring.chatrooms(settings));
+            stores.chatrooms(),
+            directory,
+            messenger,
+            bus,
+            publisher,
+            clock,
+            LimitWiring.chatrooms(settings));
     ConversationList conversations =
         new ConversationList(
             stores.conversationSettings(),

@@ -2,7 +2,7 @@ package dev.warbler.server;
 
 import dev.warbler.core.access.AuthThrottle;
 import dev.warbler.core.access.RateLimiter;
-import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.state.Presence;
 import io.micrometer.core.instrument.Counter;
@@ -35,9 +35,11 @@ final class MetricsWiring {
   }
 
   /** Stored messages, pushes, sessions and presence watches. */
-  static void node(MeterRegistry meters, LocalBus bus, Sessions sessions, Presence presence) {
+  static void node(
+      MeterRegistry meters, Publisher publisher, Sessions sessions, Presence presence) {
+    // Counted where stored: the nodes that deliver a message do not count it again.
     Counter stored = meters.counter("warbler.messages.stored");
-    bus.subscribe(d -> {
+    publisher.onOrigin(d -> {
       if (d.message().extras().deletedForMe()) {
         return; // a delete-for-me notice to one user's devices, not a stored message
       }

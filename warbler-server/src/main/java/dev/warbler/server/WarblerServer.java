@@ -5,11 +5,13 @@ import dev.warbler.api.Route;
 import dev.warbler.core.Services;
 import dev.warbler.core.access.AuthThrottle;
 import dev.warbler.core.access.RateLimiter;
+import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.LifecycleLimits;
 import dev.warbler.core.messaging.Limits;
-import dev.warbler.core.sessions.LocalBus;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.Stores;
 import dev.warbler.gateway.Gateway;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,7 +41,8 @@ public final class WarblerServer implements AutoCloseable {
   private final Settings settings;
   private final DataDirectory dataDirectory;
   private final Stores stores;
-  private final LocalBus bus;
+  private final boolean ownsStores;
+  private final Bus bus;
   private final Services services;
   private final Gateway gateway;
   private final ScheduledJobs jobs;
@@ -59,7 +62,7 @@ public final class WarblerServer implements AutoCloseable {
    * Wires the node; nothing listens yet. The order matters: what can fail without opening anything
    * (the admin key, the limits, TLS) comes before the store opens.
    */
-  private WarblerServer(Settings settings, DataDirectory dataDirectory) {
+  private WarblerServer(Settings settings, DataDirectory dataDirectory, @Nullable Shared shared) {
     this.settings = settings;
     this.dataDirectory = dataDirectory;
     InstantSource clock = InstantSource.system();
@@ -77,21 +80,35 @@ public final class WarblerServer implements AutoCloseable {
     // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
-    StoreWiring.Opened opened = StoreWiring.open(settings, dataDirectory, clock, meters);
+    this.ownsStores = shared == null;
+    StoreWiring.Opened opened =
+        shared == null ? StoreWiring.open(settings, dataDirectory, clock, meters) : shared.opened;
     this.stores = opened.stores();
+    // One node: a cluster of one, in memory. Several in one process: the buses of one cluster.
+    LocalCluster cluster = shared == null ? new LocalCluster() : shared.cluster;
+    this.bus = cluster.bus();
+    PresenceRegistry registry = cluster.presence();
     ScheduledJobs started = null;
     try {
       AtomicLong auditHeadSeq = new AtomicLong();
       CoreWiring.Core core =
           CoreWiring.wire(
-              settings, data, opened, limits, lifecycleLimits, clock, meters, auditHeadSeq);
-      this.bus = core.bus();
+              settings,
+              data,
+              opened,
+              bus,
+              registry,
+              limits,
+              lifecycleLimits,
+              clock,
+              meters,
+              auditHeadSeq);
       this.services = core.services();
       started =
           ScheduledJobs.start(
               settings, services.metering(), services.audit(), services.access(), auditHeadSeq);
       this.jobs = started;
-      MetricsWiring.node(meters, bus, services.sessions(), services.presence());
+      MetricsWiring.node(meters, core.publisher(), services.sessions(), services.presence());
 
       this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
       services.directory().ensureApp(defaultApp, "Default app");
@@ -105,17 +122,30 @@ public final class WarblerServer implements AutoCloseable {
       if (started != null) {
         started.close();
       }
-      closeQuietly(stores);
+      closeQuietly(bus);
+      if (ownsStores) {
+        closeQuietly(stores);
+      }
       throw e;
     }
   }
 
   /** Builds and starts a node; on failure everything opened so far is closed. */
   public static WarblerServer start(Settings settings) {
+    return start(settings, null);
+  }
+
+  /**
+   * Builds and starts a node of a cluster in this process: its stores and bus are {@code shared}
+   * with the other nodes (which {@code shared} outlives); its data directory holds only its own
+   * files (the lock, the admin key). For the multi-node tests; a real cluster shares a database and
+   * a broker instead.
+   */
+  public static WarblerServer start(Settings settings, @Nullable Shared shared) {
     DataDirectory data = DataDirectory.open(settings.path(Setting.DATA_DIR));
     WarblerServer server;
     try {
-      server = new WarblerServer(settings, data);
+      server = new WarblerServer(settings, data, shared);
     } catch (RuntimeException e) {
       data.close();
       throw e;
@@ -274,9 +304,58 @@ public final class WarblerServer implements AutoCloseable {
     jobs.close();
     services.audit().flush(true);
     closeQuietly(bus);
-    closeQuietly(stores);
+    if (ownsStores) {
+      closeQuietly(stores);
+    }
     meters.close();
     dataDirectory.close();
+  }
+
+  /**
+   * What the nodes of a cluster in one process share, as real nodes share a database and a broker:
+   * the stores (opened from one data directory) and one {@link LocalCluster}. Close it after the
+   * nodes.
+   */
+  public static final class Shared implements AutoCloseable {
+    private final DataDirectory data;
+    private final PrometheusMeterRegistry meters;
+    final StoreWiring.Opened opened;
+    final LocalCluster cluster = new LocalCluster();
+
+    private Shared(DataDirectory data, StoreWiring.Opened opened, PrometheusMeterRegistry meters) {
+      this.data = data;
+      this.opened = opened;
+      this.meters = meters;
+    }
+
+    /** Opens the stores named by {@code settings} (its data directory, store and keys). */
+    public static Shared open(Settings settings) {
+      DataDirectory data = DataDirectory.open(settings.path(Setting.DATA_DIR));
+      PrometheusMeterRegistry meters = MetricsWiring.registry();
+      try {
+        return new Shared(
+            data, StoreWiring.open(settings, data, InstantSource.system(), meters), meters);
+      } catch (RuntimeException e) {
+        meters.close();
+        data.close();
+        throw e;
+      }
+    }
+
+    public Stores stores() {
+      return opened.stores();
+    }
+
+    public LocalCluster cluster() {
+      return cluster;
+    }
+
+    @Override
+    public void close() {
+      closeQuietly(opened.stores());
+      meters.close();
+      data.close();
+    }
   }
 
   static void closeQuietly(AutoCloseable c) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Groups set up through the {@link GroupStore} for the contracts that need a group but test
@@ -21,20 +22,9 @@ import java.util.Optional;
 final class GroupFixtures {
   private GroupFixtures() {}
 
-  /** Appends no event and runs no hooks: what a fixture wants. */
-  static final GroupChange.Listener NO_EVENT =
-      new GroupChange.Listener() {
-        @Override
-        public Optional<NewMessage> event(GroupChange.Outcome outcome) {
-          return Optional.empty();
-        }
-
-        @Override
-        public void beforeEvent(GroupChange.Outcome outcome) {}
-
-        @Override
-        public void afterEvent(GroupChange.Outcome outcome) {}
-      };
+  /** Appends no event: what a fixture wants. */
+  static final Function<GroupChange.Outcome, Optional<NewMessage>> NO_EVENT =
+      outcome -> Optional.empty();
 
   /** Creates {@code group} with {@code members}: its owner as OWNER, the others as MEMBER. */
   static void create(GroupStore groups, Group group, List<String> members) {

@@ -3,10 +3,13 @@ package dev.warbler.core.access;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
-import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.spi.AccessStore;
 import dev.warbler.core.spi.AccessStore.RevokedToken;
 import dev.warbler.core.spi.AccessStore.UserAccess;
+import dev.warbler.core.spi.Bus;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
@@ -16,11 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * App-wide bans and token revocation, enforced at authentication and on open connections.
  *
  * <p>{@link #check} runs on every authentication and answers from two in-memory maps (O(1), no
- * store access): the store is loaded whole at startup and every change writes through, durable
- * before the map changes. A change then closes the affected connections on this node: a ban with
- * {@link CloseCode#USER_BANNED}, a revocation with {@link CloseCode#TOKEN_REVOKED}. A connection
- * that authenticates concurrently re-checks after it registered (see the gateway), so it cannot
- * slip between the write and the close.
+ * store access): the store is loaded whole at startup, and every change is written to the store,
+ * then published ({@link Event.AccessChanged}, {@link Event.TokenRevoked}); every node, this one
+ * included, updates its maps from the event, then a {@link Event.CloseSessions} closes the affected
+ * connections on every node: a ban with {@link CloseCode#USER_BANNED}, a revocation with {@link
+ * CloseCode#TOKEN_REVOKED}. A connection that authenticates concurrently re-checks after it
+ * registered (see the gateway), so it cannot slip between the write and the close.
  *
  * <p>Revoking all tokens of a user sets its {@code tokensNotBefore} to the start of the next whole
  * second: {@code iat} has whole seconds, so every token issued up to the revocation (in the same
@@ -29,17 +33,28 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Access {
   private final AccessStore store;
-  private final Sessions sessions;
+  private final Publisher publisher;
   private final InstantSource clock;
   private final ConcurrentHashMap<String, UserAccess> users = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, RevokedToken> tokens = new ConcurrentHashMap<>();
 
-  public Access(AccessStore store, Sessions sessions, InstantSource clock) {
+  public Access(AccessStore store, Bus bus, Publisher publisher, InstantSource clock) {
     this.store = store;
-    this.sessions = sessions;
+    this.publisher = publisher;
     this.clock = clock;
+    bus.subscribe(Topic.nodes(), this::heard);
     store.userAccess().forEach(a -> users.put(key(a.app(), a.user()), a));
     store.revokedTokens(clock.millis()).forEach(t -> tokens.put(key(t.app(), t.id()), t));
+  }
+
+  /** Applies a change made on any node, this one included. */
+  private void heard(Event event) {
+    switch (event) {
+      case Event.AccessChanged a -> users.put(key(a.app(), a.access().user()), a.access());
+      case Event.TokenRevoked t -> tokens.put(key(t.app(), t.token().id()), t.token());
+      case Event.UserDeleted d -> forget(d.app(), d.user());
+      default -> {}
+    }
   }
 
   /**
@@ -106,9 +121,9 @@ public final class Access {
             : new UserAccess(app, user, Math.max(1, clock.millis()), reason, old.tokensNotBefore());
     if (now != old) {
       store.putUserAccess(now);
-      users.put(key(app, user), now);
+      publisher.publish(new Event.AccessChanged(now));
     }
-    sessions.closeUser(app, user, CloseCode.USER_BANNED, "user banned");
+    publisher.publish(new Event.CloseSessions(app, user, "", CloseCode.USER_BANNED, "user banned"));
     return now;
   }
 
@@ -120,7 +135,7 @@ public final class Access {
     }
     UserAccess now = new UserAccess(app, user, 0, "", old.tokensNotBefore());
     store.putUserAccess(now);
-    users.put(key(app, user), now);
+    publisher.publish(new Event.AccessChanged(now));
     return true;
   }
 
@@ -135,8 +150,9 @@ public final class Access {
         new UserAccess(
             app, user, old.bannedAt(), old.banReason(), Math.max(notBefore, old.tokensNotBefore()));
     store.putUserAccess(now);
-    users.put(key(app, user), now);
-    sessions.closeUser(app, user, CloseCode.TOKEN_REVOKED, "tokens revoked");
+    publisher.publish(new Event.AccessChanged(now));
+    publisher.publish(
+        new Event.CloseSessions(app, user, "", CloseCode.TOKEN_REVOKED, "tokens revoked"));
     return now.tokensNotBefore();
   }
 
@@ -153,16 +169,17 @@ public final class Access {
     Principal who = token.principal();
     RevokedToken r = new RevokedToken(who.app(), token.id(), who.user(), token.expiresAt());
     store.revokeToken(r);
-    tokens.put(key(who.app(), token.id()), r);
-    sessions.closeToken(
-        who.app(), who.user(), token.id(), CloseCode.TOKEN_REVOKED, "token revoked");
+    publisher.publish(new Event.TokenRevoked(r));
+    publisher.publish(
+        new Event.CloseSessions(
+            who.app(), who.user(), token.id(), CloseCode.TOKEN_REVOKED, "token revoked"));
   }
 
   /**
-   * Forgets a deleted user's access state and revoked tokens, which the store erased with the user
-   * (called by the directory). Its tokens are refused anyway: the user does not exist.
+   * Forgets a deleted user's access state and revoked tokens, which the store erased with the user.
+   * Its tokens are refused anyway: the user does not exist.
    */
-  public synchronized void forget(String app, String user) {
+  private void forget(String app, String user) {
     users.remove(key(app, user));
     tokens.values().removeIf(t -> t.app().equals(app) && t.user().equals(user));
   }

@@ -2,6 +2,7 @@ package dev.warbler.core.chatrooms;
 
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
@@ -9,8 +10,11 @@ import dev.warbler.core.messaging.MessageIds;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.messaging.SendRequest;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.ChatroomStore;
 import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -36,7 +40,15 @@ import org.slf4j.LoggerFactory;
  * a per-room seq from an in-memory counter and the recent ones live in a ring buffer of {@code
  * chatroom.recent-messages}; both start over (with a new {@code epoch}) when the room is loaded
  * again after a restart or re-created. A resend with the same client message id is recognized only
- * while the original is among the recent messages. Rooms are local to this node.
+ * while the original is among the recent messages.
+ *
+ * <p><b>Across nodes.</b> A node loads a room when a connection joins it or a message is sent to
+ * it, and subscribes to the room's topic. A message sent through a node takes that node's seq, is
+ * pushed to its present connections and then published ({@link Event.RoomSignal}); every other node
+ * with the room loaded gives it the next seq of its own copy of the room and pushes it to its
+ * present connections. A seq and an epoch are therefore a node's: a connection that moves to
+ * another node sees another epoch, which tells it to start the room over. Deleting a room closes it
+ * on every node. Presence limits ({@code maxMembers}) are counted per node.
  *
  * <p><b>Order.</b> Each room has a lock: seq allocation, the ring buffer, joining and the fan-out
  * of one message all happen under it, so every present connection sees the room's messages in seq
@@ -57,6 +69,8 @@ public final class Chatrooms {
   private record Key(String app, String room) {}
 
   private final ChatroomStore store;
+  private final Bus bus;
+  private final Publisher publisher;
   private final Directory directory;
   private final Messenger messenger;
   private final InstantSource clock;
@@ -72,8 +86,12 @@ public final class Chatrooms {
       ChatroomStore store,
       Directory directory,
       Messenger messenger,
+      Bus bus,
+      Publisher publisher,
       InstantSource clock,
       ChatroomLimits limits) {
+    this.bus = bus;
+    this.publisher = publisher;
     this.store = store;
     this.directory = directory;
     this.messenger = messenger;
@@ -165,6 +183,9 @@ public final class Chatrooms {
     if (room != null) {
       room.close("the chatroom was deleted");
     }
+    publisher.publish(
+        new Event.RoomSignal(
+            app, publisher.node(), new RoomEvent.RoomClosed(id, "the chatroom was deleted")));
   }
 
   // ---- presence ----------------------------------------------------------------------------
@@ -304,8 +325,7 @@ public final class Chatrooms {
     }
     Ids.requireClientMsgId(request.clientMsgId());
     messenger.checkBody(request);
-    Room room = room(from.app(), roomId);
-    return room.append(request, from.user(), from);
+    return published(room(from.app(), roomId).append(request, from.user(), from));
   }
 
   /**
@@ -323,7 +343,35 @@ public final class Chatrooms {
     }
     Ids.requireClientMsgId(request.clientMsgId());
     messenger.checkBody(request);
-    return room(app, roomId).append(request, sender, null);
+    return published(room(app, roomId).append(request, sender, null));
+  }
+
+  /** Tells the other nodes with the room loaded about a new message (outside the room's lock). */
+  private ChatroomSent published(ChatroomSent sent) {
+    if (!sent.result().duplicate()) {
+      ChatMessage m = sent.result().message();
+      publisher.publish(
+          new Event.RoomSignal(
+              m.app(),
+              publisher.node(),
+              new RoomEvent.RoomMessage(m.conversation().first(), sent.epoch(), m)));
+    }
+    return sent;
+  }
+
+  /** A room event from another node (this node's own were handled when they happened). */
+  private void heard(Room room, Event event) {
+    if (!(event instanceof Event.RoomSignal r) || r.origin().equals(publisher.node())) {
+      return;
+    }
+    switch (r.event()) {
+      case RoomEvent.RoomMessage m -> room.relay(m.message());
+      case RoomEvent.RoomClosed c -> {
+        if (live.remove(new Key(room.definition.app(), room.definition.id()), room)) {
+          room.close(c.reason());
+        }
+      }
+    }
   }
 
   // ---- rooms in memory ---------------------------------------------------------------------
@@ -339,7 +387,9 @@ public final class Chatrooms {
       room = live.get(key);
       if (room == null) {
         Chatroom definition = store.chatroom(app, id).orElseThrow(() -> notFound(id));
-        room = new Room(definition, nextEpoch());
+        Room loaded = new Room(definition, nextEpoch());
+        loaded.subscription = bus.subscribe(Topic.room(app, id), e -> heard(loaded, e));
+        room = loaded;
         live.put(key, room);
         log.debug("chatroom {}/{} loaded (epoch {})", app, id, room.epoch);
       }
@@ -368,6 +418,7 @@ public final class Chatrooms {
     final ArrayDeque<ChatMessage> recent = new ArrayDeque<>();
     long lastSeq;
     boolean closed;
+    Bus.@Nullable Subscription subscription;
 
     Room(Chatroom definition, long epoch) {
       this.definition = definition;
@@ -405,12 +456,7 @@ public final class Chatrooms {
                 request.text(),
                 request.payload(),
                 clock.millis());
-        if (limits.recentMessages() > 0) {
-          if (recent.size() >= limits.recentMessages()) {
-            recent.pollFirst();
-          }
-          recent.addLast(message);
-        }
+        remember(message);
         for (Consumer<ChatMessage> listener : messageListeners) {
           try {
             listener.accept(message);
@@ -425,7 +471,47 @@ public final class Chatrooms {
       }
     }
 
+    /** A message sent through another node: it takes this copy's next seq. */
+    void relay(ChatMessage sent) {
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        ChatMessage message =
+            new ChatMessage(
+                sent.app(),
+                definition.conversation(),
+                ++lastSeq,
+                sent.id(),
+                sent.clientMsgId(),
+                sent.sender(),
+                sent.type(),
+                sent.text(),
+                sent.payload(),
+                sent.sentAt());
+        remember(message);
+        fanOut(new RoomEvent.RoomMessage(definition.id(), epoch, message));
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Under the lock: keeps the message among the recent ones. */
+    private void remember(ChatMessage message) {
+      if (limits.recentMessages() > 0) {
+        if (recent.size() >= limits.recentMessages()) {
+          recent.pollFirst();
+        }
+        recent.addLast(message);
+      }
+    }
+
     void close(String reason) {
+      Bus.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
       lock.lock();
       try {
         closed = true;

@@ -6,10 +6,13 @@ import dev.warbler.core.CursorPage;
 import dev.warbler.core.Ids;
 import dev.warbler.core.PageCursor;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.Messenger;
-import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.ContactStore;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
@@ -41,7 +44,7 @@ public final class Contacts implements BlockList {
 
   private final ContactStore store;
   private final Directory directory;
-  private final Sessions sessions;
+  private final Publisher publisher;
   private final InstantSource clock;
   private final ContactLimits limits;
   private final Cache<Pair, Boolean> blocks =
@@ -50,19 +53,29 @@ public final class Contacts implements BlockList {
   public Contacts(
       ContactStore store,
       Directory directory,
-      Sessions sessions,
+      Bus bus,
+      Publisher publisher,
       InstantSource clock,
       ContactLimits limits) {
     this.store = store;
     this.directory = directory;
-    this.sessions = sessions;
+    this.publisher = publisher;
     this.clock = clock;
     this.limits = limits;
-    directory.onUserDeleted(this::forget);
+    bus.subscribe(Topic.nodes(), this::heard);
   }
 
-  /** Drops what this node cached about a deleted user's blocks (called by the directory). */
-  public void forget(String app, String user) {
+  /** Forgets cached blocks that a change on any node, this one included, made stale. */
+  private void heard(Event event) {
+    switch (event) {
+      case Event.BlocksChanged b -> blocks.invalidate(new Pair(b.app(), b.user(), b.other()));
+      case Event.UserDeleted d -> forget(d.app(), d.user());
+      default -> {}
+    }
+  }
+
+  /** Drops what this node cached about a deleted user's blocks. */
+  private void forget(String app, String user) {
     blocks
         .asMap()
         .keySet()
@@ -185,7 +198,7 @@ public final class Contacts implements BlockList {
           "at most " + limits.maxBlocked() + " users may be blocked (contacts.max-blocked)");
     }
     store.block(app, user, other, clock.millis());
-    blocks.invalidate(new Pair(app, user, other));
+    publisher.publish(new Event.BlocksChanged(app, user, other));
     return relation(app, user, other);
   }
 
@@ -193,7 +206,7 @@ public final class Contacts implements BlockList {
   public Relation unblock(String app, String user, String other) {
     checkOther(app, user, other);
     store.unblock(app, user, other);
-    blocks.invalidate(new Pair(app, user, other));
+    publisher.publish(new Event.BlocksChanged(app, user, other));
     return relation(app, user, other);
   }
 
@@ -243,8 +256,6 @@ public final class Contacts implements BlockList {
 
   private void push(FriendRequestEvent event) {
     FriendRequest r = event.request();
-    for (String user : List.of(r.from(), r.to())) {
-      sessions.forEachConnection(r.app(), user, c -> c.pushContact(event));
-    }
+    publisher.publish(new Event.ContactSignal(r.app(), event, List.of(r.from(), r.to())));
   }
 }

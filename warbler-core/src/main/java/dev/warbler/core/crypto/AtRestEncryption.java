@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * or payload), so a body moved to another app, conversation or field does not open.
  *
  * <p>Thread-safe. Key state is cached per app after its first use; enabling, disabling and rotating
- * update the cache of this node.
+ * drop the app's entry here and tell the {@linkplain #onChange change listener} (the server
+ * publishes it, so that every node {@linkplain #forget forgets} its entry too).
  */
 public final class AtRestEncryption {
   private static final Logger log = LoggerFactory.getLogger(AtRestEncryption.class);
@@ -89,6 +91,7 @@ public final class AtRestEncryption {
   private final InstantSource clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, AppKeys> apps = new ConcurrentHashMap<>();
+  private volatile Consumer<String> changed = app -> {};
   private final ConcurrentLinkedQueue<Cipher> ciphers = new ConcurrentLinkedQueue<>();
 
   public AtRestEncryption(DataKeyStore store, MasterKeys master, InstantSource clock) {
@@ -209,7 +212,8 @@ public final class AtRestEncryption {
       }
     }
     store.setEnabled(app, enabled, clock.millis());
-    apps.remove(app);
+    forget(app);
+    changed.accept(app);
     return status(app);
   }
 
@@ -222,9 +226,20 @@ public final class AtRestEncryption {
     AppKeys k = keys(app);
     int next = k.keys().keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
     addKey(app, next);
-    apps.remove(app);
+    forget(app);
+    changed.accept(app);
     log.info("app '{}': data key rotated to version {}", app, next);
     return status(app);
+  }
+
+  /** Sets the one listener told (with the app id) after each change of an app's key state. */
+  public void onChange(Consumer<String> listener) {
+    this.changed = listener;
+  }
+
+  /** Drops the cached key state of an app, which changed (here or on another node). */
+  public void forget(String app) {
+    apps.remove(app);
   }
 
   /** Fails with ENCRYPTION_NOT_CONFIGURED when no master key is configured. */

@@ -10,26 +10,20 @@ import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.NewMessage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * A {@link MessageStore} that seals message bodies of the apps that encrypt at rest before they
  * reach the store it wraps, and opens them on every read (ADR 0011). Any store implementation gets
  * encryption at rest by being wrapped.
  *
- * <p>The append listener (delivery) sees the plain body kept in memory for the append in flight,
- * not a decrypted copy: fan-out costs no cryptography.
+ * <p>An append's result (which the core publishes) carries the plain body it was given, not a
+ * decrypted copy: fan-out costs no cryptography.
  */
 public final class EncryptingMessageStore implements MessageStore {
   private final MessageStore store;
   private final AtRestEncryption crypto;
-
-  /** Plain messages whose sealed copy is being appended, by message id. */
-  private final Map<String, NewMessage> inFlight = new ConcurrentHashMap<>();
 
   public EncryptingMessageStore(MessageStore store, AtRestEncryption crypto) {
     this.store = store;
@@ -57,16 +51,8 @@ public final class EncryptingMessageStore implements MessageStore {
             payload,
             m.sentAt(),
             m.options());
-    inFlight.put(m.id(), m);
-    CompletableFuture<AppendResult> appended;
-    try {
-      appended = store.append(sealed);
-    } catch (RuntimeException e) {
-      inFlight.remove(m.id());
-      throw e;
-    }
-    return appended
-        .whenComplete((r, e) -> inFlight.remove(m.id()))
+    return store
+        .append(sealed)
         .thenApply(r -> r.duplicate() ? open(r) : new AppendResult(plain(r.message(), m), false));
   }
 
@@ -77,17 +63,6 @@ public final class EncryptingMessageStore implements MessageStore {
   private AppendResult open(AppendResult r) {
     ChatMessage m = crypto.open(r.message());
     return m == r.message() ? r : new AppendResult(m, r.duplicate());
-  }
-
-  @Override
-  public void onAppend(Consumer<ChatMessage> listener) {
-    store.onAppend(stored -> {
-      NewMessage m = inFlight.get(stored.id());
-      listener.accept(
-          m != null && m.conversation().equals(stored.conversation())
-              ? plain(stored, m)
-              : crypto.open(stored));
-    });
   }
 
   @Override

@@ -4,12 +4,15 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.groups.Group;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupProfile;
 import dev.warbler.core.groups.GroupRole;
-import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.DirectoryStore;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.ErrorCode;
 import java.security.SecureRandom;
@@ -19,8 +22,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 
 /**
  * Apps, users and groups: validation, permission rules and caches in front of the {@link
@@ -40,14 +41,13 @@ public final class Directory {
 
   private final DirectoryStore store;
   private final GroupAdmin groups;
-  private final Sessions sessions;
+  private final Publisher publisher;
   private final InstantSource clock;
   private final int maxProfileBytes;
   private final SecureRandom random = new SecureRandom();
   private final Cache<Key, Boolean> users =
       Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).build();
   private final Cache<String, App> apps = Caffeine.newBuilder().maximumSize(10_000).build();
-  private final List<BiConsumer<String, String>> deletionListeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param maxProfileBytes largest profile of a new user ({@code limits.max-profile-bytes}), as
@@ -56,7 +56,8 @@ public final class Directory {
   public Directory(
       DirectoryStore store,
       GroupAdmin groups,
-      Sessions sessions,
+      Bus bus,
+      Publisher publisher,
       InstantSource clock,
       int maxProfileBytes) {
     if (maxProfileBytes <= 0) {
@@ -65,9 +66,20 @@ public final class Directory {
     }
     this.store = store;
     this.groups = groups;
-    this.sessions = sessions;
+    this.publisher = publisher;
     this.clock = clock;
     this.maxProfileBytes = maxProfileBytes;
+    bus.subscribe(Topic.nodes(), this::heard);
+  }
+
+  /** Forgets cached apps and users that a change on any node, this one included, made stale. */
+  private void heard(Event event) {
+    switch (event) {
+      case Event.AppChanged a -> apps.invalidate(a.app());
+      case Event.UserChanged u -> users.invalidate(new Key(u.app(), u.user()));
+      case Event.UserDeleted d -> users.invalidate(new Key(d.app(), d.user()));
+      default -> {}
+    }
   }
 
   public App createApp(String id, String name) {
@@ -92,9 +104,10 @@ public final class Directory {
       throw new WarblerException(
           ErrorCode.APP_NOT_FOUND, "app '" + Ids.clip(id) + "' does not exist");
     }
-    apps.put(id, rotated);
+    publisher.publish(new Event.AppChanged(id));
     if (endSessions) {
-      sessions.closeApp(id, CloseCode.TOKEN_REVOKED, "app secret rotated");
+      publisher.publish(
+          new Event.CloseSessions(id, "", "", CloseCode.TOKEN_REVOKED, "app secret rotated"));
     }
     return rotated;
   }
@@ -144,7 +157,7 @@ public final class Directory {
       }
       throw new WarblerException(ErrorCode.ALREADY_EXISTS, "user '" + id + "' already exists");
     }
-    users.put(new Key(app, id), true);
+    publisher.publish(new Event.UserChanged(app, id));
     return user;
   }
 
@@ -192,26 +205,15 @@ public final class Directory {
 
   /**
    * Deletes a user for good (see {@link DirectoryStore#deleteUser}: its data is erased and its id
-   * retired), then forgets it in every cache ({@link #onUserDeleted}) and closes its connections
-   * with {@link CloseCode#USER_REMOVED}, refusing those that were authenticating at that moment.
-   * USER_NOT_FOUND if there is no such user.
+   * retired), then publishes {@link Event.UserDeleted}: every node forgets it in its caches and
+   * closes its connections with {@link CloseCode#USER_REMOVED}, refusing those that were
+   * authenticating at that moment. USER_NOT_FOUND if there is no such user.
    */
   public void deleteUser(String app, String id) {
     if (!Ids.valid(id) || !store.deleteUser(app, id, clock.millis())) {
       throw notFound(id);
     }
-    users.invalidate(new Key(app, id));
-    groups.userDeleted(app, id);
-    deletionListeners.forEach(l -> l.accept(app, id));
-    sessions.closeDeletedUser(app, id, CloseCode.USER_REMOVED, "user deleted");
-  }
-
-  /**
-   * Calls {@code listener} with (app, user) after each user deleted through this directory, before
-   * its connections close, so that caches beside the store forget it. Wired once at startup.
-   */
-  public void onUserDeleted(BiConsumer<String, String> listener) {
-    deletionListeners.add(listener);
+    publisher.publish(new Event.UserDeleted(app, id));
   }
 
   /**

@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.Limits;
@@ -14,10 +15,13 @@ import dev.warbler.core.messaging.MessageIds;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.DirectoryStore;
+import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.GroupChange;
 import dev.warbler.core.spi.GroupStore;
 import dev.warbler.core.spi.NewMessage;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +38,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -58,8 +61,10 @@ import java.util.function.Function;
  * <h2>Cost</h2>
  *
  * Each group's members are cached in a hash map (bounded by {@link #MAX_CACHED_MEMBERS} members in
- * all); changes update the cached map in place, on the store's writer thread. A send checks one
- * entry; fan-out uses the online index of {@link Sessions}; neither touches the member list.
+ * all). Every node forgets a group's entry when it hears the group changed ({@link
+ * Event.GroupChanged}, on the bus, from whichever node made the change) and loads it again on next
+ * use, so no node keeps a membership another node changed. A send checks one entry; fan-out uses
+ * the online index of {@link Sessions}; neither touches the member list.
  *
  * <p>Thread-safe; commands block until the change is durable.
  */
@@ -87,7 +92,7 @@ public final class GroupAdmin {
 
   private record Key(String app, String group) {}
 
-  /** A group's cached record and members; members change in place on the writer thread. */
+  /** A group's cached record and members, as loaded; dropped (never patched) when it changes. */
   private static final class State {
     volatile GroupRecord record;
     final ConcurrentHashMap<String, Membership> members;
@@ -100,7 +105,7 @@ public final class GroupAdmin {
 
   private final GroupStore store;
   private final DirectoryStore directory;
-  private final Sessions sessions;
+  private final Publisher publisher;
   private final InstantSource clock;
   private final Limits limits;
   private final GroupLimits groupLimits;
@@ -114,17 +119,29 @@ public final class GroupAdmin {
   public GroupAdmin(
       GroupStore store,
       DirectoryStore directory,
-      Sessions sessions,
+      Bus bus,
+      Publisher publisher,
       InstantSource clock,
       Limits limits,
       GroupLimits groupLimits) {
     this.store = store;
     this.directory = directory;
-    this.sessions = sessions;
+    this.publisher = publisher;
     this.clock = clock;
     this.limits = limits;
     this.groupLimits = groupLimits;
     this.ids = new MessageIds(clock);
+    bus.subscribe(Topic.nodes(), this::heard);
+  }
+
+  /** Forgets what a change made on any node (this one included) made stale. */
+  private void heard(Event event) {
+    switch (event) {
+      case Event.GroupChanged g -> cache.invalidate(new Key(g.app(), g.group()));
+      // The store removed the deleted user's memberships, in any number of groups.
+      case Event.UserDeleted d -> cache.invalidateAll();
+      default -> {}
+    }
   }
 
   // ---- lookups (the hot path) ----------------------------------------------------------------
@@ -217,11 +234,6 @@ public final class GroupAdmin {
   /** GROUP_NOT_FOUND unless the group exists and is not deleted. */
   public void requireLive(String app, String group) {
     live(app, group);
-  }
-
-  /** Forgets cached memberships after a user was deleted (the store removed its memberships). */
-  public void userDeleted(String app, String user) {
-    cache.invalidateAll();
   }
 
   // ---- commands ------------------------------------------------------------------------------
@@ -589,95 +601,16 @@ public final class GroupAdmin {
       GroupChange change, Function<GroupChange.Outcome, Optional<GroupEvents.Event>> event) {
     String app = change.app();
     String group = change.group();
-    GroupChange.Listener listener =
-        new GroupChange.Listener() {
-          @Override
-          public Optional<NewMessage> event(GroupChange.Outcome outcome) {
-            return event.apply(outcome).map(e -> eventMessage(app, group, e));
-          }
-
-          @Override
-          public void beforeEvent(GroupChange.Outcome outcome) {
-            updateCache(outcome);
-            List<String> added = added(outcome);
-            if (!added.isEmpty()) {
-              sessions.joined(app, group, added);
-            }
-          }
-
-          @Override
-          public void afterEvent(GroupChange.Outcome outcome) {
-            if (!outcome.removed().isEmpty()) {
-              sessions.left(app, group, outcome.removed());
-            }
-          }
-        };
-    GroupChange.Applied applied = await(store.apply(change, listener));
+    GroupChange.Applied applied =
+        await(
+            store
+                .apply(change, o -> event.apply(o).map(e -> eventMessage(app, group, e)))
+                .thenApply(a -> {
+                  publisher.publish(new Event.GroupChanged(a.outcome(), a.event()));
+                  return a;
+                }));
     return new GroupResult(
         group, applied.event().map(ChatMessage::seq).orElse(0L), applied.outcome().users());
-  }
-
-  private static List<String> added(GroupChange.Outcome o) {
-    return switch (o.change()) {
-      case GroupChange.Create c -> o.users();
-      case GroupChange.AddMembers a -> o.users();
-      case GroupChange.RemoveMembers r -> List.of();
-      case GroupChange.SetRole r -> List.of();
-      case GroupChange.TransferOwnership t -> List.of();
-      case GroupChange.Mute m -> List.of();
-      case GroupChange.UpdateProfile u -> List.of();
-      case GroupChange.Ban b -> List.of();
-      case GroupChange.Unban u -> List.of();
-      case GroupChange.RequestJoin r -> List.of();
-      case GroupChange.RemoveJoinRequests r -> List.of();
-      case GroupChange.Delete d -> List.of();
-    };
-  }
-
-  /** Applies a committed change to the cached state, if cached (writer thread). */
-  private void updateCache(GroupChange.Outcome o) {
-    Key key = new Key(o.change().app(), o.change().group());
-    Consumer<Consumer<State>> cached =
-        f ->
-            cache
-                .asMap()
-                .computeIfPresent(
-                    key,
-                    (k, s) -> {
-                      f.accept(s);
-                      return s;
-                    });
-    switch (o.change()) {
-      case GroupChange.Create c -> cache.invalidate(key);
-      case GroupChange.AddMembers a ->
-          cached.accept(s ->
-              o.users().forEach(u -> s.members.put(u, new Membership(u, GroupRole.MEMBER, 0))));
-      case GroupChange.RemoveMembers r ->
-          cached.accept(s -> o.removed().forEach(s.members::remove));
-      case GroupChange.Ban b -> cached.accept(s -> o.removed().forEach(s.members::remove));
-      case GroupChange.SetRole r ->
-          cached.accept(s ->
-              s.members.computeIfPresent(
-                  r.user(), (u, m) -> new Membership(u, r.role(), m.mutedUntil())));
-      case GroupChange.TransferOwnership t ->
-          cached.accept(s -> {
-            s.members.computeIfPresent(
-                t.from(), (u, m) -> new Membership(u, GroupRole.ADMIN, m.mutedUntil()));
-            s.members.computeIfPresent(
-                t.to(), (u, m) -> new Membership(u, GroupRole.OWNER, m.mutedUntil()));
-            s.record = s.record.withOwner(t.to());
-          });
-      case GroupChange.Mute m ->
-          cached.accept(s ->
-              s.members.computeIfPresent(
-                  m.user(), (u, x) -> new Membership(u, x.role(), m.until())));
-      case GroupChange.UpdateProfile u ->
-          cached.accept(s -> s.record = s.record.withProfile(s.record.profile().with(u.update())));
-      case GroupChange.Delete d -> cached.accept(s -> s.record = s.record.withDeletedAt(d.at()));
-      case GroupChange.Unban u -> {}
-      case GroupChange.RequestJoin r -> {}
-      case GroupChange.RemoveJoinRequests r -> {}
-    }
   }
 
   private NewMessage eventMessage(String app, String group, GroupEvents.Event e) {

@@ -3,8 +3,8 @@ package dev.warbler.core.messaging;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.directory.Directory;
-import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.ChangeRequest;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.MessageLifecycleStore;
@@ -55,7 +55,7 @@ public final class MessageLifecycle {
   private final Messenger messenger;
   private final Directory directory;
   private final MessageLifecycleStore store;
-  private final Bus bus;
+  private final Publisher publisher;
   private final InstantSource clock;
   private final LifecycleLimits limits;
   private final MessageIds ids;
@@ -64,12 +64,12 @@ public final class MessageLifecycle {
       Messenger messenger,
       Directory directory,
       MessageLifecycleStore store,
-      Bus bus,
+      Publisher publisher,
       InstantSource clock) {
     this.messenger = messenger;
     this.directory = directory;
     this.store = store;
-    this.bus = bus;
+    this.publisher = publisher;
     this.clock = clock;
     this.limits = messenger.lifecycleLimits();
     this.ids = new MessageIds(clock);
@@ -104,8 +104,9 @@ public final class MessageLifecycle {
                   + " it now");
         }
       }
-      return store.change(
-          request(who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Recall()));
+      return messenger.published(
+          store.change(
+              request(who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Recall())));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -116,9 +117,14 @@ public final class MessageLifecycle {
       String app, ConversationId conversation, long seq) {
     try {
       target(app, conversation, seq);
-      return store.change(
-          request(
-              app, conversation, seq, Messenger.SYSTEM_SENDER, new ChangeRequest.Kind.Recall()));
+      return messenger.published(
+          store.change(
+              request(
+                  app,
+                  conversation,
+                  seq,
+                  Messenger.SYSTEM_SENDER,
+                  new ChangeRequest.Kind.Recall())));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -155,13 +161,14 @@ public final class MessageLifecycle {
                 + " seconds (limits.edit-window-seconds)");
       }
       messenger.checkBody(target.type(), text, payload);
-      return store.change(
-          request(
-              who.app(),
-              conversation,
-              seq,
-              who.user(),
-              new ChangeRequest.Kind.Edit(text, payload)));
+      return messenger.published(
+          store.change(
+              request(
+                  who.app(),
+                  conversation,
+                  seq,
+                  who.user(),
+                  new ChangeRequest.Kind.Edit(text, payload))));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -179,13 +186,14 @@ public final class MessageLifecycle {
         throw new WarblerException(
             ErrorCode.FORBIDDEN, "message " + seq + " was recalled; it takes no reactions");
       }
-      return store.change(
-          request(
-              who.app(),
-              conversation,
-              seq,
-              who.user(),
-              new ChangeRequest.Kind.React(emoji, remove, limits.maxReactionKinds())));
+      return messenger.published(
+          store.change(
+              request(
+                  who.app(),
+                  conversation,
+                  seq,
+                  who.user(),
+                  new ChangeRequest.Kind.React(emoji, remove, limits.maxReactionKinds()))));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -200,7 +208,7 @@ public final class MessageLifecycle {
     ChatMessage target = target(who.app(), conversation, seq);
     store.hide(who.app(), who.user(), conversation, seq);
     ChatMessage tombstone = target.tombstone();
-    bus.publish(new Delivery(tombstone, List.of(who.user())));
+    publisher.publish(new Delivery(tombstone, List.of(who.user())));
     return tombstone;
   }
 

@@ -7,10 +7,10 @@ import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.BlockList;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.sessions.Sessions;
-import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.MessageLifecycleStore;
 import dev.warbler.core.spi.MessageStore;
@@ -42,7 +42,7 @@ public final class Messenger {
 
   private final MessageStore store;
   private final Directory directory;
-  private final Bus bus;
+  private final Publisher publisher;
   private final Limits limits;
   private final MessageIds ids;
   private final InstantSource clock;
@@ -57,7 +57,7 @@ public final class Messenger {
   public Messenger(
       MessageStore store,
       Directory directory,
-      Bus bus,
+      Publisher publisher,
       InstantSource clock,
       Limits limits,
       MessageLifecycleStore lifecycleStore,
@@ -68,11 +68,24 @@ public final class Messenger {
     this.blocks = blocks;
     this.store = store;
     this.directory = directory;
-    this.bus = bus;
+    this.publisher = publisher;
     this.limits = limits;
     this.clock = clock;
     this.ids = new MessageIds(clock);
-    store.onAppend(m -> bus.publish(new Delivery(m, recipientsOf(m))));
+  }
+
+  /**
+   * Publishes the message an append stored (not a duplicate) when the append completes, with its
+   * recipients, before the returned future completes. Attach it at once: appends complete in seq
+   * order, so publication does too (see {@link MessageStore}).
+   */
+  public CompletableFuture<AppendResult> published(CompletableFuture<AppendResult> append) {
+    return append.thenApply(r -> {
+      if (!r.duplicate()) {
+        publisher.publish(new Delivery(r.message(), recipientsOf(r.message())));
+      }
+      return r;
+    });
   }
 
   public Limits limits() {
@@ -90,7 +103,7 @@ public final class Messenger {
   public CompletableFuture<AppendResult> send(String app, String sender, SendRequest request) {
     try {
       NewMessage message = validate(app, sender, request);
-      return store.append(message);
+      return published(store.append(message));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }

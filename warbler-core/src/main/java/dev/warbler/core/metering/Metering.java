@@ -3,11 +3,11 @@ package dev.warbler.core.metering;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.warbler.core.chatrooms.Chatrooms;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.groups.GroupEvents;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.sessions.Sessions;
-import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.UsageStore;
@@ -41,13 +41,14 @@ import java.util.concurrent.atomic.LongAdder;
  * backend ({@code sendMessage}, {@code notify}) sent, and a bulk add of members does not inflate
  * it; they are stored, so their bytes count towards the stored bytes.
  *
- * <p>Counting happens in memory on the hot paths (the bus subscriber sees each stored message once,
- * the {@link Sessions.Listener} callbacks see every connection) and never blocks them; {@link
- * #flush} writes what accumulated to the {@link UsageStore} in one transaction. The server flushes
- * every {@code usage.flush-interval-seconds} and on shutdown, and {@link #report} flushes first, so
- * a report is exact and survives restarts; a crash loses at most one flush interval of counts.
- * Counts are per node: the bus hands every delivery to the node's own subscriber, which is exact
- * with the in-process bus.
+ * <p>Counting happens in memory on the hot paths (the {@linkplain Publisher#onOrigin origin
+ * observer} sees each message stored through this node once, the {@link Sessions.Listener}
+ * callbacks see every connection of this node) and never blocks them; {@link #flush} writes what
+ * accumulated to the {@link UsageStore} in one transaction. The server flushes every {@code
+ * usage.flush-interval-seconds} and on shutdown, and {@link #report} flushes first, so a report is
+ * exact and survives restarts; a crash loses at most one flush interval of counts. Counts are where
+ * things happen: a message is counted by the node that stored it, never by the nodes that deliver
+ * it, so a cluster counts each once and the nodes' rows add up.
  *
  * <p>Thread-safe.
  */
@@ -67,11 +68,11 @@ public final class Metering implements Sessions.Listener {
   private final ConcurrentHashMap<String, AtomicLong> open = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DayKey, AtomicLong> peaks = new ConcurrentHashMap<>();
 
-  public Metering(UsageStore store, Sessions sessions, Bus bus, InstantSource clock) {
+  public Metering(UsageStore store, Sessions sessions, Publisher publisher, InstantSource clock) {
     this.store = store;
     this.clock = clock;
     sessions.addListener(this);
-    bus.subscribe(this::stored);
+    publisher.onOrigin(this::stored);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.warbler.core.sessions;
 
 import dev.warbler.core.messaging.ChatMessage;
-import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
-import dev.warbler.core.state.StateEvent;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,28 +18,39 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The connections open on this node, by app and user, and the bus subscriber that hands each
- * delivery to them. Thread-safe.
+ * The connections open on this node, by app and user, and the bus subscriptions that bring them
+ * what they should receive. Thread-safe.
+ *
+ * <h2>Interest</h2>
+ *
+ * A user with a connection here is subscribed to its {@linkplain Topic#user user topic} (direct
+ * messages, receipts, typing, contact events); a group with a member online here to its {@linkplain
+ * Topic#group group topic} (its messages and signals), so a node receives only what its connections
+ * need. Every node also hears {@link Topic#nodes()}: group changes (which move users in and out of
+ * the index), user deletions and {@link Event.CloseSessions} commands, whichever node made them,
+ * this one included.
  *
  * <h2>Group fan-out</h2>
  *
  * A group message is delivered through a per-group index of the users online on this node, so its
  * cost grows with the group's online members, never with all of its members. The index is built
  * from the user's groups, loaded once when its first connection {@linkplain #arriving arrives}, and
- * kept current by {@link #joined} and {@link #left}, which the group code calls on the thread that
- * publishes deliveries, in order with them. A membership change that races with an arrival is
- * recorded and replayed over the loaded groups, so an arriving user never misses a join.
+ * kept current by {@link Event.GroupChanged} events: the joined members are indexed before the
+ * change's event message is pushed, the removed ones dropped after it. A membership change that
+ * races with an arrival is recorded and replayed over the loaded groups, so an arriving user never
+ * misses a join.
  *
- * <p>Direct and system messages go to the recipients a {@link Delivery} names. So does a delivery
- * that names recipients in a group conversation (a delete-for-me tombstone for its user): only a
- * group delivery that names nobody fans out by the index. Ephemeral events (receipts, typing) in a
- * group use the same index ({@link #pushToGroup}).
+ * <p>Direct and system messages go to the recipients a {@link Delivery} names, each through its
+ * user topic. So does a delivery that names recipients in a group conversation (a delete-for-me
+ * tombstone for its user): only a group delivery that names nobody fans out by the index.
  */
 public final class Sessions {
+  private final Bus bus;
   private final ConcurrentHashMap<String, Online> byUser = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Set<Online>> byGroup = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, GroupOnline> byGroup = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
   private final AtomicLong pushes = new AtomicLong();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -59,7 +70,8 @@ public final class Sessions {
   }
 
   public Sessions(Bus bus) {
-    bus.subscribe(this::deliver);
+    this.bus = bus;
+    bus.subscribe(Topic.nodes(), this::onNodes);
   }
 
   /** Registers a listener (for presence and metering); wired once at startup. */
@@ -78,11 +90,18 @@ public final class Sessions {
     // The user was deleted while connections were arriving: add refuses them (until none is).
     boolean deleted;
     final List<Delta> deltas = new ArrayList<>();
+    Bus.@Nullable Subscription subscription;
 
     Online(String app, String user) {
       this.app = app;
       this.user = user;
     }
+  }
+
+  /** The members of one group online on this node, and the node's subscription to the group. */
+  private static final class GroupOnline {
+    final Set<Online> members = ConcurrentHashMap.newKeySet();
+    Bus.@Nullable Subscription subscription;
   }
 
   private record Delta(String group, boolean joined) {}
@@ -168,6 +187,10 @@ public final class Sessions {
           }
           first.set(online.connections.isEmpty());
           added.set(online.connections.add(c));
+          if (online.subscription == null) {
+            online.subscription =
+                bus.subscribe(Topic.user(online.app, online.user), e -> onUser(online, e));
+          }
           return online;
         });
     if (added.get()) {
@@ -198,6 +221,10 @@ public final class Sessions {
           }
           o.groups.forEach(g -> unindex(o, g));
           o.groups.clear();
+          if (o.subscription != null) {
+            o.subscription.cancel();
+            o.subscription = null;
+          }
           return o.arriving == 0 ? null : o;
         });
     if (removed.get()) {
@@ -214,21 +241,13 @@ public final class Sessions {
     }
   }
 
-  /**
-   * {@code users} became members of {@code group}: their connections on this node receive its
-   * messages from now on. Call it on the delivery thread, before publishing the first message they
-   * should receive.
-   */
-  public void joined(String app, String group, Collection<String> users) {
+  /** {@code users} became members of {@code group}: their connections here receive its messages. */
+  private void joined(String app, String group, Collection<String> users) {
     change(app, group, users, true);
   }
 
-  /**
-   * {@code users} are no longer members of {@code group}: their connections stop receiving its
-   * messages. Call it on the delivery thread, after publishing the last message they should
-   * receive.
-   */
-  public void left(String app, String group, Collection<String> users) {
+  /** {@code users} are no longer members of {@code group}: their connections stop hearing it. */
+  private void left(String app, String group, Collection<String> users) {
     change(app, group, users, false);
   }
 
@@ -255,65 +274,102 @@ public final class Sessions {
   private void index(Online o, String group) {
     byGroup.compute(
         key(o.app, group),
-        (k, set) -> {
-          Set<Online> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-          s.add(o);
-          return s;
+        (k, g) -> {
+          GroupOnline online = g == null ? new GroupOnline() : g;
+          online.members.add(o);
+          if (online.subscription == null) {
+            online.subscription = bus.subscribe(Topic.group(o.app, group), e -> onGroup(online, e));
+          }
+          return online;
         });
   }
 
   private void unindex(Online o, String group) {
     byGroup.computeIfPresent(
         key(o.app, group),
-        (k, set) -> {
-          set.remove(o);
-          return set.isEmpty() ? null : set;
+        (k, g) -> {
+          g.members.remove(o);
+          if (!g.members.isEmpty()) {
+            return g;
+          }
+          if (g.subscription != null) {
+            g.subscription.cancel();
+          }
+          return null;
         });
   }
 
-  /**
-   * Pushes an ephemeral event to every connection on this node of each of {@code users} (of the
-   * event's app). Never blocks; a slow connection closes itself.
-   */
-  public void push(Collection<String> users, StateEvent event) {
-    for (String user : users) {
-      Online o = byUser.get(key(event.app(), user));
-      if (o != null) {
+  // ---- what the bus brings -------------------------------------------------------------------
+
+  /** An event on the user topic of a user with connections here. */
+  private void onUser(Online o, Event event) {
+    switch (event) {
+      case Delivery d -> push(o.connections, d.message());
+      case Event.Signal s -> {
         for (Connection c : o.connections) {
-          c.push(event);
+          c.push(s.event());
         }
       }
+      case Event.ContactSignal s -> {
+        for (Connection c : o.connections) {
+          c.pushContact(s.event());
+        }
+      }
+      default -> {}
     }
   }
 
-  /**
-   * Pushes an ephemeral event to every connection on this node of the members of {@code group} (of
-   * the event's app) found in the online index, so its cost grows with the group's online members,
-   * never with all of them. Never blocks; a slow connection closes itself.
-   */
-  public void pushToGroup(String group, StateEvent event) {
-    pushToGroup(group, event, "");
-  }
-
-  /**
-   * Like {@link #pushToGroup(String, StateEvent)}, but skips the connections of {@code except} (the
-   * user the event is about).
-   */
-  public void pushToGroupExcept(String group, String except, StateEvent event) {
-    pushToGroup(group, event, except);
-  }
-
-  private void pushToGroup(String group, StateEvent event, String except) {
-    Set<Online> online = byGroup.get(key(event.app(), group));
-    if (online == null) {
-      return;
-    }
-    for (Online o : online) {
-      if (!o.user.equals(except)) {
-        for (Connection c : o.connections) {
-          c.push(event);
+  /** An event on the topic of a group with members online here. */
+  private void onGroup(GroupOnline g, Event event) {
+    switch (event) {
+      case Delivery d -> {
+        for (Online o : g.members) {
+          push(o.connections, d.message());
         }
       }
+      case Event.Signal s -> {
+        for (Online o : g.members) {
+          if (!o.user.equals(s.except())) {
+            for (Connection c : o.connections) {
+              c.push(s.event());
+            }
+          }
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** An event every node hears. */
+  private void onNodes(Event event) {
+    switch (event) {
+      case Event.GroupChanged g -> {
+        List<String> joined = g.joined();
+        if (!joined.isEmpty()) {
+          joined(g.app(), g.group(), joined);
+        }
+        if (g.event().isPresent()) {
+          GroupOnline online = byGroup.get(key(g.app(), g.group()));
+          if (online != null) {
+            onGroup(online, new Delivery(g.event().get(), List.of()));
+          }
+        }
+        if (!g.outcome().removed().isEmpty()) {
+          left(g.app(), g.group(), g.outcome().removed());
+        }
+      }
+      case Event.UserDeleted d ->
+          closeDeletedUser(d.app(), d.user(), CloseCode.USER_REMOVED, "user deleted");
+      case Event.CloseSessions c -> {
+        if (c.user().isEmpty()) {
+          closeApp(c.app(), c.code(), c.reason());
+        } else if (c.tokenId().isEmpty()) {
+          closeUser(c.app(), c.user(), c.code(), c.reason());
+        } else {
+          closeToken(c.app(), c.user(), c.tokenId(), c.code(), c.reason());
+        }
+      }
+      default -> {}
     }
   }
 
@@ -334,8 +390,8 @@ public final class Sessions {
 
   /** Users of {@code group} with a connection on this node; for tests and diagnostics. */
   public int onlineMembers(String app, String group) {
-    Set<Online> set = byGroup.get(key(app, group));
-    return set == null ? 0 : set.size();
+    GroupOnline g = byGroup.get(key(app, group));
+    return g == null ? 0 : g.members.size();
   }
 
   /** Calls {@code action} for each open connection of a user on this node. */
@@ -393,25 +449,6 @@ public final class Sessions {
   /** Closes every connection, e.g. on shutdown. */
   public void closeAll(CloseCode code, String reason) {
     byUser.values().forEach(o -> List.copyOf(o.connections).forEach(c -> c.close(code, reason)));
-  }
-
-  private void deliver(Delivery delivery) {
-    ChatMessage m = delivery.message();
-    if (m.conversation().kind() == ConversationId.Kind.GROUP && delivery.recipients().isEmpty()) {
-      Set<Online> online = byGroup.get(key(m.app(), m.conversation().first()));
-      if (online != null) {
-        for (Online o : online) {
-          push(o.connections, m);
-        }
-      }
-      return;
-    }
-    for (String user : delivery.recipients()) {
-      Online o = byUser.get(key(m.app(), user));
-      if (o != null) {
-        push(o.connections, m);
-      }
-    }
   }
 
   private void push(Set<Connection> connections, ChatMessage m) {

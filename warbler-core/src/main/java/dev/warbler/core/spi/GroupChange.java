@@ -125,21 +125,4 @@ public sealed interface GroupChange {
 
   /** A committed change and the event message appended with it, if any. */
   record Applied(Outcome outcome, Optional<ChatMessage> event) {}
-
-  /**
-   * What the core does around one change. {@link #event} runs inside the transaction; the other two
-   * run on the store's writer thread after the commit, in this order: {@link #beforeEvent}, the
-   * event message handed to the append listener, {@link #afterEvent}; all before the append
-   * listener sees any message committed after the change.
-   */
-  interface Listener {
-    /** The SYSTEM message recording the outcome, or empty for none. Must not block. */
-    Optional<NewMessage> event(Outcome outcome);
-
-    /** Runs after the commit, before the event message is published. Must not block. */
-    void beforeEvent(Outcome outcome);
-
-    /** Runs after the event message was published. Must not block. */
-    void afterEvent(Outcome outcome);
-  }
 }

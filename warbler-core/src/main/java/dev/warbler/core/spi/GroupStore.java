@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Groups beyond their basic row: profile and settings, roles, mutes, bans and join requests. Shares
@@ -17,13 +18,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <ul>
  *   <li><b>Atomic events.</b> {@link #apply} applies a change and appends the event message the
- *       listener builds for it (a SYSTEM message of the group's conversation) in one transaction:
+ *       caller builds for it (a SYSTEM message of the group's conversation) in one transaction:
  *       both are durable, or neither. The event gets its seq like any message ({@link MessageStore}
- *       guarantees hold for it) and is handed to the message store's append listener.
- *   <li><b>Order.</b> The listener's after-commit hooks run on the one thread that publishes
- *       appended messages, around the event's publication and before any message committed later is
- *       published; so whoever tracks membership in those hooks sees membership and messages in one
- *       order.
+ *       guarantees hold for it, futures completing in seq order included); the caller publishes the
+ *       applied change (see {@code Event.GroupChanged}).
  *   <li><b>Invariants inside the transaction.</b> The member limit of {@link
  *       GroupChange.AddMembers}, bans, the single owner and the join request limit are checked in
  *       the transaction, so concurrent changes cannot break them.
@@ -62,5 +60,6 @@ public interface GroupStore {
    * {@link WarblerException} when the change breaks a rule (see each {@link GroupChange}) or the
    * store is unavailable; nothing is stored then.
    */
-  CompletableFuture<GroupChange.Applied> apply(GroupChange change, GroupChange.Listener listener);
+  CompletableFuture<GroupChange.Applied> apply(
+      GroupChange change, Function<GroupChange.Outcome, Optional<NewMessage>> event);
 }

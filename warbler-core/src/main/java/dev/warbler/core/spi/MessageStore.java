@@ -8,7 +8,6 @@ import dev.warbler.core.messaging.MessagePage;
 import dev.warbler.core.messaging.SyncPage;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * Where messages and per-user conversation state live. The store is the source of truth.
@@ -23,7 +22,11 @@ import java.util.function.Consumer;
  *       crash.
  *   <li><b>Idempotency.</b> Appending again with the same (app, sender, client message id) returns
  *       the original message with {@code duplicate = true} and stores nothing.
- *   <li><b>Order.</b> Futures of appends to one conversation complete in seq order.
+ *   <li><b>Order.</b> Futures of appends to one conversation complete in seq order, one after the
+ *       other: a continuation attached before completion runs before any later append's. The core
+ *       publishes each stored message from such a continuation, so publication follows seq order (a
+ *       continuation attached after completion runs at once on the caller's thread; a client that
+ *       sees the resulting gap pulls it from the store).
  *   <li><b>Sync.</b> Every append and membership change moves the affected conversation to a change
  *       position greater than every earlier one, so {@link #changedSince} with the last cursor sees
  *       each change at least once.
@@ -41,13 +44,6 @@ public interface MessageStore {
    * WarblerException} (UNAVAILABLE) when the store is overloaded or closed.
    */
   CompletableFuture<AppendResult> append(NewMessage message);
-
-  /**
-   * Sets the one listener that sees each newly stored (not duplicate) message after it is durable
-   * and before its append future completes, in seq order per conversation. It must not block: it
-   * runs on the store's writer thread.
-   */
-  void onAppend(Consumer<ChatMessage> listener);
 
   /** The message with this seq, as it is now (recalled, edited, reactions); empty if none. */
   Optional<ChatMessage> message(String app, ConversationId conversation, long seq);

@@ -4,9 +4,14 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -23,13 +28,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Who is online, and the subscriptions that tell connections when watched users come and go.
  *
- * <p>A user is online while it has at least one connection (on this node). When its last connection
- * closes it goes offline and its last-seen time (now) is persisted. A connection watches the users
- * it subscribed to ({@link #subscribe}, which replaces the previous set, at most {@link
- * StateLimits#presenceSubscriptions}); each transition of a watched user is pushed only to the
- * connections watching it, found through a reverse index (user to watching connections), so a
- * transition costs one push per watcher and nothing per group member. A connection's subscriptions
- * end when it closes.
+ * <p>A user is online while it has at least one connection on some node of the cluster (the {@link
+ * PresenceRegistry} says which nodes hold it). The node whose report makes the cluster-wide state
+ * change publishes the transition ({@link Event.PresenceChanged}); when the last connection closes,
+ * that node also persists the last-seen time (now). Every node, that one included, pushes the
+ * transitions it hears to its own watchers, keeping per user only transitions newer than the last
+ * it pushed (they carry a version). A connection watches the users it subscribed to ({@link
+ * #subscribe}, which replaces the previous set, at most {@link StateLimits#presenceSubscriptions});
+ * each transition of a watched user is pushed only to the connections watching it, found through a
+ * reverse index (user to watching connections), so a transition costs one push per watcher and
+ * nothing per group member. A connection's subscriptions end when it closes.
  *
  * <p>Thread-safe. The {@link Sessions.Listener} callbacks run on event loops and never block;
  * {@link #subscribe} and {@link #presence} may block on the store (call them from virtual threads).
@@ -57,13 +65,27 @@ public final class Presence implements Sessions.Listener {
   private final StateLimits limits;
   private final ConcurrentHashMap<Connection, Watch> watches = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Key, Set<Connection>> watchers = new ConcurrentHashMap<>();
-  private final Set<Key> announcedOnline = ConcurrentHashMap.newKeySet();
+  private final Cache<Key, Long> versions =
+      Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
+  private final Bus bus;
+  private final Publisher publisher;
+  private final PresenceRegistry registry;
   private final Cache<Key, Long> lastSeen =
       Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
   private final Object[] stripes = new Object[STRIPES];
 
-  public Presence(Sessions sessions, ProfileStore store, InstantSource clock, StateLimits limits) {
+  public Presence(
+      Sessions sessions,
+      Bus bus,
+      Publisher publisher,
+      PresenceRegistry registry,
+      ProfileStore store,
+      InstantSource clock,
+      StateLimits limits) {
     this.sessions = sessions;
+    this.bus = bus;
+    this.publisher = publisher;
+    this.registry = registry;
     this.store = store;
     this.clock = clock;
     this.limits = limits;
@@ -71,6 +93,37 @@ public final class Presence implements Sessions.Listener {
       stripes[i] = new Object();
     }
     sessions.addListener(this);
+    bus.subscribe(Topic.nodes(), this::heard);
+  }
+
+  /** A transition announced by any node, this one included. */
+  private void heard(Event event) {
+    switch (event) {
+      case Event.PresenceChanged p -> pushTransition(p);
+      case Event.UserDeleted d -> forget(d.app(), d.user());
+      default -> {}
+    }
+  }
+
+  private void pushTransition(Event.PresenceChanged p) {
+    StateEvent.PresenceChange change = p.change();
+    Key k = new Key(change.app(), change.user());
+    synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
+      Long last = versions.getIfPresent(k);
+      if (last != null && last >= p.version()) {
+        return; // an older transition, heard after a newer one
+      }
+      versions.put(k, p.version());
+      if (!change.online()) {
+        lastSeen.put(k, change.lastSeen());
+      }
+      Set<Connection> watching = watchers.get(k);
+      if (watching != null) {
+        for (Connection c : watching) {
+          c.push(change);
+        }
+      }
+    }
   }
 
   @Override
@@ -130,10 +183,10 @@ public final class Presence implements Sessions.Listener {
   }
 
   /**
-   * Forgets when a deleted user was last seen (called by the directory); its last connections may
-   * still be closing, and what they record is dropped once the store finds no such user.
+   * Forgets when a deleted user was last seen; its last connections may still be closing, and what
+   * they record is dropped once the store finds no such user.
    */
-  public void forget(String app, String user) {
+  private void forget(String app, String user) {
     lastSeen.invalidate(new Key(app, user));
   }
 
@@ -179,14 +232,14 @@ public final class Presence implements Sessions.Listener {
     long now = clock.millis();
     List<String> offline = new ArrayList<>();
     for (Key k : keys) {
-      if (!sessions.online(app, k.user()) && lastSeen.getIfPresent(k) == null) {
+      if (!registry.online(app, k.user()) && lastSeen.getIfPresent(k) == null) {
         offline.add(k.user());
       }
     }
     Map<String, Long> stored = offline.isEmpty() ? Map.of() : store.lastSeen(app, offline);
     List<PresenceState> states = new ArrayList<>(keys.size());
     for (Key k : keys) {
-      if (sessions.online(app, k.user())) {
+      if (registry.online(app, k.user())) {
         states.add(new PresenceState(k.user(), true, now));
       } else {
         Long seen = lastSeen.getIfPresent(k);
@@ -199,41 +252,39 @@ public final class Presence implements Sessions.Listener {
   }
 
   /**
-   * Compares whether the user is online with what was last announced and, if it changed, records it
-   * and tells the watchers. Every change of "online" is followed by a refresh, and refreshes of one
-   * user run one at a time, so the last one always announces the final state.
+   * Reports whether the user has a connection on this node to the registry and, if that changed the
+   * user's state in the cluster, records it and publishes the transition. Every change of "online"
+   * on this node is followed by a refresh, and refreshes of one user run one at a time, so the last
+   * one always reports the final state.
    */
   private void refresh(String app, String user) {
     Key k = new Key(app, user);
+    PresenceRegistry.Transition t;
+    long now;
     synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
-      boolean online = sessions.online(app, user);
-      if (online == announcedOnline.contains(k)) {
+      boolean here = sessions.online(app, user);
+      t = here ? registry.add(app, user, bus.node()) : registry.remove(app, user, bus.node());
+      if (!t.changed()) {
         return;
       }
-      long now = clock.millis();
-      if (online) {
-        announcedOnline.add(k);
-      } else {
-        announcedOnline.remove(k);
-        lastSeen.put(k, now);
-        store
-            .recordLastSeen(app, user, now)
-            .whenComplete((exists, e) -> {
-              if (e != null) {
-                log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
-              } else if (!exists) {
-                // A deleted user going offline as its connections close: nothing to remember.
-                lastSeen.invalidate(k);
-              }
-            });
-      }
-      Set<Connection> watching = watchers.get(k);
-      if (watching != null) {
-        StateEvent event = new StateEvent.PresenceChange(app, user, online, now);
-        for (Connection c : watching) {
-          c.push(event);
-        }
-      }
+      now = clock.millis();
     }
+    if (!t.online()) {
+      lastSeen.put(k, now);
+      store
+          .recordLastSeen(app, user, now)
+          .whenComplete((exists, e) -> {
+            if (e != null) {
+              log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
+            } else if (!exists) {
+              // A deleted user going offline as its connections close: nothing to remember.
+              lastSeen.invalidate(k);
+            }
+          });
+    }
+    // Outside the lock (another node's subscriber takes its own): the version orders transitions.
+    publisher.publish(
+        new Event.PresenceChanged(
+            new StateEvent.PresenceChange(app, user, t.online(), now), t.version()));
   }
 }

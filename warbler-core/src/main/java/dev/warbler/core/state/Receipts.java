@@ -3,12 +3,14 @@ package dev.warbler.core.state;
 import dev.warbler.core.PageCursor;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.ConversationState;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.protocol.ErrorCode;
@@ -27,9 +29,9 @@ import java.util.concurrent.CompletableFuture;
  * converge at once; offline ones learn their read position by sync); a delivery receipt to the
  * other members only. Typing goes to the other members' connections, only in conversations with at
  * most {@link StateLimits#typingMaxMembers} members. Pushes reach the connections on this node; in
- * a group they go through the online index of {@link Sessions} ({@link Sessions#pushToGroup}), so
- * their cost grows with the members online, and the limits compare the size of the cached member
- * set, never a copy of it.
+ * a group they go through the online index of {@link Sessions} (an {@link Event.Signal} on the
+ * group topic), so their cost grows with the members online, and the limits compare the size of the
+ * cached member set, never a copy of it.
  *
  * <p>Thread-safe. Methods may block on the store or the directory: call them from virtual threads.
  */
@@ -41,7 +43,7 @@ public final class Receipts {
   private final MessageStore messages;
   private final ReceiptStore store;
   private final Directory directory;
-  private final Sessions sessions;
+  private final Publisher publisher;
   private final StateLimits limits;
 
   public Receipts(
@@ -49,13 +51,13 @@ public final class Receipts {
       MessageStore messages,
       ReceiptStore store,
       Directory directory,
-      Sessions sessions,
+      Publisher publisher,
       StateLimits limits) {
     this.messenger = messenger;
     this.messages = messages;
     this.store = store;
     this.directory = directory;
-    this.sessions = sessions;
+    this.publisher = publisher;
     this.limits = limits;
   }
 
@@ -78,11 +80,10 @@ public final class Receipts {
     if (after.readSeq() > before && fansOut(who.app(), conversation)) {
       StateEvent event =
           new StateEvent.ReadReceipt(who.app(), conversation, who.user(), after.readSeq());
-      if (conversation.kind() == ConversationId.Kind.GROUP) {
-        sessions.pushToGroup(conversation.first(), event);
-      } else {
-        sessions.push(conversation.impliedMembers(), event);
-      }
+      publisher.publish(
+          conversation.kind() == ConversationId.Kind.GROUP
+              ? Event.Signal.toGroup(event, conversation.first(), "")
+              : Event.Signal.toUsers(event, conversation.impliedMembers()));
     }
     return after;
   }
@@ -193,12 +194,13 @@ public final class Receipts {
 
   /** Pushes to the online connections of the conversation's members other than {@code who}. */
   private void pushToOthers(Principal who, ConversationId conversation, StateEvent event) {
-    if (conversation.kind() == ConversationId.Kind.GROUP) {
-      sessions.pushToGroupExcept(conversation.first(), who.user(), event);
-    } else {
-      sessions.push(
-          conversation.impliedMembers().stream().filter(m -> !m.equals(who.user())).toList(),
-          event);
-    }
+    publisher.publish(
+        conversation.kind() == ConversationId.Kind.GROUP
+            ? Event.Signal.toGroup(event, conversation.first(), who.user())
+            : Event.Signal.toUsers(
+                event,
+                conversation.impliedMembers().stream()
+                    .filter(m -> !m.equals(who.user()))
+                    .toList()));
   }
 }

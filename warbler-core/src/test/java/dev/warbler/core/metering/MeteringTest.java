@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warbler.core.WarblerException;
 import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.cluster.LocalCluster;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupEvents;
@@ -12,8 +14,8 @@ import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.messaging.Messenger;
-import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.UsageStore;
@@ -45,9 +47,10 @@ class MeteringTest {
   private final AtomicLong now = new AtomicLong(START.toEpochMilli());
   private final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
   private final RecordingStore store = new RecordingStore();
-  private final LocalBus bus = new LocalBus();
+  private final Bus bus = new LocalCluster().bus();
+  private final Publisher publisher = new Publisher(bus);
   private final Sessions sessions = new Sessions(bus);
-  private final Metering metering = new Metering(store, sessions, bus, clock);
+  private final Metering metering = new Metering(store, sessions, publisher, clock);
 
   /** Keeps every batch; fails while {@code failing}. */
   static final class RecordingStore implements UsageStore {
@@ -149,7 +152,7 @@ class MeteringTest {
   }
 
   private void stored(String app, String sender, String text, String payload) {
-    bus.publish(
+    publisher.publish(
         new Delivery(
             new ChatMessage(
                 app,
@@ -268,8 +271,8 @@ class MeteringTest {
             "",
             now.get());
 
-    bus.publish(new Delivery(event, List.of()));
-    bus.publish(new Delivery(notice, List.of()));
+    publisher.publish(new Delivery(event, List.of()));
+    publisher.publish(new Delivery(notice, List.of()));
     metering.flush();
 
     assertThat(GroupEvents.isEvent(event)).isTrue();
@@ -285,7 +288,7 @@ class MeteringTest {
 
   @Test
   void aDayWithOnlyGroupEventsStillWritesTheirBytes() {
-    bus.publish(
+    publisher.publish(
         new Delivery(
             new ChatMessage(
                 "shop",
@@ -321,7 +324,7 @@ class MeteringTest {
             "edited text",
             "",
             now.get());
-    bus.publish(new Delivery(change, List.of("a", "b")));
+    publisher.publish(new Delivery(change, List.of("a", "b")));
     ChatMessage original =
         new ChatMessage(
             "shop",
@@ -334,7 +337,7 @@ class MeteringTest {
             "hello",
             "",
             now.get());
-    bus.publish(new Delivery(original.tombstone(), List.of("a")));
+    publisher.publish(new Delivery(original.tombstone(), List.of("a")));
 
     metering.flush();
 

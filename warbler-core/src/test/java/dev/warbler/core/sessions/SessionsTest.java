@@ -3,14 +3,19 @@ package dev.warbler.core.sessions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.cluster.LocalCluster;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.MessageChange;
 import dev.warbler.core.messaging.MessageExtras;
 import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.GroupChange;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
@@ -23,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class SessionsTest {
   private static final String APP = "acme";
 
-  private final LocalBus bus = new LocalBus();
+  private final Bus bus = new LocalCluster().bus();
+  private final Publisher publisher = new Publisher(bus);
   private final Sessions sessions = new Sessions(bus);
   private long seq;
 
@@ -77,6 +83,23 @@ class SessionsTest {
     return d;
   }
 
+  /** What a committed AddMembers tells every node. */
+  private void joined(String group, List<String> users) {
+    publisher.publish(
+        new Event.GroupChanged(
+            new GroupChange.Outcome(
+                new GroupChange.AddMembers(APP, group, users, 1000), users, List.of()),
+            Optional.empty()));
+  }
+
+  /** What a committed RemoveMembers tells every node. */
+  private void left(String group, List<String> users) {
+    publisher.publish(
+        new Event.GroupChanged(
+            new GroupChange.Outcome(new GroupChange.RemoveMembers(APP, group, users), users, users),
+            Optional.empty()));
+  }
+
   private void publishTo(String group) {
     ChatMessage m =
         new ChatMessage(
@@ -90,7 +113,7 @@ class SessionsTest {
             "hi",
             "",
             0);
-    bus.publish(new Delivery(m, List.of()));
+    publisher.publish(new Delivery(m, List.of()));
   }
 
   @Test
@@ -112,7 +135,7 @@ class SessionsTest {
   void aJoinWhileTheGroupsWereLoadingIsReplayedWhenTheConnectionIsAdded() {
     Sessions.Arrival arrival = sessions.arriving(APP, "amy");
     Set<String> snapshot = Set.of(); // loaded before the join committed
-    sessions.joined(APP, "team", List.of("amy"));
+    joined("team", List.of("amy"));
     Device amy = new Device("amy");
 
     sessions.add(amy, arrival, snapshot);
@@ -125,7 +148,7 @@ class SessionsTest {
   void aLeaveWhileTheGroupsWereLoadingIsReplayedToo() {
     Sessions.Arrival arrival = sessions.arriving(APP, "amy");
     Set<String> snapshot = Set.of("team"); // loaded before the removal committed
-    sessions.left(APP, "team", List.of("amy"));
+    left("team", List.of("amy"));
     Device amy = new Device("amy");
 
     sessions.add(amy, arrival, snapshot);
@@ -139,9 +162,9 @@ class SessionsTest {
   void joinsAndLeavesOfOnlineUsersTakeEffectForTheNextMessage() {
     Device amy = online("amy", Set.of());
 
-    sessions.joined(APP, "team", List.of("amy", "offline-user"));
+    joined("team", List.of("amy", "offline-user"));
     publishTo("team");
-    sessions.left(APP, "team", List.of("amy"));
+    left("team", List.of("amy"));
     publishTo("team");
 
     assertThat(amy.got).extracting(ChatMessage::seq).containsExactly(1L);
@@ -209,7 +232,7 @@ class SessionsTest {
             "",
             0);
 
-    bus.publish(new Delivery(m, List.of("amy", "bob")));
+    publisher.publish(new Delivery(m, List.of("amy", "bob")));
 
     assertThat(amy.got).containsExactly(m);
   }
@@ -238,7 +261,7 @@ class SessionsTest {
                     List.of(),
                     false));
 
-    bus.publish(new Delivery(change, List.of()));
+    publisher.publish(new Delivery(change, List.of()));
 
     assertThat(amy.got).containsExactly(change);
     assertThat(bob.got).containsExactly(change);
@@ -252,7 +275,7 @@ class SessionsTest {
     Device bob = online("bob", Set.of("team"));
     ChatMessage tombstone = groupMessage("team", 1, MessageType.TEXT).tombstone();
 
-    bus.publish(new Delivery(tombstone, List.of("amy")));
+    publisher.publish(new Delivery(tombstone, List.of("amy")));
 
     assertThat(amy.got).containsExactly(tombstone);
     assertThat(amyLaptop.got).containsExactly(tombstone);
@@ -266,10 +289,10 @@ class SessionsTest {
     Device bobLaptop = online("bob", Set.of("team"));
     Device carl = online("carl", Set.of("club"));
     Device dan = online("dan", Set.of());
-    sessions.joined(APP, "team", List.of("dan"));
+    joined("team", List.of("dan"));
     StateEvent typing = new StateEvent.Typing(APP, ConversationId.group("team"), "amy", true);
 
-    sessions.pushToGroupExcept("team", "amy", typing);
+    publisher.publish(Event.Signal.toGroup(typing, "team", "amy"));
 
     assertThat(amy.events).isEmpty();
     assertThat(bob.events).containsExactly(typing);
@@ -285,9 +308,9 @@ class SessionsTest {
     Device carl = online("carl", Set.of("club"));
     StateEvent read = new StateEvent.ReadReceipt(APP, ConversationId.group("team"), "amy", 3);
 
-    sessions.pushToGroup("team", read);
-    sessions.left(APP, "team", List.of("bob"));
-    sessions.pushToGroup("team", read);
+    publisher.publish(Event.Signal.toGroup(read, "team", ""));
+    left("team", List.of("bob"));
+    publisher.publish(Event.Signal.toGroup(read, "team", ""));
 
     assertThat(amy.events).containsExactly(read, read);
     assertThat(bob.events).containsExactly(read);

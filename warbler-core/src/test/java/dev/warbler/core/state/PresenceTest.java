@@ -3,11 +3,13 @@ package dev.warbler.core.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warbler.core.chatrooms.RoomEvent;
+import dev.warbler.core.cluster.LocalCluster;
+import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.messaging.ChatMessage;
-import dev.warbler.core.sessions.LocalBus;
 import dev.warbler.core.sessions.Sessions;
+import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.ProfileStore;
 import dev.warbler.protocol.CloseCode;
@@ -31,11 +33,19 @@ import org.junit.jupiter.api.Test;
 
 /** Presence with in-memory connections and last-seen store. */
 class PresenceTest {
-  private final LocalBus bus = new LocalBus();
+  private final LocalCluster cluster = new LocalCluster();
+  private final Bus bus = cluster.bus();
   private final Sessions sessions = new Sessions(bus);
   private final MemoryProfiles store = new MemoryProfiles();
   private final Presence presence =
-      new Presence(sessions, store, InstantSource.system(), StateLimits.DEFAULTS);
+      new Presence(
+          sessions,
+          bus,
+          new Publisher(bus),
+          cluster.presence(),
+          store,
+          InstantSource.system(),
+          StateLimits.DEFAULTS);
 
   /** Only last-seen times are used by presence. */
   static final class MemoryProfiles implements ProfileStore {

@@ -25,17 +25,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
  * Groups in the embedded database: profile columns of {@code chat_groups}, roles and mutes on
  * {@code members}, {@code group_bans} and {@code group_join_requests}. Writes go through the {@link
- * SqliteDatabase}'s single writer, so a change and its event message share one transaction, and the
- * listener's hooks run on the writer thread around the event's publication.
+ * SqliteDatabase}'s single writer, so a change and its event message share one transaction.
  */
 final class SqliteGroupStore implements GroupStore {
-  private static final Logger log = LoggerFactory.getLogger(SqliteGroupStore.class);
 
   private static final String MEMBER_COLUMNS = "user_id, role, muted_until";
 
@@ -209,27 +206,19 @@ final class SqliteGroupStore implements GroupStore {
 
   @Override
   public CompletableFuture<GroupChange.Applied> apply(
-      GroupChange change, GroupChange.Listener listener) {
+      GroupChange change, Function<GroupChange.Outcome, Optional<NewMessage>> event) {
     return db.writer()
         .submit(
             w -> {
               GroupChange.Outcome outcome = applyInTransaction(w, change);
-              Optional<NewMessage> event = listener.event(outcome);
+              Optional<NewMessage> message = event.apply(outcome);
               Optional<ChatMessage> stored = Optional.empty();
-              if (event.isPresent()) {
-                stored = Optional.of(messages.appendInTransaction(w, event.get()).message());
+              if (message.isPresent()) {
+                stored = Optional.of(messages.appendInTransaction(w, message.get()).message());
               }
               return new GroupChange.Applied(outcome, stored);
             },
-            applied -> {
-              try {
-                listener.beforeEvent(applied.outcome());
-              } catch (RuntimeException e) {
-                log.warn("group change hook failed for {}", change.group(), e);
-              }
-              applied.event().ifPresent(messages::announce);
-              listener.afterEvent(applied.outcome());
-            });
+            applied -> {});
   }
 
   private GroupChange.Outcome applyInTransaction(SqliteWriter w, GroupChange change)

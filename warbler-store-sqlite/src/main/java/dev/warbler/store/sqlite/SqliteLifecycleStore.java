@@ -44,14 +44,7 @@ final class SqliteLifecycleStore implements MessageLifecycleStore {
 
   @Override
   public CompletableFuture<AppendResult> change(ChangeRequest request) {
-    return db.writer()
-        .submit(
-            w -> apply(w, request),
-            r -> {
-              if (!r.duplicate()) {
-                messages.announce(r.message());
-              }
-            });
+    return db.writer().submit(w -> apply(w, request), r -> {});
   }
 
   private AppendResult apply(SqliteWriter w, ChangeRequest r) throws SQLException {

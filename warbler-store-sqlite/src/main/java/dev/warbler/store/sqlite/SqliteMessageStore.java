@@ -22,7 +22,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * /** Messages and per-user conversation state in the {@link SqliteDatabase}: appends allocate seqs
@@ -47,7 +46,6 @@ final class SqliteMessageStore implements MessageStore {
   static final String MENTION_ALL = "*";
 
   private final SqliteDatabase db;
-  private volatile Consumer<ChatMessage> appendListener = m -> {};
 
   SqliteMessageStore(SqliteDatabase db) {
     this.db = db;
@@ -57,24 +55,12 @@ final class SqliteMessageStore implements MessageStore {
 
   @Override
   public CompletableFuture<AppendResult> append(NewMessage m) {
-    return db.writer()
-        .submit(
-            w -> appendInTransaction(w, m),
-            r -> {
-              if (!r.duplicate()) {
-                appendListener.accept(r.message());
-              }
-            });
-  }
-
-  @Override
-  public void onAppend(Consumer<ChatMessage> listener) {
-    this.appendListener = listener;
+    return db.writer().submit(w -> appendInTransaction(w, m), r -> {});
   }
 
   /**
    * Appends inside the writer's current transaction (idempotent on the client message id); for
-   * sibling stores that append events. Hand the result to {@link #announce} after the commit.
+   * sibling stores that append events.
    */
   AppendResult appendInTransaction(SqliteWriter w, NewMessage m) throws SQLException {
     PreparedStatement existing =
@@ -223,11 +209,6 @@ final class SqliteMessageStore implements MessageStore {
         m.payload(),
         m.sentAt(),
         extras);
-  }
-
-  /** Hands a newly stored entry to the append listener; only call from an after-commit hook. */
-  void announce(ChatMessage m) {
-    appendListener.accept(m);
   }
 
   private static void insertMember(SqliteWriter w, String app, String conv, String user, long pos)

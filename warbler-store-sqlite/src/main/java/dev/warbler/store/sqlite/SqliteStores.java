@@ -143,4 +143,9 @@ public final class SqliteStores implements Stores {
   public void close() {
     db.close();
   }
+
+  /** The database under the ports; for this package's tests. */
+  SqliteDatabase database() {
+    return db;
+  }
 }
