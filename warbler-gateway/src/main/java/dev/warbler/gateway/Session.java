@@ -76,7 +76,8 @@ final class Session implements Connection {
   }
 
   /**
-   * Called on the store's writer thread; never blocks. Drops the message and closes with 4000 when
+   * Called on the bus's delivering thread (the store's writer with the in-process bus); never
+   * blocks. Drops the message and closes with 4000 when
    * the outbound queue is over {@code maxOutboundBytes}: the client will pull it by seq.
    */
   @Override
@@ -84,7 +85,7 @@ final class Session implements Connection {
     out.push(encoding, () -> encodings.message(message, encoding));
   }
 
-  /** Called on event loops, virtual threads or the store's writer; never blocks, like a message. */
+  /** Called on event loops, virtual threads or the bus's thread; never blocks, like a message. */
   @Override
   public void push(StateEvent event) {
     out.pushFrame(() -> Frames.pushed(event));
