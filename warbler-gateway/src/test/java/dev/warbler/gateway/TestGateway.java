@@ -186,6 +186,8 @@ final class TestGateway implements AutoCloseable {
             new SqliteConfig(dir.resolve("warbler.db"), Durability.OFF, 1_000, 100_000, 2));
     bus = new LocalBus();
     sessions = new Sessions(bus);
+    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
+    audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     groups =
         new GroupAdmin(
             groupStore.apply(stores.groups()),
@@ -193,7 +195,8 @@ final class TestGateway implements AutoCloseable {
             sessions,
             clock,
             limits,
-            GroupLimits.DEFAULTS);
+            GroupLimits.DEFAULTS,
+            audit);
     directory =
         new Directory(stores.directory(), groups, sessions, clock, stateLimits.maxProfileBytes());
     contacts = new Contacts(stores.contacts(), directory, sessions, clock, ContactLimits.DEFAULTS);
@@ -207,7 +210,8 @@ final class TestGateway implements AutoCloseable {
             limits,
             lifecycleStore,
             lifecycleLimits,
-            contacts);
+            contacts,
+            audit);
     lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     chatrooms = new Chatrooms(stores.chatrooms(), directory, messenger, clock, roomLimits);
     tokens = new TokenService(directory::findApp, clock, Set.of("HS256"), Duration.ofSeconds(30));
@@ -221,8 +225,6 @@ final class TestGateway implements AutoCloseable {
     access = new Access(stores.access(), sessions, clock);
     directory.onUserDeleted(access::forget);
     directory.onUserDeleted(presence::forget);
-    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
-    audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),

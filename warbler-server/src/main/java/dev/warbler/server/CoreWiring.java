@@ -54,7 +54,9 @@ final class CoreWiring {
     EncryptingStores stores = opened.stores();
     LocalBus bus = new LocalBus();
     Sessions sessions = new Sessions(bus);
-    Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, sessions);
+    // Before the services that audit what they do whatever the transport (group bans, history).
+    Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
+    Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, sessions, audit);
     Directory directory = m.directory();
     TokenService tokens =
         new TokenService(
@@ -66,7 +68,6 @@ final class CoreWiring {
     ProfileStore profileStore = stores.profiles();
     Metering metering = new Metering(stores.usage(), sessions, bus, clock);
     Access access = new Access(stores.access(), sessions, clock);
-    Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
     Services services =
         new Services(
             m.messenger(),
@@ -117,7 +118,8 @@ final class CoreWiring {
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       LocalBus bus,
-      Sessions sessions) {
+      Sessions sessions,
+      Audit audit) {
     GroupAdmin groups =
         new GroupAdmin(
             stores.groups(),
@@ -125,7 +127,8 @@ final class CoreWiring {
             sessions,
             clock,
             limits,
-            LimitWiring.groups(settings));
+            LimitWiring.groups(settings),
+            audit);
     Directory directory =
         new Directory(
             stores.directory(),
@@ -145,7 +148,8 @@ final class CoreWiring {
             limits,
             lifecycleStore,
             lifecycleLimits,
-            contacts);
+            contacts,
+            audit);
     MessageLifecycle lifecycle =
         new MessageLifecycle(messenger, directory, lifecycleStore, bus, clock);
     Chatrooms chatrooms =

@@ -10,6 +10,7 @@ import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.ContactStore;
+import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
@@ -243,8 +244,9 @@ public final class Contacts implements BlockList {
 
   private void push(FriendRequestEvent event) {
     FriendRequest r = event.request();
+    Push push = new Push.Contact(event);
     for (String user : List.of(r.from(), r.to())) {
-      sessions.forEachConnection(r.app(), user, c -> c.pushContact(event));
+      sessions.forEachConnection(r.app(), user, c -> c.push(push));
     }
   }
 }

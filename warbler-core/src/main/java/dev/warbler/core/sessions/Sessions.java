@@ -5,6 +5,7 @@ import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
@@ -276,11 +277,12 @@ public final class Sessions {
    * event's app). Never blocks; a slow connection closes itself.
    */
   public void push(Collection<String> users, StateEvent event) {
+    Push push = new Push.State(event);
     for (String user : users) {
       Online o = byUser.get(key(event.app(), user));
       if (o != null) {
         for (Connection c : o.connections) {
-          c.push(event);
+          c.push(push);
         }
       }
     }
@@ -308,10 +310,11 @@ public final class Sessions {
     if (online == null) {
       return;
     }
+    Push push = new Push.State(event);
     for (Online o : online) {
       if (!o.user.equals(except)) {
         for (Connection c : o.connections) {
-          c.push(event);
+          c.push(push);
         }
       }
     }
@@ -397,11 +400,12 @@ public final class Sessions {
 
   private void deliver(Delivery delivery) {
     ChatMessage m = delivery.message();
+    Push push = new Push.Message(m);
     if (m.conversation().kind() == ConversationId.Kind.GROUP && delivery.recipients().isEmpty()) {
       Set<Online> online = byGroup.get(key(m.app(), m.conversation().first()));
       if (online != null) {
         for (Online o : online) {
-          push(o.connections, m);
+          push(o.connections, push);
         }
       }
       return;
@@ -409,14 +413,14 @@ public final class Sessions {
     for (String user : delivery.recipients()) {
       Online o = byUser.get(key(m.app(), user));
       if (o != null) {
-        push(o.connections, m);
+        push(o.connections, push);
       }
     }
   }
 
-  private void push(Set<Connection> connections, ChatMessage m) {
+  private void push(Set<Connection> connections, Push push) {
     for (Connection c : connections) {
-      c.push(m);
+      c.push(push);
       pushes.incrementAndGet();
     }
   }

@@ -7,6 +7,7 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -229,9 +230,9 @@ public final class Presence implements Sessions.Listener {
       }
       Set<Connection> watching = watchers.get(k);
       if (watching != null) {
-        StateEvent event = new StateEvent.PresenceChange(app, user, online, now);
+        Push push = new Push.State(new StateEvent.PresenceChange(app, user, online, now));
         for (Connection c : watching) {
-          c.push(event);
+          c.push(push);
         }
       }
     }
