@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.warbler.core.Caller;
 import dev.warbler.core.CursorPage;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
@@ -251,14 +252,17 @@ final class ApiSupport {
     return actor == null ? Audit.ANONYMOUS : actor.toString();
   }
 
+  /**
+   * The caller as the core's audited operations take it (group bans, history reads): {@link #actor}
+   * and {@link #clientIp}, acting on {@code app}.
+   */
+  Caller caller(Context ctx, String app) {
+    return new Caller(app, actor(ctx), clientIp(ctx));
+  }
+
   /** Records an admin operation and waits until the entry is durable. */
   void audit(Context ctx, String app, String action, String target, String detail) {
     audit.recordDurably(app, actor(ctx), clientIp(ctx), action, target, detail);
-  }
-
-  /** Records a read in the audit log without waiting for it (see {@link Audit#record}). */
-  void record(Context ctx, String app, String action, String target, String detail) {
-    audit.record(app, actor(ctx), clientIp(ctx), action, target, detail);
   }
 
   /**

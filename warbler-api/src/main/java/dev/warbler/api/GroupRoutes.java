@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.core.WarblerException;
-import dev.warbler.core.audit.Audit;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.groups.Group;
@@ -271,9 +270,10 @@ final class GroupRoutes {
     App app = api.authorizeApp(ctx);
     GroupResult result =
         groups.ban(
-            app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, List.of(ctx.pathParam("user")));
-    api.audit(
-        ctx, app.id(), Audit.GROUP_BAN, ctx.pathParam("group") + "/" + ctx.pathParam("user"), "");
+            api.caller(ctx, app.id()),
+            ctx.pathParam("group"),
+            GroupAdmin.BACKEND,
+            List.of(ctx.pathParam("user")));
     api.send(ctx, 200, change(result));
   }
 
@@ -281,9 +281,10 @@ final class GroupRoutes {
     App app = api.authorizeApp(ctx);
     GroupResult result =
         groups.unban(
-            app.id(), ctx.pathParam("group"), GroupAdmin.BACKEND, List.of(ctx.pathParam("user")));
-    api.audit(
-        ctx, app.id(), Audit.GROUP_UNBAN, ctx.pathParam("group") + "/" + ctx.pathParam("user"), "");
+            api.caller(ctx, app.id()),
+            ctx.pathParam("group"),
+            GroupAdmin.BACKEND,
+            List.of(ctx.pathParam("user")));
     api.send(ctx, 200, change(result));
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
-import dev.warbler.core.audit.Audit;
 import dev.warbler.core.directory.App;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.AppendResult;
@@ -29,7 +28,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Messages and history: sending as a user or as the system (plain, or rendered from a template: a
- * notification), reading a conversation's history (audited), and recalling or editing a message.
+ * notification), reading a conversation's history (audited by {@link Messenger}), and recalling or
+ * editing a message.
  */
 final class MessageRoutes {
   private static final int DEFAULT_PAGE = 50;
@@ -216,13 +216,8 @@ final class MessageRoutes {
     ConversationId conversation = ConversationId.parse(ctx.pathParam("conversation"));
     long before = ApiSupport.longParam(ctx, "before", 0);
     int limit = ApiSupport.limitParam(ctx.queryParam("limit"), DEFAULT_PAGE);
-    MessagePage page = messenger.historyUnchecked(app.id(), conversation, before, limit);
-    api.record(
-        ctx,
-        app.id(),
-        Audit.HISTORY_READ,
-        conversation.toString(),
-        "before=" + before + " limit=" + limit + " returned=" + page.messages().size());
+    MessagePage page =
+        messenger.historyUnchecked(api.caller(ctx, app.id()), conversation, before, limit);
     api.send(
         ctx,
         200,

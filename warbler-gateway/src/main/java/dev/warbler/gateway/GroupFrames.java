@@ -1,5 +1,6 @@
 package dev.warbler.gateway;
 
+import dev.warbler.core.Caller;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
@@ -32,8 +33,12 @@ import java.util.Optional;
 public final class GroupFrames {
   private GroupFrames() {}
 
-  /** The answer to {@code command} from {@code who}; failures throw {@link WarblerException}. */
-  public static ServerFrame.Builder answer(GroupAdmin groups, Principal who, GroupCommand command) {
+  /**
+   * The answer to {@code command} from {@code who}, connected from {@code address} (which the audit
+   * log records for bans and unbans); failures throw {@link WarblerException}.
+   */
+  public static ServerFrame.Builder answer(
+      GroupAdmin groups, Principal who, String address, GroupCommand command) {
     String app = who.app();
     String actor = who.user();
     String g = Ids.require("group", command.getGroup());
@@ -86,9 +91,15 @@ public final class GroupFrames {
       case MUTE_ALL ->
           frame.setGroupAck(ack(groups.muteAll(app, g, actor, command.getMuteAll().getOn())));
       case BAN ->
-          frame.setGroupAck(ack(groups.ban(app, g, actor, command.getBan().getUsersList())));
+          frame.setGroupAck(
+              ack(
+                  groups.ban(
+                      Caller.user(who, address), g, actor, command.getBan().getUsersList())));
       case UNBAN ->
-          frame.setGroupAck(ack(groups.unban(app, g, actor, command.getUnban().getUsersList())));
+          frame.setGroupAck(
+              ack(
+                  groups.unban(
+                      Caller.user(who, address), g, actor, command.getUnban().getUsersList())));
       case REQUEST_JOIN ->
           frame.setGroupAck(
               ack(groups.requestJoin(app, g, actor, command.getRequestJoin().getMessage())));

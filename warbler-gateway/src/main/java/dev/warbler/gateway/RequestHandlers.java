@@ -23,7 +23,7 @@ record RequestHandlers(
         new MessagingRequests(services.messenger(), services.chatrooms()),
         new LifecycleRequests(services.lifecycle()),
         new SignalRequests(services.receipts(), services.presence(), services.clock()),
-        new GroupRequests(services.groups(), services.audit()),
+        new GroupRequests(services.groups()),
         new ChatroomRequests(services.chatrooms(), blocking),
         new ContactRequests(services.contacts(), services.conversations()));
   }

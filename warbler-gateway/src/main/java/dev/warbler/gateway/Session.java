@@ -2,11 +2,8 @@ package dev.warbler.gateway;
 
 import dev.warbler.core.Principal;
 import dev.warbler.core.access.RateLimiter;
-import dev.warbler.core.chatrooms.RoomEvent;
-import dev.warbler.core.contacts.FriendRequestEvent;
-import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.spi.Connection;
-import dev.warbler.core.state.StateEvent;
+import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.CloseCode;
 import dev.warbler.protocol.Encoding;
 
@@ -14,7 +11,7 @@ import dev.warbler.protocol.Encoding;
  * An authenticated connection as {@link dev.warbler.core.sessions.Sessions} sees it: pushes go
  * through the connection's {@link Outbound} admission check, so a connection that does not keep up
  * is closed with 4000 instead of queueing without bound. Made on the event loop when {@code
- * auth_ok} is sent; its push methods are called from any thread and never block.
+ * auth_ok} is sent; {@link #push} is called from any thread and never blocks.
  */
 final class Session implements Connection {
   private final String app;
@@ -76,30 +73,22 @@ final class Session implements Connection {
   }
 
   /**
-   * Called on the bus's delivering thread (the store's writer with the in-process bus); never
-   * blocks. Drops the message and closes with 4000 when
-   * the outbound queue is over {@code maxOutboundBytes}: the client will pull it by seq.
+   * Never blocks. A message comes on the bus's delivering thread (the store's writer with the
+   * in-process bus); state events on event loops, virtual threads or the writer; room events with
+   * the room locked, off the event loop. Drops the push and closes with 4000 when the outbound
+   * queue is over {@code maxOutboundBytes}: the client will pull a dropped message by seq. Messages
+   * and room events are encoded once per encoding for all the connections of a fan-out ({@link
+   * PushEncodings}).
    */
   @Override
-  public void push(ChatMessage message) {
-    out.push(encoding, () -> encodings.message(message, encoding));
-  }
-
-  /** Called on event loops, virtual threads or the bus's thread; never blocks, like a message. */
-  @Override
-  public void push(StateEvent event) {
-    out.pushFrame(() -> Frames.pushed(event));
-  }
-
-  /** Called with the room locked, off the event loop; never blocks. */
-  @Override
-  public void pushRoom(RoomEvent event) {
-    out.push(encoding, () -> encodings.room(event, encoding));
-  }
-
-  @Override
-  public void pushContact(FriendRequestEvent event) {
-    out.push(encoding, () -> encoding.codec().encodeServer(SocialFrames.pushed(event)));
+  public void push(Push push) {
+    switch (push) {
+      case Push.Message m -> out.push(encoding, () -> encodings.message(m.message(), encoding));
+      case Push.State e -> out.pushFrame(() -> Frames.pushed(e.event()));
+      case Push.Room e -> out.push(encoding, () -> encodings.room(e.event(), encoding));
+      case Push.Contact e ->
+          out.push(encoding, () -> encoding.codec().encodeServer(SocialFrames.pushed(e.event())));
+    }
   }
 
   @Override

@@ -191,6 +191,8 @@ final class TestGateway implements AutoCloseable {
     bus = cluster.bus();
     publisher = new Publisher(bus);
     access = new Access(stores.access(), bus, publisher, clock);
+    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
+    audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     groups =
         new GroupAdmin(
             groupStore.apply(stores.groups()),
@@ -199,7 +201,8 @@ final class TestGateway implements AutoCloseable {
             publisher,
             clock,
             limits,
-            GroupLimits.DEFAULTS);
+            GroupLimits.DEFAULTS,
+            audit);
     directory =
         new Directory(
             stores.directory(), groups, bus, publisher, clock, stateLimits.maxProfileBytes());
@@ -216,7 +219,8 @@ final class TestGateway implements AutoCloseable {
             limits,
             lifecycleStore,
             lifecycleLimits,
-            contacts);
+            contacts,
+            audit);
     lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
     chatrooms =
         new Chatrooms(stores.chatrooms(), directory, messenger, bus, publisher, clock, roomLimits);
@@ -230,8 +234,6 @@ final class TestGateway implements AutoCloseable {
     Metering metering = new Metering(stores.usage(), sessions, publisher, clock);
     chatrooms.onMessage(metering::chatroomMessage);
     app = directory.createApp(APP, "Acme");
-    dev.warbler.core.audit.AuditKey auditKey = new dev.warbler.core.audit.AuditKey(new byte[32]);
-    audit = new Audit(stores.auditLog(auditKey), auditKey, clock, Duration.ofMinutes(1), 10_000);
     gateway =
         new Gateway(
             config.withHost("127.0.0.1").withPort(0),

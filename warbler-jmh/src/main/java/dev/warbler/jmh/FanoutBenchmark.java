@@ -1,15 +1,13 @@
 package dev.warbler.jmh;
 
-import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.cluster.Publisher;
-import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
-import dev.warbler.core.state.StateEvent;
+import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.CloseCode;
 import java.util.List;
 import java.util.Set;
@@ -92,23 +90,13 @@ public class FanoutBenchmark {
     }
 
     @Override
-    public void push(ChatMessage message) {
-      pushed++;
-    }
-
-    @Override
-    public void push(StateEvent event) {
-      pushed++;
-    }
-
-    @Override
-    public void pushRoom(RoomEvent event) {
-      pushed++;
-    }
-
-    @Override
-    public void pushContact(FriendRequestEvent event) {
-      pushed++;
+    public void push(Push push) {
+      switch (push) {
+        case Push.Message m -> pushed++;
+        case Push.State e -> pushed++;
+        case Push.Room e -> pushed++;
+        case Push.Contact e -> pushed++;
+      }
     }
 
     @Override

@@ -62,7 +62,10 @@ final class CoreWiring {
     Publisher publisher = new Publisher(bus);
     // Caches subscribe first: they forget before Sessions closes connections on the same event.
     Access access = new Access(stores.access(), bus, publisher, clock);
-    Messaging m = messaging(settings, stores, limits, lifecycleLimits, clock, bus, publisher);
+    // Before the services that audit what they do whatever the transport (group bans, history).
+    Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
+    Messaging m =
+        messaging(settings, stores, limits, lifecycleLimits, clock, bus, publisher, audit);
     Sessions sessions = new Sessions(bus);
     Directory directory = m.directory();
     TokenService tokens =
@@ -74,7 +77,6 @@ final class CoreWiring {
     StateLimits stateLimits = LimitWiring.state(settings);
     ProfileStore profileStore = stores.profiles();
     Metering metering = new Metering(stores.usage(), sessions, publisher, clock);
-    Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
     Services services =
         new Services(
             m.messenger(),
@@ -131,7 +133,8 @@ final class CoreWiring {
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       Bus bus,
-      Publisher publisher) {
+      Publisher publisher,
+      Audit audit) {
     GroupAdmin groups =
         new GroupAdmin(
             stores.groups(),
@@ -140,7 +143,8 @@ final class CoreWiring {
             publisher,
             clock,
             limits,
-            LimitWiring.groups(settings));
+            LimitWiring.groups(settings),
+            audit);
     Directory directory =
         new Directory(
             stores.directory(),
@@ -162,7 +166,8 @@ final class CoreWiring {
             limits,
             lifecycleStore,
             lifecycleLimits,
-            contacts);
+            contacts,
+            audit);
     MessageLifecycle lifecycle =
         new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
     Chatrooms chatrooms =

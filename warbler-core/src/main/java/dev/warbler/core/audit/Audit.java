@@ -14,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records security-relevant events in the {@link AuditLog}. Transports call it where the actor and
- * address are known (REST handlers, the gateway's auth path and error replies); messages are never
- * audited, and nothing here blocks a caller except {@link #recordDurably}, which admin operations
- * use.
+ * address are known (REST handlers, the gateway's auth path and error replies), and so do the core
+ * services whose operations are audited whatever the transport (group bans in {@code GroupAdmin},
+ * history reads with server credentials in {@code Messenger}), with the transport's {@link
+ * dev.warbler.core.Caller}. Messages are never audited, and nothing here blocks a caller except
+ * {@link #recordDurably} and {@link #recordEachDurably}, which admin operations and group bans use.
  *
  * <h2>Actions</h2>
  *
@@ -143,8 +145,25 @@ public final class Audit {
    */
   public void recordDurably(
       String app, String actor, String ip, String action, String target, String detail) {
+    awaitDurable(record(app, actor, ip, action, target, detail), action, target);
+  }
+
+  /**
+   * Records one event per target (in the order given) and waits until all are durable, like {@link
+   * #recordDurably}; one wait for all of them, so a command on many users costs one commit wait.
+   */
+  public void recordEachDurably(
+      String app, String actor, String ip, String action, List<String> targets, String detail) {
+    CompletableFuture<?>[] all = new CompletableFuture<?>[targets.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = record(app, actor, ip, action, targets.get(i), detail);
+    }
+    awaitDurable(CompletableFuture.allOf(all), action, String.join(",", targets));
+  }
+
+  private static void awaitDurable(CompletableFuture<?> recorded, String action, String target) {
     try {
-      record(app, actor, ip, action, target, detail).get(DURABLE_WAIT_MS, TimeUnit.MILLISECONDS);
+      recorded.get(DURABLE_WAIT_MS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

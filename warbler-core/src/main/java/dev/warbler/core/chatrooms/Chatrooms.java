@@ -14,6 +14,7 @@ import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.ChatroomStore;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
@@ -53,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Order.</b> Each room has a lock: seq allocation, the ring buffer, joining and the fan-out
  * of one message all happen under it, so every present connection sees the room's messages in seq
  * order, and a joiner's recent messages are followed, without gap or overlap, by the live ones. The
- * fan-out hands one event object to every present connection's {@link Connection#pushRoom}, which
+ * fan-out hands one {@link Push.Room} to every present connection's {@link Connection#push}, which
  * never blocks, so a room of 20,000 costs one encoding per wire format and a queued write per
  * connection.
  *
@@ -534,9 +535,10 @@ public final class Chatrooms {
 
     /** Under the lock: hands one event to every present connection. */
     private void fanOut(RoomEvent event) {
+      Push push = new Push.Room(event);
       for (Connection c : present) {
         try {
-          c.pushRoom(event);
+          c.push(push);
         } catch (RuntimeException e) {
           log.warn("chatroom push to {} failed", c, e);
         }

@@ -5,8 +5,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.Caller;
 import dev.warbler.core.Ids;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.audit.Audit;
 import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
@@ -66,6 +68,11 @@ import java.util.function.Function;
  * use, so no node keeps a membership another node changed. A send checks one entry; fan-out uses
  * the online index of {@link Sessions}; neither touches the member list.
  *
+ * <h2>Audit</h2>
+ *
+ * Bans and unbans are moderation, recorded in the audit log here (not by the transports), once per
+ * distinct user, with the {@link Caller} the transport names; see {@link #ban}.
+ *
  * <p>Thread-safe; commands block until the change is durable.
  */
 public final class GroupAdmin {
@@ -110,6 +117,7 @@ public final class GroupAdmin {
   private final Limits limits;
   private final GroupLimits groupLimits;
   private final MessageIds ids;
+  private final Audit audit;
   private final Cache<Key, State> cache =
       Caffeine.newBuilder()
           .maximumWeight(MAX_CACHED_MEMBERS)
@@ -123,7 +131,8 @@ public final class GroupAdmin {
       Publisher publisher,
       InstantSource clock,
       Limits limits,
-      GroupLimits groupLimits) {
+      GroupLimits groupLimits,
+      Audit audit) {
     this.store = store;
     this.directory = directory;
     this.publisher = publisher;
@@ -131,6 +140,7 @@ public final class GroupAdmin {
     this.limits = limits;
     this.groupLimits = groupLimits;
     this.ids = new MessageIds(clock);
+    this.audit = audit;
     bus.subscribe(Topic.nodes(), this::heard);
   }
 
@@ -491,25 +501,52 @@ public final class GroupAdmin {
   }
 
   /**
-   * Bans users (members or not): removes the members among them and keeps all of them out until
-   * unbanned. Admins ban members and non-members, the owner admins too. Result: the users banned.
+   * Bans users (members or not) of {@code caller}'s app: removes the members among them and keeps
+   * all of them out until unbanned. Admins ban members and non-members, the owner admins too.
+   * Result: the users banned.
+   *
+   * <p>Audited: once the ban is durable, one {@code group.ban} entry per distinct user named
+   * (target {@code GROUP/USER}, actor and address from {@code caller}), durable before this
+   * returns; nothing when the ban is refused. {@code actor} is whose rights apply (a user id or
+   * {@link #BACKEND}), {@code caller} who asked, as the audit log names them.
    */
-  public GroupResult ban(String app, String group, String actor, Collection<String> users) {
+  public GroupResult ban(Caller caller, String group, String actor, Collection<String> users) {
+    String app = caller.app();
     State s = live(app, group);
     List<String> targets = requireUsers(app, nonEmpty(users));
     requireAtLeast(s, actor, GroupRole.ADMIN, "ban users");
     targets.forEach(t -> requireOutranks(s, actor, t, "banned"));
-    return run(
-        new GroupChange.Ban(app, group, targets, actor, clock.millis()),
-        o -> Optional.of(GroupEvents.banned(actor, targets)));
+    GroupResult result =
+        run(
+            new GroupChange.Ban(app, group, targets, actor, clock.millis()),
+            o -> Optional.of(GroupEvents.banned(actor, targets)));
+    audit(caller, Audit.GROUP_BAN, group, targets);
+    return result;
   }
 
-  /** Lifts bans; admins and the owner. Records no event. Result: the users that were banned. */
-  public GroupResult unban(String app, String group, String actor, Collection<String> users) {
+  /**
+   * Lifts bans; admins and the owner. Records no event. Result: the users that were banned. Audited
+   * like {@link #ban}: one {@code group.unban} entry per distinct user named, banned or not.
+   */
+  public GroupResult unban(Caller caller, String group, String actor, Collection<String> users) {
+    String app = caller.app();
     State s = live(app, group);
     List<String> targets = checkIds(nonEmpty(users));
     requireAtLeast(s, actor, GroupRole.ADMIN, "unban users");
-    return run(new GroupChange.Unban(app, group, targets), o -> Optional.empty());
+    GroupResult result = run(new GroupChange.Unban(app, group, targets), o -> Optional.empty());
+    audit(caller, Audit.GROUP_UNBAN, group, targets);
+    return result;
+  }
+
+  /** Moderation's trace: one entry per (distinct) user, durable before the command answers. */
+  private void audit(Caller caller, String action, String group, List<String> users) {
+    audit.recordEachDurably(
+        caller.app(),
+        caller.actor(),
+        caller.address(),
+        action,
+        users.stream().map(u -> group + "/" + u).toList(),
+        "");
   }
 
   /**

@@ -3,9 +3,11 @@ package dev.warbler.core.messaging;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import dev.warbler.core.Caller;
 import dev.warbler.core.Ids;
 import dev.warbler.core.Principal;
 import dev.warbler.core.WarblerException;
+import dev.warbler.core.audit.Audit;
 import dev.warbler.core.chatrooms.Chatrooms;
 import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.contacts.BlockList;
@@ -49,10 +51,12 @@ public final class Messenger {
   private final MessageLifecycleStore lifecycleStore;
   private final LifecycleLimits lifecycleLimits;
   private final BlockList blocks;
+  private final Audit audit;
 
   /**
    * Lifecycle reads (tombstones, own reactions) use {@code lifecycleStore}; direct messages to a
-   * user who blocked the sender fail with BLOCKED.
+   * user who blocked the sender fail with BLOCKED; history reads with server credentials go to
+   * {@code audit}.
    */
   public Messenger(
       MessageStore store,
@@ -62,7 +66,9 @@ public final class Messenger {
       Limits limits,
       MessageLifecycleStore lifecycleStore,
       LifecycleLimits lifecycleLimits,
-      BlockList blocks) {
+      BlockList blocks,
+      Audit audit) {
+    this.audit = audit;
     this.lifecycleStore = lifecycleStore;
     this.lifecycleLimits = lifecycleLimits;
     this.blocks = blocks;
@@ -355,7 +361,7 @@ public final class Messenger {
   public MessagePage history(
       Principal who, ConversationId conversation, long beforeSeq, int limit) {
     requireReader(who, conversation);
-    return viewFor(who, historyUnchecked(who.app(), conversation, beforeSeq, limit));
+    return viewFor(who, historyPage(who.app(), conversation, beforeSeq, limit));
   }
 
   /** {@code who}'s state of a conversation with its last message as {@code who} sees it. */
@@ -412,8 +418,26 @@ public final class Messenger {
     return new MessagePage(page.conversation(), view, page.more());
   }
 
-  /** History for a trusted caller (an app backend), with no membership check. */
+  /**
+   * History of any conversation of {@code caller}'s app for a trusted caller (an app backend, the
+   * admin key), with no membership check. Audited: each read is one {@code history.read} entry
+   * (target the conversation, detail {@code before=B limit=L returned=N}), queued without waiting;
+   * a refused read records nothing.
+   */
   public MessagePage historyUnchecked(
+      Caller caller, ConversationId conversation, long beforeSeq, int limit) {
+    MessagePage page = historyPage(caller.app(), conversation, beforeSeq, limit);
+    audit.record(
+        caller.app(),
+        caller.actor(),
+        caller.address(),
+        Audit.HISTORY_READ,
+        conversation.toString(),
+        "before=" + beforeSeq + " limit=" + limit + " returned=" + page.messages().size());
+    return page;
+  }
+
+  private MessagePage historyPage(
       String app, ConversationId conversation, long beforeSeq, int limit) {
     if (beforeSeq < 0) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "beforeSeq must be >= 0");

@@ -1,10 +1,10 @@
 package dev.warbler.core.sessions;
 
-import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
@@ -304,15 +304,17 @@ public final class Sessions {
   /** An event on the user topic of a user with connections here. */
   private void onUser(Online o, Event event) {
     switch (event) {
-      case Delivery d -> push(o.connections, d.message());
+      case Delivery d -> push(o.connections, new Push.Message(d.message()));
       case Event.Signal s -> {
+        Push push = new Push.State(s.event());
         for (Connection c : o.connections) {
-          c.push(s.event());
+          c.push(push);
         }
       }
       case Event.ContactSignal s -> {
+        Push push = new Push.Contact(s.event());
         for (Connection c : o.connections) {
-          c.pushContact(s.event());
+          c.push(push);
         }
       }
       default -> {}
@@ -323,15 +325,17 @@ public final class Sessions {
   private void onGroup(GroupOnline g, Event event) {
     switch (event) {
       case Delivery d -> {
+        Push push = new Push.Message(d.message());
         for (Online o : g.members) {
-          push(o.connections, d.message());
+          push(o.connections, push);
         }
       }
       case Event.Signal s -> {
+        Push push = new Push.State(s.event());
         for (Online o : g.members) {
           if (!o.user.equals(s.except())) {
             for (Connection c : o.connections) {
-              c.push(s.event());
+              c.push(push);
             }
           }
         }
@@ -451,9 +455,9 @@ public final class Sessions {
     byUser.values().forEach(o -> List.copyOf(o.connections).forEach(c -> c.close(code, reason)));
   }
 
-  private void push(Set<Connection> connections, ChatMessage m) {
+  private void push(Set<Connection> connections, Push push) {
     for (Connection c : connections) {
-      c.push(m);
+      c.push(push);
       pushes.incrementAndGet();
     }
   }

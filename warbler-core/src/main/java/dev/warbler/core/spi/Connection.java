@@ -1,17 +1,13 @@
 package dev.warbler.core.spi;
 
 import dev.warbler.core.chatrooms.Chatrooms;
-import dev.warbler.core.chatrooms.RoomEvent;
-import dev.warbler.core.contacts.FriendRequestEvent;
-import dev.warbler.core.messaging.ChatMessage;
-import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 
 /**
  * One authenticated client connection, as the core sees it: something that can take pushes
- * (messages, state events, chatroom and contact events) and be closed. Reading stays in the
- * transport. Implementations never block: a connection that cannot keep up closes itself with
- * {@link CloseCode#SLOW_CONSUMER}. Pushes to a closing connection are dropped.
+ * (messages, state events, chatroom and contact events: a {@link Push}) and be closed. Reading
+ * stays in the transport. Implementations never block: a connection that cannot keep up closes
+ * itself with {@link CloseCode#SLOW_CONSUMER}. Pushes to a closing connection are dropped.
  */
 public interface Connection {
   String app();
@@ -23,20 +19,23 @@ public interface Connection {
     return "";
   }
 
-  void push(ChatMessage message);
-
-  /** Pushes an ephemeral event (receipt, typing, presence); never blocks, like a message. */
-  void push(StateEvent event);
-
   /**
-   * Pushes a chatroom event to this connection, present in the room. {@link Chatrooms} calls it
-   * with the room locked, one event for all present connections in turn, never from a transport's
-   * I/O thread; events of one room arrive in the order of the calls.
+   * Pushes a message or an event to this connection; never blocks, from any thread. A connection
+   * that cannot keep up drops the push and closes itself with {@link CloseCode#SLOW_CONSUMER}; a
+   * push to a closing connection is dropped.
+   *
+   * <ul>
+   *   <li>{@link Push.Message}: a stored message of a conversation the user reads.
+   *   <li>{@link Push.State}: an ephemeral event (receipt, typing, presence), like a message.
+   *   <li>{@link Push.Room}: a chatroom event to a connection present in the room. {@link
+   *       Chatrooms} calls it with the room locked, one event for all present connections in turn,
+   *       never from a transport's I/O thread; events of one room arrive in the order of the calls.
+   *   <li>{@link Push.Contact}: a friend-request event concerning this connection's user.
+   * </ul>
+   *
+   * A fan-out passes the same {@code Push} object to every connection it reaches.
    */
-  void pushRoom(RoomEvent event);
-
-  /** Pushes a friend-request event concerning this connection's user. */
-  void pushContact(FriendRequestEvent event);
+  void push(Push push);
 
   void close(CloseCode code, String reason);
 }

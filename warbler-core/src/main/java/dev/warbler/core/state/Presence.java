@@ -11,6 +11,7 @@ import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.spi.Topic;
 import dev.warbler.protocol.ErrorCode;
 import java.time.InstantSource;
@@ -73,6 +74,7 @@ public final class Presence implements Sessions.Listener {
   private final Cache<Key, Long> lastSeen =
       Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
   private final Object[] stripes = new Object[STRIPES];
+  private final Object[] pushing = new Object[STRIPES];
 
   public Presence(
       Sessions sessions,
@@ -91,6 +93,7 @@ public final class Presence implements Sessions.Listener {
     this.limits = limits;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
+      pushing[i] = new Object();
     }
     sessions.addListener(this);
     bus.subscribe(Topic.nodes(), this::heard);
@@ -108,7 +111,7 @@ public final class Presence implements Sessions.Listener {
   private void pushTransition(Event.PresenceChanged p) {
     StateEvent.PresenceChange change = p.change();
     Key k = new Key(change.app(), change.user());
-    synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
+    synchronized (pushing[Math.floorMod(k.hashCode(), STRIPES)]) {
       Long last = versions.getIfPresent(k);
       if (last != null && last >= p.version()) {
         return; // an older transition, heard after a newer one
@@ -119,8 +122,9 @@ public final class Presence implements Sessions.Listener {
       }
       Set<Connection> watching = watchers.get(k);
       if (watching != null) {
+        Push push = new Push.State(change);
         for (Connection c : watching) {
-          c.push(change);
+          c.push(push);
         }
       }
     }
@@ -259,32 +263,33 @@ public final class Presence implements Sessions.Listener {
    */
   private void refresh(String app, String user) {
     Key k = new Key(app, user);
-    PresenceRegistry.Transition t;
-    long now;
+    // Published under the lock, so this node announces its transitions in the order they happened;
+    // subscribers take another lock (pushing), never this one, so nodes in one process cannot
+    // wait on each other.
     synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
       boolean here = sessions.online(app, user);
-      t = here ? registry.add(app, user, bus.node()) : registry.remove(app, user, bus.node());
+      PresenceRegistry.Transition t =
+          here ? registry.add(app, user, bus.node()) : registry.remove(app, user, bus.node());
       if (!t.changed()) {
         return;
       }
-      now = clock.millis();
+      long now = clock.millis();
+      if (!t.online()) {
+        lastSeen.put(k, now);
+        store
+            .recordLastSeen(app, user, now)
+            .whenComplete((exists, e) -> {
+              if (e != null) {
+                log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
+              } else if (!exists) {
+                // A deleted user going offline as its connections close: nothing to remember.
+                lastSeen.invalidate(k);
+              }
+            });
+      }
+      publisher.publish(
+          new Event.PresenceChanged(
+              new StateEvent.PresenceChange(app, user, t.online(), now), t.version()));
     }
-    if (!t.online()) {
-      lastSeen.put(k, now);
-      store
-          .recordLastSeen(app, user, now)
-          .whenComplete((exists, e) -> {
-            if (e != null) {
-              log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
-            } else if (!exists) {
-              // A deleted user going offline as its connections close: nothing to remember.
-              lastSeen.invalidate(k);
-            }
-          });
-    }
-    // Outside the lock (another node's subscriber takes its own): the version orders transitions.
-    publisher.publish(
-        new Event.PresenceChanged(
-            new StateEvent.PresenceChange(app, user, t.online(), now), t.version()));
   }
 }

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warbler.core.WarblerException;
-import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.cluster.Publisher;
-import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.groups.GroupAdmin;
 import dev.warbler.core.groups.GroupEvents;
 import dev.warbler.core.messaging.ChatMessage;
@@ -18,8 +16,8 @@ import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.spi.UsageStore;
-import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -136,16 +134,7 @@ class MeteringTest {
     }
 
     @Override
-    public void push(ChatMessage message) {}
-
-    @Override
-    public void push(StateEvent event) {}
-
-    @Override
-    public void pushRoom(RoomEvent event) {}
-
-    @Override
-    public void pushContact(FriendRequestEvent event) {}
+    public void push(Push push) {}
 
     @Override
     public void close(CloseCode code, String reason) {}

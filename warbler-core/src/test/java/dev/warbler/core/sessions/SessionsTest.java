@@ -2,10 +2,8 @@ package dev.warbler.core.sessions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.cluster.Publisher;
-import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.MessageChange;
@@ -16,6 +14,7 @@ import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.Delivery;
 import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.GroupChange;
+import dev.warbler.core.spi.Push;
 import dev.warbler.core.state.StateEvent;
 import dev.warbler.protocol.CloseCode;
 import java.util.ArrayList;
@@ -38,6 +37,7 @@ class SessionsTest {
     final String user;
     final List<ChatMessage> got = new ArrayList<>();
     final List<StateEvent> events = new ArrayList<>();
+    final List<Push> pushes = new ArrayList<>();
 
     Device(String user) {
       this.user = user;
@@ -54,20 +54,15 @@ class SessionsTest {
     }
 
     @Override
-    public void push(ChatMessage message) {
-      got.add(message);
+    public void push(Push push) {
+      pushes.add(push);
+      switch (push) {
+        case Push.Message m -> got.add(m.message());
+        case Push.State s -> events.add(s.event());
+        case Push.Room r -> {}
+        case Push.Contact c -> {}
+      }
     }
-
-    @Override
-    public void push(StateEvent event) {
-      events.add(event);
-    }
-
-    @Override
-    public void pushRoom(RoomEvent event) {}
-
-    @Override
-    public void pushContact(FriendRequestEvent event) {}
 
     final List<CloseCode> closes = new ArrayList<>();
 
@@ -129,6 +124,35 @@ class SessionsTest {
     assertThat(bob.got).isEmpty();
     assertThat(sessions.onlineMembers(APP, "team")).isEqualTo(1);
     assertThat(sessions.pushes()).isEqualTo(2);
+  }
+
+  @Test
+  void aFanOutHandsOnePushObjectToEveryConnectionItReaches() {
+    Device amy = online("amy", Set.of("team"));
+    Device amyLaptop = online("amy", Set.of("team"));
+    Device bob = online("bob", Set.of("team"));
+
+    publishTo("team");
+    publisher.publish(
+        Event.Signal.toGroup(
+            new StateEvent.Typing(APP, ConversationId.group("team"), "amy", true), "team", ""));
+    publisher.publish(
+        Event.Signal.toUsers(
+            new StateEvent.ReadReceipt(APP, ConversationId.direct("amy", "bob"), "amy", 1),
+            List.of("amy", "bob")));
+
+    assertThat(amy.pushes).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(amyLaptop.pushes.get(i)).isSameAs(amy.pushes.get(i));
+    }
+    // A group event is one object on the node; a direct one is one object per recipient's topic.
+    for (int i = 0; i < 2; i++) {
+      assertThat(bob.pushes.get(i)).isSameAs(amy.pushes.get(i));
+    }
+    assertThat(bob.pushes.get(2)).isEqualTo(amy.pushes.get(2));
+    assertThat(amy.pushes)
+        .extracting(p -> p.getClass().getSimpleName())
+        .containsExactly("Message", "State", "State");
   }
 
   @Test

@@ -2,16 +2,14 @@ package dev.warbler.core.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warbler.core.chatrooms.RoomEvent;
 import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.cluster.Publisher;
-import dev.warbler.core.contacts.FriendRequestEvent;
 import dev.warbler.core.directory.UserProfile;
-import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
 import dev.warbler.core.spi.ProfileStore;
+import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.CloseCode;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -104,18 +102,14 @@ class PresenceTest {
     }
 
     @Override
-    public void push(ChatMessage message) {}
-
-    @Override
-    public void push(StateEvent event) {
-      events.add(event);
+    public void push(Push push) {
+      switch (push) {
+        case Push.State s -> events.add(s.event());
+        case Push.Message m -> {}
+        case Push.Room r -> {}
+        case Push.Contact c -> {}
+      }
     }
-
-    @Override
-    public void pushRoom(RoomEvent event) {}
-
-    @Override
-    public void pushContact(FriendRequestEvent event) {}
 
     @Override
     public void close(CloseCode code, String reason) {}
