@@ -419,7 +419,7 @@ public final class Chatrooms {
     final ArrayDeque<ChatMessage> recent = new ArrayDeque<>();
     long lastSeq;
     boolean closed;
-    Bus.@Nullable Subscription subscription;
+    volatile Bus.@Nullable Subscription subscription;
 
     Room(Chatroom definition, long epoch) {
       this.definition = definition;
