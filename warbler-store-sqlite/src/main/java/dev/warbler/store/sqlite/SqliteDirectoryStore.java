@@ -162,8 +162,7 @@ final class SqliteDirectoryStore implements DirectoryStore {
           retire.setLong(3, deletedAt);
           retire.executeUpdate();
           // Every conversation the user was in moves in the others' sync order (a group lost a
-          // member), which also keeps the positions of the member rows deleted below under the
-          // maximum the counter restarts from.
+          // member).
           PreparedStatement moved =
               w.statement(
                   "UPDATE conversations SET change_pos = ? WHERE app = ? AND id IN (SELECT"
