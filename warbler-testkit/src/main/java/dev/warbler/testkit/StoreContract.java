@@ -697,6 +697,28 @@ public abstract class StoreContract<S extends Stores> extends BundleContract<S> 
   }
 
   @Test
+  void aSyncPagedOneByOneSeesEveryGroupADeletedUserLeft() {
+    List<ConversationId> groups = new ArrayList<>();
+    for (String g : List.of("g1", "g2", "g3")) {
+      createGroup(group(g, "amy"), List.of("amy", "bob"));
+      groups.add(ConversationId.group(g));
+    }
+    directory().createUser(new User(APP, "bob", "Bob", 1));
+    long cursor = messages().changedSince(APP, "amy", 0, 10).cursor();
+
+    assertThat(directory().deleteUser(APP, "bob", 2)).isTrue();
+
+    List<ConversationId> seen = new ArrayList<>();
+    SyncPage page;
+    do {
+      page = messages().changedSince(APP, "amy", cursor, 1);
+      page.conversations().forEach(s -> seen.add(s.conversation()));
+      cursor = page.cursor();
+    } while (page.more());
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(groups);
+  }
+
+  @Test
   void deleteUserRemovesItsGroupMembershipsKeepsItsMessagesAndReturnsFalseTheSecondTime() {
     ConversationId team = ConversationId.group("team");
     ConversationId club = ConversationId.group("club");

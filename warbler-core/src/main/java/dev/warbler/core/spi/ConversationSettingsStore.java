@@ -12,8 +12,10 @@ import java.util.Optional;
  * store carry the same settings.
  *
  * <p>Guarantees: {@link #updateSettings} is durable when it returns and moves the user's member row
- * to a change position greater than every earlier one, so {@link MessageStore#changedSince} shows
- * the change to the user's other devices. Thread-safe; methods may block on I/O.
+ * to a new change position, taken like every other sync position ({@link MessageStore}, "Sync"): in
+ * commit order across every writer of the store, so above any position a reader has already seen
+ * committed. {@link MessageStore#changedSince} therefore shows the change to the user's other
+ * devices, even when another process or node wrote it. Thread-safe; methods may block on I/O.
  */
 public interface ConversationSettingsStore {
 

@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Where messages and per-user conversation state live. The store is the source of truth.
  *
- * <p>Guarantees every implementation must keep (proved by the store contract test):
+ * <p>Guarantees every implementation must keep (proved by the store contract test, and for several
+ * writers by the sync position contract):
  *
  * <ul>
  *   <li><b>Seq.</b> Within a conversation, appended messages get seq 1, 2, 3 ... in the order the
@@ -27,9 +28,13 @@ import java.util.concurrent.CompletableFuture;
  *       publishes each stored message from such a continuation, so publication follows seq order (a
  *       continuation attached after completion runs at once on the caller's thread; a client that
  *       sees the resulting gap pulls it from the store).
- *   <li><b>Sync.</b> Every append and membership change moves the affected conversation to a change
- *       position greater than every earlier one, so {@link #changedSince} with the last cursor sees
- *       each change at least once.
+ *   <li><b>Sync.</b> Every append, read-position move, settings change and membership change moves
+ *       the affected conversation to a new change position. Positions follow commit order across
+ *       every writer of the store, not only this process's: other processes on the same file, other
+ *       nodes on the same database. A change committed after a reader has seen position {@code p}
+ *       committed gets a position above {@code p}, never at or below it. So {@link #changedSince}
+ *       with the last cursor sees each conversation's latest change at least once, whichever writer
+ *       committed it, and no concurrent commit can slip in behind the cursor.
  * </ul>
  *
  * <p>Methods are thread-safe. Reads may block on I/O: call them from virtual threads, never from an

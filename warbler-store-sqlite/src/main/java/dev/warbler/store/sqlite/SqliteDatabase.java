@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.flywaydb.core.Flyway;
 
 /**
  * The one SQLite database every port of {@link SqliteStores} shares: migrated at open, written by
  * one {@link SqliteWriter} (group commit), read through a small pool of read-only connections that
- * see committed data only (WAL snapshots), and the node's sync change-position counter.
+ * see committed data only (WAL snapshots), and the sync change-position counter kept in it ({@link
+ * SyncPositions}).
  */
 final class SqliteDatabase implements AutoCloseable {
   private final String url;
@@ -25,7 +25,7 @@ final class SqliteDatabase implements AutoCloseable {
   private final Connection writeConnection;
   private final BlockingQueue<Connection> readers;
   private final List<Connection> allReaders = new ArrayList<>();
-  private final AtomicLong changePosition = new AtomicLong();
+  private final SyncPositions positions = new SyncPositions();
 
   SqliteDatabase(SqliteConfig config) {
     try {
@@ -42,15 +42,8 @@ final class SqliteDatabase implements AutoCloseable {
         allReaders.add(c);
         readers.add(c);
       }
-      try (Statement s = writeConnection.createStatement();
-          ResultSet rs =
-              s.executeQuery(
-                  "SELECT max(coalesce((SELECT max(change_pos) FROM conversations), 0),"
-                      + " coalesce((SELECT max(change_pos) FROM members), 0))")) {
-        rs.next();
-        changePosition.set(rs.getLong(1));
-      }
-      this.writer = new SqliteWriter(writeConnection, config.maxBatch(), config.writeQueue());
+      this.writer =
+          new SqliteWriter(writeConnection, config.maxBatch(), config.writeQueue(), positions);
     } catch (SQLException | java.io.IOException e) {
       throw new IllegalStateException("cannot open the store at " + config.file(), e);
     }
@@ -95,9 +88,12 @@ final class SqliteDatabase implements AutoCloseable {
     return writeConnection;
   }
 
-  /** The next sync change position; only call from a write running on the writer. */
-  long nextChangePosition() {
-    return changePosition.incrementAndGet();
+  /**
+   * The next sync change position, above every position committed before by any writer on the
+   * database and below every one committed after; only call from a write running on the writer.
+   */
+  long nextChangePosition() throws SQLException {
+    return positions.next(writer);
   }
 
   /** Runs a read on a pooled read-only connection. */

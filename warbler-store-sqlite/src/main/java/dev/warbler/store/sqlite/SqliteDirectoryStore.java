@@ -162,17 +162,26 @@ final class SqliteDirectoryStore implements DirectoryStore {
           retire.setLong(3, deletedAt);
           retire.executeUpdate();
           // Every conversation the user was in moves in the others' sync order (a group lost a
-          // member), which also keeps the positions of the member rows deleted below under the
-          // maximum the counter restarts from.
+          // member), each to its own position: conversations sharing one position could be cut
+          // apart by a sync page boundary, and the cursor would skip the rest of them.
+          PreparedStatement was =
+              w.statement("SELECT conversation FROM members WHERE app = ? AND user_id = ?");
+          was.setString(1, app);
+          was.setString(2, id);
+          List<String> conversations = new ArrayList<>();
+          try (ResultSet rs = was.executeQuery()) {
+            while (rs.next()) {
+              conversations.add(rs.getString(1));
+            }
+          }
           PreparedStatement moved =
-              w.statement(
-                  "UPDATE conversations SET change_pos = ? WHERE app = ? AND id IN (SELECT"
-                      + " conversation FROM members WHERE app = ? AND user_id = ?)");
-          moved.setLong(1, db.nextChangePosition());
-          moved.setString(2, app);
-          moved.setString(3, app);
-          moved.setString(4, id);
-          moved.executeUpdate();
+              w.statement("UPDATE conversations SET change_pos = ? WHERE app = ? AND id = ?");
+          for (String conversation : conversations) {
+            moved.setLong(1, db.nextChangePosition());
+            moved.setString(2, app);
+            moved.setString(3, conversation);
+            moved.executeUpdate();
+          }
           for (String sql : ERASED_WITH_A_USER) {
             PreparedStatement erase = w.statement(sql);
             erase.setString(1, app);

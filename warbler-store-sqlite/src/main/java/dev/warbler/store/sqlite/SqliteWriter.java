@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The single writer of the database: runs queued writes in batches, one transaction and one fsync
  * per batch (group commit). Each write runs in its own savepoint, so a failing write fails alone.
- * Futures complete, in submission order, only after their batch committed.
+ * Futures complete, in submission order, only after their batch committed. A batch is a {@code
+ * BEGIN IMMEDIATE} transaction: it holds SQLite's write lock from its first read to its commit, so
+ * writers in other processes on the same file wait for it ({@code busy_timeout}) and never
+ * interleave with it.
  */
 final class SqliteWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
@@ -32,19 +35,33 @@ final class SqliteWriter implements AutoCloseable {
     T run(SqliteWriter writer) throws SQLException;
   }
 
+  /** Runs around every batch transaction on the writer thread. */
+  interface BatchHook {
+    /**
+     * Runs inside the transaction after the batch's last write, before {@code COMMIT}; a failure
+     * rolls the whole batch back and fails every write of it.
+     */
+    void beforeCommit(SqliteWriter writer) throws SQLException;
+
+    /** Runs once the batch ended, committed or rolled back. */
+    void afterBatch();
+  }
+
   private record Op<T>(Work<T> work, CompletableFuture<T> future, Consumer<T> afterCommit) {}
 
   private final Connection connection;
   private final BlockingQueue<Op<?>> queue;
   private final int maxBatch;
+  private final BatchHook hook;
   private final Thread thread;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final AtomicLong commits = new AtomicLong();
   private volatile boolean running = true;
 
-  SqliteWriter(Connection connection, int maxBatch, int queueCapacity) {
+  SqliteWriter(Connection connection, int maxBatch, int queueCapacity, BatchHook hook) {
     this.connection = connection;
     this.maxBatch = maxBatch;
+    this.hook = hook;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.thread = Thread.ofPlatform().name("sqlite-writer").daemon().unstarted(this::loop);
     thread.start();
@@ -135,6 +152,7 @@ final class SqliteWriter implements AutoCloseable {
           errors[i] = e;
         }
       }
+      hook.beforeCommit(this);
       s.execute("COMMIT");
       commits.incrementAndGet();
     } catch (SQLException e) {
@@ -146,6 +164,8 @@ final class SqliteWriter implements AutoCloseable {
       }
       failAll(batch, new WarblerException(ErrorCode.UNAVAILABLE, "the store could not commit"));
       return;
+    } finally {
+      hook.afterBatch();
     }
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), results[i], errors[i]);

@@ -9,6 +9,7 @@ import dev.warbler.testkit.LifecycleStoreContract;
 import dev.warbler.testkit.SocialStoreContract;
 import dev.warbler.testkit.StateStoreContract;
 import dev.warbler.testkit.StoreContract;
+import dev.warbler.testkit.SyncPositionContract;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
@@ -86,6 +87,14 @@ class EncryptedStoreContractTest {
 
   @Nested
   class Access extends AccessStoreContract<EncryptingStores> {
+    @Override
+    protected EncryptingStores openStores(Path dir) {
+      return open(dir);
+    }
+  }
+
+  @Nested
+  class SyncPositions extends SyncPositionContract<EncryptingStores> {
     @Override
     protected EncryptingStores openStores(Path dir) {
       return open(dir);

@@ -7,7 +7,9 @@ import dev.warbler.core.directory.User;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
 import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.messaging.SyncPage;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
 import java.nio.file.Path;
@@ -87,6 +89,64 @@ class SqliteStoreTest extends StoreContract<SqliteStores> {
       assertThat(migrated.directory().retired("acme", "minted")).isFalse();
       assertThat(migrated.directory().retired("other", "zed")).isFalse();
       assertThat(migrated.directory().createUser(new User("acme", "minted", "Minted", 5))).isTrue();
+    }
+  }
+
+  @Test
+  void theCounterMigrationStartsSyncPositionsAboveEveryPositionStoredBeforeIt() throws Exception {
+    Path old = dir.resolve("v10.db");
+    String url = "jdbc:sqlite:" + old;
+    Flyway.configure()
+        .dataSource(url, "", "")
+        .locations("classpath:db/sqlite")
+        .target("10")
+        .loggers("slf4j")
+        .load()
+        .migrate();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      // The largest position is a member row's (alice read), as the old counter could leave it.
+      s.execute(
+          "INSERT INTO conversations (app, id, last_seq, change_pos) VALUES"
+              + " ('acme', 'd:alice:bob', 1, 41), ('acme', 'd:alice:carl', 0, 12)");
+      s.execute(
+          "INSERT INTO members (app, conversation, user_id, read_seq, change_pos) VALUES"
+              + " ('acme', 'd:alice:bob', 'alice', 1, 57), ('acme', 'd:alice:bob', 'bob', 1, 41),"
+              + " ('acme', 'd:alice:carl', 'alice', 0, 12)");
+    }
+
+    try (SqliteStores migrated = new SqliteStores(SqliteConfig.defaults(old))) {
+      migrated
+          .messages()
+          .append(message(APP, ConversationId.direct("alice", "carl"), "carl", "after"))
+          .join();
+
+      SyncPage page = migrated.messages().changedSince(APP, "alice", 57, 10);
+      assertThat(page.conversations())
+          .extracting(ConversationState::conversation)
+          .containsExactly(ConversationId.direct("alice", "carl"));
+      assertThat(page.cursor()).isEqualTo(58);
+    }
+  }
+
+  @Test
+  void everyBatchWritesTheLastPositionItTookBackToTheCounterRow() throws Exception {
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      ConversationId c = ConversationId.direct("alice", "u" + (i % 7));
+      futures.add(messages().append(message(c, i % 2 == 0 ? "alice" : "u" + (i % 7))));
+    }
+    futures.forEach(StoreContract::resultOf);
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("warbler.db"));
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT (SELECT value FROM sync_position),"
+                    + " max((SELECT max(change_pos) FROM conversations),"
+                    + " (SELECT max(change_pos) FROM members))")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(rs.getLong(2)).isGreaterThanOrEqualTo(500);
     }
   }
 
