@@ -33,8 +33,9 @@ import java.util.function.Function;
  *       user's pending request.
  * </ul>
  *
- * <p>Events reach connections on this node only; the durable state is in the store, so a device
- * lists requests after connecting. Thread-safe; methods may block on the store.
+ * <p>Events reach the users' connections on every node (an {@link Event.ContactSignal} on their
+ * topics); the durable state is in the store, so a device lists requests after connecting.
+ * Thread-safe; methods may block on the store.
  */
 public final class Contacts implements BlockList {
   /** Entries of a contact list page when the caller asks for none in particular. */

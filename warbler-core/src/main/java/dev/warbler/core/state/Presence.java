@@ -66,6 +66,14 @@ public final class Presence implements Sessions.Listener {
   private final StateLimits limits;
   private final ConcurrentHashMap<Connection, Watch> watches = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Key, Set<Connection>> watchers = new ConcurrentHashMap<>();
+
+  /**
+   * Users deleted while this process ran: their ids are retired (never used again), so what their
+   * closing connections announce afterwards is not remembered as a last-seen time, on any node.
+   */
+  private final Cache<Key, Boolean> deleted =
+      Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
+
   private final Cache<Key, Long> versions =
       Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
   private final Bus bus;
@@ -117,7 +125,7 @@ public final class Presence implements Sessions.Listener {
         return; // an older transition, heard after a newer one
       }
       versions.put(k, p.version());
-      if (!change.online()) {
+      if (!change.online() && deleted.getIfPresent(k) == null) {
         lastSeen.put(k, change.lastSeen());
       }
       Set<Connection> watching = watchers.get(k);
@@ -191,7 +199,9 @@ public final class Presence implements Sessions.Listener {
    * they record is dropped once the store finds no such user.
    */
   private void forget(String app, String user) {
-    lastSeen.invalidate(new Key(app, user));
+    Key k = new Key(app, user);
+    deleted.put(k, true);
+    lastSeen.invalidate(k);
   }
 
   /** Connections on this node watching {@code user} of {@code app}; for tests and metrics. */
@@ -274,7 +284,7 @@ public final class Presence implements Sessions.Listener {
         return;
       }
       long now = clock.millis();
-      if (!t.online()) {
+      if (!t.online() && deleted.getIfPresent(k) == null) {
         lastSeen.put(k, now);
         store
             .recordLastSeen(app, user, now)
