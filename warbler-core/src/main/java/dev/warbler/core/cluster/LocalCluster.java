@@ -197,10 +197,10 @@ public final class LocalCluster {
           new Key(app, user),
           (k, nodes) -> {
             Set<String> n = nodes == null ? ConcurrentHashMap.newKeySet() : nodes;
-            if (n.isEmpty() && n.add(node)) {
+            boolean first = n.isEmpty();
+            n.add(node);
+            if (first) {
               t[0] = new Transition(true, true, versions.incrementAndGet());
-            } else {
-              n.add(node);
             }
             return n;
           });

@@ -104,9 +104,7 @@ public final class MessageLifecycle {
                   + " it now");
         }
       }
-      return messenger.published(
-          store.change(
-              request(who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Recall())));
+      return change(who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Recall());
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -117,14 +115,8 @@ public final class MessageLifecycle {
       String app, ConversationId conversation, long seq) {
     try {
       target(app, conversation, seq);
-      return messenger.published(
-          store.change(
-              request(
-                  app,
-                  conversation,
-                  seq,
-                  Messenger.SYSTEM_SENDER,
-                  new ChangeRequest.Kind.Recall())));
+      return change(
+          app, conversation, seq, Messenger.SYSTEM_SENDER, new ChangeRequest.Kind.Recall());
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -161,14 +153,8 @@ public final class MessageLifecycle {
                 + " seconds (limits.edit-window-seconds)");
       }
       messenger.checkBody(target.type(), text, payload);
-      return messenger.published(
-          store.change(
-              request(
-                  who.app(),
-                  conversation,
-                  seq,
-                  who.user(),
-                  new ChangeRequest.Kind.Edit(text, payload))));
+      return change(
+          who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Edit(text, payload));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -186,14 +172,12 @@ public final class MessageLifecycle {
         throw new WarblerException(
             ErrorCode.FORBIDDEN, "message " + seq + " was recalled; it takes no reactions");
       }
-      return messenger.published(
-          store.change(
-              request(
-                  who.app(),
-                  conversation,
-                  seq,
-                  who.user(),
-                  new ChangeRequest.Kind.React(emoji, remove, limits.maxReactionKinds()))));
+      return change(
+          who.app(),
+          conversation,
+          seq,
+          who.user(),
+          new ChangeRequest.Kind.React(emoji, remove, limits.maxReactionKinds()));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -283,6 +267,15 @@ public final class MessageLifecycle {
           ErrorCode.INVALID_ARGUMENT, "seq " + seq + " is a CHANGE entry, not a message");
     }
     return target;
+  }
+
+  /**
+   * Stores a change (a CHANGE entry and the target's new state) and publishes the entry when it is
+   * stored, like a message.
+   */
+  private CompletableFuture<AppendResult> change(
+      String app, ConversationId conversation, long seq, String actor, ChangeRequest.Kind kind) {
+    return messenger.published(store.change(request(app, conversation, seq, actor, kind)));
   }
 
   private ChangeRequest request(
