@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  *       the other in arrival order; NATS keeps the order of one connection's publishes, so events
  *       of one publisher thread on one topic arrive in order.
  *   <li>{@link #subscribe} returns after the server confirmed the interest (a flush), so what is
- *       published afterwards through the same server reaches it. In a NATS cluster, interest
- *       spreads between servers asynchronously: across servers the guarantee holds once that
- *       settled.
+ *       published afterwards through the same server reaches it; {@link Subscription#cancel}
+ *       likewise returns after the server dropped it, so a queue hands nothing more to a member
+ *       that left. In a NATS cluster, interest spreads between servers asynchronously: across
+ *       servers the guarantee holds once that settled.
  *   <li>NATS is at most once, like the port: a lost connection loses what was in flight, and a
  *       dispatcher that falls too far behind drops messages (the client's slow-consumer limit).
  * </ul>
@@ -123,15 +124,20 @@ public final class NatsBus implements Bus {
             ? dispatcher.subscribe(subject, sub::handle)
             : dispatcher.subscribe(subject, Subjects.token(queue), sub::handle);
     subs.add(sub);
+    // The server has the interest once it answered a ping sent after the SUB.
+    flush("the subscription to " + subject);
+    return sub;
+  }
+
+  /** Waits until the server processed what this connection sent so far. */
+  private void flush(String what) {
     try {
-      // The server has the interest once it answered a ping sent after the SUB.
       connection.flush(config.connectTimeout());
     } catch (TimeoutException e) {
-      log.warn("NATS did not confirm the subscription to {} in time", subject);
+      log.warn("NATS did not confirm {} of {} in time", what, node);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return sub;
   }
 
   @Override
@@ -199,6 +205,9 @@ public final class NatsBus implements Bus {
       if (s != null && !closed) {
         try {
           dispatcher.unsubscribe(s);
+          // Once the server processed the UNSUB, a queue group no longer counts this member: the
+          // events it would have been handed go to the others instead of being dropped here.
+          flush("the end of a subscription to " + s.getSubject());
         } catch (IllegalStateException e) {
           // The connection is closing or the subscription already went: nothing to end.
         }
