@@ -97,7 +97,16 @@ public final class NatsBus implements Bus {
     if (closed) {
       return;
     }
-    connection.publish(Subjects.subject(config.subjectPrefix(), topic), codec.encode(event));
+    String subject = Subjects.subject(config.subjectPrefix(), topic);
+    try {
+      connection.publish(subject, codec.encode(event));
+    } catch (IllegalStateException e) {
+      // Closing, or disconnected with the reconnect buffer full: the bus is at most once, and the
+      // change is already in the store, so the event is dropped rather than failing the caller.
+      if (!closed) {
+        log.warn("dropped an event for {} on {}: {}", subject, node, e.getMessage());
+      }
+    }
   }
 
   @Override

@@ -43,8 +43,8 @@ class NatsBusTest {
   @Test
   void bytesThatAreNoEventAreDroppedAndTheSubscriberGoesOn() throws Exception {
     Topic topic = Topic.group("acme", "team");
-    try (NatsBus a = NatsBus.connect("a", config);
-        Connection raw = NatsBus.open(config, "raw")) {
+    Connection raw = NatsBus.open(config, "raw");
+    try (NatsBus a = NatsBus.connect("a", config)) {
       List<Event> heard = new CopyOnWriteArrayList<>();
       a.subscribe(topic, heard::add);
 
@@ -56,6 +56,8 @@ class NatsBusTest {
 
       await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 1);
       assertThat(heard).containsExactly(new Event.AppChanged("acme"));
+    } finally {
+      raw.close();
     }
   }
 }
