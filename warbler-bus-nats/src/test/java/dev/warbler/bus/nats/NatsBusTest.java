@@ -1,0 +1,63 @@
+package dev.warbler.bus.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.warbler.core.spi.Event;
+import dev.warbler.core.spi.Topic;
+import io.nats.client.Connection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** What the NATS bus does beyond the contract: odd ids, bytes that are no event. */
+class NatsBusTest {
+  private final NatsConfig config =
+      NatsTestSupport.config(UUID.randomUUID().toString().replace("-", ""));
+
+  @Test
+  void idsWithDotsWildcardsAndSpacesNameTheirOwnTopic() {
+    try (NatsBus a = NatsBus.connect("a", config);
+        NatsBus b = NatsBus.connect("b", config)) {
+      List<Event> odd = new CopyOnWriteArrayList<>();
+      List<Event> wildcardLookalike = new CopyOnWriteArrayList<>();
+      List<Event> prefixLookalike = new CopyOnWriteArrayList<>();
+      b.subscribe(Topic.user("a.b", "x *>\t中"), odd::add);
+      b.subscribe(Topic.user("a.b", "*"), wildcardLookalike::add);
+      b.subscribe(Topic.user("a", "b.x *>\t中"), prefixLookalike::add);
+
+      a.publish(Topic.user("a.b", "x *>\t中"), new Event.UserChanged("a.b", "x *>\t中"));
+      a.publish(Topic.user("a.b", "*"), new Event.UserChanged("a.b", "*"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> wildcardLookalike.size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> odd.size() == 1);
+      assertThat(odd).containsExactly(new Event.UserChanged("a.b", "x *>\t中"));
+      assertThat(wildcardLookalike).containsExactly(new Event.UserChanged("a.b", "*"));
+      assertThat(prefixLookalike).isEmpty();
+    }
+  }
+
+  @Test
+  void bytesThatAreNoEventAreDroppedAndTheSubscriberGoesOn() throws Exception {
+    Topic topic = Topic.group("acme", "team");
+    Connection raw = NatsBus.open(config, "raw");
+    try (NatsBus a = NatsBus.connect("a", config)) {
+      List<Event> heard = new CopyOnWriteArrayList<>();
+      a.subscribe(topic, heard::add);
+
+      raw.publish(
+          Subjects.subject(config.subjectPrefix(), topic),
+          "garbage".getBytes(StandardCharsets.UTF_8));
+      raw.flush(Duration.ofSeconds(5));
+      a.publish(topic, new Event.AppChanged("acme"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 1);
+      assertThat(heard).containsExactly(new Event.AppChanged("acme"));
+    } finally {
+      raw.close();
+    }
+  }
+}
