@@ -104,6 +104,26 @@ public enum Setting {
       "store.kind",
       "sqlite",
       "which store holds the data: sqlite, embedded in data.dir (the only kind for now)"),
+  BUS_KIND(
+      "bus.kind",
+      "local",
+      "what carries events between nodes: local (this process only) or nats (a cluster)"),
+  BUS_NODE_ID(
+      "bus.node-id",
+      "",
+      "this node's id in the cluster, unique per node; empty: the host name and a random suffix"),
+  BUS_NATS_SERVERS(
+      "bus.nats.servers",
+      "nats://127.0.0.1:4222",
+      "NATS server URLs, comma-separated (bus.kind=nats); the client fails over between them"),
+  BUS_NATS_SUBJECT_PREFIX(
+      "bus.nats.subject-prefix",
+      "warbler",
+      "first subject token of every event, so clusters sharing one NATS do not hear each other"),
+  BUS_NATS_PRESENCE_BUCKET(
+      "bus.nats.presence-bucket",
+      "warbler-presence",
+      "JetStream key-value bucket of the presence registry (which nodes hold which users)"),
   STORE_DURABILITY(
       "store.sqlite.durability",
       "FULL",

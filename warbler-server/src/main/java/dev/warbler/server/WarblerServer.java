@@ -42,7 +42,10 @@ public final class WarblerServer implements AutoCloseable {
   private final DataDirectory dataDirectory;
   private final Stores stores;
   private final boolean ownsStores;
-  private final Bus bus;
+
+  /** Closes the bus and presence registry of this node. */
+  private final AutoCloseable bus;
+
   private final Services services;
   private final Gateway gateway;
   private final ScheduledJobs jobs;
@@ -81,13 +84,23 @@ public final class WarblerServer implements AutoCloseable {
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
 
     this.ownsStores = shared == null;
-    StoreWiring.Opened opened =
+    StoreWiring.Opened storesOpened =
         shared == null ? StoreWiring.open(settings, dataDirectory, clock, meters) : shared.opened;
-    this.stores = opened.stores();
-    // One node: a cluster of one, in memory. Several in one process: the buses of one cluster.
-    LocalCluster cluster = shared == null ? new LocalCluster() : shared.cluster;
-    this.bus = cluster.bus();
-    PresenceRegistry registry = cluster.presence();
+    this.stores = storesOpened.stores();
+    // bus.kind=local: a cluster of one, in memory (several nodes in one process: the buses of the
+    // shared cluster); bus.kind=nats: this node's connections to NATS.
+    BusWiring.Opened opened;
+    try {
+      opened = BusWiring.open(settings, shared == null ? null : shared.cluster);
+    } catch (RuntimeException e) {
+      if (ownsStores) {
+        closeQuietly(stores);
+      }
+      throw e;
+    }
+    this.bus = opened.closer();
+    Bus nodeBus = opened.bus();
+    PresenceRegistry registry = opened.registry();
     ScheduledJobs started = null;
     try {
       AtomicLong auditHeadSeq = new AtomicLong();
@@ -95,8 +108,8 @@ public final class WarblerServer implements AutoCloseable {
           CoreWiring.wire(
               settings,
               data,
-              opened,
-              bus,
+              storesOpened,
+              nodeBus,
               registry,
               limits,
               lifecycleLimits,

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,6 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Effects of a change that already returned (a REST answer, an ack) are awaited for at most one
  * second, as the bus promises for a cluster; message deliveries in bulk get {@link #WAIT}.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MultiNodeTest {
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
   private static final Duration WAIT = Duration.ofSeconds(5);
@@ -63,30 +65,42 @@ class MultiNodeTest {
   private static final AtomicInteger ids = new AtomicInteger();
 
   @TempDir static Path dir;
-  static TestCluster cluster;
-  static Node a;
-  static Node b;
-  static Node c;
+  TestCluster cluster;
+  Node a;
+  Node b;
+  Node c;
 
   private final List<RawClient> clients = new ArrayList<>();
 
+  /** Settings of the bus the nodes share: the in-process cluster here. */
+  protected Map<Setting, String> busSettings() {
+    return Map.of();
+  }
+
   @BeforeAll
-  static void start() {
+  void start() {
     // Bursts and many logins from one address: the rate and guessing limits have their own tests.
     cluster =
         TestCluster.start(
             dir,
             3,
-            Map.of(
-                Setting.LIMITS_AUTH_FAILURES_PER_MINUTE, "0",
-                Setting.LIMITS_RATE_USER_PER_SECOND, "0"));
+            withBus(
+                Map.of(
+                    Setting.LIMITS_AUTH_FAILURES_PER_MINUTE, "0",
+                    Setting.LIMITS_RATE_USER_PER_SECOND, "0")));
     a = cluster.node(0);
     b = cluster.node(1);
     c = cluster.node(2);
   }
 
+  private Map<Setting, String> withBus(Map<Setting, String> settings) {
+    Map<Setting, String> all = new java.util.HashMap<>(settings);
+    all.putAll(busSettings());
+    return all;
+  }
+
   @AfterAll
-  static void stop() {
+  void stop() {
     cluster.close();
   }
 
@@ -577,7 +591,7 @@ class MultiNodeTest {
   }
 
   /** A new user of the default app, created through C (logins happen anywhere). */
-  private static String user() {
+  private String user() {
     String user = id("u");
     c.createUser(APP, user);
     return user;
@@ -588,7 +602,7 @@ class MultiNodeTest {
   }
 
   /** B speaks JSON to its clients, A and C protobuf. */
-  private static Encoding encoding(Node node) {
+  private Encoding encoding(Node node) {
     return node == b ? Encoding.JSON : Encoding.PROTO;
   }
 
@@ -610,7 +624,7 @@ class MultiNodeTest {
   }
 
   /** Authenticating with {@code token} on {@code node} fails with {@code error}, then closes. */
-  private static void loginRefused(Node node, String token, String error, int closeCode) {
+  private void loginRefused(Node node, String token, String error, int closeCode) {
     try (RawClient client = RawClient.connect(node.ws(), encoding(node))) {
       refused(auth(client, token), error);
       assertThat(client.awaitClose(ONE_SECOND)).isEqualTo(closeCode);
@@ -731,7 +745,7 @@ class MultiNodeTest {
         .getFriendRequestEvent();
   }
 
-  private static double storedOnAllNodes() {
+  private double storedOnAllNodes() {
     return cluster.nodes().stream()
         .mapToDouble(n -> n.metric("warbler_messages_stored_total"))
         .sum();
