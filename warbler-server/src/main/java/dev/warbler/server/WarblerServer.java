@@ -44,7 +44,7 @@ public final class WarblerServer implements AutoCloseable {
   private final boolean ownsStores;
 
   /** Closes the bus and presence registry of this node. */
-  private final AutoCloseable bus;
+  private final AutoCloseable busCloser;
 
   private final Services services;
   private final Gateway gateway;
@@ -98,7 +98,7 @@ public final class WarblerServer implements AutoCloseable {
       }
       throw e;
     }
-    this.bus = opened.closer();
+    this.busCloser = opened.closer();
     Bus nodeBus = opened.bus();
     PresenceRegistry registry = opened.registry();
     ScheduledJobs started = null;
@@ -135,7 +135,7 @@ public final class WarblerServer implements AutoCloseable {
       if (started != null) {
         started.close();
       }
-      closeQuietly(bus);
+      closeQuietly(busCloser);
       if (ownsStores) {
         closeQuietly(stores);
       }
@@ -316,7 +316,7 @@ public final class WarblerServer implements AutoCloseable {
     // the store closes: the last counts and the last-seen writes reach the disk.
     jobs.close();
     services.audit().flush(true);
-    closeQuietly(bus);
+    closeQuietly(busCloser);
     if (ownsStores) {
       closeQuietly(stores);
     }

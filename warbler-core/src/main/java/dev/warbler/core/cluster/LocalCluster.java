@@ -44,11 +44,6 @@ public final class LocalCluster {
     return presence;
   }
 
-  /** Topics with at least one subscriber; for tests. */
-  public int topics() {
-    return topics.size();
-  }
-
   /** The subscribers of one topic: plain ones, and queues of which one member gets each event. */
   private static final class Subscribers {
     final CopyOnWriteArrayList<Sub> plain = new CopyOnWriteArrayList<>();

@@ -40,9 +40,7 @@ public final class Publisher {
   public void publish(Event event) {
     switch (event) {
       case Delivery d -> {
-        for (Consumer<Delivery> o : origin) {
-          o.accept(d);
-        }
+        stored(d);
         if (d.message().conversation().kind() == ConversationId.Kind.GROUP
             && d.recipients().isEmpty()) {
           bus.publish(Topic.group(d.app(), d.message().conversation().first()), d);
@@ -51,12 +49,7 @@ public final class Publisher {
         }
       }
       case Event.GroupChanged g -> {
-        if (g.event().isPresent()) {
-          Delivery d = new Delivery(g.event().get(), List.of());
-          for (Consumer<Delivery> o : origin) {
-            o.accept(d);
-          }
-        }
+        g.event().ifPresent(m -> stored(new Delivery(m, List.of())));
         bus.publish(Topic.nodes(), g);
       }
       case Event.Signal s -> {
@@ -69,6 +62,12 @@ public final class Publisher {
       case Event.ContactSignal c -> toUsers(c.app(), c.users(), c);
       case Event.RoomSignal r -> bus.publish(Topic.room(r.app(), r.event().room()), r);
       default -> bus.publish(Topic.nodes(), event);
+    }
+  }
+
+  private void stored(Delivery d) {
+    for (Consumer<Delivery> o : origin) {
+      o.accept(d);
     }
   }
 

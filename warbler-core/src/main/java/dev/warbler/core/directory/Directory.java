@@ -158,6 +158,8 @@ public final class Directory {
       throw new WarblerException(ErrorCode.ALREADY_EXISTS, "user '" + id + "' already exists");
     }
     publisher.publish(new Event.UserChanged(app, id));
+    // Known to exist here without a read; other nodes forget a "no such user" they cached.
+    users.put(new Key(app, id), true);
     return user;
   }
 

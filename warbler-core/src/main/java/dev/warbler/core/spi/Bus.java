@@ -5,8 +5,9 @@ import java.util.function.Consumer;
 /**
  * Carries {@link Event}s between the nodes of a cluster (one node: between the parts of one
  * process). The store is the source of truth: the bus is at most once, and a lost event costs
- * latency, never data (clients detect gaps by seq and pull them from the store; caches that miss an
- * invalidation reload when their entry expires).
+ * latency, never data for messages (clients detect gaps by seq and pull them from the store). A
+ * cache that misses an invalidation keeps a stale entry until it is evicted, so events on {@link
+ * Topic#nodes()} must not be lost in practice (ADR 19).
  *
  * <p>Guarantees every implementation must keep (checked by the testkit's {@code BusContract}):
  *

@@ -244,16 +244,20 @@ public final class Presence implements Sessions.Listener {
 
   private List<PresenceState> states(String app, Set<Key> keys) {
     long now = clock.millis();
+    // One registry read per user (over the network with NATS), and one answer for both passes.
+    Set<Key> online = new HashSet<>();
     List<String> offline = new ArrayList<>();
     for (Key k : keys) {
-      if (!registry.online(app, k.user()) && lastSeen.getIfPresent(k) == null) {
+      if (registry.online(app, k.user())) {
+        online.add(k);
+      } else if (lastSeen.getIfPresent(k) == null) {
         offline.add(k.user());
       }
     }
     Map<String, Long> stored = offline.isEmpty() ? Map.of() : store.lastSeen(app, offline);
     List<PresenceState> states = new ArrayList<>(keys.size());
     for (Key k : keys) {
-      if (registry.online(app, k.user())) {
+      if (online.contains(k)) {
         states.add(new PresenceState(k.user(), true, now));
       } else {
         Long seen = lastSeen.getIfPresent(k);

@@ -35,6 +35,7 @@ import dev.warbler.testkit.RawClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,7 +95,7 @@ class MultiNodeTest {
   }
 
   private Map<Setting, String> withBus(Map<Setting, String> settings) {
-    Map<Setting, String> all = new java.util.HashMap<>(settings);
+    Map<Setting, String> all = new HashMap<>(settings);
     all.putAll(busSettings());
     return all;
   }

@@ -3,6 +3,7 @@ package dev.warbler.server.cluster;
 import dev.warbler.bus.nats.NatsConfig;
 import dev.warbler.bus.nats.NatsPresenceRegistry;
 import dev.warbler.server.Setting;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -38,9 +39,7 @@ class NatsMultiNodeTest extends MultiNodeTest {
   void deleteTheBucket() {
     try (NatsPresenceRegistry registry =
         NatsPresenceRegistry.connect(
-            NatsConfig.defaults()
-                .withServers(java.util.List.of(natsUrl()))
-                .withPresenceBucket(run))) {
+            NatsConfig.defaults().withServers(List.of(natsUrl())).withPresenceBucket(run))) {
       registry.deleteBucket();
     }
   }
