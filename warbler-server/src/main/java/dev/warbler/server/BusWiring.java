@@ -9,6 +9,7 @@ import dev.warbler.core.spi.PresenceRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -41,11 +42,13 @@ final class BusWiring {
             NatsConfig.defaults()
                 .withServers(settings.list(Setting.BUS_NATS_SERVERS))
                 .withSubjectPrefix(settings.string(Setting.BUS_NATS_SUBJECT_PREFIX))
-                .withPresenceBucket(settings.string(Setting.BUS_NATS_PRESENCE_BUCKET));
+                .withPresenceBucket(settings.string(Setting.BUS_NATS_PRESENCE_BUCKET))
+                .withNodeTimeout(
+                    Duration.ofSeconds(settings.integer(Setting.BUS_NATS_NODE_TIMEOUT_SECONDS)));
         NatsBus bus = NatsBus.connect(node, config);
         NatsPresenceRegistry registry;
         try {
-          registry = NatsPresenceRegistry.connect(config);
+          registry = NatsPresenceRegistry.connect(node, config);
         } catch (RuntimeException e) {
           bus.close();
           throw e;

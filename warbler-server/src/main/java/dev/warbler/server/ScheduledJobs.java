@@ -3,6 +3,7 @@ package dev.warbler.server;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.metering.Metering;
+import dev.warbler.core.state.Presence;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * The node's periodic work, on one daemon thread ({@code usage-flush}): usage counters persisted
  * every {@code usage.flush-interval-seconds}; coalesced audit failures whose window ended, every
  * second; revoked tokens past their expiry purged, hourly; the audit chain's head published every
- * {@code audit.head-interval-seconds} (0: at start only). A failing job logs a WARN and runs again
- * next time.
+ * {@code audit.head-interval-seconds} (0: at start only); presence repaired after nodes that died
+ * without a word every {@code bus.presence-repair-seconds}. A failing job logs a WARN and runs
+ * again next time.
  */
 final class ScheduledJobs implements AutoCloseable {
   /** The node's log lines, under the name they always had. */
@@ -24,6 +26,7 @@ final class ScheduledJobs implements AutoCloseable {
   private final Metering metering;
   private final Audit audit;
   private final Access access;
+  private final Presence presence;
   private final AtomicLong auditHeadSeq;
   private final ScheduledExecutorService executor;
 
@@ -31,11 +34,13 @@ final class ScheduledJobs implements AutoCloseable {
       Metering metering,
       Audit audit,
       Access access,
+      Presence presence,
       AtomicLong auditHeadSeq,
       ScheduledExecutorService executor) {
     this.metering = metering;
     this.audit = audit;
     this.access = access;
+    this.presence = presence;
     this.auditHeadSeq = auditHeadSeq;
     this.executor = executor;
   }
@@ -45,7 +50,12 @@ final class ScheduledJobs implements AutoCloseable {
    * auditHeadSeq} backs the {@code warbler.audit.head.seq} gauge.
    */
   static ScheduledJobs start(
-      Settings settings, Metering metering, Audit audit, Access access, AtomicLong auditHeadSeq) {
+      Settings settings,
+      Metering metering,
+      Audit audit,
+      Access access,
+      Presence presence,
+      AtomicLong auditHeadSeq) {
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
     if (flushSeconds <= 0) {
       throw new IllegalArgumentException(
@@ -57,11 +67,19 @@ final class ScheduledJobs implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    ScheduledJobs jobs = new ScheduledJobs(metering, audit, access, auditHeadSeq, executor);
+    int repairSeconds = settings.integer(Setting.BUS_PRESENCE_REPAIR_SECONDS);
+    if (repairSeconds <= 0) {
+      throw new IllegalArgumentException(
+          "bus.presence-repair-seconds must be positive but was " + repairSeconds);
+    }
+    ScheduledJobs jobs =
+        new ScheduledJobs(metering, audit, access, presence, auditHeadSeq, executor);
     executor.scheduleWithFixedDelay(jobs::flushUsage, flushSeconds, flushSeconds, TimeUnit.SECONDS);
     // Coalesced audit failures whose window ended, and revoked tokens past their expiry.
     executor.scheduleWithFixedDelay(jobs::flushAudit, 1, 1, TimeUnit.SECONDS);
     executor.scheduleWithFixedDelay(jobs::purgeRevoked, 1, 60, TimeUnit.MINUTES);
+    executor.scheduleWithFixedDelay(
+        jobs::repairPresence, repairSeconds, repairSeconds, TimeUnit.SECONDS);
     int headSeconds = settings.integer(Setting.AUDIT_HEAD_INTERVAL_SECONDS);
     if (headSeconds < 0) {
       throw new IllegalArgumentException(
@@ -115,6 +133,15 @@ final class ScheduledJobs implements AutoCloseable {
           });
     } catch (RuntimeException e) {
       log.warn("could not read the audit head", e);
+    }
+  }
+
+  private void repairPresence() {
+    try {
+      presence.repair();
+    } catch (RuntimeException e) {
+      log.warn(
+          "could not repair presence after failed nodes; trying again next time: {}", e.toString());
     }
   }
 

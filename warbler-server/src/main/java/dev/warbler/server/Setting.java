@@ -124,6 +124,14 @@ public enum Setting {
       "bus.nats.presence-bucket",
       "warbler-presence",
       "JetStream key-value bucket of the presence registry (which nodes hold which users)"),
+  BUS_NATS_NODE_TIMEOUT_SECONDS(
+      "bus.nats.node-timeout-seconds",
+      "10",
+      "a node silent this long is taken for dead and its users shown offline (heartbeat: a third)"),
+  BUS_PRESENCE_REPAIR_SECONDS(
+      "bus.presence-repair-seconds",
+      "2",
+      "how often a node looks for nodes that died without a word (kill -9) to drop their users"),
   STORE_DURABILITY(
       "store.sqlite.durability",
       "FULL",

@@ -119,7 +119,12 @@ public final class WarblerServer implements AutoCloseable {
       this.services = core.services();
       started =
           ScheduledJobs.start(
-              settings, services.metering(), services.audit(), services.access(), auditHeadSeq);
+              settings,
+              services.metering(),
+              services.audit(),
+              services.access(),
+              services.presence(),
+              auditHeadSeq);
       this.jobs = started;
       MetricsWiring.node(meters, core.publisher(), services.sessions(), services.presence());
 

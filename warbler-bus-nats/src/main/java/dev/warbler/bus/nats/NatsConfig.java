@@ -19,6 +19,8 @@ import java.util.List;
  * @param drainTimeout how long {@code close()} waits for pending publishes to reach the server
  * @param presenceMaxAttempts how often a presence change retries after losing a race with another
  *     node on the same user before failing (each loss means another node's change went in)
+ * @param nodeTimeout how long a node may go without a heartbeat before the others take it for dead
+ *     and drop its users from the presence registry; it beats every third of this
  */
 public record NatsConfig(
     List<String> servers,
@@ -29,7 +31,8 @@ public record NatsConfig(
     int maxReconnects,
     Duration reconnectWait,
     Duration drainTimeout,
-    int presenceMaxAttempts) {
+    int presenceMaxAttempts,
+    Duration nodeTimeout) {
 
   /** The NATS of a development machine and of CI. */
   public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -52,6 +55,10 @@ public record NatsConfig(
     positive("connect timeout", connectTimeout);
     positive("reconnect wait", reconnectWait);
     positive("drain timeout", drainTimeout);
+    if (nodeTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "nats node timeout must be at least 1 second but was " + nodeTimeout);
+    }
     if (maxReconnects < -1) {
       throw new IllegalArgumentException(
           "nats max reconnects must be -1 (forever) or more but was " + maxReconnects);
@@ -65,7 +72,8 @@ public record NatsConfig(
   /**
    * The defaults: the local NATS, subjects under {@code warbler}, bucket {@code warbler-presence},
    * 5 s to connect, reconnecting forever every 2 s, 5 s to drain on close, 100 attempts per
-   * presence change (four nodes racing on one user need a handful).
+   * presence change (four nodes racing on one user need a handful), a node dead after 10 s without
+   * a heartbeat.
    */
   public static NatsConfig defaults() {
     return new NatsConfig(
@@ -77,7 +85,8 @@ public record NatsConfig(
         -1,
         Duration.ofSeconds(2),
         Duration.ofSeconds(5),
-        100);
+        100,
+        Duration.ofSeconds(10));
   }
 
   public NatsConfig withServers(List<String> newServers) {
@@ -90,7 +99,8 @@ public record NatsConfig(
         maxReconnects,
         reconnectWait,
         drainTimeout,
-        presenceMaxAttempts);
+        presenceMaxAttempts,
+        nodeTimeout);
   }
 
   public NatsConfig withConnectionName(String name) {
@@ -103,7 +113,8 @@ public record NatsConfig(
         maxReconnects,
         reconnectWait,
         drainTimeout,
-        presenceMaxAttempts);
+        presenceMaxAttempts,
+        nodeTimeout);
   }
 
   public NatsConfig withSubjectPrefix(String prefix) {
@@ -116,7 +127,8 @@ public record NatsConfig(
         maxReconnects,
         reconnectWait,
         drainTimeout,
-        presenceMaxAttempts);
+        presenceMaxAttempts,
+        nodeTimeout);
   }
 
   public NatsConfig withPresenceBucket(String bucket) {
@@ -129,7 +141,22 @@ public record NatsConfig(
         maxReconnects,
         reconnectWait,
         drainTimeout,
-        presenceMaxAttempts);
+        presenceMaxAttempts,
+        nodeTimeout);
+  }
+
+  public NatsConfig withNodeTimeout(Duration timeout) {
+    return new NatsConfig(
+        servers,
+        connectionName,
+        subjectPrefix,
+        presenceBucket,
+        connectTimeout,
+        maxReconnects,
+        reconnectWait,
+        drainTimeout,
+        presenceMaxAttempts,
+        timeout);
   }
 
   private static void positive(String name, Duration d) {

@@ -25,7 +25,7 @@ class NatsBusContractTest extends BusContract {
   @Override
   protected PresenceRegistry registry() {
     if (registry == null) {
-      registry = NatsPresenceRegistry.connect(config);
+      registry = NatsPresenceRegistry.connect("contract", config);
     }
     return registry;
   }

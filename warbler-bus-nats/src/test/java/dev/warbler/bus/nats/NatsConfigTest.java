@@ -42,9 +42,13 @@ class NatsConfigTest {
                 c.maxReconnects(),
                 c.reconnectWait(),
                 c.drainTimeout(),
-                c.presenceMaxAttempts()))
+                c.presenceMaxAttempts(),
+                c.nodeTimeout()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("nats connect timeout must be positive but was PT0S");
+    assertThatThrownBy(() -> c.withNodeTimeout(Duration.ofMillis(999)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("nats node timeout must be at least 1 second but was PT0.999S");
   }
 
   @Test
@@ -54,7 +58,7 @@ class NatsConfigTest {
     assertThatThrownBy(() -> NatsBus.connect("a", nowhere))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("NATS is not reachable at [nats://127.0.0.1:1]");
-    assertThatThrownBy(() -> NatsPresenceRegistry.connect(nowhere))
+    assertThatThrownBy(() -> NatsPresenceRegistry.connect("a", nowhere))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("NATS is not reachable at [nats://127.0.0.1:1]");
   }

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -390,6 +391,15 @@ public final class Sessions {
   public boolean online(String app, String user) {
     Online o = byUser.get(key(app, user));
     return o != null && !o.connections.isEmpty();
+  }
+
+  /** Calls {@code action} with the app and id of each user holding a connection on this node. */
+  public void forEachUser(BiConsumer<String, String> action) {
+    for (Online o : byUser.values()) {
+      if (!o.connections.isEmpty()) {
+        action.accept(o.app, o.user);
+      }
+    }
   }
 
   /** Users of {@code group} with a connection on this node; for tests and diagnostics. */

@@ -287,23 +287,52 @@ public final class Presence implements Sessions.Listener {
       if (!t.changed()) {
         return;
       }
-      long now = clock.millis();
-      if (!t.online() && deleted.getIfPresent(k) == null) {
-        lastSeen.put(k, now);
-        store
-            .recordLastSeen(app, user, now)
-            .whenComplete((exists, e) -> {
-              if (e != null) {
-                log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
-              } else if (!exists) {
-                // A deleted user going offline as its connections close: nothing to remember.
-                lastSeen.invalidate(k);
-              }
-            });
-      }
-      publisher.publish(
-          new Event.PresenceChanged(
-              new StateEvent.PresenceChange(app, user, t.online(), now), t.version()));
+      announce(k, t);
     }
+  }
+
+  /**
+   * Mends the registry after failures ({@link PresenceRegistry#repair}): announces users whose last
+   * node died without a word, and adds this node's users again when the cluster took this node for
+   * dead. Called every few seconds by the node's scheduled jobs.
+   */
+  public void repair() {
+    PresenceRegistry.Repair r = registry.repair();
+    for (PresenceRegistry.Departed d : r.offline()) {
+      Key k = new Key(d.app(), d.user());
+      synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
+        announce(k, d.transition());
+      }
+    }
+    if (r.reassert()) {
+      log.warn("the cluster took this node for dead; registering its online users again");
+      sessions.forEachUser(this::refresh);
+    }
+  }
+
+  /**
+   * Records and publishes a transition of {@code k}: an offline one remembers when the user was
+   * last seen. Called under the user's stripe, so one node announces a user's transitions in order.
+   */
+  private void announce(Key k, PresenceRegistry.Transition t) {
+    String app = k.app();
+    String user = k.user();
+    long now = clock.millis();
+    if (!t.online() && deleted.getIfPresent(k) == null) {
+      lastSeen.put(k, now);
+      store
+          .recordLastSeen(app, user, now)
+          .whenComplete((exists, e) -> {
+            if (e != null) {
+              log.info("could not record when {}/{} was last seen: {}", app, user, e.toString());
+            } else if (!exists) {
+              // A deleted user going offline as its connections close: nothing to remember.
+              lastSeen.invalidate(k);
+            }
+          });
+    }
+    publisher.publish(
+        new Event.PresenceChanged(
+            new StateEvent.PresenceChange(app, user, t.online(), now), t.version()));
   }
 }

@@ -8,6 +8,7 @@ import dev.warbler.core.directory.UserProfile;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Connection;
+import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.ProfileStore;
 import dev.warbler.core.spi.Push;
 import dev.warbler.protocol.CloseCode;
@@ -182,5 +183,97 @@ class PresenceTest {
     assertThat(otherApp.events).isEmpty();
     assertThat(presence.watchers("shop", "b")).isZero();
     assertThat(presence.watchers("school", "a")).isEqualTo(1);
+  }
+
+  /** The local registry, but its repair says what a cluster registry would have found. */
+  static final class ScriptedRepair implements PresenceRegistry {
+    final PresenceRegistry inner;
+    volatile PresenceRegistry.Repair next = PresenceRegistry.Repair.NOTHING;
+    final List<String> added = new CopyOnWriteArrayList<>();
+
+    ScriptedRepair(PresenceRegistry inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public Transition add(String app, String user, String node) {
+      added.add(user);
+      return inner.add(app, user, node);
+    }
+
+    @Override
+    public Transition remove(String app, String user, String node) {
+      return inner.remove(app, user, node);
+    }
+
+    @Override
+    public boolean online(String app, String user) {
+      return inner.online(app, user);
+    }
+
+    @Override
+    public Repair repair() {
+      Repair r = next;
+      next = Repair.NOTHING;
+      return r;
+    }
+  }
+
+  @Test
+  void usersOfADeadNodeAreAnnouncedOfflineWithTheirLastSeenTime() {
+    ScriptedRepair registry = new ScriptedRepair(cluster.presence());
+    Presence repaired =
+        new Presence(
+            sessions,
+            bus,
+            new Publisher(bus),
+            registry,
+            store,
+            InstantSource.fixed(java.time.Instant.ofEpochMilli(1_000_000)),
+            StateLimits.DEFAULTS);
+    Conn watcher = new Conn("shop", "w");
+    sessions.add(watcher);
+    repaired.subscribe(watcher, List.of("gone"));
+    registry.next =
+        new PresenceRegistry.Repair(
+            List.of(
+                new PresenceRegistry.Departed(
+                    "shop", "gone", new PresenceRegistry.Transition(true, false, 77))),
+            false);
+
+    repaired.repair();
+
+    assertThat(watcher.onlineChanges("gone")).containsExactly(false);
+    assertThat(store.seen).containsEntry("shop/gone", 1_000_000L);
+    assertThat(repaired.presence("shop", List.of("gone")))
+        .singleElement()
+        .satisfies(p -> assertThat(p.lastSeen()).isEqualTo(1_000_000L));
+  }
+
+  @Test
+  void aNodeTakenForDeadAddsItsOnlineUsersAgain() {
+    ScriptedRepair registry = new ScriptedRepair(cluster.presence());
+    Presence repaired =
+        new Presence(
+            sessions,
+            bus,
+            new Publisher(bus),
+            registry,
+            store,
+            InstantSource.system(),
+            StateLimits.DEFAULTS);
+    sessions.add(new Conn("shop", "amy"));
+    sessions.add(new Conn("school", "bob"));
+    // As a cluster registry's sweep would have: the node's entries are gone.
+    cluster.presence().remove("shop", "amy", bus.node());
+    cluster.presence().remove("school", "bob", bus.node());
+    registry.added.clear();
+    registry.next = new PresenceRegistry.Repair(List.of(), true);
+
+    repaired.repair();
+
+    assertThat(registry.added).containsExactlyInAnyOrder("amy", "bob");
+    assertThat(cluster.presence().online("shop", "amy")).isTrue();
+    assertThat(cluster.presence().online("school", "bob")).isTrue();
   }
 }

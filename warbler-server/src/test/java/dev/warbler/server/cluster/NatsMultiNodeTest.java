@@ -39,6 +39,7 @@ class NatsMultiNodeTest extends MultiNodeTest {
   void deleteTheBucket() {
     try (NatsPresenceRegistry registry =
         NatsPresenceRegistry.connect(
+            "cleanup",
             NatsConfig.defaults().withServers(List.of(natsUrl())).withPresenceBucket(run))) {
       registry.deleteBucket();
     }
