@@ -93,11 +93,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
     running = true;
     CountDownLatch stopped = new CountDownLatch(1);
+    int deadline = settings.integer(Setting.SHUTDOWN_DEADLINE_SECONDS);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  Thread watchdog = drainWatchdog(deadline);
                   server.close();
+                  watchdog.interrupt();
                   stopped.countDown();
                 },
                 "warbler-shutdown"));
@@ -128,5 +131,27 @@ public final class ServeCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** The exit code of a drain that overran {@code shutdown.deadline-seconds}. */
+  static final int EXIT_DRAIN_OVERRAN = 3;
+
+  /**
+   * Halts the process when the drain takes longer than {@code seconds}: an orchestrator kills it
+   * soon after anyway, and a clear line in the log beats a SIGKILL without one.
+   */
+  private static Thread drainWatchdog(int seconds) {
+    return Thread.ofPlatform()
+        .daemon()
+        .name("warbler-drain-deadline")
+        .start(() -> {
+          try {
+            Thread.sleep(seconds * 1000L);
+          } catch (InterruptedException e) {
+            return; // drained in time
+          }
+          log.error("drain did not finish within shutdown.deadline-seconds={}; exiting", seconds);
+          Runtime.getRuntime().halt(EXIT_DRAIN_OVERRAN);
+        });
   }
 }

@@ -10,6 +10,15 @@ import java.util.Locale;
  */
 public enum Setting {
   DATA_DIR("data.dir", "./data", "where the embedded store and the generated admin key live"),
+  SHUTDOWN_UNREADY_SECONDS(
+      "shutdown.unready-seconds",
+      "0",
+      "on SIGTERM, seconds /readyz says not ready while the node still serves, so a load balancer"
+          + " stops sending it clients before they are told to move (Kubernetes: 5 to 10)"),
+  SHUTDOWN_DEADLINE_SECONDS(
+      "shutdown.deadline-seconds",
+      "30",
+      "on SIGTERM, the longest the drain may take; after it the process exits anyway (code 3)"),
   GATEWAY_HOST("gateway.host", "0.0.0.0", "address the WebSocket gateway binds"),
   GATEWAY_PORT("gateway.port", "7070", "WebSocket port; 0 picks a free port"),
   GATEWAY_PATH("gateway.path", "/ws", "WebSocket path"),

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * objects, no injection framework; each module is wired by its own class ({@link StoreWiring},
  * {@link CoreWiring}, {@link AuditWiring}, {@link LimitWiring}, {@link MetricsWiring}, {@link
  * ScheduledJobs}, {@link GatewayWiring}, {@link ApiWiring}), and this class keeps the lifecycle.
- * {@link #close()} drains: not ready, clients told to reconnect elsewhere, listeners stopped, store
- * flushed.
+ * {@link #close()} drains: not ready (for {@code shutdown.unready-seconds} while still serving),
+ * clients told to reconnect elsewhere, listeners stopped, store flushed.
  */
 public final class WarblerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WarblerServer.class);
@@ -77,6 +77,11 @@ public final class WarblerServer implements AutoCloseable {
         configuredKey.isEmpty()
             ? AdminKey.requireStrong(AdminKey.fromFile(adminKeyFile), adminKeyFile.toString())
             : AdminKey.requireStrong(configuredKey, "auth.admin-key (WARBLER_ADMIN_KEY)");
+    if (settings.integer(Setting.SHUTDOWN_UNREADY_SECONDS) < 0
+        || settings.integer(Setting.SHUTDOWN_DEADLINE_SECONDS) < 1) {
+      throw new IllegalArgumentException(
+          "shutdown.unready-seconds must be 0 or more and shutdown.deadline-seconds 1 or more");
+    }
     Limits limits = LimitWiring.limits(settings);
     LifecycleLimits lifecycleLimits = LimitWiring.lifecycle(settings);
     this.meters = MetricsWiring.registry();
@@ -309,6 +314,16 @@ public final class WarblerServer implements AutoCloseable {
   @Override
   public void close() {
     ready = false;
+    int unready = settings.integer(Setting.SHUTDOWN_UNREADY_SECONDS);
+    if (unready > 0) {
+      // Load balancers poll /readyz: they stop routing new clients here before anyone is moved.
+      log.info("draining: not ready; serving {} s more before clients are told to move", unready);
+      try {
+        Thread.sleep(unready * 1000L);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (tls != null) {
       tls.close();
     }
