@@ -39,7 +39,9 @@ public final class ChaosCommand implements Runnable {
             + " random moment, restarts it on the same data, and repeats; senders retry part of"
             + " the unacked sends with the same client message id. Finally checks the history:"
             + " no acked message lost, none stored twice, seqs contiguous, each sender's order"
-            + " kept, nothing delivered to a non-member.",
+            + " kept, nothing delivered to a non-member. With --cluster N, N nodes share"
+            + " PostgreSQL and NATS; each round kills one of them while the others serve, and its"
+            + " clients reconnect to another node, sync and go on.",
         "Exit code: 0 no violation, 1 a violation, 2 the run failed."
       })
   static final class Crash implements Callable<Integer> {
@@ -109,6 +111,33 @@ public final class ChaosCommand implements Runnable {
         description = "JVM options of the server (default: ${DEFAULT-VALUE})")
     String serverOpts = "";
 
+    @CommandLine.Option(
+        names = "--cluster",
+        defaultValue = "0",
+        description =
+            "run N nodes (N >= 2) on PostgreSQL and NATS and kill one per round while the others"
+                + " serve; its clients move to the others, sync and go on (default: one node on"
+                + " SQLite, restarted each round)")
+    int cluster;
+
+    @CommandLine.Option(
+        names = "--postgres-url",
+        defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
+        description = "the cluster's PostgreSQL (default: ${DEFAULT-VALUE}); a new schema per run")
+    String postgresUrl = "";
+
+    @CommandLine.Option(
+        names = "--postgres-user",
+        defaultValue = "postgres",
+        description = "PostgreSQL user (default: ${DEFAULT-VALUE}); password in PGPASSWORD")
+    String postgresUser = "";
+
+    @CommandLine.Option(
+        names = "--nats",
+        defaultValue = "nats://127.0.0.1:4222",
+        description = "the cluster's NATS (default: ${DEFAULT-VALUE}); new subjects per run")
+    String nats = "";
+
     @CommandLine.Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -132,7 +161,9 @@ public final class ChaosCommand implements Runnable {
                 data,
                 keep,
                 durability,
-                serverOpts.isBlank() ? List.of() : List.of(serverOpts.trim().split("\\s+")));
+                serverOpts.isBlank() ? List.of() : List.of(serverOpts.trim().split("\\s+")),
+                new CrashRun.Cluster(
+                    cluster, postgresUrl, postgresUser, System.getenv("PGPASSWORD"), nats));
         figures = new CrashRun(options, System.err).run();
       } catch (Exception e) {
         System.err.println("chaos crash: the run failed (seed " + s + "): " + e);

@@ -11,6 +11,7 @@ import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.MessageType;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.Sync;
 import dev.warbler.testkit.HistoryChecker;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,11 +31,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +68,7 @@ final class CrashRun {
    * @param keep keep a temporary data directory afterwards
    * @param durability store.sqlite.durability of the server, null for the serve default
    * @param serverOptions JVM options of the server
+   * @param cluster several nodes on a shared store and bus instead of one (off by default)
    */
   record Options(
       int rounds,
@@ -76,7 +81,8 @@ final class CrashRun {
       @Nullable Path data,
       boolean keep,
       @Nullable String durability,
-      List<String> serverOptions) {
+      List<String> serverOptions,
+      Cluster cluster) {
     Options {
       if (rounds < 1 || senders < 2 || window < 1 || restSenders < 0 || roundSeconds <= 0) {
         throw new IllegalArgumentException(
@@ -85,6 +91,32 @@ final class CrashRun {
       if (retryShare < 0 || retryShare > 1) {
         throw new IllegalArgumentException("--retry-share must be within 0..1");
       }
+      if (cluster.on() && senders < cluster.nodes()) {
+        throw new IllegalArgumentException("need --senders >= --cluster, so every node has one");
+      }
+    }
+  }
+
+  /**
+   * A cluster run: {@code nodes} servers on one PostgreSQL (a new schema per run) and one NATS (new
+   * subjects and buckets per run); 0 nodes is the single-node run on SQLite.
+   */
+  record Cluster(
+      int nodes,
+      String postgresUrl,
+      String postgresUser,
+      @Nullable String postgresPassword,
+      String nats) {
+    Cluster {
+      if (nodes != 0 && nodes < 2) {
+        throw new IllegalArgumentException("--cluster needs at least 2 nodes but was " + nodes);
+      }
+    }
+
+    static final Cluster OFF = new Cluster(0, "", "", null, "");
+
+    boolean on() {
+      return nodes > 0;
     }
   }
 
@@ -107,6 +139,8 @@ final class CrashRun {
   private String synchronous = "unknown";
   private long inFlightAtKills;
   private long killsWithSendsInFlight;
+  private final Map<String, CompletableFuture<Void>> syncs = new ConcurrentHashMap<>();
+  private final List<Long> recoveryMillis = new CopyOnWriteArrayList<>();
 
   CrashRun(Options o, PrintStream progress) {
     this.o = o;
@@ -128,6 +162,15 @@ final class CrashRun {
               java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     }
     Path log = data.resolve("chaos-server.log");
+    if (o.cluster().on()) {
+      try {
+        return runCluster(data, temporary, t0);
+      } finally {
+        if (temporary && !o.keep()) {
+          delete(data);
+        }
+      }
+    }
     try {
       for (int round = 1; round <= o.rounds(); round++) {
         try (SpawnedServer server = start(data, log)) {
@@ -216,12 +259,17 @@ final class CrashRun {
     List<String> everyone = new ArrayList<>(senders);
     everyone.add(outsider);
     for (String user : everyone) {
-      Conn c = client.connect(user, tokens.get(user)).get(30, TimeUnit.SECONDS);
-      Semaphore window = windows.get(user);
-      c.onFrame(f -> onFrame(user, f, window));
-      conns.put(user, c);
+      conns.put(user, connect(client, user, windows.get(user)));
     }
     return conns;
+  }
+
+  /** Connects one user; its frames are recorded from here on. */
+  private Conn connect(LoadClient client, String user, @Nullable Semaphore window)
+      throws Exception {
+    Conn c = client.connect(user, tokens.get(user)).get(30, TimeUnit.SECONDS);
+    c.onFrame(f -> onFrame(user, f, window));
+    return c;
   }
 
   private void onFrame(String user, ServerFrame f, @Nullable Semaphore window) {
@@ -235,7 +283,19 @@ final class CrashRun {
           window.release();
         }
       }
+      case SYNC_RESULT -> {
+        CompletableFuture<Void> waiting = syncs.remove(f.getId());
+        if (waiting != null) {
+          waiting.complete(null);
+        }
+      }
       case ERROR -> {
+        CompletableFuture<Void> waiting = syncs.remove(f.getId());
+        if (waiting != null) {
+          waiting.completeExceptionally(
+              new IllegalStateException("sync refused: " + f.getError().getMessage()));
+          return;
+        }
         if (user.equals(outsider)) {
           rec.outsiderRefused.increment();
           return;
@@ -252,6 +312,256 @@ final class CrashRun {
       case MESSAGE -> rec.delivered(user, f.getMessage());
       default -> {}
     }
+  }
+
+  // ---- cluster runs: N nodes on one PostgreSQL and one NATS; one killed per round --------------
+
+  private Map<String, Object> runCluster(Path data, boolean temporary, long t0) throws Exception {
+    int n = o.cluster().nodes();
+    SpawnedServer[] nodes = new SpawnedServer[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        nodes[i] = startNode(data, i);
+      }
+      setUp(nodes[0]);
+      synchronous = "postgres";
+      for (int round = 1; round <= o.rounds(); round++) {
+        clusterRound(nodes, data, round);
+      }
+      finalRetries(nodes[0]);
+      List<HistoryChecker.Stored> history = history(new Admin(nodes[0].target().http(), adminKey));
+      HistoryChecker.Report report =
+          HistoryChecker.check(
+              new HistoryChecker.Input(
+                  rec.checkerSends(),
+                  rec.checkerAcks(),
+                  history,
+                  members,
+                  rec.checkerDeliveries()));
+      return figures(report, (System.nanoTime() - t0) / 1e9, temporary && !o.keep() ? null : data);
+    } finally {
+      for (SpawnedServer node : nodes) {
+        if (node != null) {
+          node.close();
+        }
+      }
+    }
+  }
+
+  /** Node {@code i} of the cluster, on its own data directory (keys, logs) under {@code data}. */
+  private SpawnedServer startNode(Path data, int i) throws IOException {
+    Path dir = data.resolve("node-" + i);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    }
+    Cluster c = o.cluster();
+    Map<String, String> env = new LinkedHashMap<>(SpawnedServer.HIGH_LIMITS);
+    env.put("WARBLER_GATEWAY_HOST", "127.0.0.1");
+    env.put("WARBLER_HTTP_HOST", "127.0.0.1");
+    env.put("WARBLER_STORE_KIND", "postgres");
+    env.put("WARBLER_STORE_POSTGRES_URL", c.postgresUrl());
+    env.put("WARBLER_STORE_POSTGRES_USER", c.postgresUser());
+    if (c.postgresPassword() != null) {
+      env.put("WARBLER_STORE_POSTGRES_PASSWORD", c.postgresPassword());
+    }
+    env.put("WARBLER_STORE_POSTGRES_SCHEMA", schema());
+    env.put("WARBLER_BUS_KIND", "nats");
+    env.put("WARBLER_BUS_NATS_SERVERS", c.nats());
+    env.put("WARBLER_BUS_NATS_SUBJECT_PREFIX", prefix);
+    env.put("WARBLER_BUS_NATS_PRESENCE_BUCKET", prefix);
+    env.put("WARBLER_BUS_NODE_ID", "node-" + i);
+    return SpawnedServer.start(
+        new SpawnedServer.Launch(
+            dir,
+            adminKey,
+            o.serverOptions(),
+            env,
+            "",
+            false,
+            data.resolve("chaos-node-" + i + ".log"),
+            Duration.ofMinutes(5)));
+  }
+
+  /** The run's PostgreSQL schema: new per run, left for inspection (drop it when done). */
+  String schema() {
+    return "chaos_" + prefix;
+  }
+
+  /**
+   * One cluster round: every sender on its home node (rotating with the round), traffic, then a
+   * SIGKILL of one node at a random moment; its clients move to the next node, sync, retry part of
+   * their unanswered sends and go on while the others never stop. The round ends after as long
+   * again; the killed node restarts for the next one.
+   */
+  private void clusterRound(SpawnedServer[] nodes, Path data, int round) throws Exception {
+    int n = nodes.length;
+    int victim = random.nextInt(n);
+    int refuge = (victim + 1) % n;
+    long killAfterMs = (long) (o.roundSeconds() * 1000 * (0.25 + 0.75 * random.nextDouble()));
+    long[] seeds = new long[senders.size()];
+    for (int i = 0; i < seeds.length; i++) {
+      seeds[i] = random.nextLong();
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    Set<Integer> down = ConcurrentHashMap.newKeySet();
+    LoadClient[] clients = new LoadClient[n];
+    Map<String, Conn> conns = new ConcurrentHashMap<>();
+    Map<String, Semaphore> windows = new ConcurrentHashMap<>();
+    Map<String, AtomicBoolean> halts = new ConcurrentHashMap<>();
+    Map<String, Thread> sending = new ConcurrentHashMap<>();
+    List<Thread> others = new ArrayList<>();
+    long inFlight = 0;
+    int moved = 0;
+    try {
+      for (int i = 0; i < n; i++) {
+        clients[i] = new LoadClient(nodes[i].target().ws(), 1);
+      }
+      for (int i = 0; i < senders.size(); i++) {
+        String sender = senders.get(i);
+        int home = (i + round) % n;
+        Semaphore w = new Semaphore(o.window());
+        windows.put(sender, w);
+        Conn c = connect(clients[home], sender, w);
+        conns.put(sender, c);
+        AtomicBoolean halt = new AtomicBoolean();
+        halts.put(sender, halt);
+        Random r = new Random(seeds[i]);
+        List<Sent> again = retries.getOrDefault(sender, List.of());
+        sending.put(sender, Thread.ofVirtual().start(() -> send(c, w, again, r, halt, true)));
+      }
+      Conn out = connect(clients[refuge], outsider, null);
+      others.add(
+          Thread.ofVirtual()
+              .start(() -> {
+                while (!stop.get()) {
+                  rec.outsiderAttempts.increment();
+                  out.send(frame(outsider + "-" + counter.incrementAndGet(), null, group));
+                  sleep(25);
+                }
+              }));
+      Admin[] admins = new Admin[n];
+      for (int i = 0; i < n; i++) {
+        admins[i] = new Admin(nodes[i].target().http(), adminKey);
+      }
+      for (int i = 0; i < o.restSenders(); i++) {
+        Random r = new Random(seeds[i % seeds.length] + 1);
+        Supplier<Admin> anyUp =
+            () -> {
+              int k = r.nextInt(n);
+              return down.contains(k) ? admins[refuge] : admins[k];
+            };
+        others.add(Thread.ofVirtual().start(() -> sendOverRest(anyUp, r, stop)));
+      }
+      long acksBefore = rec.ackCount();
+      long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (rec.ackCount() == acksBefore && System.nanoTime() < waitUntil) {
+        sleep(5);
+      }
+      sleep(killAfterMs);
+      for (Semaphore w : windows.values()) {
+        inFlight += o.window() - w.availablePermits();
+      }
+      nodes[victim].killHard();
+      long killedAt = System.nanoTime();
+      down.add(victim);
+      List<Thread> movers = new ArrayList<>();
+      for (int i = 0; i < senders.size(); i++) {
+        if ((i + round) % n != victim) {
+          continue;
+        }
+        String sender = senders.get(i);
+        Random r = new Random(seeds[i] + 2);
+        moved++;
+        movers.add(
+            Thread.ofVirtual()
+                .start(() -> {
+                  try {
+                    move(sender, clients[refuge], conns, windows, halts, sending, r, stop, round);
+                    recoveryMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(sender + " could not move: " + e, e);
+                  }
+                }));
+      }
+      for (Thread t : movers) {
+        t.join(TimeUnit.SECONDS.toMillis(60));
+      }
+      // The survivors serve on as long again, moved clients included.
+      sleep(killAfterMs);
+      stop.set(true);
+      halts.values().forEach(h -> h.set(true));
+      for (Thread t : sending.values()) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      for (Thread t : others) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      // Sends in flight on live nodes get their answers: a clean end, not a kill.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (System.nanoTime() < deadline
+          && windows.values().stream().anyMatch(w -> w.availablePermits() < o.window())) {
+        sleep(20);
+      }
+      sleep(200);
+      conns.values().forEach(Conn::close);
+      out.close();
+    } finally {
+      for (LoadClient c : clients) {
+        if (c != null) {
+          c.close();
+        }
+      }
+    }
+    inFlightAtKills += inFlight;
+    if (inFlight > 0) {
+      killsWithSendsInFlight++;
+    }
+    chooseRetries();
+    nodes[victim] = startNode(data, victim);
+    progress.printf(
+        "chaos crash: round %d/%d killed node-%d %d ms after its first ack with %d sends in flight;"
+            + " %d clients moved to node-%d; %d acks so far%n",
+        round, o.rounds(), victim, killAfterMs, inFlight, moved, refuge, rec.ackCount());
+  }
+
+  /**
+   * Moves one client of the killed node: stops its sender, waits for its socket to be gone,
+   * connects to {@code refuge}, syncs (the time to here is the recovery time), then retries part of
+   * its unanswered sends with the same client message ids and goes on sending.
+   */
+  private void move(
+      String sender,
+      LoadClient refuge,
+      Map<String, Conn> conns,
+      Map<String, Semaphore> windows,
+      Map<String, AtomicBoolean> halts,
+      Map<String, Thread> sending,
+      Random r,
+      AtomicBoolean stop,
+      int round)
+      throws Exception {
+    halts.get(sender).set(true);
+    sending.get(sender).join(TimeUnit.SECONDS.toMillis(30));
+    awaitClosed(List.of(conns.get(sender)));
+    Semaphore w = new Semaphore(o.window());
+    Conn c = connect(refuge, sender, w);
+    String id = "sync-" + sender + "-" + round;
+    CompletableFuture<Void> synced = new CompletableFuture<>();
+    syncs.put(id, synced);
+    c.send(
+        ClientFrame.newBuilder()
+            .setId(id)
+            .setSync(Sync.newBuilder().setCursor(0).setLimit(100))
+            .build());
+    synced.get(30, TimeUnit.SECONDS);
+    List<Sent> again = chooseRetries(sender);
+    windows.put(sender, w);
+    conns.put(sender, c);
+    halts.put(sender, stop);
+    sending.put(sender, Thread.ofVirtual().start(() -> send(c, w, again, r, stop, true)));
   }
 
   private void round(SpawnedServer server, int round) throws Exception {
@@ -280,7 +590,7 @@ final class CrashRun {
       Admin admin = new Admin(server.target().http(), adminKey);
       for (int i = 0; i < o.restSenders(); i++) {
         Random r = new Random(seeds[i % seeds.length] + 1);
-        threads.add(Thread.ofVirtual().start(() -> sendOverRest(admin, r, stop)));
+        threads.add(Thread.ofVirtual().start(() -> sendOverRest(() -> admin, r, stop)));
       }
       Conn out = conns.get(outsider);
       threads.add(
@@ -377,11 +687,13 @@ final class CrashRun {
 
   /**
    * An app backend sending through the REST API on behalf of the senders, one request at a time, to
-   * a ring neighbour or the group. An unanswered REST send may be retried over WebSocket: the
-   * idempotency key is the sender and client message id, whatever the transport.
+   * a ring neighbour or the group, each request to the node {@code admins} names (in a cluster, one
+   * that is up). An unanswered REST send may be retried over WebSocket: the idempotency key is the
+   * sender and client message id, whatever the transport.
    */
-  private void sendOverRest(Admin admin, Random r, AtomicBoolean stop) {
+  private void sendOverRest(Supplier<Admin> admins, Random r, AtomicBoolean stop) {
     while (!stop.get()) {
+      Admin admin = admins.get();
       String me = senders.get(r.nextInt(senders.size()));
       int i = senders.indexOf(me);
       String id = me + "-r" + counter.incrementAndGet();
@@ -464,16 +776,23 @@ final class CrashRun {
   private void chooseRetries() {
     retries.clear();
     for (String sender : senders) {
-      List<Sent> chosen = new ArrayList<>();
-      for (Sent s : rec.unanswered(sender)) {
+      retries.put(sender, chooseRetries(sender));
+    }
+  }
+
+  /** The unanswered sends of one sender to retry; the others are given up. */
+  private List<Sent> chooseRetries(String sender) {
+    List<Sent> chosen = new ArrayList<>();
+    for (Sent s : rec.unanswered(sender)) {
+      synchronized (random) {
         if (random.nextDouble() < o.retryShare()) {
           chosen.add(s);
         } else {
           s.abandoned = true;
         }
       }
-      retries.put(sender, chosen);
     }
+    return chosen;
   }
 
   private static void awaitClosed(Iterable<Conn> conns) {
@@ -526,6 +845,16 @@ final class CrashRun {
     f.put("ok", report.ok());
     f.put("rounds", o.rounds());
     f.put("kills", o.rounds());
+    f.put("nodesKilled", o.rounds());
+    if (o.cluster().on()) {
+      List<Long> sorted = recoveryMillis.stream().sorted().toList();
+      f.put("nodes", o.cluster().nodes());
+      f.put("store", "postgres");
+      f.put("bus", "nats");
+      f.put("clientsMoved", sorted.size());
+      f.put("recoveryMsP50", sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2));
+      f.put("recoveryMsMax", sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1));
+    }
     f.put("sent", r.get("sent"));
     f.put("acked", r.get("acked"));
     f.put("lost", r.get("lost"));
