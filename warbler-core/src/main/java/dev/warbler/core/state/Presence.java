@@ -82,6 +82,8 @@ public final class Presence implements Sessions.Listener {
   private final Cache<Key, Long> lastSeen =
       Caffeine.newBuilder().maximumSize(LAST_SEEN_CACHE).build();
   private final Object[] stripes = new Object[STRIPES];
+  // Users whose last change the registry did not take (unreachable): repair reports them again.
+  private final Set<Key> unreported = ConcurrentHashMap.newKeySet();
   private final Object[] pushing = new Object[STRIPES];
 
   public Presence(
@@ -282,8 +284,18 @@ public final class Presence implements Sessions.Listener {
     // wait on each other.
     synchronized (stripes[Math.floorMod(k.hashCode(), STRIPES)]) {
       boolean here = sessions.online(app, user);
-      PresenceRegistry.Transition t =
-          here ? registry.add(app, user, bus.node()) : registry.remove(app, user, bus.node());
+      PresenceRegistry.Transition t;
+      try {
+        t = here ? registry.add(app, user, bus.node()) : registry.remove(app, user, bus.node());
+      } catch (RuntimeException e) {
+        // The registry is out of reach (a broker outage, a cut between regions): connections
+        // must not fail for it. The next repair reports the user's state again.
+        if (unreported.add(k) && unreported.size() == 1) {
+          log.warn("presence registry unreachable; reporting again later: {}", e.toString());
+        }
+        return;
+      }
+      unreported.remove(k);
       if (!t.changed()) {
         return;
       }
@@ -297,6 +309,9 @@ public final class Presence implements Sessions.Listener {
    * dead. Called every few seconds by the node's scheduled jobs.
    */
   public void repair() {
+    for (Key k : List.copyOf(unreported)) {
+      refresh(k.app(), k.user());
+    }
     PresenceRegistry.Repair r = registry.repair();
     for (PresenceRegistry.Departed d : r.offline()) {
       Key k = new Key(d.app(), d.user());

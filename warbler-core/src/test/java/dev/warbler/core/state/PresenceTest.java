@@ -189,6 +189,7 @@ class PresenceTest {
   static final class ScriptedRepair implements PresenceRegistry {
     final PresenceRegistry inner;
     volatile PresenceRegistry.Repair next = PresenceRegistry.Repair.NOTHING;
+    volatile boolean unreachable;
     final List<String> added = new CopyOnWriteArrayList<>();
 
     ScriptedRepair(PresenceRegistry inner) {
@@ -197,6 +198,9 @@ class PresenceTest {
 
     @Override
     public Transition add(String app, String user, String node) {
+      if (unreachable) {
+        throw new IllegalStateException("registry unreachable");
+      }
       added.add(user);
       return inner.add(app, user, node);
     }
@@ -275,5 +279,32 @@ class PresenceTest {
     assertThat(registry.added).containsExactlyInAnyOrder("amy", "bob");
     assertThat(cluster.presence().online("shop", "amy")).isTrue();
     assertThat(cluster.presence().online("school", "bob")).isTrue();
+  }
+
+  @Test
+  void aRegistryOutOfReachFailsNoConnectionAndTheChangeIsReportedOnceItIsBack() {
+    ScriptedRepair registry = new ScriptedRepair(cluster.presence());
+    Presence repaired =
+        new Presence(
+            sessions,
+            new LocalCluster().bus(),
+            new Publisher(bus),
+            registry,
+            store,
+            InstantSource.system(),
+            StateLimits.DEFAULTS);
+    Conn watcher = new Conn("shop", "w");
+    sessions.add(watcher);
+    repaired.subscribe(watcher, List.of("amy"));
+    registry.unreachable = true;
+
+    sessions.add(new Conn("shop", "amy")); // does not throw: the connection stands
+    assertThat(sessions.online("shop", "amy")).isTrue();
+    assertThat(registry.added).doesNotContain("amy");
+
+    registry.unreachable = false;
+    repaired.repair();
+    assertThat(registry.added).contains("amy");
+    assertThat(cluster.presence().online("shop", "amy")).isTrue();
   }
 }
