@@ -43,6 +43,7 @@ final class BusWiring {
                 .withServers(settings.list(Setting.BUS_NATS_SERVERS))
                 .withSubjectPrefix(settings.string(Setting.BUS_NATS_SUBJECT_PREFIX))
                 .withPresenceBucket(settings.string(Setting.BUS_NATS_PRESENCE_BUCKET))
+                .withJetStreamDomain(settings.string(Setting.BUS_NATS_JETSTREAM_DOMAIN).strip())
                 .withNodeTimeout(
                     Duration.ofSeconds(settings.integer(Setting.BUS_NATS_NODE_TIMEOUT_SECONDS)));
         NatsBus bus = NatsBus.connect(node, config);

@@ -133,6 +133,11 @@ public enum Setting {
       "bus.nats.presence-bucket",
       "warbler-presence",
       "JetStream key-value bucket of the presence registry (which nodes hold which users)"),
+  BUS_NATS_JETSTREAM_DOMAIN(
+      "bus.nats.jetstream-domain",
+      "",
+      "JetStream domain of the presence buckets; empty: the connected server's. A node whose NATS"
+          + " is a leaf node without JetStream (another region) names the hub's domain"),
   BUS_NATS_NODE_TIMEOUT_SECONDS(
       "bus.nats.node-timeout-seconds",
       "10",

@@ -19,6 +19,9 @@ import java.util.List;
  * @param drainTimeout how long {@code close()} waits for pending publishes to reach the server
  * @param presenceMaxAttempts how often a presence change retries after losing a race with another
  *     node on the same user before failing (each loss means another node's change went in)
+ * @param jetStreamDomain the JetStream domain holding the presence buckets, empty for the connected
+ *     server's own; a node on a leaf node without JetStream (another region) names the hub's
+ *     domain, since a leaf denies plain JetStream requests across
  * @param nodeTimeout how long a node may go without a heartbeat before the others take it for dead
  *     and drop its users from the presence registry; it beats every third of this
  */
@@ -32,6 +35,7 @@ public record NatsConfig(
     Duration reconnectWait,
     Duration drainTimeout,
     int presenceMaxAttempts,
+    String jetStreamDomain,
     Duration nodeTimeout) {
 
   /** The NATS of a development machine and of CI. */
@@ -55,6 +59,10 @@ public record NatsConfig(
     positive("connect timeout", connectTimeout);
     positive("reconnect wait", reconnectWait);
     positive("drain timeout", drainTimeout);
+    if (!jetStreamDomain.isEmpty() && !jetStreamDomain.matches("[A-Za-z0-9_-]+")) {
+      throw new IllegalArgumentException(
+          "nats jetstream domain must match [A-Za-z0-9_-]+ but was '" + jetStreamDomain + "'");
+    }
     if (nodeTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException(
           "nats node timeout must be at least 1 second but was " + nodeTimeout);
@@ -86,6 +94,7 @@ public record NatsConfig(
         Duration.ofSeconds(2),
         Duration.ofSeconds(5),
         100,
+        "",
         Duration.ofSeconds(10));
   }
 
@@ -100,6 +109,7 @@ public record NatsConfig(
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
+        jetStreamDomain,
         nodeTimeout);
   }
 
@@ -114,6 +124,7 @@ public record NatsConfig(
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
+        jetStreamDomain,
         nodeTimeout);
   }
 
@@ -128,6 +139,7 @@ public record NatsConfig(
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
+        jetStreamDomain,
         nodeTimeout);
   }
 
@@ -142,6 +154,7 @@ public record NatsConfig(
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
+        jetStreamDomain,
         nodeTimeout);
   }
 
@@ -156,7 +169,23 @@ public record NatsConfig(
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
+        jetStreamDomain,
         timeout);
+  }
+
+  public NatsConfig withJetStreamDomain(String domain) {
+    return new NatsConfig(
+        servers,
+        connectionName,
+        subjectPrefix,
+        presenceBucket,
+        connectTimeout,
+        maxReconnects,
+        reconnectWait,
+        drainTimeout,
+        presenceMaxAttempts,
+        domain,
+        nodeTimeout);
   }
 
   private static void positive(String name, Duration d) {

@@ -5,6 +5,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
+import io.nats.client.KeyValueOptions;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.StorageType;
@@ -64,6 +65,7 @@ public final class NatsPresenceRegistry implements PresenceRegistry, AutoCloseab
   private static final long MAX_BACKOFF_NANOS = 10_000_000;
 
   private final Connection connection;
+  private final KeyValueManagement kvm;
   private final KeyValue kv;
   private final KeyValue nodes;
   private final String node;
@@ -85,25 +87,29 @@ public final class NatsPresenceRegistry implements PresenceRegistry, AutoCloseab
     new SecureRandom().nextBytes(random);
     this.incarnation = HexFormat.of().formatHex(random);
     String bucket = config.presenceBucket();
+    KeyValueOptions options =
+        config.jetStreamDomain().isEmpty()
+            ? KeyValueOptions.builder().build()
+            : KeyValueOptions.builder().jsDomain(config.jetStreamDomain()).build();
     try {
-      KeyValueManagement kvm = connection.keyValueManagement();
+      this.kvm = connection.keyValueManagement(options);
       this.kv =
           bucket(
-              kvm,
               KeyValueConfiguration.builder()
                   .name(bucket)
                   .storageType(StorageType.File)
                   .maxHistoryPerKey(1)
-                  .build());
+                  .build(),
+              options);
       this.nodes =
           bucket(
-              kvm,
               KeyValueConfiguration.builder()
                   .name(bucket + "-nodes")
                   .storageType(StorageType.File)
                   .maxHistoryPerKey(1)
                   .ttl(config.nodeTimeout())
-                  .build());
+                  .build(),
+              options);
     } catch (IOException | JetStreamApiException e) {
       throw new IllegalStateException(
           "cannot open the NATS key-value bucket '" + bucket + "' (is JetStream on?): " + e, e);
@@ -123,7 +129,7 @@ public final class NatsPresenceRegistry implements PresenceRegistry, AutoCloseab
     heartbeat.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
   }
 
-  private KeyValue bucket(KeyValueManagement kvm, KeyValueConfiguration config)
+  private KeyValue bucket(KeyValueConfiguration config, KeyValueOptions options)
       throws IOException, JetStreamApiException {
     if (!kvm.getBucketNames().contains(config.getBucketName())) {
       try {
@@ -132,7 +138,7 @@ public final class NatsPresenceRegistry implements PresenceRegistry, AutoCloseab
         // Another node created it meanwhile; opening it below checks it is there.
       }
     }
-    return connection.keyValue(config.getBucketName());
+    return connection.keyValue(config.getBucketName(), options);
   }
 
   /**
@@ -153,7 +159,7 @@ public final class NatsPresenceRegistry implements PresenceRegistry, AutoCloseab
   public void deleteBucket() {
     for (String name : List.of(kv.getBucketName(), nodes.getBucketName())) {
       try {
-        connection.keyValueManagement().delete(name);
+        kvm.delete(name);
       } catch (IOException | JetStreamApiException e) {
         throw new IllegalStateException("cannot delete bucket " + name + ": " + e, e);
       }

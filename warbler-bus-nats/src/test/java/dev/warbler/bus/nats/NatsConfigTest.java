@@ -43,6 +43,7 @@ class NatsConfigTest {
                 c.reconnectWait(),
                 c.drainTimeout(),
                 c.presenceMaxAttempts(),
+                c.jetStreamDomain(),
                 c.nodeTimeout()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("nats connect timeout must be positive but was PT0S");

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Several nodes in this process that share one store bundle and one in-memory cluster (bus and
@@ -49,6 +50,15 @@ final class TestCluster implements AutoCloseable {
    * on {@code dir/A}, {@code dir/B}, ...; {@code overrides} apply to every node.
    */
   static TestCluster start(Path dir, int count, Map<Setting, String> overrides) {
+    return start(dir, count, overrides, i -> Map.of());
+  }
+
+  /** As {@link #start(Path, int, Map)}, with {@code perNode.apply(i)} on top for node {@code i}. */
+  static TestCluster start(
+      Path dir,
+      int count,
+      Map<Setting, String> overrides,
+      IntFunction<Map<Setting, String>> perNode) {
     Settings common =
         Settings.defaults()
             .with(Setting.GATEWAY_HOST, "127.0.0.1")
@@ -67,6 +77,9 @@ final class TestCluster implements AutoCloseable {
       for (int i = 0; i < count; i++) {
         String name = String.valueOf((char) ('A' + i));
         Settings own = common.with(Setting.DATA_DIR, dir.resolve(name).toString());
+        for (Map.Entry<Setting, String> e : perNode.apply(i).entrySet()) {
+          own = own.with(e.getKey(), e.getValue());
+        }
         nodes.add(new Node(name, WarblerServer.start(own, shared)));
       }
     } catch (RuntimeException e) {
