@@ -34,7 +34,8 @@ final class PostgresDatabase implements AutoCloseable {
     hc.setConnectionTimeout(config.connectTimeoutMillis());
     hc.setValidationTimeout(Math.min(1_000, config.connectTimeoutMillis()));
     hc.setInitializationFailTimeout(config.connectTimeoutMillis());
-    hc.addDataSourceProperty("ApplicationName", "warbler");
+    // Names the schema, so that an operator sees which nodes use which schema.
+    hc.addDataSourceProperty("ApplicationName", "warbler/" + config.schema());
     hc.addDataSourceProperty("tcpKeepAlive", "true");
     try {
       this.pool = new HikariDataSource(hc);
@@ -96,16 +97,28 @@ final class PostgresDatabase implements AutoCloseable {
   }
 
   /**
-   * Runs a read on a pool connection (autocommit: each statement sees what committed before it).
+   * Runs a read on a pool connection (autocommit: each statement sees what committed before it). A
+   * read whose connection broke (the server restarted since the pool opened it) runs once more on a
+   * fresh one; when PostgreSQL cannot be reached it fails with UNAVAILABLE.
    */
   <T> T read(Read<T> work) {
-    try (Connection c = pool.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      if (unreachable(e)) {
-        throw unavailable(e);
+    for (int run = 1; ; run++) {
+      Connection c;
+      try {
+        c = pool.getConnection();
+      } catch (SQLException e) {
+        throw unreachable(e) ? unavailable(e) : new IllegalStateException("store read failed", e);
       }
-      throw new IllegalStateException("store read failed", e);
+      try (c) {
+        return work.run(c);
+      } catch (SQLException e) {
+        if (!unreachable(e)) {
+          throw new IllegalStateException("store read failed", e);
+        }
+        if (run > 1) {
+          throw unavailable(e);
+        }
+      }
     }
   }
 

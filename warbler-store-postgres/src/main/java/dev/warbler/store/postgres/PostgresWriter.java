@@ -81,6 +81,23 @@ final class PostgresWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * The batch's connection broke before its commit was sent (the server restarted, or an
+   * administrator ended the backend since the pool handed it out): nothing committed, so the batch
+   * may run again on a fresh connection.
+   */
+  private static final class ConnectionLost extends Exception {
+    final SQLException cause;
+
+    ConnectionLost(SQLException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.cause = cause;
+    }
+  }
+
+  /** Runs of a batch on a fresh connection after its connection broke before the commit. */
+  static final int MAX_RECONNECTS = 2;
+
   private static final Comparator<Op<?>> BY_KEY =
       Comparator.comparing(op -> op.key() == null ? "" : op.key());
 
@@ -211,6 +228,7 @@ final class PostgresWriter implements AutoCloseable {
     Throwable[] errors = new Throwable[batch.size()];
     boolean savepoints = false;
     int attempt = 1;
+    int reconnects = 0;
     while (true) {
       Arrays.fill(results, null);
       Arrays.fill(errors, null);
@@ -220,6 +238,14 @@ final class PostgresWriter implements AutoCloseable {
       } catch (WriteFailed e) {
         // A write failed without savepoints: run the batch again with one per write.
         savepoints = true;
+      } catch (ConnectionLost e) {
+        if (reconnects < MAX_RECONNECTS) {
+          reconnects++;
+          log.info("store connection lost before a commit ({}); running the batch again", e);
+          continue;
+        }
+        failAll(batch, failure(e.cause, batch.size()));
+        return;
       } catch (SQLException e) {
         if (retryable(e) && attempt < MAX_ATTEMPTS) {
           attempt++;
@@ -237,8 +263,11 @@ final class PostgresWriter implements AutoCloseable {
   }
 
   private void runOnce(List<Op<?>> batch, Object[] results, Throwable[] errors, boolean savepoints)
-      throws SQLException, WriteFailed {
-    try (Connection c = pool.getConnection()) {
+      throws SQLException, WriteFailed, ConnectionLost {
+    // A timeout here (PostgreSQL down, the pool exhausted) fails the batch: no retry.
+    Connection c = pool.getConnection();
+    boolean committing = false;
+    try (c) {
       connection = c;
       try {
         c.setAutoCommit(false);
@@ -260,9 +289,18 @@ final class PostgresWriter implements AutoCloseable {
           }
         }
         hook.beforeCommit(this);
+        committing = true;
         c.commit();
         commits.incrementAndGet();
-      } catch (SQLException | WriteFailed | RuntimeException e) {
+      } catch (SQLException e) {
+        rollbackQuietly(c);
+        if (!committing && PostgresDatabase.unreachable(e)) {
+          throw new ConnectionLost(e);
+        }
+        // A commit that broke off may have committed: the batch fails, and a retry of a send
+        // with the same client message id finds what it stored.
+        throw e;
+      } catch (WriteFailed | RuntimeException e) {
         rollbackQuietly(c);
         throw e;
       } finally {
