@@ -112,7 +112,28 @@ public enum Setting {
   STORE_KIND(
       "store.kind",
       "sqlite",
-      "which store holds the data: sqlite, embedded in data.dir (the only kind for now)"),
+      "which store holds the data: sqlite (embedded in data.dir) or postgres (shared by nodes)"),
+  STORE_POSTGRES_URL(
+      "store.postgres.url",
+      "jdbc:postgresql://127.0.0.1:5432/warbler",
+      "JDBC URL of the PostgreSQL database (store.kind=postgres); every node names the same one"),
+  STORE_POSTGRES_USER("store.postgres.user", "warbler", "PostgreSQL user of the store"),
+  STORE_POSTGRES_PASSWORD(
+      "store.postgres.password",
+      "",
+      "that user's password (secret: never logged); empty for trust or a .pgpass file"),
+  STORE_POSTGRES_SCHEMA(
+      "store.postgres.schema",
+      "warbler",
+      "schema holding Warbler's tables, created and migrated at start when absent"),
+  STORE_POSTGRES_POOL_SIZE(
+      "store.postgres.pool-size",
+      "8",
+      "connections per node: one for the writer's batch, the rest for concurrent reads"),
+  STORE_POSTGRES_CONNECT_TIMEOUT_MS(
+      "store.postgres.connect-timeout-ms",
+      "2000",
+      "wait for a connection (PostgreSQL down, pool busy) before a request fails UNAVAILABLE"),
   BUS_KIND(
       "bus.kind",
       "local",
@@ -150,10 +171,14 @@ public enum Setting {
       "store.sqlite.durability",
       "FULL",
       "FULL fsyncs every batch before acking; NORMAL survives crashes, not power loss; OFF"),
-  STORE_MAX_BATCH("store.max-batch", "1000", "writes per commit; bounds one batch's latency"),
+  STORE_MAX_BATCH(
+      "store.max-batch", "1000", "writes per commit (sqlite, postgres); bounds a batch's latency"),
   STORE_WRITE_QUEUE(
-      "store.write-queue", "100000", "pending writes before sends fail with UNAVAILABLE"),
-  STORE_READ_CONNECTIONS("store.read-connections", "4", "concurrent store readers"),
+      "store.write-queue",
+      "100000",
+      "pending writes (sqlite, postgres) before sends fail with UNAVAILABLE"),
+  STORE_READ_CONNECTIONS(
+      "store.read-connections", "4", "concurrent SQLite readers (postgres: pool-size)"),
   LIMITS_MAX_TEMPLATE_BYTES(
       "limits.max-template-bytes", "4096", "text of one notification template, UTF-8 bytes"),
   LIMITS_MAX_MESSAGE_BYTES(

@@ -4,6 +4,8 @@ import dev.warbler.core.crypto.AtRestEncryption;
 import dev.warbler.core.crypto.EncryptingStores;
 import dev.warbler.core.crypto.MasterKeys;
 import dev.warbler.core.spi.Stores;
+import dev.warbler.store.postgres.PostgresConfig;
+import dev.warbler.store.postgres.PostgresStores;
 import dev.warbler.store.sqlite.Durability;
 import dev.warbler.store.sqlite.SqliteConfig;
 import dev.warbler.store.sqlite.SqliteStores;
@@ -90,10 +92,45 @@ final class StoreWiring {
             .register(meters);
         return sqlite;
       }
+      case "postgres" -> {
+        PostgresStores postgres = new PostgresStores(postgresConfig(settings));
+        try {
+          String sync = postgres.synchronousCommit();
+          if (!sync.equals("on")) {
+            log.warn(
+                "PostgreSQL synchronous_commit is '{}': acked writes may be lost when the database"
+                    + " server crashes",
+                sync);
+          }
+        } catch (RuntimeException e) {
+          WarblerServer.closeQuietly(postgres);
+          throw e;
+        }
+        Gauge.builder("warbler.store.postgres.commits", postgres, PostgresStores::commits)
+            .description("transactions (batches of writes) this node's store writer committed")
+            .register(meters);
+        Gauge.builder("warbler.store.postgres.retries", postgres, PostgresStores::retries)
+            .description("batches run again after a serialization failure or a deadlock")
+            .register(meters);
+        return postgres;
+      }
       default ->
           throw new IllegalArgumentException(
-              Setting.STORE_KIND.key() + " must be sqlite but was '" + kind + "'");
+              Setting.STORE_KIND.key() + " must be sqlite or postgres but was '" + kind + "'");
     }
+  }
+
+  /** The PostgreSQL settings; the password stays out of every message. */
+  static PostgresConfig postgresConfig(Settings settings) {
+    return new PostgresConfig(
+        settings.string(Setting.STORE_POSTGRES_URL).strip(),
+        settings.string(Setting.STORE_POSTGRES_USER).strip(),
+        settings.string(Setting.STORE_POSTGRES_PASSWORD),
+        settings.string(Setting.STORE_POSTGRES_SCHEMA).strip(),
+        settings.integer(Setting.STORE_POSTGRES_POOL_SIZE),
+        settings.integer(Setting.STORE_MAX_BATCH),
+        settings.integer(Setting.STORE_WRITE_QUEUE),
+        settings.integer(Setting.STORE_POSTGRES_CONNECT_TIMEOUT_MS));
   }
 
   private static Durability durability(String v) {

@@ -41,7 +41,7 @@ class StoreKindTest {
 
     assertThatThrownBy(() -> TestServer.start(data, Map.of(Setting.STORE_KIND, "postgresql")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("store.kind must be sqlite but was 'postgresql'");
+        .hasMessage("store.kind must be sqlite or postgres but was 'postgresql'");
 
     // The data directory creates the file empty (for its permissions); no store wrote to it.
     Path db = data.resolve(DataDirectory.DATABASE_FILE);

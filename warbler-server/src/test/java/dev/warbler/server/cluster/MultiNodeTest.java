@@ -78,6 +78,19 @@ class MultiNodeTest {
     return Map.of();
   }
 
+  /**
+   * Whether each node opens its own store bundle and bus from the settings instead of sharing the
+   * process's (only with a store and bus shared outside the process).
+   */
+  protected boolean independentNodes() {
+    return false;
+  }
+
+  /** Settings of the store the nodes share: SQLite in the shared data directory here. */
+  protected Map<Setting, String> storeSettings() {
+    return Map.of();
+  }
+
   @BeforeAll
   void start() {
     // Bursts and many logins from one address: the rate and guessing limits have their own tests.
@@ -88,7 +101,8 @@ class MultiNodeTest {
             withBus(
                 Map.of(
                     Setting.LIMITS_AUTH_FAILURES_PER_MINUTE, "0",
-                    Setting.LIMITS_RATE_USER_PER_SECOND, "0")));
+                    Setting.LIMITS_RATE_USER_PER_SECOND, "0")),
+            independentNodes());
     a = cluster.node(0);
     b = cluster.node(1);
     c = cluster.node(2);
@@ -97,6 +111,7 @@ class MultiNodeTest {
   private Map<Setting, String> withBus(Map<Setting, String> settings) {
     Map<Setting, String> all = new HashMap<>(settings);
     all.putAll(busSettings());
+    all.putAll(storeSettings());
     return all;
   }
 

@@ -66,6 +66,7 @@ class NatsRegionsTest {
                 Setting.BUS_NATS_JETSTREAM_DOMAIN, "hub",
                 Setting.BUS_NATS_NODE_TIMEOUT_SECONDS, "2",
                 Setting.BUS_PRESENCE_REPAIR_SECONDS, "1"),
+            false,
             i -> Map.of(Setting.BUS_NATS_SERVERS, i == 0 ? regions.hubUrl : regions.leafUrl));
     a = cluster.node(0);
     b = cluster.node(1);

@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several nodes in this process that share one store bundle and one in-memory cluster (bus and
@@ -35,10 +36,14 @@ final class TestCluster implements AutoCloseable {
 
   private final Path dir;
   private final Settings common;
-  private final WarblerServer.Shared shared;
+
+  /** The store and bus every node shares; null when each node opened its own from settings. */
+  private final WarblerServer.@Nullable Shared shared;
+
   private final List<Node> nodes;
 
-  private TestCluster(Path dir, Settings common, WarblerServer.Shared shared, List<Node> nodes) {
+  private TestCluster(
+      Path dir, Settings common, WarblerServer.@Nullable Shared shared, List<Node> nodes) {
     this.dir = dir;
     this.common = common;
     this.shared = shared;
@@ -50,14 +55,26 @@ final class TestCluster implements AutoCloseable {
    * on {@code dir/A}, {@code dir/B}, ...; {@code overrides} apply to every node.
    */
   static TestCluster start(Path dir, int count, Map<Setting, String> overrides) {
-    return start(dir, count, overrides, i -> Map.of());
+    return start(dir, count, overrides, false, i -> Map.of());
   }
 
-  /** As {@link #start(Path, int, Map)}, with {@code perNode.apply(i)} on top for node {@code i}. */
+  /**
+   * As {@link #start(Path, int, Map)}; with {@code independent}, nothing is shared in the process:
+   * each node opens its own store bundle and bus from the settings, as separate processes would
+   * (only meaningful with a store and a bus that nodes share outside the process, e.g. PostgreSQL
+   * and NATS).
+   */
+  static TestCluster start(
+      Path dir, int count, Map<Setting, String> overrides, boolean independent) {
+    return start(dir, count, overrides, independent, i -> Map.of());
+  }
+
+  /** As above, with {@code perNode.apply(i)} on top of the settings of node {@code i}. */
   static TestCluster start(
       Path dir,
       int count,
       Map<Setting, String> overrides,
+      boolean independent,
       IntFunction<Map<Setting, String>> perNode) {
     Settings common =
         Settings.defaults()
@@ -71,7 +88,10 @@ final class TestCluster implements AutoCloseable {
       common = common.with(e.getKey(), e.getValue());
     }
     WarblerServer.Shared shared =
-        WarblerServer.Shared.open(common.with(Setting.DATA_DIR, dir.resolve("shared").toString()));
+        independent
+            ? null
+            : WarblerServer.Shared.open(
+                common.with(Setting.DATA_DIR, dir.resolve("shared").toString()));
     List<Node> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {
@@ -84,7 +104,9 @@ final class TestCluster implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       nodes.forEach(Node::close);
-      shared.close();
+      if (shared != null) {
+        shared.close();
+      }
       throw e;
     }
     return new TestCluster(dir, common, shared, List.copyOf(nodes));
@@ -126,7 +148,9 @@ final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     nodes.forEach(Node::close);
-    shared.close();
+    if (shared != null) {
+      shared.close();
+    }
   }
 
   /** A REST answer: status and the JSON body (a null node when the body is not JSON). */
