@@ -851,6 +851,7 @@ final class CrashRun {
       f.put("nodes", o.cluster().nodes());
       f.put("store", "postgres");
       f.put("bus", "nats");
+      f.put("schema", schema());
       f.put("clientsMoved", sorted.size());
       f.put("recoveryMsP50", sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2));
       f.put("recoveryMsMax", sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1));

@@ -17,11 +17,11 @@ import java.util.UUID;
  * warbler-store-postgres; {@code .ci/run} starts the machine's PostgreSQL when it is down. Each
  * suite runs in a schema of its own, dropped afterwards.
  */
-final class TestPostgres {
-  static final String URL =
+public final class TestPostgres {
+  public static final String URL =
       env("WARBLER_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-  static final String USER = env("WARBLER_TEST_POSTGRES_USER", "postgres");
-  static final String PASSWORD = env("WARBLER_TEST_POSTGRES_PASSWORD", "");
+  public static final String USER = env("WARBLER_TEST_POSTGRES_USER", "postgres");
+  public static final String PASSWORD = env("WARBLER_TEST_POSTGRES_PASSWORD", "");
 
   private TestPostgres() {}
 
@@ -57,7 +57,7 @@ final class TestPostgres {
     }
   }
 
-  static void drop(String schema) {
+  public static void drop(String schema) {
     try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
         Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
