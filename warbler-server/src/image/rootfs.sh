@@ -29,7 +29,7 @@ out="$1"
 base="$2"
 jdk="$3"
 modules="$4"
-jar="$5"
+jar="$(cd "$(dirname "$5")" && pwd)/$(basename "$5")"
 
 # The user and group the image runs as (Jib's container.user says the same numbers).
 uid=10001
@@ -43,9 +43,9 @@ if [ "$base" != scratch ]; then
   exit 0
 fi
 
-for tool in "$jdk/bin/jlink" "$(command -v ldd || true)" "$(command -v unzip || true)"; do
+for tool in "$jdk/bin/jlink" "$jdk/bin/jar" "$(command -v ldd || true)"; do
   if [ -z "$tool" ] || [ ! -x "$tool" ]; then
-    echo "rootfs.sh: needs jlink (in $jdk/bin), ldd and unzip; missing: ${tool:-ldd or unzip}" >&2
+    echo "rootfs.sh: needs jlink and jar (in $jdk/bin) and ldd; missing: ${tool:-ldd}" >&2
     exit 1
   fi
 done
@@ -66,12 +66,13 @@ rm -f "$runtime/lib/libawt_xawt.so" "$runtime/lib/libjawt.so" \
 # Native libraries the server extracts from its jar at run time (to java.io.tmpdir).
 natives="$(mktemp -d)"
 trap 'rm -rf "$natives"' EXIT
-unzip -q -o "$jar" 'org/sqlite/native/Linux/x86_64/*' 'META-INF/native/*x86_64*.so' \
-  -d "$natives" || true
-if ! find "$natives" -name '*.so' | grep -q .; then
+mapfile -t entries < <("$jdk/bin/jar" tf "$jar" |
+  grep -E '^(org/sqlite/native/Linux/x86_64/.*\.so|META-INF/native/.*x86_64.*\.so)$' || true)
+if [ "${#entries[@]}" -eq 0 ]; then
   echo "rootfs.sh: found no Linux x86_64 native library in $jar (SQLite, Netty epoll)" >&2
   exit 1
 fi
+(cd "$natives" && "$jdk/bin/jar" xf "$jar" "${entries[@]}")
 
 # Every shared library those link against, as ldd resolves it on this machine. libjvm.so is
 # loaded by the launcher before the libraries that name it, so ldd's "not found" for it is fine.
