@@ -23,11 +23,13 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,8 +81,11 @@ class ContainerImageIT {
   private static Path root;
   private static JsonNode config;
 
+  /** Where the image is unpacked: under target/, as /tmp may be mounted noexec. */
+  private static Path dir;
+
   @BeforeAll
-  static void unpack(@TempDir Path dir) throws Exception {
+  static void unpack() throws Exception {
     if (!Files.isRegularFile(IMAGE_TAR)) {
       fail(
           "no container image at "
@@ -105,6 +110,7 @@ class ContainerImageIT {
         fail(tool + " (util-linux, coreutils, tar) is needed to run the image and was not found");
       }
     }
+    dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "image-it-");
     Path tar = dir.resolve("tar");
     root = dir.resolve("root");
     Files.createDirectories(tar);
@@ -144,6 +150,18 @@ class ContainerImageIT {
         Kustomize.jibImage(), Files.size(IMAGE_TAR) / 1e6, bytes / 1e6);
   }
 
+  @AfterAll
+  static void removeUnpacked() throws IOException {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   @Test
   void theImageRunsServeAsANonRootUserOnTheServersPorts() {
     JsonNode c = config.path("config");
@@ -177,7 +195,8 @@ class ContainerImageIT {
   }
 
   @Test
-  void serveRunsAsTheSingleNodeOverlayRunsItAndDrainsOnSigterm(@TempDir Path dir) throws Exception {
+  void serveRunsAsTheSingleNodeOverlayRunsItAndDrainsOnSigterm(@TempDir Path work)
+      throws Exception {
     Rendered pod = Kustomize.render("single-node");
     JsonNode container = pod.container();
     JsonNode security = pod.podSpec().path("securityContext");
@@ -213,7 +232,7 @@ class ContainerImageIT {
       String target = m.path("mountPath").asText();
       Files.createDirectories(root.resolve(target.substring(1)));
       if (volume.has("secret")) {
-        Path files = Files.createDirectories(dir.resolve(volume.path("name").asText()));
+        Path files = Files.createDirectories(work.resolve(volume.path("name").asText()));
         for (JsonNode item : volume.path("secret").path("items")) {
           Path file = files.resolve(item.path("path").asText());
           Files.writeString(file, secrets.get(item.path("key").asText()), StandardCharsets.UTF_8);
@@ -232,7 +251,7 @@ class ContainerImageIT {
             ? strings(container.path("args"))
             : strings(config.path("config").path("Cmd")));
     boolean readOnly = container.path("securityContext").path("readOnlyRootFilesystem").asBoolean();
-    Path log = dir.resolve("serve.log");
+    Path log = work.resolve("serve.log");
     Process process = startInImage(command, env, mounts, readOnly, user, log);
     try {
       HttpClient client = HttpClient.newHttpClient();
