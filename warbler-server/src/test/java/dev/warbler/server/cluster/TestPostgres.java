@@ -17,11 +17,11 @@ import java.util.UUID;
  * warbler-store-postgres; {@code .ci/run} starts the machine's PostgreSQL when it is down. Each
  * suite runs in a schema of its own, dropped afterwards.
  */
-final class TestPostgres {
-  static final String URL =
+public final class TestPostgres {
+  public static final String URL =
       env("WARBLER_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-  static final String USER = env("WARBLER_TEST_POSTGRES_USER", "postgres");
-  static final String PASSWORD = env("WARBLER_TEST_POSTGRES_PASSWORD", "");
+  public static final String USER = env("WARBLER_TEST_POSTGRES_USER", "postgres");
+  public static final String PASSWORD = env("WARBLER_TEST_POSTGRES_PASSWORD", "");
 
   private TestPostgres() {}
 
@@ -31,12 +31,12 @@ final class TestPostgres {
   }
 
   /** A fresh schema name. */
-  static String newSchema(String prefix) {
+  public static String newSchema(String prefix) {
     return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   }
 
   /** The settings of a node whose store is {@code schema} of the test database. */
-  static Map<Setting, String> storeSettings(String schema) {
+  public static Map<Setting, String> storeSettings(String schema) {
     return Map.of(
         Setting.STORE_KIND, "postgres",
         Setting.STORE_POSTGRES_URL, URL,
@@ -46,7 +46,7 @@ final class TestPostgres {
   }
 
   /** Rows of {@code table} in {@code schema}. */
-  static long rows(String schema, String table) {
+  public static long rows(String schema, String table) {
     try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema + "." + table);
         ResultSet rs = ps.executeQuery()) {
@@ -57,7 +57,7 @@ final class TestPostgres {
     }
   }
 
-  static void drop(String schema) {
+  public static void drop(String schema) {
     try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
         Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
