@@ -449,7 +449,9 @@ final class PostgresWriter implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static <T> void complete(Op<T> op, @Nullable Object result, @Nullable Throwable error) {
     if (error != null) {
-      op.future().completeExceptionally(error);
+      op.future()
+          .completeExceptionally(
+              error instanceof SQLException e ? PostgresDatabase.refusedInput(e) : error);
       return;
     }
     try {

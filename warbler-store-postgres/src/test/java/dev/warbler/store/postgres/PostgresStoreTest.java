@@ -8,6 +8,7 @@ import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.spi.NewMessage;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
@@ -223,6 +224,23 @@ class PostgresStoreTest extends StoreContract<PostgresStores> {
     assertThat(messages().changedSince(APP, "carol", 0, 10).conversations())
         .extracting(ConversationState::conversation)
         .containsExactly(fresh);
+  }
+
+  @Test
+  void textWithTheNulCharacterIsRefusedAsInvalidAndTheRestOfTheBatchCommits() {
+    NewMessage nul =
+        new NewMessage(APP, CHAT, "m-nul", "c-nul", "alice", MessageType.TEXT, "a\u0000b", "", 1L);
+    CompletableFuture<AppendResult> refused = messages().append(nul);
+    CompletableFuture<AppendResult> fine = messages().append(message(CHAT, "bob"));
+
+    assertThat(refused)
+        .failsWithin(WAIT)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(
+            WarblerException.class,
+            w -> assertThat(w.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    assertThat(resultOf(fine).message().seq()).isEqualTo(1);
   }
 
   @Test
