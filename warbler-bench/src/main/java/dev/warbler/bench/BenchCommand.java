@@ -143,24 +143,7 @@ public final class BenchCommand implements Runnable {
                 + " ${DEFAULT-VALUE})")
     String store = "sqlite";
 
-    @CommandLine.Option(
-        names = "--postgres-url",
-        defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
-        description =
-            "PostgreSQL of a spawned postgres node or cluster (default: ${DEFAULT-VALUE})")
-    String postgresUrl = "";
-
-    @CommandLine.Option(
-        names = "--postgres-user",
-        defaultValue = "postgres",
-        description = "its user (default: ${DEFAULT-VALUE}); password in PGPASSWORD")
-    String postgresUser = "";
-
-    @CommandLine.Option(
-        names = "--nats",
-        defaultValue = "nats://127.0.0.1:4222",
-        description = "NATS of a spawned cluster (default: ${DEFAULT-VALUE})")
-    String nats = "";
+    @CommandLine.Mixin ClusterBackends backends = new ClusterBackends();
 
     /** Opens the target (spawning if asked); the returned closeable ends it. */
     Session open() {
@@ -229,29 +212,15 @@ public final class BenchCommand implements Runnable {
       try {
         for (int i = 0; i < cluster; i++) {
           Map<String, String> env = new java.util.HashMap<>(settings);
+          env.putAll(backends.nodeEnvironment(schema, cluster > 1 ? run : null, i));
           env.put(
               "WARBLER_SECURITY_MASTER_KEY",
               java.util.Base64.getEncoder().encodeToString(masterKey));
-          env.put("WARBLER_STORE_KIND", "postgres");
-          env.put("WARBLER_STORE_POSTGRES_URL", postgresUrl);
-          env.put("WARBLER_STORE_POSTGRES_USER", postgresUser);
-          env.put("WARBLER_STORE_POSTGRES_SCHEMA", schema);
-          String password = System.getenv("PGPASSWORD");
-          if (password != null) {
-            env.put("WARBLER_STORE_POSTGRES_PASSWORD", password);
-          }
-          if (cluster > 1) {
-            env.put("WARBLER_BUS_KIND", "nats");
-            env.put("WARBLER_BUS_NATS_SERVERS", nats);
-            env.put("WARBLER_BUS_NATS_SUBJECT_PREFIX", run);
-            env.put("WARBLER_BUS_NATS_PRESENCE_BUCKET", run);
-            env.put("WARBLER_BUS_NODE_ID", "node-" + i);
-          }
           nodes.add(SpawnedServer.start(serverCpus, env));
         }
       } catch (RuntimeException e) {
         nodes.forEach(SpawnedServer::close);
-        dropSchema(schema);
+        backends.dropSchema(schema);
         throw e;
       }
       Target first = nodes.get(0).target();
@@ -260,20 +229,7 @@ public final class BenchCommand implements Runnable {
           target,
           nodes.get(0),
           List.copyOf(nodes.subList(1, nodes.size())),
-          () -> dropSchema(schema));
-    }
-
-    /** Drops a bench schema over JDBC (the PostgreSQL driver ships in the runnable jar). */
-    private void dropSchema(String schema) {
-      String password = System.getenv("PGPASSWORD");
-      try (java.sql.Connection c =
-              java.sql.DriverManager.getConnection(
-                  postgresUrl, postgresUser, password == null ? "" : password);
-          java.sql.Statement st = c.createStatement()) {
-        st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      } catch (java.sql.SQLException e) {
-        System.err.println("bench: could not drop schema " + schema + ": " + e.getMessage());
-      }
+          () -> backends.dropSchema(schema));
     }
   }
 
