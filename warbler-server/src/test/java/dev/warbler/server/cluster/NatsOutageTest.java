@@ -3,11 +3,8 @@ package dev.warbler.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.protocol.Encoding;
-import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.History;
-import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.server.Setting;
 import dev.warbler.server.cluster.TestCluster.Node;
@@ -136,31 +133,12 @@ class NatsOutageTest {
   }
 
   private RawClient login(Node node, String user) {
-    RawClient client = RawClient.connect(node.ws(), Encoding.PROTO);
+    RawClient client = node.login(APP, user);
     clients.add(client);
-    ServerFrame ok =
-        client.request(
-            ClientFrame.newBuilder()
-                .setId("a" + ids.incrementAndGet())
-                .setAuth(Auth.newBuilder().setToken(node.token(APP, user)))
-                .build());
-    assertThat(ok.hasAuthOk()).as("auth on %s: %s", node, ok).isTrue();
     return client;
   }
 
   private static long send(RawClient from, String to, String text) {
-    ServerFrame ack =
-        from.request(
-            ClientFrame.newBuilder()
-                .setId("s" + ids.incrementAndGet())
-                .setSend(
-                    Send.newBuilder()
-                        .setClientMsgId("c" + ids.incrementAndGet())
-                        .setUser(to)
-                        .setText(text))
-                .build(),
-            WAIT);
-    assertThat(ack.hasSendAck()).as("%s", ack).isTrue();
-    return ack.getSendAck().getSeq();
+    return TestCluster.sendText(from, to, text, WAIT);
   }
 }
