@@ -126,6 +126,25 @@ public final class BenchCommand implements Runnable {
         description = "pin this load generator with taskset -c (e.g. 1)")
     String clientCpus = "";
 
+    @CommandLine.Option(
+        names = "--cluster",
+        defaultValue = "1",
+        description =
+            "with --spawn: start N nodes on PostgreSQL (--postgres-url, a new schema) and NATS"
+                + " (--nats, new subjects); clients spread so that the two sides of a conversation"
+                + " are on different nodes (default: ${DEFAULT-VALUE})")
+    int cluster = 1;
+
+    @CommandLine.Option(
+        names = "--store",
+        defaultValue = "sqlite",
+        description =
+            "with --spawn: sqlite or postgres (a cluster is always postgres; default:"
+                + " ${DEFAULT-VALUE})")
+    String store = "sqlite";
+
+    @CommandLine.Mixin ClusterBackends backends = new ClusterBackends();
+
     /** Opens the target (spawning if asked); the returned closeable ends it. */
     Session open() {
       return open(SpawnedServer.HIGH_LIMITS);
@@ -150,6 +169,22 @@ public final class BenchCommand implements Runnable {
           System.err.println("bench: cannot pin the client: " + e.getMessage());
         }
       }
+      if (cluster < 1) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--cluster must be 1 or more but was " + cluster);
+      }
+      boolean postgres = cluster > 1 || store.equalsIgnoreCase("postgres");
+      if (!postgres && !store.equalsIgnoreCase("sqlite")) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--store must be sqlite or postgres but was '" + store + "'");
+      }
+      if (!spawn && (cluster > 1 || postgres)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--cluster and --store need --spawn");
+      }
+      if (spawn && postgres) {
+        return spawnOnPostgres(settings);
+      }
       if (spawn) {
         SpawnedServer child = SpawnedServer.start(serverCpus, settings);
         return new Session(child.target(), child);
@@ -163,18 +198,67 @@ public final class BenchCommand implements Runnable {
       return new Session(
           new Target(server, admin.discoverWebSocket(), key, app, -1, "unknown"), null);
     }
+
+    /**
+     * {@code --cluster} nodes (one for {@code --store postgres}) on a new schema of {@code
+     * --postgres-url}, on NATS under new subjects when more than one; the session drops the schema.
+     */
+    private Session spawnOnPostgres(Map<String, String> settings) {
+      String run = runPrefix("pg");
+      String schema = "bench_" + run;
+      List<SpawnedServer> nodes = new ArrayList<>();
+      byte[] masterKey = new byte[32];
+      new java.security.SecureRandom().nextBytes(masterKey);
+      try {
+        for (int i = 0; i < cluster; i++) {
+          Map<String, String> env = new java.util.HashMap<>(settings);
+          env.putAll(backends.nodeEnvironment(schema, cluster > 1 ? run : null, i));
+          env.put(
+              "WARBLER_SECURITY_MASTER_KEY",
+              java.util.Base64.getEncoder().encodeToString(masterKey));
+          nodes.add(SpawnedServer.start(serverCpus, env));
+        }
+      } catch (RuntimeException e) {
+        nodes.forEach(SpawnedServer::close);
+        backends.dropSchema(schema);
+        throw e;
+      }
+      Target first = nodes.get(0).target();
+      Target target = first.withNodes(nodes.stream().map(n -> n.target().ws()).toList());
+      return new Session(
+          target,
+          nodes.get(0),
+          List.copyOf(nodes.subList(1, nodes.size())),
+          () -> backends.dropSchema(schema));
+    }
   }
 
-  /** The target and what to close after the run. */
-  record Session(Target target, @Nullable SpawnedServer child) implements AutoCloseable {
+  /**
+   * The target and what to close after the run: the spawned node(s) and, for a PostgreSQL run, the
+   * schema it made.
+   */
+  record Session(
+      Target target,
+      @Nullable SpawnedServer child,
+      List<SpawnedServer> otherNodes,
+      @Nullable Runnable dropSchema)
+      implements AutoCloseable {
+    Session(Target target, @Nullable SpawnedServer child) {
+      this(target, child, List.of(), null);
+    }
+
     Admin admin() {
       return new Admin(target.http(), target.adminKey());
     }
 
     @Override
     public void close() {
+      otherNodes.forEach(SpawnedServer::close);
       if (child != null) {
         child.close();
+      }
+      if (dropSchema != null) {
+        dropSchema.run();
       }
     }
   }
@@ -228,7 +312,7 @@ public final class BenchCommand implements Runnable {
       if (encrypt) {
         String app = runPrefix("enc");
         s.admin().createApp(app, true);
-        t = new Target(t.http(), t.ws(), t.adminKey(), app, t.pid(), t.serverCpus());
+        t = t.withApp(app);
       }
       List<Admin.UserToken> users = s.admin().users(t.app(), runPrefix("d"), clients);
       return DirectLoad.run(

@@ -21,6 +21,18 @@ final class Connector {
   }
 
   static Opened open(LoadClient client, List<Admin.UserToken> users, double perSecond) {
+    return open(i -> client, users, perSecond);
+  }
+
+  /** As above, user {@code i} on the node of {@code clients.forUser(i)}. */
+  static Opened open(ClientsByNode clients, List<Admin.UserToken> users, double perSecond) {
+    return open(clients::forUser, users, perSecond);
+  }
+
+  private static Opened open(
+      java.util.function.IntFunction<LoadClient> clientOf,
+      List<Admin.UserToken> users,
+      double perSecond) {
     Semaphore window = new Semaphore(256);
     AtomicLong failures = new AtomicLong();
     List<CompletableFuture<Conn>> all = new ArrayList<>(users.size());
@@ -36,7 +48,8 @@ final class Connector {
       window.acquireUninterruptibly();
       Admin.UserToken u = users.get(i);
       CompletableFuture<Conn> f =
-          client
+          clientOf
+              .apply(i)
               .connect(u.user(), u.token())
               .orTimeout(30, TimeUnit.SECONDS)
               .whenComplete((c, e) -> window.release());

@@ -39,7 +39,7 @@ final class DirectLoad {
   static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   static Result run(String scenario, Target target, List<Admin.UserToken> users, Options o) {
-    try (LoadClient client = new LoadClient(target.ws(), 2)) {
+    try (ClientsByNode client = ClientsByNode.pairs(target, 2)) {
       Connector.Opened opened = Connector.open(client, users, 0);
       if (opened.failures() > 0) {
         throw new IllegalStateException(opened.failures() + " clients could not connect");
@@ -107,7 +107,8 @@ final class DirectLoad {
           .put("window_s", Result.round(seconds))
           .put("warmup_s", o.warmupS())
           .put("send_lag_ms", Result.round((end - schedule.intendedNanos(total - 1)) / 1e6))
-          .put("server_cpus", target.serverCpus());
+          .put("server_cpus", target.serverCpus())
+          .put("nodes", target.nodes().size());
     }
   }
 

@@ -68,7 +68,7 @@ final class GroupLoad {
       admin.createGroup(target.app(), id, members);
       groupIds.add(id);
     }
-    try (LoadClient client = new LoadClient(target.ws(), 2)) {
+    try (ClientsByNode client = ClientsByNode.roundRobin(target, 2)) {
       Connector.Opened opened = Connector.open(client, users, 0);
       if (opened.failures() > 0) {
         throw new IllegalStateException(opened.failures() + " members could not connect");
@@ -201,7 +201,8 @@ final class GroupLoad {
           .put("payload", o.payload())
           .put("duration_s", o.durationS())
           .put("window_s", Result.round(seconds))
-          .put("server_cpus", target.serverCpus());
+          .put("server_cpus", target.serverCpus())
+          .put("nodes", target.nodes().size());
     }
   }
 }

@@ -116,7 +116,9 @@ public final class SpawnedServer implements AutoCloseable {
     Map<String, String> env = new java.util.HashMap<>(settings);
     byte[] master = new byte[32];
     new SecureRandom().nextBytes(master);
-    env.put("WARBLER_SECURITY_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
+    // Nodes of one cluster must share theirs: a caller that sets one keeps it.
+    env.putIfAbsent(
+        "WARBLER_SECURITY_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
     return start(
         new Launch(
             data,

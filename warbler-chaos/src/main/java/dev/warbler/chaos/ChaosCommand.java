@@ -1,6 +1,7 @@
 package dev.warbler.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warbler.bench.ClusterBackends;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -120,23 +121,7 @@ public final class ChaosCommand implements Runnable {
                 + " SQLite, restarted each round)")
     int cluster;
 
-    @CommandLine.Option(
-        names = "--postgres-url",
-        defaultValue = "jdbc:postgresql://127.0.0.1:5432/test",
-        description = "the cluster's PostgreSQL (default: ${DEFAULT-VALUE}); a new schema per run")
-    String postgresUrl = "";
-
-    @CommandLine.Option(
-        names = "--postgres-user",
-        defaultValue = "postgres",
-        description = "PostgreSQL user (default: ${DEFAULT-VALUE}); password in PGPASSWORD")
-    String postgresUser = "";
-
-    @CommandLine.Option(
-        names = "--nats",
-        defaultValue = "nats://127.0.0.1:4222",
-        description = "the cluster's NATS (default: ${DEFAULT-VALUE}); new subjects per run")
-    String nats = "";
+    @CommandLine.Mixin ClusterBackends backends = new ClusterBackends();
 
     @CommandLine.Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -162,8 +147,7 @@ public final class ChaosCommand implements Runnable {
                 keep,
                 durability,
                 serverOpts.isBlank() ? List.of() : List.of(serverOpts.trim().split("\\s+")),
-                new CrashRun.Cluster(
-                    cluster, postgresUrl, postgresUser, System.getenv("PGPASSWORD"), nats));
+                new CrashRun.Cluster(cluster, backends));
         figures = new CrashRun(options, System.err).run();
       } catch (Exception e) {
         System.err.println("chaos crash: the run failed (seed " + s + "): " + e);

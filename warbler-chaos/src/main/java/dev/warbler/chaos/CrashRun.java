@@ -3,6 +3,7 @@ package dev.warbler.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warbler.bench.Admin;
+import dev.warbler.bench.ClusterBackends;
 import dev.warbler.bench.LoadClient;
 import dev.warbler.bench.LoadClient.Conn;
 import dev.warbler.bench.SpawnedServer;
@@ -98,22 +99,15 @@ final class CrashRun {
   }
 
   /**
-   * A cluster run: {@code nodes} servers on one PostgreSQL (a new schema per run) and one NATS (new
-   * subjects and buckets per run); 0 nodes is the single-node run on SQLite.
+   * A cluster run: {@code nodes} servers on {@code backends}' PostgreSQL (a new schema per run) and
+   * NATS (new subjects and buckets per run); 0 nodes is the single-node run on SQLite.
    */
-  record Cluster(
-      int nodes,
-      String postgresUrl,
-      String postgresUser,
-      @Nullable String postgresPassword,
-      String nats) {
+  record Cluster(int nodes, ClusterBackends backends) {
     Cluster {
       if (nodes != 0 && nodes < 2) {
         throw new IllegalArgumentException("--cluster needs at least 2 nodes but was " + nodes);
       }
     }
-
-    static final Cluster OFF = new Cluster(0, "", "", null, "");
 
     boolean on() {
       return nodes > 0;
@@ -185,15 +179,8 @@ final class CrashRun {
         finalRetries(server);
         history = history(new Admin(server.target().http(), adminKey));
       }
-      HistoryChecker.Report report =
-          HistoryChecker.check(
-              new HistoryChecker.Input(
-                  rec.checkerSends(),
-                  rec.checkerAcks(),
-                  history,
-                  members,
-                  rec.checkerDeliveries()));
-      return figures(report, (System.nanoTime() - t0) / 1e9, temporary && !o.keep() ? null : data);
+      return figures(
+          check(history), (System.nanoTime() - t0) / 1e9, temporary && !o.keep() ? null : data);
     } finally {
       if (temporary && !o.keep()) {
         delete(data);
@@ -329,15 +316,7 @@ final class CrashRun {
         clusterRound(nodes, data, round);
       }
       finalRetries(nodes[0]);
-      List<HistoryChecker.Stored> history = history(new Admin(nodes[0].target().http(), adminKey));
-      HistoryChecker.Report report =
-          HistoryChecker.check(
-              new HistoryChecker.Input(
-                  rec.checkerSends(),
-                  rec.checkerAcks(),
-                  history,
-                  members,
-                  rec.checkerDeliveries()));
+      HistoryChecker.Report report = check(history(new Admin(nodes[0].target().http(), adminKey)));
       return figures(report, (System.nanoTime() - t0) / 1e9, temporary && !o.keep() ? null : data);
     } finally {
       for (SpawnedServer node : nodes) {
@@ -345,7 +324,17 @@ final class CrashRun {
           node.close();
         }
       }
+      if (!o.keep()) {
+        o.cluster().backends().dropSchema(schema());
+      }
     }
+  }
+
+  /** Everything recorded against the history read back. */
+  private HistoryChecker.Report check(List<HistoryChecker.Stored> history) {
+    return HistoryChecker.check(
+        new HistoryChecker.Input(
+            rec.checkerSends(), rec.checkerAcks(), history, members, rec.checkerDeliveries()));
   }
 
   /** Node {@code i} of the cluster, on its own data directory (keys, logs) under {@code data}. */
@@ -357,22 +346,10 @@ final class CrashRun {
           java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
               java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     }
-    Cluster c = o.cluster();
     Map<String, String> env = new LinkedHashMap<>(SpawnedServer.HIGH_LIMITS);
     env.put("WARBLER_GATEWAY_HOST", "127.0.0.1");
     env.put("WARBLER_HTTP_HOST", "127.0.0.1");
-    env.put("WARBLER_STORE_KIND", "postgres");
-    env.put("WARBLER_STORE_POSTGRES_URL", c.postgresUrl());
-    env.put("WARBLER_STORE_POSTGRES_USER", c.postgresUser());
-    if (c.postgresPassword() != null) {
-      env.put("WARBLER_STORE_POSTGRES_PASSWORD", c.postgresPassword());
-    }
-    env.put("WARBLER_STORE_POSTGRES_SCHEMA", schema());
-    env.put("WARBLER_BUS_KIND", "nats");
-    env.put("WARBLER_BUS_NATS_SERVERS", c.nats());
-    env.put("WARBLER_BUS_NATS_SUBJECT_PREFIX", prefix);
-    env.put("WARBLER_BUS_NATS_PRESENCE_BUCKET", prefix);
-    env.put("WARBLER_BUS_NODE_ID", "node-" + i);
+    env.putAll(o.cluster().backends().nodeEnvironment(schema(), prefix, i));
     return SpawnedServer.start(
         new SpawnedServer.Launch(
             dir,
@@ -385,7 +362,7 @@ final class CrashRun {
             Duration.ofMinutes(5)));
   }
 
-  /** The run's PostgreSQL schema: new per run, left for inspection (drop it when done). */
+  /** The run's PostgreSQL schema: new per run, dropped at the end unless {@code --keep}. */
   String schema() {
     return "chaos_" + prefix;
   }

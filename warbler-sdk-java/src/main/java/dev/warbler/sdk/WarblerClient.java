@@ -197,7 +197,11 @@ public final class WarblerClient implements AutoCloseable {
   }
 
   private final Optional<URI> webSocketUri;
-  private final Rest rest;
+
+  /** One per server of {@link Builder#servers}; the dispatcher connects through one at a time. */
+  private final List<Rest> servers;
+
+  private int serverIndex; // dispatcher thread
   private final Supplier<String> tokens;
   private final Encoding encoding;
   private final MessageListener listener;
@@ -287,7 +291,11 @@ public final class WarblerClient implements AutoCloseable {
     } else {
       this.ownedHttp = Optional.empty();
     }
-    this.rest = new Rest(http, b.server, requestTimeout, Optional.empty());
+    HttpClient shared = http;
+    this.servers =
+        b.servers.stream()
+            .map(uri -> new Rest(shared, uri, requestTimeout, Optional.empty()))
+            .toList();
     this.transport = b.transport != null ? b.transport : new JdkWebSocketTransport(http);
     this.dispatcher = Executors.newSingleThreadExecutor(daemon("warbler-dispatcher"));
     this.timers = Executors.newSingleThreadScheduledExecutor(daemon("warbler-timers"));
@@ -1074,6 +1082,7 @@ public final class WarblerClient implements AutoCloseable {
   private void attemptConnect() {
     Connection conn = null;
     try {
+      Rest rest = servers.get(serverIndex % servers.size());
       URI uri = webSocketUri.isPresent() ? webSocketUri.get() : rest.discovery().websocket();
       String token = tokens.get();
       if (token.equals(expiredToken)) {
@@ -1264,6 +1273,9 @@ public final class WarblerClient implements AutoCloseable {
       return;
     }
     if (reconnect) {
+      // The next attempt goes to the next server of the list: this one failed or dropped us (a
+      // draining node says so with 1001).
+      serverIndex = (serverIndex + 1) % servers.size();
       moveTo(State.RECONNECTING);
       if (wasAuthenticated) {
         log.info("disconnected ({}: {}); reconnecting", code, reason);
@@ -1920,7 +1932,7 @@ public final class WarblerClient implements AutoCloseable {
     /** Default HTTP base: the server's REST port on this machine. */
     public static final URI DEFAULT_SERVER = URI.create("http://127.0.0.1:8080");
 
-    private URI server = DEFAULT_SERVER;
+    private List<URI> servers = List.of(DEFAULT_SERVER);
     private @Nullable URI webSocketUri;
     private @Nullable Supplier<String> tokens;
     private Encoding encoding = Encoding.PROTO;
@@ -1951,7 +1963,21 @@ public final class WarblerClient implements AutoCloseable {
      * {@code /v1/discovery} for the WebSocket address on every connect.
      */
     public Builder server(URI httpBase) {
-      this.server = Objects.requireNonNull(httpBase, "server");
+      this.servers = List.of(Objects.requireNonNull(httpBase, "server"));
+      return this;
+    }
+
+    /**
+     * Several nodes of one cluster, by their HTTP base URIs: the client connects through the first
+     * and, whenever a connection fails or is lost (a node killed or draining), reconnects through
+     * the next one in turn, then syncs. Behind a load balancer, give its one address to {@link
+     * #server} instead.
+     */
+    public Builder servers(List<URI> httpBases) {
+      if (httpBases.isEmpty()) {
+        throw new IllegalArgumentException("servers needs at least one URI");
+      }
+      this.servers = List.copyOf(httpBases);
       return this;
     }
 

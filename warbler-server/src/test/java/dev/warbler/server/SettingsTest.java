@@ -55,4 +55,15 @@ class SettingsTest {
       assertThat(s.environmentVariable()).startsWith("WARBLER_").doesNotContain(".", "-");
     }
   }
+
+  @Test
+  void theLocalClusterExampleOfTheReadmeNamesOnlyRealSettingsAndMakesAClusterNode() {
+    Settings s =
+        Settings.load(
+            Optional.of(Path.of("..", "deploy", "local", "cluster.properties")),
+            Map.of("WARBLER_BUS_NODE_ID", "node1"));
+    assertThat(s.string(Setting.STORE_KIND)).isEqualTo("postgres");
+    assertThat(s.string(Setting.BUS_KIND)).isEqualTo("nats");
+    assertThat(s.string(Setting.BUS_NODE_ID)).isEqualTo("node1");
+  }
 }

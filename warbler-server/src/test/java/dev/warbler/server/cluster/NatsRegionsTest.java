@@ -3,12 +3,9 @@ package dev.warbler.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.warbler.protocol.Encoding;
-import dev.warbler.protocol.v1.Auth;
 import dev.warbler.protocol.v1.ClientFrame;
 import dev.warbler.protocol.v1.History;
 import dev.warbler.protocol.v1.PresenceEvent;
-import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.protocol.v1.SubscribePresence;
 import dev.warbler.server.Setting;
@@ -179,29 +176,13 @@ class NatsRegionsTest {
   }
 
   private RawClient login(Node node, String user) {
-    RawClient client = RawClient.connect(node.ws(), Encoding.PROTO);
+    RawClient client = node.login(APP, user);
     clients.add(client);
-    ServerFrame ok =
-        client.request(
-            ClientFrame.newBuilder()
-                .setId(id("a"))
-                .setAuth(Auth.newBuilder().setToken(node.token(APP, user)))
-                .build());
-    assertThat(ok.hasAuthOk()).as("auth on %s: %s", node, ok).isTrue();
     return client;
   }
 
-  /** Sends and returns the acked seq. */
   private static long send(RawClient from, String to, String text) {
-    ServerFrame ack =
-        from.request(
-            ClientFrame.newBuilder()
-                .setId(id("s"))
-                .setSend(Send.newBuilder().setClientMsgId(id("c")).setUser(to).setText(text))
-                .build(),
-            WAIT);
-    assertThat(ack.hasSendAck()).as("%s", ack).isTrue();
-    return ack.getSendAck().getSeq();
+    return TestCluster.sendText(from, to, text, WAIT);
   }
 
   private static dev.warbler.protocol.v1.Message message(RawClient to, String text) {

@@ -2,9 +2,15 @@ package dev.warbler.server.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warbler.protocol.Encoding;
+import dev.warbler.protocol.v1.Auth;
+import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.Send;
+import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.server.Setting;
 import dev.warbler.server.Settings;
 import dev.warbler.server.WarblerServer;
+import dev.warbler.testkit.RawClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -16,10 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -153,6 +161,27 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends {@code text} from the client's user to {@code to} and returns the acked seq; fails unless
+   * acked within {@code wait}.
+   */
+  static long sendText(RawClient from, String to, String text, Duration wait) {
+    long n = IDS.incrementAndGet();
+    ServerFrame ack =
+        from.request(
+            ClientFrame.newBuilder()
+                .setId("send-" + n)
+                .setSend(Send.newBuilder().setClientMsgId("msg-" + n).setUser(to).setText(text))
+                .build(),
+            wait);
+    if (!ack.hasSendAck()) {
+      throw new AssertionError("not acked: " + ack);
+    }
+    return ack.getSendAck().getSeq();
+  }
+
+  private static final AtomicLong IDS = new AtomicLong();
+
   /** A REST answer: status and the JSON body (a null node when the body is not JSON). */
   record Reply(int status, JsonNode body, String text) {}
 
@@ -216,6 +245,22 @@ final class TestCluster implements AutoCloseable {
       return expect(201, "POST", "/v1/apps/" + app + "/users/" + user + "/tokens", Map.of())
           .get("token")
           .asText();
+    }
+
+    /** A protobuf client of {@code user}, authenticated on this node; the caller closes it. */
+    RawClient login(String app, String user) {
+      RawClient client = RawClient.connect(ws(), Encoding.PROTO);
+      ServerFrame ok =
+          client.request(
+              ClientFrame.newBuilder()
+                  .setId("auth-" + IDS.incrementAndGet())
+                  .setAuth(Auth.newBuilder().setToken(token(app, user)))
+                  .build());
+      if (!ok.hasAuthOk()) {
+        client.close();
+        throw new AssertionError("auth of " + user + " on node " + name + ": " + ok);
+      }
+      return client;
     }
 
     /**

@@ -31,12 +31,12 @@ public final class TestPostgres {
   }
 
   /** A fresh schema name. */
-  static String newSchema(String prefix) {
+  public static String newSchema(String prefix) {
     return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   }
 
   /** The settings of a node whose store is {@code schema} of the test database. */
-  static Map<Setting, String> storeSettings(String schema) {
+  public static Map<Setting, String> storeSettings(String schema) {
     return Map.of(
         Setting.STORE_KIND, "postgres",
         Setting.STORE_POSTGRES_URL, URL,
@@ -46,7 +46,7 @@ public final class TestPostgres {
   }
 
   /** Rows of {@code table} in {@code schema}. */
-  static long rows(String schema, String table) {
+  public static long rows(String schema, String table) {
     try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD);
         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema + "." + table);
         ResultSet rs = ps.executeQuery()) {

@@ -112,6 +112,9 @@ final class PostgresDatabase implements AutoCloseable {
       try (c) {
         return work.run(c);
       } catch (SQLException e) {
+        if (refusedInput(e) instanceof WarblerException w) {
+          throw w;
+        }
         if (!unreachable(e)) {
           throw new IllegalStateException("store read failed", e);
         }
@@ -133,6 +136,20 @@ final class PostgresDatabase implements AutoCloseable {
     }
     String state = e.getSQLState();
     return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+  }
+
+  /**
+   * INVALID_ARGUMENT for text PostgreSQL cannot keep (U+0000, which SQLite stores: {@code 22021},
+   * {@code 22P05}); {@code e} itself otherwise.
+   */
+  static Exception refusedInput(SQLException e) {
+    String state = e.getSQLState();
+    if ("22021".equals(state) || "22P05".equals(state)) {
+      return new WarblerException(
+          ErrorCode.INVALID_ARGUMENT,
+          "text must not contain the character U+0000 (the PostgreSQL store cannot keep it)");
+    }
+    return e;
   }
 
   /** The retryable error a caller gets while PostgreSQL cannot be reached. */

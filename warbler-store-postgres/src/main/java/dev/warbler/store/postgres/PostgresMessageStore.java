@@ -18,10 +18,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * Messages and per-user conversation state in the {@link PostgresDatabase}: appends allocate seqs
@@ -55,9 +61,189 @@ final class PostgresMessageStore implements MessageStore {
 
   @Override
   public CompletableFuture<AppendResult> append(NewMessage m) {
-    return db.writer()
-        .submit(writeKey(m.app(), m.conversation()), w -> appendInTransaction(w, m), r -> {});
+    String key = writeKey(m.app(), m.conversation());
+    if (m.options().mentions().isEmpty() && !m.options().mentionAll()) {
+      return db.writer().submitBulk(key, bulkAppend, m, w -> appendInTransaction(w, m));
+    }
+    return db.writer().submit(key, w -> appendInTransaction(w, m), r -> {});
   }
+
+  /** Appends without mentions next to each other in a batch, as one statement. */
+  private final PostgresWriter.Bulk<NewMessage> bulkAppend = this::appendAll;
+
+  /**
+   * {@link #appendInTransaction} of many messages without mentions in one statement, one round
+   * trip: the same seqs, positions, members and read positions as appending them one after the
+   * other. A client message id repeated within {@code all} gets the first one's message as a
+   * duplicate.
+   */
+  private List<Object> appendAll(PostgresWriter w, List<NewMessage> all) throws SQLException {
+    Map<String, Integer> firstOf = new HashMap<>();
+    List<NewMessage> unique = new ArrayList<>(all.size());
+    int[] index = new int[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      NewMessage m = all.get(i);
+      String key = m.app() + '\u0000' + m.sender() + '\u0000' + m.clientMsgId();
+      Integer first = firstOf.putIfAbsent(key, unique.size());
+      if (first == null) {
+        index[i] = unique.size();
+        unique.add(m);
+      } else {
+        index[i] = -1 - first;
+      }
+    }
+    int n = unique.size();
+    String[] app = new String[n];
+    String[] conv = new String[n];
+    String[] id = new String[n];
+    String[] cmid = new String[n];
+    String[] sender = new String[n];
+    Integer[] type = new Integer[n];
+    String[] text = new String[n];
+    String[] payload = new String[n];
+    Long[] sentAt = new Long[n];
+    Long[] replyTo = new Long[n];
+    String[] forwarded = new String[n];
+    Long[] pos = new Long[n];
+    List<String[]> implied = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      NewMessage m = unique.get(i);
+      app[i] = m.app();
+      conv[i] = m.conversation().toString();
+      id[i] = m.id();
+      cmid[i] = m.clientMsgId();
+      sender[i] = m.sender();
+      type[i] = m.type().wire();
+      text[i] = m.text();
+      payload[i] = m.payload();
+      sentAt[i] = m.sentAt();
+      replyTo[i] = m.options().replyTo();
+      forwarded[i] = m.options().forwardedFrom();
+      pos[i] = db.nextChangePosition();
+      if (seen.add(app[i] + '\u0000' + conv[i])) {
+        for (String user : m.conversation().impliedMembers()) {
+          implied.add(new String[] {app[i], conv[i], user});
+        }
+      }
+    }
+    Connection c = w.connection();
+    PreparedStatement ps = w.statement(APPEND_ALL);
+    ps.setArray(1, c.createArrayOf("text", app));
+    ps.setArray(2, c.createArrayOf("text", conv));
+    ps.setArray(3, c.createArrayOf("text", id));
+    ps.setArray(4, c.createArrayOf("text", cmid));
+    ps.setArray(5, c.createArrayOf("text", sender));
+    ps.setArray(6, c.createArrayOf("int4", type));
+    ps.setArray(7, c.createArrayOf("text", text));
+    ps.setArray(8, c.createArrayOf("text", payload));
+    ps.setArray(9, c.createArrayOf("int8", sentAt));
+    ps.setArray(10, c.createArrayOf("int8", replyTo));
+    ps.setArray(11, c.createArrayOf("text", forwarded));
+    ps.setArray(12, c.createArrayOf("int8", pos));
+    ps.setArray(13, c.createArrayOf("text", implied.stream().map(t -> t[0]).toArray()));
+    ps.setArray(14, c.createArrayOf("text", implied.stream().map(t -> t[1]).toArray()));
+    ps.setArray(15, c.createArrayOf("text", implied.stream().map(t -> t[2]).toArray()));
+    AppendResult[] results = new AppendResult[n];
+    try (ResultSet rs = ps.executeQuery()) {
+      for (int i = 0; i < n; i++) {
+        if (!rs.next()) {
+          throw new SQLException("the bulk append returned " + i + " rows for " + n);
+        }
+        NewMessage m = unique.get(i);
+        if (rs.getString(1) != null) {
+          results[i] = new AppendResult(message(m.app(), rs), true);
+        } else {
+          ChatMessage stored =
+              new ChatMessage(
+                  m.app(),
+                  m.conversation(),
+                  rs.getLong(MESSAGE_COLUMN_COUNT + 1),
+                  m.id(),
+                  m.clientMsgId(),
+                  m.sender(),
+                  m.type(),
+                  m.text(),
+                  m.payload(),
+                  m.sentAt(),
+                  MessageExtras.sent(m.options()));
+          results[i] = new AppendResult(stored, false);
+        }
+      }
+    }
+    List<Object> out = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      out.add(
+          index[i] >= 0
+              ? results[index[i]]
+              : new AppendResult(results[-1 - index[i]].message(), true));
+    }
+    return out;
+  }
+
+  /** {@link #MESSAGE_COLUMNS}, each qualified with {@code alias}. */
+  private static String qualified(String alias) {
+    return Arrays.stream(MESSAGE_COLUMNS.split(","))
+        .map(col -> alias + "." + col.strip())
+        .collect(Collectors.joining(", "));
+  }
+
+  /**
+   * The statement of {@link #appendAll}: per input row, in input order, the existing message's
+   * {@link #MESSAGE_COLUMNS} (all null when new), then the new seq (null for a duplicate). Seqs of
+   * a conversation follow input order; its row moves to its last position; the members of a new
+   * direct or system conversation start at its first position; each sender reads up to its last
+   * message. Conversation rows are upserted in key order, as two nodes must lock them.
+   */
+  private static final String APPEND_ALL =
+      "WITH input AS ("
+          + " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+          + " ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[])"
+          + " WITH ORDINALITY AS t(app, conv, id, cmid, sender, type, text, payload, sent_at,"
+          + " reply_to, fwd, pos, ord)"
+          + "), existing AS ("
+          + " SELECT i.ord AS eord, "
+          + qualified("m")
+          + " FROM input i JOIN messages m"
+          + " ON m.app = i.app AND m.sender = i.sender AND m.client_msg_id = i.cmid"
+          + "), fresh AS ("
+          + " SELECT i.*, row_number() OVER (PARTITION BY i.app, i.conv ORDER BY i.ord) AS k"
+          + " FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.eord = i.ord)"
+          + "), convs AS ("
+          + " SELECT app, conv, count(*) AS n, max(pos) AS lastpos, min(pos) AS firstpos"
+          + " FROM fresh GROUP BY app, conv"
+          + "), bump AS ("
+          + " INSERT INTO conversations (app, id, last_seq, change_pos)"
+          + " SELECT app, conv, n, lastpos FROM convs ORDER BY app, conv"
+          + " ON CONFLICT (app, id) DO UPDATE SET last_seq = conversations.last_seq"
+          + " + excluded.last_seq, change_pos = excluded.change_pos RETURNING app, id, last_seq"
+          + "), numbered AS ("
+          + " SELECT f.*, b.last_seq - c.n + f.k AS seq"
+          + " FROM fresh f JOIN convs c ON c.app = f.app AND c.conv = f.conv"
+          + " JOIN bump b ON b.app = f.app AND b.id = f.conv"
+          + "), ins AS ("
+          + " INSERT INTO messages (app, conversation, seq, id, client_msg_id, sender, type, text,"
+          + " payload, sent_at, reply_to, forwarded_from)"
+          + " SELECT app, conv, seq, id, cmid, sender, type, text, payload, sent_at, reply_to, fwd"
+          + " FROM numbered"
+          + "), joined AS ("
+          + " INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
+          + " SELECT im.app, im.conv, im.usr,"
+          + " coalesce((SELECT max(x.seq) FROM numbered x WHERE x.app = im.app"
+          + " AND x.conv = im.conv AND x.sender = im.usr), 0), c.firstpos"
+          + " FROM unnest(?::text[], ?::text[], ?::text[]) AS im(app, conv, usr)"
+          + " JOIN convs c ON c.app = im.app AND c.conv = im.conv"
+          + " JOIN bump b ON b.app = im.app AND b.id = im.conv"
+          + " WHERE b.last_seq = c.n ON CONFLICT DO NOTHING"
+          + "), has_read AS ("
+          + " UPDATE members m SET read_seq = r.seq FROM (SELECT app, conv, sender, max(seq) AS seq"
+          + " FROM numbered WHERE sender <> '' GROUP BY app, conv, sender) r"
+          + " WHERE m.app = r.app AND m.conversation = r.conv AND m.user_id = r.sender"
+          + ")"
+          + " SELECT "
+          + qualified("e")
+          + ", n.seq FROM input i LEFT JOIN existing e ON e.eord = i.ord"
+          + " LEFT JOIN numbered n ON n.ord = i.ord ORDER BY i.ord";
 
   /** The writer's ordering key of writes to one conversation (see {@link PostgresWriter}). */
   static String writeKey(String app, ConversationId conversation) {
@@ -69,6 +255,9 @@ final class PostgresMessageStore implements MessageStore {
    * sibling stores that append events.
    */
   AppendResult appendInTransaction(PostgresWriter w, NewMessage m) throws SQLException {
+    if (m.options().mentions().isEmpty() && !m.options().mentionAll()) {
+      return appendInOneStatement(w, m);
+    }
     PreparedStatement existing =
         w.statement(
             "SELECT "
@@ -84,6 +273,99 @@ final class PostgresMessageStore implements MessageStore {
     }
     return new AppendResult(appendEntry(w, m, Optional.empty()), false);
   }
+
+  /**
+   * {@link #appendInTransaction} of a message without mentions (the common case) as one statement,
+   * one round trip to the server: looks for the client message id, and when it is new allocates the
+   * seq on the conversation row, inserts the message, creates the members of a new direct or system
+   * conversation and moves the sender's read position, as {@link #appendEntry} does in several.
+   * Data-modifying parts of one statement see the same snapshot, so the members it creates get
+   * their read position in the insert rather than from the update.
+   */
+  private AppendResult appendInOneStatement(PostgresWriter w, NewMessage m) throws SQLException {
+    String conv = m.conversation().toString();
+    long pos = db.nextChangePosition();
+    PreparedStatement ps = w.statement(APPEND);
+    ps.setString(1, m.app());
+    ps.setString(2, m.sender());
+    ps.setString(3, m.clientMsgId());
+    ps.setString(4, m.app());
+    ps.setString(5, conv);
+    ps.setLong(6, pos);
+    ps.setString(7, m.app());
+    ps.setString(8, conv);
+    ps.setString(9, m.id());
+    ps.setString(10, m.clientMsgId());
+    ps.setString(11, m.sender());
+    ps.setInt(12, m.type().wire());
+    ps.setString(13, m.text());
+    ps.setString(14, m.payload());
+    ps.setLong(15, m.sentAt());
+    ps.setLong(16, m.options().replyTo());
+    ps.setString(17, m.options().forwardedFrom());
+    ps.setString(18, m.app());
+    ps.setString(19, conv);
+    ps.setString(20, m.sender());
+    ps.setLong(21, pos);
+    ps.setArray(
+        22, w.connection().createArrayOf("text", m.conversation().impliedMembers().toArray()));
+    ps.setString(23, m.app());
+    ps.setString(24, conv);
+    ps.setString(25, m.sender());
+    ps.setString(26, m.sender());
+    try (ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      if (rs.getString(1) != null) {
+        return new AppendResult(message(m.app(), rs), true);
+      }
+      long seq = rs.getLong(MESSAGE_COLUMN_COUNT + 1);
+      return new AppendResult(
+          new ChatMessage(
+              m.app(),
+              m.conversation(),
+              seq,
+              m.id(),
+              m.clientMsgId(),
+              m.sender(),
+              m.type(),
+              m.text(),
+              m.payload(),
+              m.sentAt(),
+              MessageExtras.sent(m.options())),
+          false);
+    }
+  }
+
+  /** The number of {@link #MESSAGE_COLUMNS}. */
+  private static final int MESSAGE_COLUMN_COUNT = MESSAGE_COLUMNS.split(",").length;
+
+  /**
+   * The statement of {@link #appendInOneStatement}: the existing message's {@link #MESSAGE_COLUMNS}
+   * (all null when the id is new), then the new seq (null for a duplicate).
+   */
+  private static final String APPEND =
+      "WITH existing AS ("
+          + " SELECT "
+          + MESSAGE_COLUMNS
+          + " FROM messages WHERE app = ? AND sender = ? AND client_msg_id = ?"
+          + "), bump AS ("
+          + " INSERT INTO conversations (app, id, last_seq, change_pos)"
+          + " SELECT ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM existing)"
+          + " ON CONFLICT (app, id) DO UPDATE SET last_seq = conversations.last_seq + 1,"
+          + " change_pos = excluded.change_pos RETURNING last_seq"
+          + "), ins AS ("
+          + " INSERT INTO messages (app, conversation, seq, id, client_msg_id, sender, type, text,"
+          + " payload, sent_at, reply_to, forwarded_from)"
+          + " SELECT ?, ?, last_seq, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM bump RETURNING seq"
+          + "), joined AS ("
+          + " INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
+          + " SELECT ?, ?, u, CASE WHEN u = ? THEN 1 ELSE 0 END, ?"
+          + " FROM bump, unnest(?::text[]) AS u WHERE bump.last_seq = 1 ON CONFLICT DO NOTHING"
+          + "), has_read AS ("
+          + " UPDATE members SET read_seq = ins.seq FROM ins WHERE members.app = ?"
+          + " AND members.conversation = ? AND members.user_id = ? AND ? <> ''"
+          + ")"
+          + " SELECT e.*, (SELECT seq FROM ins) FROM (SELECT 1) AS one LEFT JOIN existing e ON true";
 
   /**
    * Allocates the next seq and stores {@code m} (with its mentions) under it, moving the

@@ -71,8 +71,22 @@ final class PostgresWriter implements AutoCloseable {
     void afterBatch();
   }
 
+  /**
+   * Runs a stretch of like writes of one batch together (e.g. appends as one statement): one result
+   * per item, in order. A failure makes the batch run again with a savepoint per write, where each
+   * write runs alone as its {@link Work}.
+   */
+  interface Bulk<I> {
+    List<Object> run(PostgresWriter writer, List<I> items) throws SQLException;
+  }
+
   private record Op<T>(
-      @Nullable String key, Work<T> work, CompletableFuture<T> future, Consumer<T> afterCommit) {}
+      @Nullable String key,
+      Work<T> work,
+      @Nullable Bulk<Object> bulk,
+      @Nullable Object item,
+      CompletableFuture<T> future,
+      Consumer<T> afterCommit) {}
 
   /** Why a run of a batch stopped before its commit. */
   private static final class WriteFailed extends Exception {
@@ -123,8 +137,22 @@ final class PostgresWriter implements AutoCloseable {
 
   /** Queues a write; {@code afterCommit} runs on the writer thread before the future completes. */
   <T> CompletableFuture<T> submit(@Nullable String key, Work<T> work, Consumer<T> afterCommit) {
-    CompletableFuture<T> future = new CompletableFuture<>();
-    Op<T> op = new Op<>(key, work, future, afterCommit);
+    return enqueue(new Op<>(key, work, null, null, new CompletableFuture<>(), afterCommit));
+  }
+
+  /**
+   * Queues a write that may run together with the like writes next to it in its batch ({@code bulk}
+   * over each one's {@code item}, see {@link Bulk}); alone (with a savepoint) it runs as {@code
+   * work}.
+   */
+  @SuppressWarnings("unchecked")
+  <I, T> CompletableFuture<T> submitBulk(String key, Bulk<I> bulk, I item, Work<T> work) {
+    return enqueue(
+        new Op<>(key, work, (Bulk<Object>) bulk, item, new CompletableFuture<>(), r -> {}));
+  }
+
+  private <T> CompletableFuture<T> enqueue(Op<T> op) {
+    CompletableFuture<T> future = op.future();
     if (!running) {
       future.completeExceptionally(
           new WarblerException(ErrorCode.UNAVAILABLE, "the store is shutting down"));
@@ -271,13 +299,14 @@ final class PostgresWriter implements AutoCloseable {
       connection = c;
       try {
         c.setAutoCommit(false);
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < batch.size(); ) {
           hook.beginWrite();
           if (savepoints) {
             runWithSavepoint(c, batch.get(i), i, results, errors);
+            i++;
           } else {
             try {
-              results[i] = batch.get(i).work().run(this);
+              i = runFast(batch, i, results);
             } catch (SQLException e) {
               if (batchLevel(e)) {
                 throw e;
@@ -314,6 +343,36 @@ final class PostgresWriter implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Runs the write at {@code i}, or the stretch of like bulk writes starting there, without a
+   * savepoint; returns the index after what ran.
+   */
+  private int runFast(List<Op<?>> batch, int i, Object[] results) throws SQLException {
+    Op<?> op = batch.get(i);
+    Bulk<Object> bulk = op.bulk();
+    if (bulk == null) {
+      results[i] = op.work().run(this);
+      return i + 1;
+    }
+    int end = i + 1;
+    while (end < batch.size() && batch.get(end).bulk() == bulk) {
+      end++;
+    }
+    List<Object> items = new ArrayList<>(end - i);
+    for (int k = i; k < end; k++) {
+      items.add(java.util.Objects.requireNonNull(batch.get(k).item()));
+    }
+    List<Object> out = bulk.run(this, items);
+    if (out.size() != items.size()) {
+      throw new IllegalStateException(
+          "a bulk write returned " + out.size() + " results for " + items.size() + " writes");
+    }
+    for (int k = i; k < end; k++) {
+      results[k] = out.get(k - i);
+    }
+    return end;
   }
 
   private void runWithSavepoint(Connection c, Op<?> op, int i, Object[] results, Throwable[] errors)
@@ -390,7 +449,9 @@ final class PostgresWriter implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static <T> void complete(Op<T> op, @Nullable Object result, @Nullable Throwable error) {
     if (error != null) {
-      op.future().completeExceptionally(error);
+      op.future()
+          .completeExceptionally(
+              error instanceof SQLException e ? PostgresDatabase.refusedInput(e) : error);
       return;
     }
     try {

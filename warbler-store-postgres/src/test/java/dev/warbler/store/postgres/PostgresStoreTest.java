@@ -7,6 +7,9 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
 import dev.warbler.core.messaging.ConversationId;
+import dev.warbler.core.messaging.ConversationState;
+import dev.warbler.core.messaging.MessageType;
+import dev.warbler.core.spi.NewMessage;
 import dev.warbler.protocol.ErrorCode;
 import dev.warbler.testkit.StoreContract;
 import java.nio.file.Path;
@@ -166,6 +169,78 @@ class PostgresStoreTest extends StoreContract<PostgresStores> {
     assertThat(messages().after(APP, CHAT, 0, 1_000).messages())
         .extracting(ChatMessage::seq)
         .containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+  }
+
+  /**
+   * Holds the writer inside a batch until {@code release}, so that what is queued meanwhile forms
+   * the next batch.
+   */
+  private CompletableFuture<Boolean> holdTheWriter(CountDownLatch release) throws Exception {
+    CountDownLatch busy = new CountDownLatch(1);
+    CompletableFuture<Boolean> running =
+        stores()
+            .database()
+            .writer()
+            .submit(
+                w -> {
+                  busy.countDown();
+                  try {
+                    return release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                  }
+                },
+                r -> {});
+    assertThat(busy.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    return running;
+  }
+
+  @Test
+  void appendsOfOneBatchGetSeqsMembersAndReadPositionsAsIfAppendedOneByOne() throws Exception {
+    ConversationId fresh = ConversationId.direct("carol", "dave");
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Boolean> held = holdTheWriter(release);
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    for (String sender : List.of("carol", "dave", "carol", "carol", "dave")) {
+      futures.add(messages().append(message(fresh, sender)));
+    }
+    NewMessage repeated = message(APP, fresh, "dave", "again");
+    futures.add(messages().append(repeated));
+    futures.add(messages().append(message(APP, fresh, "dave", "again")));
+    release.countDown();
+    assertThat(resultOf(held)).isTrue();
+
+    List<AppendResult> results = futures.stream().map(StoreContract::resultOf).toList();
+    assertThat(results)
+        .extracting(r -> r.message().seq())
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 6L);
+    assertThat(results)
+        .extracting(AppendResult::duplicate)
+        .containsExactly(false, false, false, false, false, false, true);
+    assertThat(results.get(6).message().id()).isEqualTo(repeated.id());
+    assertThat(messages().state(APP, "carol", fresh).orElseThrow().readSeq()).isEqualTo(4);
+    assertThat(messages().state(APP, "dave", fresh).orElseThrow().readSeq()).isEqualTo(6);
+    assertThat(messages().changedSince(APP, "carol", 0, 10).conversations())
+        .extracting(ConversationState::conversation)
+        .containsExactly(fresh);
+  }
+
+  @Test
+  void textWithTheNulCharacterIsRefusedAsInvalidAndTheRestOfTheBatchCommits() {
+    NewMessage nul =
+        new NewMessage(APP, CHAT, "m-nul", "c-nul", "alice", MessageType.TEXT, "a\u0000b", "", 1L);
+    CompletableFuture<AppendResult> refused = messages().append(nul);
+    CompletableFuture<AppendResult> fine = messages().append(message(CHAT, "bob"));
+
+    assertThat(refused)
+        .failsWithin(WAIT)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(
+            WarblerException.class,
+            w -> assertThat(w.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    assertThat(resultOf(fine).message().seq()).isEqualTo(1);
   }
 
   @Test
