@@ -20,6 +20,13 @@ import dev.warbler.core.messaging.SendRequest;
 import dev.warbler.core.messaging.Templates;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.http.Context;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Scope;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,17 +47,25 @@ final class MessageRoutes {
   private final MessageLifecycle lifecycle;
   private final Templates templates;
 
+  /** Makes the {@code send} span of a REST send, the root of its trace; unused when off. */
+  private final Tracer tracer;
+
+  private final boolean tracing;
+
   MessageRoutes(
       ApiSupport api,
       Directory directory,
       Messenger messenger,
       MessageLifecycle lifecycle,
-      Templates templates) {
+      Templates templates,
+      OpenTelemetry telemetry) {
     this.api = api;
     this.directory = directory;
     this.messenger = messenger;
     this.lifecycle = lifecycle;
     this.templates = templates;
+    this.tracer = telemetry.getTracer("dev.warbler.api");
+    this.tracing = telemetry.getTracerProvider() != TracerProvider.noop();
   }
 
   List<Route> routes() {
@@ -88,24 +103,48 @@ final class MessageRoutes {
     }
     String clientMsgId =
         body.clientMsgId() == null ? "api-" + UUID.randomUUID() : body.clientMsgId();
+    SendRequest request =
+        new SendRequest(
+            target,
+            clientMsgId,
+            type,
+            text,
+            payload,
+            new SendOptions(
+                body.replyTo() == null ? 0 : body.replyTo(),
+                body.mentions() == null ? List.of() : body.mentions(),
+                Boolean.TRUE.equals(body.mentionAll()),
+                ""));
     AppendResult result =
-        messenger
-            .send(
-                app.id(),
-                sender,
-                new SendRequest(
-                    target,
-                    clientMsgId,
-                    type,
-                    text,
-                    payload,
-                    new SendOptions(
-                        body.replyTo() == null ? 0 : body.replyTo(),
-                        body.mentions() == null ? List.of() : body.mentions(),
-                        Boolean.TRUE.equals(body.mentionAll()),
-                        "")))
-            .join();
+        tracing
+            ? tracedSend(app.id(), sender, request)
+            : messenger.send(app.id(), sender, request).join();
     api.send(ctx, 201, ack(result));
+  }
+
+  /** A send in a {@code send} span, current while the store and the bus are called. */
+  private AppendResult tracedSend(String app, String sender, SendRequest request) {
+    Span span =
+        tracer
+            .spanBuilder("send")
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute("warbler.transport", "rest")
+            .setAttribute("warbler.app", app)
+            .setAttribute("warbler.user", sender)
+            .startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      AppendResult result = messenger.send(app, sender, request).join();
+      span.setAttribute("warbler.conversation", result.message().conversation().toString());
+      span.setAttribute("warbler.seq", result.message().seq());
+      span.setAttribute("warbler.duplicate", result.duplicate());
+      return result;
+    } catch (RuntimeException e) {
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   static Dtos.SendAck ack(AppendResult result) {

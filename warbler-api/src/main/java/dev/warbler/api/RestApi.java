@@ -8,6 +8,7 @@ import dev.warbler.core.access.RateLimiter;
 import dev.warbler.core.messaging.Templates;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.Javalin;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,29 @@ public final class RestApi implements AutoCloseable {
       Templates templates,
       RateLimiter rates,
       AuthThrottle authThrottle) {
+    this(
+        config,
+        services,
+        adminKey,
+        metrics,
+        ready,
+        templates,
+        rates,
+        authThrottle,
+        OpenTelemetry.noop());
+  }
+
+  /** As above; sends ({@code POST /v1/apps/{app}/messages}) make spans with {@code telemetry}. */
+  public RestApi(
+      ApiConfig config,
+      Services services,
+      String adminKey,
+      Supplier<String> metrics,
+      BooleanSupplier ready,
+      Templates templates,
+      RateLimiter rates,
+      AuthThrottle authThrottle,
+      OpenTelemetry telemetry) {
     this.config = config;
     this.api =
         new ApiSupport(
@@ -81,7 +105,12 @@ public final class RestApi implements AutoCloseable {
         new GroupRoutes(api, services.groups(), services.directory(), services.clock()).routes());
     all.addAll(
         new MessageRoutes(
-                api, services.directory(), services.messenger(), services.lifecycle(), templates)
+                api,
+                services.directory(),
+                services.messenger(),
+                services.lifecycle(),
+                templates,
+                telemetry)
             .routes());
     all.addAll(new TemplateRoutes(api, templates).routes());
     all.addAll(new ChatroomRoutes(api, services.chatrooms()).routes());

@@ -96,7 +96,8 @@ final class Authenticator {
       InstantSource clock,
       int maxMessageBytes,
       GatewayMeters meters,
-      ExecutorService blocking) {}
+      ExecutorService blocking,
+      GatewayTraces traces) {}
 
   private final Shared node;
   private final Link link;
@@ -346,7 +347,8 @@ final class Authenticator {
             verified.id(),
             node.rates().subject(who.app(), who.user()),
             out,
-            node.encodings());
+            node.encodings(),
+            node.traces());
     // Registered before auth_ok is written: a delivery racing with this task is queued on this
     // event loop behind auth_ok, and one stored after the client saw auth_ok is never missed.
     // Refused when the user was deleted while this connection was on its way in.

@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketSe
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -114,9 +115,23 @@ public final class Gateway implements AutoCloseable {
   private @org.jspecify.annotations.Nullable GatewayTls tls;
   private TrustedProxies proxies = TrustedProxies.none();
 
-  /** A gateway; {@link GatewayLimits#none()} turns connection and rate limits off. */
+  /** A gateway; {@link GatewayLimits#none()} turns connection and rate limits off. No traces. */
   public Gateway(
       GatewayConfig config, Services services, MeterRegistry meters, GatewayLimits limits) {
+    this(config, services, meters, limits, OpenTelemetry.noop());
+  }
+
+  /**
+   * A gateway whose sends and pushes make spans ({@code send}, {@code push}) with {@code
+   * telemetry}'s tracer; {@link OpenTelemetry#noop()} makes none and costs nothing.
+   */
+  public Gateway(
+      GatewayConfig config,
+      Services services,
+      MeterRegistry meters,
+      GatewayLimits limits,
+      OpenTelemetry telemetry) {
+    GatewayTraces traces = new GatewayTraces(telemetry);
     this.config = config;
     this.limits = limits;
     this.perIp = new ConnectionCounts<>(limits.maxConnectionsPerIp());
@@ -149,8 +164,9 @@ public final class Gateway implements AutoCloseable {
             services.clock(),
             services.messenger().limits().maxMessageBytes(),
             this.meters,
-            blocking);
-    this.handlers = RequestHandlers.of(services, blocking);
+            blocking,
+            traces);
+    this.handlers = RequestHandlers.of(services, blocking, traces);
   }
 
   Services services() {

@@ -34,10 +34,12 @@ import java.util.concurrent.CompletableFuture;
 final class MessagingRequests {
   private final Messenger messenger;
   private final Chatrooms chatrooms;
+  private final GatewayTraces traces;
 
-  MessagingRequests(Messenger messenger, Chatrooms chatrooms) {
+  MessagingRequests(Messenger messenger, Chatrooms chatrooms, GatewayTraces traces) {
     this.messenger = messenger;
     this.chatrooms = chatrooms;
+    this.traces = traces;
   }
 
   /**
@@ -56,11 +58,14 @@ final class MessagingRequests {
     Session s = r.session();
     r.inOrder(
         () ->
-            request.target() instanceof SendRequest.Target.ToConversation to
-                    && to.conversation().kind() == ConversationId.Kind.ROOM
-                ? CompletableFuture.<AppendResult>completedFuture(
-                    chatrooms.send(s, to.conversation().first(), request).result())
-                : messenger.send(s.app(), s.user(), request),
+            traces.send(
+                s,
+                () ->
+                    request.target() instanceof SendRequest.Target.ToConversation to
+                            && to.conversation().kind() == ConversationId.Kind.ROOM
+                        ? CompletableFuture.<AppendResult>completedFuture(
+                            chatrooms.send(s, to.conversation().first(), request).result())
+                        : messenger.send(s.app(), s.user(), request)),
         ack -> ServerFrame.newBuilder().setSendAck(Frames.sendAck(ack)));
   }
 

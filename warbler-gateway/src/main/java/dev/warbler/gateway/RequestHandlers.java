@@ -16,11 +16,12 @@ record RequestHandlers(
     ContactRequests contacts) {
 
   /**
-   * The handlers over {@code services}; blocking work of chatroom closes runs on {@code blocking}.
+   * The handlers over {@code services}; blocking work of chatroom closes runs on {@code blocking};
+   * sends are traced by {@code traces}.
    */
-  static RequestHandlers of(Services services, ExecutorService blocking) {
+  static RequestHandlers of(Services services, ExecutorService blocking, GatewayTraces traces) {
     return new RequestHandlers(
-        new MessagingRequests(services.messenger(), services.chatrooms()),
+        new MessagingRequests(services.messenger(), services.chatrooms(), traces),
         new LifecycleRequests(services.lifecycle()),
         new SignalRequests(services.receipts(), services.presence(), services.clock()),
         new GroupRequests(services.groups()),

@@ -22,6 +22,7 @@ final class Session implements Connection {
   private final RateLimiter.Subject rate;
   private final Outbound out;
   private final PushEncodings encodings;
+  private final GatewayTraces traces;
 
   Session(
       String app,
@@ -31,7 +32,8 @@ final class Session implements Connection {
       String tokenId,
       RateLimiter.Subject rate,
       Outbound out,
-      PushEncodings encodings) {
+      PushEncodings encodings,
+      GatewayTraces traces) {
     this.app = app;
     this.user = user;
     this.id = id;
@@ -40,6 +42,7 @@ final class Session implements Connection {
     this.rate = rate;
     this.out = out;
     this.encodings = encodings;
+    this.traces = traces;
   }
 
   @Override
@@ -83,7 +86,12 @@ final class Session implements Connection {
   @Override
   public void push(Push push) {
     switch (push) {
-      case Push.Message m -> out.push(encoding, () -> encodings.message(m.message(), encoding));
+      case Push.Message m ->
+          traces.push(
+              this,
+              m.message().conversation().toString(),
+              m.message().seq(),
+              () -> out.push(encoding, () -> encodings.message(m.message(), encoding)));
       case Push.State e -> out.pushFrame(() -> Frames.pushed(e.event()));
       case Push.Room e -> out.push(encoding, () -> encodings.room(e.event(), encoding));
       case Push.Contact e ->

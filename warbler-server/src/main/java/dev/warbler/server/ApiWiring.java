@@ -9,6 +9,7 @@ import dev.warbler.core.access.RateLimiter;
 import dev.warbler.core.access.TrustedProxies;
 import dev.warbler.core.messaging.Templates;
 import dev.warbler.core.spi.Stores;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.function.BooleanSupplier;
@@ -33,7 +34,8 @@ final class ApiWiring {
       RateLimiter rates,
       AuthThrottle authThrottle,
       int webSocketPort,
-      @Nullable ServerTls tls) {
+      @Nullable ServerTls tls,
+      OpenTelemetry telemetry) {
     RestApi rest =
         new RestApi(
             new ApiConfig(
@@ -55,7 +57,8 @@ final class ApiWiring {
                 InstantSource.system(),
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
             rates,
-            authThrottle);
+            authThrottle,
+            telemetry);
     if (tls != null) {
       rest.enableTls(tls.api());
     }

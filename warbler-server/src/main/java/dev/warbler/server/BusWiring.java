@@ -6,6 +6,8 @@ import dev.warbler.bus.nats.NatsPresenceRegistry;
 import dev.warbler.core.cluster.LocalCluster;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.PresenceRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -27,10 +29,18 @@ final class BusWiring {
 
   private BusWiring() {}
 
-  /** Opens the bus; {@code shared}, when given, is the in-process cluster of several nodes. */
-  static Opened open(Settings settings, @Nullable LocalCluster shared) {
+  /**
+   * Opens the bus of node {@code node}; {@code shared}, when given, is the in-process cluster of
+   * several nodes. A NATS bus carries trace context and publish times in message headers and
+   * reports {@code warbler.bus.lag} and {@code warbler.bus.publish.failures} to {@code meters}.
+   */
+  static Opened open(
+      Settings settings,
+      @Nullable LocalCluster shared,
+      String node,
+      OpenTelemetry telemetry,
+      MeterRegistry meters) {
     String kind = settings.string(Setting.BUS_KIND).strip().toLowerCase(Locale.ROOT);
-    String node = nodeId(settings);
     switch (kind) {
       case "local" -> {
         LocalCluster cluster = shared == null ? new LocalCluster() : shared;
@@ -46,7 +56,7 @@ final class BusWiring {
                 .withJetStreamDomain(settings.string(Setting.BUS_NATS_JETSTREAM_DOMAIN).strip())
                 .withNodeTimeout(
                     Duration.ofSeconds(settings.integer(Setting.BUS_NATS_NODE_TIMEOUT_SECONDS)));
-        NatsBus bus = NatsBus.connect(node, config);
+        NatsBus bus = NatsBus.connect(node, config, telemetry, meters);
         NatsPresenceRegistry registry;
         try {
           registry = NatsPresenceRegistry.connect(node, config);
@@ -69,7 +79,7 @@ final class BusWiring {
   }
 
   /** {@code bus.node-id}, or the host name with a random suffix (unique across restarts). */
-  private static String nodeId(Settings settings) {
+  static String nodeId(Settings settings) {
     String configured = settings.string(Setting.BUS_NODE_ID).strip();
     if (!configured.isEmpty()) {
       return configured;

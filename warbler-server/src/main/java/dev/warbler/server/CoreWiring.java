@@ -21,6 +21,7 @@ import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.MessageLifecycleStore;
+import dev.warbler.core.spi.MessageStore;
 import dev.warbler.core.spi.PresenceRegistry;
 import dev.warbler.core.spi.ProfileStore;
 import dev.warbler.core.spi.Topic;
@@ -28,6 +29,7 @@ import dev.warbler.core.state.Presence;
 import dev.warbler.core.state.Receipts;
 import dev.warbler.core.state.StateLimits;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -57,6 +59,7 @@ final class CoreWiring {
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
       MeterRegistry meters,
+      OpenTelemetry telemetry,
       AtomicLong auditHeadSeq) {
     EncryptingStores stores = opened.stores();
     Publisher publisher = new Publisher(bus);
@@ -64,8 +67,11 @@ final class CoreWiring {
     Access access = new Access(stores.access(), bus, publisher, clock);
     // Before the services that audit what they do whatever the transport (group bans, history).
     Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
+    // Appends timed (warbler.store.append) and, in a traced send, spanned (store.append).
+    MessageStore messages = new ObservedMessageStore(stores.messages(), meters, telemetry);
     Messaging m =
-        messaging(settings, stores, limits, lifecycleLimits, clock, bus, publisher, audit);
+        messaging(
+            settings, stores, messages, limits, lifecycleLimits, clock, bus, publisher, audit);
     Sessions sessions = new Sessions(bus);
     Directory directory = m.directory();
     TokenService tokens =
@@ -129,6 +135,7 @@ final class CoreWiring {
   private static Messaging messaging(
       Settings settings,
       EncryptingStores stores,
+      MessageStore messages,
       Limits limits,
       LifecycleLimits lifecycleLimits,
       InstantSource clock,
@@ -159,7 +166,7 @@ final class CoreWiring {
     MessageLifecycleStore lifecycleStore = stores.lifecycle();
     Messenger messenger =
         new Messenger(
-            stores.messages(),
+            messages,
             directory,
             publisher,
             clock,

@@ -9,6 +9,7 @@ import dev.warbler.gateway.Gateway;
 import dev.warbler.gateway.GatewayConfig;
 import dev.warbler.gateway.GatewayLimits;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 
 /**
@@ -24,7 +25,8 @@ final class GatewayWiring {
       Services services,
       MeterRegistry meters,
       RateLimiter rates,
-      AuthThrottle authThrottle) {
+      AuthThrottle authThrottle,
+      OpenTelemetry telemetry) {
     Gateway gateway =
         new Gateway(
             new GatewayConfig(
@@ -48,7 +50,8 @@ final class GatewayWiring {
                 new RateLimits.Rate(
                     settings.integer(Setting.LIMITS_RATE_CONTROL_PER_SECOND),
                     settings.integer(Setting.LIMITS_RATE_CONTROL_BURST)),
-                authThrottle));
+                authThrottle),
+            telemetry);
     gateway.trustProxies(TrustedProxies.parse(settings.list(Setting.HTTP_TRUSTED_PROXIES)));
     return gateway;
   }

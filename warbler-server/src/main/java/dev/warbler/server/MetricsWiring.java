@@ -24,14 +24,30 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 final class MetricsWiring {
   private MetricsWiring() {}
 
-  /** A registry with the JVM's memory, GC, thread and processor metrics. */
+  /**
+   * A node's registry: every meter tagged {@code node} with the node's id (so that a dashboard sums
+   * or splits the cluster without relying on scrape labels), with the JVM's memory, GC, thread and
+   * processor metrics.
+   */
+  static PrometheusMeterRegistry registry(String node) {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    meters.config().commonTags("node", node);
+    jvm(meters);
+    return meters;
+  }
+
+  /** A registry with the JVM's memory, GC, thread and processor metrics, untagged. */
   static PrometheusMeterRegistry registry() {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    jvm(meters);
+    return meters;
+  }
+
+  private static void jvm(PrometheusMeterRegistry meters) {
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
     new JvmThreadMetrics().bindTo(meters);
     new ProcessorMetrics().bindTo(meters);
-    return meters;
   }
 
   /** Stored messages, pushes, sessions and presence watches. */

@@ -359,7 +359,27 @@ public enum Setting {
       "audit.head-interval-seconds",
       "300",
       "how often the chain's head is logged and exported (warbler_audit_head_seq), so that a cut"
-          + " tail shows against the heads recorded elsewhere; 0: never");
+          + " tail shows against the heads recorded elsewhere; 0: never"),
+  OTEL_EXPORTER_OTLP_ENDPOINT(
+      "otel.exporter.otlp.endpoint",
+      "",
+      "OpenTelemetry collector (OTLP over HTTP, protobuf) that traces go to, as a base URL such as"
+          + " http://127.0.0.1:4318 (spans are posted to URL/v1/traces); empty: no traces, no cost"),
+  OTEL_SERVICE_NAME(
+      "otel.service-name",
+      "warbler",
+      "service.name of this node's spans (service.instance.id is the node id, bus.node-id)"),
+  OTEL_SAMPLER_RATIO(
+      "otel.sampler-ratio",
+      "1.0",
+      "share of sends traced, 0.0 to 1.0, when traces are on; a node that receives a traced send"
+          + " follows the sender's decision"),
+  LOG_FORMAT(
+      "log.format",
+      "text",
+      "text (one human line per event) or json (one JSON object per line on stderr with node and,"
+          + " inside a traced request, trace_id and span_id); WARBLER_LOG_FORMAT also sets it for"
+          + " the lines logged before the configuration is read");
 
   private final String key;
   private final String defaultValue;

@@ -46,6 +46,12 @@ public final class WarblerServer implements AutoCloseable {
   /** Closes the bus and presence registry of this node. */
   private final AutoCloseable busCloser;
 
+  /** The node's id in the cluster ({@code bus.node-id} or generated), the {@code node} tag. */
+  private final String node;
+
+  /** Traces (OpenTelemetry; no-op unless an OTLP endpoint is set); closed last, flushing spans. */
+  private final TelemetryWiring.Telemetry telemetry;
+
   private final Services services;
   private final Gateway gateway;
   private final ScheduledJobs jobs;
@@ -84,23 +90,35 @@ public final class WarblerServer implements AutoCloseable {
     }
     Limits limits = LimitWiring.limits(settings);
     LifecycleLimits lifecycleLimits = LimitWiring.lifecycle(settings);
-    this.meters = MetricsWiring.registry();
+    this.node = BusWiring.nodeId(settings);
+    this.meters = MetricsWiring.registry(node);
     // Before anything opens: a bad certificate or key fails the start with nothing to clean up.
     this.tls = ServerTls.fromSettings(settings, meters).orElse(null);
+    LogFormat.apply(settings, node);
 
     this.ownsStores = shared == null;
-    StoreWiring.Opened storesOpened =
-        shared == null ? StoreWiring.open(settings, dataDirectory, clock, meters) : shared.opened;
+    this.telemetry = TelemetryWiring.open(settings, node);
+    StoreWiring.Opened storesOpened;
+    try {
+      storesOpened =
+          shared == null ? StoreWiring.open(settings, dataDirectory, clock, meters) : shared.opened;
+    } catch (RuntimeException e) {
+      closeQuietly(telemetry.closer());
+      throw e;
+    }
     this.stores = storesOpened.stores();
     // bus.kind=local: a cluster of one, in memory (several nodes in one process: the buses of the
     // shared cluster); bus.kind=nats: this node's connections to NATS.
     BusWiring.Opened opened;
     try {
-      opened = BusWiring.open(settings, shared == null ? null : shared.cluster);
+      opened =
+          BusWiring.open(
+              settings, shared == null ? null : shared.cluster, node, telemetry.api(), meters);
     } catch (RuntimeException e) {
       if (ownsStores) {
         closeQuietly(stores);
       }
+      closeQuietly(telemetry.closer());
       throw e;
     }
     this.busCloser = opened.closer();
@@ -120,6 +138,7 @@ public final class WarblerServer implements AutoCloseable {
               lifecycleLimits,
               clock,
               meters,
+              telemetry.api(),
               auditHeadSeq);
       this.services = core.services();
       started =
@@ -139,7 +158,8 @@ public final class WarblerServer implements AutoCloseable {
       this.rates = LimitWiring.rates(settings);
       this.authThrottle = LimitWiring.authThrottle(settings);
       MetricsWiring.limits(meters, authThrottle, rates);
-      this.gateway = GatewayWiring.gateway(settings, services, meters, rates, authThrottle);
+      this.gateway =
+          GatewayWiring.gateway(settings, services, meters, rates, authThrottle, telemetry.api());
     } catch (RuntimeException e) {
       // A later setting or key file was refused: nothing keeps running (writer, pool, jobs).
       if (started != null) {
@@ -149,6 +169,7 @@ public final class WarblerServer implements AutoCloseable {
       if (ownsStores) {
         closeQuietly(stores);
       }
+      closeQuietly(telemetry.closer());
       throw e;
     }
   }
@@ -261,7 +282,8 @@ public final class WarblerServer implements AutoCloseable {
             rates,
             authThrottle,
             webSocketPort,
-            tls);
+            tls,
+            telemetry.api());
     this.api = rest;
     return rest.start();
   }
@@ -311,6 +333,11 @@ public final class WarblerServer implements AutoCloseable {
     return services.directory();
   }
 
+  /** This node's id in the cluster: {@code bus.node-id}, or the host name with a random suffix. */
+  public String nodeId() {
+    return node;
+  }
+
   @Override
   public void close() {
     ready = false;
@@ -340,6 +367,8 @@ public final class WarblerServer implements AutoCloseable {
     if (ownsStores) {
       closeQuietly(stores);
     }
+    // Last: the spans of the final requests (and of the drain) are flushed to the collector.
+    closeQuietly(telemetry.closer());
     meters.close();
     dataDirectory.close();
   }

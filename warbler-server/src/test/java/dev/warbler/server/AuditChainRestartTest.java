@@ -34,7 +34,7 @@ class AuditChainRestartTest {
         node.http.send(
             java.net.http.HttpRequest.newBuilder(node.http("/metrics")).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
-    return response.body();
+    return TestServer.untagged(response.body());
   }
 
   private Connection db() throws Exception {

@@ -51,11 +51,12 @@ class GatewayAuthThrottleTest {
   }
 
   private static String metrics(TestServer node) throws Exception {
-    return node.http
-        .send(
-            HttpRequest.newBuilder(node.http("/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return TestServer.untagged(
+        node.http
+            .send(
+                HttpRequest.newBuilder(node.http("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body());
   }
 
   @Test

@@ -239,7 +239,8 @@ class PingFloodIT {
 
   /** The sum of the samples of the metric lines matching {@code series} (a regex). */
   private static long sum(String metrics, String series) {
-    Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
+    Matcher m =
+        Pattern.compile("(?m)^" + series + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
     double total = 0;
     while (m.find()) {
       total += Double.parseDouble(m.group(1));

@@ -36,7 +36,7 @@ class StoreDurabilityTest {
     env.put("WARBLER_HTTP_PORT", "0");
     env.put("WARBLER_ADMIN_KEY", "durability-test-key-0123456789-abcdefghij");
     try (WarblerServer server = WarblerServer.start(Settings.load(config, env))) {
-      String metrics = get(server.httpPort(), "/metrics");
+      String metrics = TestServer.untagged(get(server.httpPort(), "/metrics"));
       return metrics
           .lines()
           .filter(l -> l.startsWith("warbler_store_sqlite_synchronous "))

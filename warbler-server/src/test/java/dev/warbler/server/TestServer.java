@@ -16,6 +16,17 @@ final class TestServer implements AutoCloseable {
   static final String ADMIN_KEY = "test-admin-key-0123456789-abcdefghijklmnop";
   static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * A Prometheus scrape without the {@code node} label every meter carries, so that a test can name
+   * a sample by its other labels only.
+   */
+  static String untagged(String metrics) {
+    return metrics
+        .replaceAll(",node=\"[^\"]*\"", "")
+        .replaceAll("node=\"[^\"]*\",?", "")
+        .replace("{}", "");
+  }
+
   final WarblerServer server;
   final HttpClient http = HttpClient.newHttpClient();
 

@@ -3,12 +3,30 @@ package dev.warbler.bus.nats;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Event;
 import dev.warbler.core.spi.Topic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.impl.Headers;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -35,10 +53,40 @@ import org.slf4j.LoggerFactory;
  *       servers the guarantee holds once that settled.
  *   <li>NATS is at most once, like the port: a lost connection loses what was in flight, and a
  *       dispatcher that falls too far behind drops messages (the client's slow-consumer limit).
+ *   <li>Observability rides in NATS message headers, never in the event's bytes: {@value
+ *       #PUBLISHED_AT} (the publisher's wall clock in microseconds) on every message, from which
+ *       the receiving node records {@code warbler.bus.lag}; and, when the publishing thread's
+ *       current OpenTelemetry span is sampled, the W3C {@code traceparent} (and {@code tracestate})
+ *       of a {@code bus.publish} span, under which the receiving node runs its subscribers in a
+ *       {@code bus.deliver} span. Without a sampled span nothing is traced and no span is made.
  * </ul>
  */
 public final class NatsBus implements Bus {
   private static final Logger log = LoggerFactory.getLogger(NatsBus.class);
+
+  /** The header carrying the publisher's wall clock, in microseconds since the epoch. */
+  static final String PUBLISHED_AT = "Warbler-Published-At";
+
+  private static final TextMapSetter<Headers> HEADER_SETTER =
+      (h, k, v) -> {
+        if (h != null) {
+          h.put(k, v);
+        }
+      };
+
+  private static final TextMapGetter<Headers> HEADER_GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Headers carrier) {
+          return carrier.keySet();
+        }
+
+        @Override
+        public @org.jspecify.annotations.Nullable String get(
+            @org.jspecify.annotations.Nullable Headers carrier, String key) {
+          return carrier == null ? null : carrier.getFirst(key);
+        }
+      };
 
   private final String node;
   private final NatsConfig config;
@@ -48,22 +96,61 @@ public final class NatsBus implements Bus {
   private final Set<Sub> subs = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private NatsBus(String node, NatsConfig config, Connection connection) {
+  private final Tracer tracer;
+  private final TextMapPropagator propagator;
+  private final InstantSource clock = InstantSource.system();
+  private final Timer lag;
+  private final Counter publishFailures;
+
+  private NatsBus(
+      String node,
+      NatsConfig config,
+      Connection connection,
+      OpenTelemetry telemetry,
+      MeterRegistry meters) {
     this.node = node;
     this.config = config;
     this.connection = connection;
     this.dispatcher = connection.createDispatcher();
+    this.tracer = telemetry.getTracer("dev.warbler.bus.nats");
+    this.propagator = telemetry.getPropagators().getTextMapPropagator();
+    this.lag =
+        Timer.builder("warbler.bus.lag")
+            .description(
+                "Time from an event's publish on one node to its delivery here (wall clocks of"
+                    + " two machines: as good as their synchronisation)")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(50_000))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(meters);
+    this.publishFailures =
+        Counter.builder("warbler.bus.publish.failures")
+            .description(
+                "Events dropped because NATS could not take them (disconnected, buffer full);"
+                    + " clients catch up from the store")
+            .register(meters);
   }
 
   /**
-   * Connects node {@code node} to NATS. IllegalStateException, naming the servers, when none
-   * answers within the connect timeout.
+   * Connects node {@code node} to NATS, without traces and with metrics nobody reads.
+   * IllegalStateException, naming the servers, when none answers within the connect timeout.
    */
   public static NatsBus connect(String node, NatsConfig config) {
+    return connect(node, config, OpenTelemetry.noop(), new SimpleMeterRegistry());
+  }
+
+  /**
+   * Connects node {@code node} to NATS; spans go to {@code telemetry}, {@code warbler.bus.lag} and
+   * {@code warbler.bus.publish.failures} to {@code meters}. IllegalStateException, naming the
+   * servers, when none answers within the connect timeout.
+   */
+  public static NatsBus connect(
+      String node, NatsConfig config, OpenTelemetry telemetry, MeterRegistry meters) {
     if (node.isBlank()) {
       throw new IllegalArgumentException("a node needs an id");
     }
-    return new NatsBus(node, config, open(config, config.connectionName() + "-" + node));
+    return new NatsBus(
+        node, config, open(config, config.connectionName() + "-" + node), telemetry, meters);
   }
 
   /** A connection with the configured servers, timeouts and reconnects. */
@@ -98,14 +185,61 @@ public final class NatsBus implements Bus {
       return;
     }
     String subject = Subjects.subject(config.subjectPrefix(), topic);
+    Headers headers = new Headers();
+    headers.put(PUBLISHED_AT, Long.toString(micros(clock.instant())));
+    Context parent = Context.current();
+    // Only a traced request (a sampled span on this thread, e.g. a send) makes a span here: events
+    // nobody traces cost one thread-local read.
+    Span span =
+        Span.fromContext(parent).getSpanContext().isSampled()
+            ? tracer
+                .spanBuilder("bus.publish")
+                .setParent(parent)
+                .setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "nats")
+                .setAttribute("messaging.destination.name", subject)
+                .setAttribute("warbler.event", event.getClass().getSimpleName())
+                .setAttribute("warbler.node", node)
+                .startSpan()
+            : null;
+    if (span != null) {
+      propagator.inject(parent.with(span), headers, HEADER_SETTER);
+    }
     try {
-      connection.publish(subject, codec.encode(event));
+      connection.publish(subject, headers, codec.encode(event));
     } catch (IllegalStateException e) {
       // Closing, or disconnected with the reconnect buffer full: the bus is at most once, and the
       // change is already in the store, so the event is dropped rather than failing the caller.
       if (!closed) {
+        publishFailures.increment();
+        if (span != null) {
+          span.setStatus(StatusCode.ERROR, "dropped: " + e.getMessage());
+        }
         log.warn("dropped an event for {} on {}: {}", subject, node, e.getMessage());
       }
+    } finally {
+      if (span != null) {
+        span.end();
+      }
+    }
+  }
+
+  private static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+  }
+
+  /** Records the lag of a message that says when it was published; others are not counted. */
+  private void recordLag(@org.jspecify.annotations.Nullable Headers headers) {
+    String at = headers == null ? null : headers.getFirst(PUBLISHED_AT);
+    if (at == null) {
+      return;
+    }
+    try {
+      long micros = micros(clock.instant()) - Long.parseLong(at);
+      // Clocks of two machines: a receiver a little behind the publisher would see a negative lag.
+      lag.record(Math.max(0, micros), java.util.concurrent.TimeUnit.MICROSECONDS);
+    } catch (NumberFormatException e) {
+      log.debug("ignored a malformed {} header: {}", PUBLISHED_AT, at);
     }
   }
 
@@ -199,6 +333,36 @@ public final class NatsBus implements Bus {
         log.warn("dropped a malformed message on {}: {}", message.getSubject(), e.getMessage());
         return;
       }
+      Headers headers = message.getHeaders();
+      recordLag(headers);
+      Span span = null;
+      if (headers != null && headers.containsKey("traceparent")) {
+        Context remote = propagator.extract(Context.root(), headers, HEADER_GETTER);
+        if (Span.fromContext(remote).getSpanContext().isValid()) {
+          span =
+              tracer
+                  .spanBuilder("bus.deliver")
+                  .setParent(remote)
+                  .setSpanKind(SpanKind.CONSUMER)
+                  .setAttribute("messaging.system", "nats")
+                  .setAttribute("messaging.destination.name", message.getSubject())
+                  .setAttribute("warbler.event", event.getClass().getSimpleName())
+                  .setAttribute("warbler.node", node)
+                  .startSpan();
+        }
+      }
+      if (span == null) {
+        deliver(event);
+        return;
+      }
+      try (Scope ignored = span.makeCurrent()) {
+        deliver(event);
+      } finally {
+        span.end();
+      }
+    }
+
+    private void deliver(Event event) {
       try {
         subscriber.accept(event);
       } catch (RuntimeException e) {

@@ -263,12 +263,16 @@ final class TestCluster implements AutoCloseable {
       return client;
     }
 
-    /** The value of one unlabelled sample of this node's Prometheus metrics. */
+    /**
+     * The value of one sample of this node's Prometheus metrics that has no labels but the {@code
+     * node} every meter carries.
+     */
     double metric(String sample) {
       Reply r = call("GET", "/metrics", null);
+      String tagged = sample + "{node=\"" + server.nodeId() + "\"} ";
       for (String line : r.text().split("\n")) {
-        if (line.startsWith(sample + " ")) {
-          return Double.parseDouble(line.substring(sample.length() + 1).trim());
+        if (line.startsWith(tagged)) {
+          return Double.parseDouble(line.substring(tagged.length()).trim());
         }
       }
       throw new AssertionError("no sample " + sample + " in the metrics of node " + name);

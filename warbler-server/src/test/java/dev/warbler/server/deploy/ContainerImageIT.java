@@ -280,7 +280,7 @@ class ContainerImageIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
-      assertThat(metrics).contains(KustomizeRenderTest.CONNECTIONS_METRIC + " ");
+      assertThat(metrics).contains(KustomizeRenderTest.CONNECTIONS_METRIC + "{node=\"");
 
       ProcessHandle java =
           process.toHandle().children().findFirst().orElseGet(() -> fail("no java in " + process));

@@ -313,7 +313,7 @@ class KustomizeRenderTest {
       String metrics = get(HttpClient.newHttpClient(), server, "/metrics").body();
       assertThat(metrics.lines())
           .as("/metrics exports the gauge %s", CONNECTIONS_METRIC)
-          .anyMatch(l -> l.startsWith(CONNECTIONS_METRIC + " "))
+          .anyMatch(l -> l.startsWith(CONNECTIONS_METRIC + "{node=\""))
           .anyMatch(l -> l.equals("# TYPE " + CONNECTIONS_METRIC + " gauge"));
     }
   }
