@@ -289,6 +289,15 @@ class RestApiTest {
         400,
         "INVALID_ARGUMENT",
         1004);
+    // NUL: PostgreSQL cannot keep it, so no store is given one (the same answer on every store).
+    assertProblem(
+        node.call(
+            "POST",
+            "/v1/apps/default/messages",
+            Map.of("from", "alice", "to", "bob", "text", "a\u0000b")),
+        400,
+        "INVALID_ARGUMENT",
+        1004);
     assertProblem(
         node.call(
             "POST",

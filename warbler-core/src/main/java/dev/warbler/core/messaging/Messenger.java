@@ -282,6 +282,11 @@ public final class Messenger {
               + " bytes; the limit (limits.max-message-bytes) is "
               + limits.maxMessageBytes());
     }
+    if (text.indexOf('\u0000') >= 0 || payload.indexOf('\u0000') >= 0) {
+      // PostgreSQL cannot keep it; refused for every store, so a message means the same anywhere.
+      throw new WarblerException(
+          ErrorCode.INVALID_ARGUMENT, "text and payload must not contain the NUL character U+0000");
+    }
     switch (type) {
       case TEXT, MARKDOWN -> {
         if (text.isBlank()) {
