@@ -80,8 +80,17 @@ class DrainIT {
     while ((line = out.readLine()) != null) {
       Matcher m = READY.matcher(line);
       if (m.find()) {
-        // Keep reading, so the child never blocks on a full pipe.
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> {}));
+        // Keep reading, so the child never blocks on a full pipe. When the child exits, the JDK
+        // closes the pipe under this reader ("Stream closed"): that is the end, not an error (an
+        // uncaught exception here was reported as the error of whichever test ran next).
+        Thread.ofVirtual()
+            .start(() -> {
+              try {
+                out.lines().forEach(l -> {});
+              } catch (java.io.UncheckedIOException ended) {
+                // the child exited
+              }
+            });
         return new Node(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
       }
     }
