@@ -410,15 +410,7 @@ final class CrashRun {
         sending.put(sender, Thread.ofVirtual().start(() -> send(c, w, again, r, halt, true)));
       }
       Conn out = connect(clients[refuge], outsider, null);
-      others.add(
-          Thread.ofVirtual()
-              .start(() -> {
-                while (!stop.get()) {
-                  rec.outsiderAttempts.increment();
-                  out.send(frame(outsider + "-" + counter.incrementAndGet(), null, group));
-                  sleep(25);
-                }
-              }));
+      others.add(Thread.ofVirtual().start(() -> tryToPostAsOutsider(out, stop)));
       Admin[] admins = new Admin[n];
       for (int i = 0; i < n; i++) {
         admins[i] = new Admin(nodes[i].target().http(), adminKey);
@@ -570,15 +562,7 @@ final class CrashRun {
         threads.add(Thread.ofVirtual().start(() -> sendOverRest(() -> admin, r, stop)));
       }
       Conn out = conns.get(outsider);
-      threads.add(
-          Thread.ofVirtual()
-              .start(() -> {
-                while (!stop.get()) {
-                  rec.outsiderAttempts.increment();
-                  out.send(frame(outsider + "-" + counter.incrementAndGet(), null, group));
-                  sleep(25);
-                }
-              }));
+      threads.add(Thread.ofVirtual().start(() -> tryToPostAsOutsider(out, stop)));
       // The clock of the kill starts at the round's first ack: a server just started (cold JIT, a
       // busy machine) may take a while to serve, and a kill before that would test nothing new.
       long acksBefore = rec.ackCount();
@@ -705,6 +689,15 @@ final class CrashRun {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** The outsider, member of nothing, posts to the group every 25 ms until {@code stop}. */
+  private void tryToPostAsOutsider(Conn out, AtomicBoolean stop) {
+    while (!stop.get()) {
+      rec.outsiderAttempts.increment();
+      out.send(frame(outsider + "-" + counter.incrementAndGet(), null, group));
+      sleep(25);
     }
   }
 

@@ -9,12 +9,6 @@ import dev.warbler.protocol.v1.ServerFrame;
 import dev.warbler.server.Setting;
 import dev.warbler.server.cluster.TestCluster.Node;
 import dev.warbler.testkit.RawClient;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +36,7 @@ class NatsOutageTest {
 
   @Test
   void sendsAreAckedDuringAnOutageAndPushesCrossAgainOnceNatsIsBack() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = NatsRegions.freePort();
     Process nats = natsServer(port);
     try (TestCluster cluster =
         TestCluster.start(
@@ -102,34 +93,21 @@ class NatsOutageTest {
     }
   }
 
+  /** A nats-server on {@code port} with JetStream, its store kept across restarts. */
   private Process natsServer(int port) throws Exception {
-    String binary =
-        Files.isExecutable(Path.of("/usr/sbin/nats-server"))
-            ? "/usr/sbin/nats-server"
-            : "nats-server";
     Process p =
-        new ProcessBuilder(
-                binary,
+        NatsRegions.natsServer(
+            List.of(
                 "-a",
                 "127.0.0.1",
                 "-p",
                 Integer.toString(port),
                 "-js",
                 "-sd",
-                dir.resolve("js").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("nats-" + System.nanoTime() + ".log").toFile())
-            .start();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-        return p;
-      } catch (IOException e) {
-        Thread.sleep(50);
-      }
-    }
-    throw new IllegalStateException("nats-server did not listen on " + port);
+                dir.resolve("js").toString()),
+            dir.resolve("nats-" + System.nanoTime() + ".log"));
+    NatsRegions.awaitPort(port, p);
+    return p;
   }
 
   private RawClient login(Node node, String user) {

@@ -132,23 +132,28 @@ final class NatsRegions implements AutoCloseable {
   }
 
   private static Process natsServer(Path conf, Path log) throws IOException {
+    return natsServer(List.of("-c", conf.toString()), log);
+  }
+
+  /** A nats-server process of the test's own with {@code args}, its output in {@code log}. */
+  static Process natsServer(List<String> args, Path log) throws IOException {
     String binary =
         Files.isExecutable(Path.of("/usr/sbin/nats-server"))
             ? "/usr/sbin/nats-server"
             : "nats-server";
-    return new ProcessBuilder(binary, "-c", conf.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    List<String> cmd = new java.util.ArrayList<>(List.of(binary));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
-  private static void awaitPort(int port, Process p) {
+  /** Waits up to 20 s until something listens on {@code port}; fails if {@code p} exits. */
+  static void awaitPort(int port, Process p) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
