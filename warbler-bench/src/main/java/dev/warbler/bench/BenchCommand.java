@@ -115,6 +115,14 @@ public final class BenchCommand implements Runnable {
     double warmup = 2;
 
     @CommandLine.Option(
+        names = "--warmup-rate",
+        defaultValue = "0",
+        description =
+            "messages/s during the warm-up (default: --rate); warm up below saturation to"
+                + " measure it on compiled code")
+    double warmupRate = 0;
+
+    @CommandLine.Option(
         names = "--server-cpus",
         defaultValue = "",
         description = "with --spawn: pin the server with taskset -c (e.g. 0)")
@@ -319,7 +327,8 @@ public final class BenchCommand implements Runnable {
               "direct",
               t,
               users,
-              new DirectLoad.Options(clients, rate, common.duration, common.warmup, payload))
+              new DirectLoad.Options(
+                  clients, rate, common.duration, common.warmup, payload, common.warmupRate))
           .put("encrypt", encrypt);
     }
   }
@@ -563,7 +572,14 @@ public final class BenchCommand implements Runnable {
           s.target(),
           s.admin(),
           new GroupLoad.Options(
-              groups, members, senders, rate, common.duration, common.warmup, payload));
+              groups,
+              members,
+              senders,
+              rate,
+              common.duration,
+              common.warmup,
+              payload,
+              common.warmupRate));
     }
   }
 

@@ -26,11 +26,21 @@ final class DirectLoad {
   private DirectLoad() {}
 
   /** What to run. */
-  record Options(int clients, double rate, double durationS, double warmupS, int payload) {
+  /** What to run; a {@code warmupRate} of 0 warms up at {@code rate}. */
+  record Options(
+      int clients, double rate, double durationS, double warmupS, int payload, double warmupRate) {
     Options {
       if (clients < 2 || clients % 2 != 0) {
         throw new IllegalArgumentException("--clients must be even and at least 2: " + clients);
       }
+    }
+
+    Options(int clients, double rate, double durationS, double warmupS, int payload) {
+      this(clients, rate, durationS, warmupS, payload, 0);
+    }
+
+    OpenSchedule schedule(long start) {
+      return new OpenSchedule(start, warmupRate > 0 ? warmupRate : rate, warmupS, rate);
     }
   }
 
@@ -57,10 +67,11 @@ final class DirectLoad {
             f -> onFrame(f, self.user, partner, pending, tally, latency, errors, lastDelivery));
       }
       String filler = "x".repeat(Math.max(1, o.payload()));
-      long total = (long) Math.ceil(o.rate() * (o.warmupS() + o.durationS()));
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-      OpenSchedule schedule = new OpenSchedule(start, o.rate());
-      long measureFrom = start + (long) (o.warmupS() * 1e9);
+      OpenSchedule schedule = o.schedule(start);
+      long total = schedule.totalSends(o.durationS());
+      long measureFrom = schedule.intendedNanos(schedule.warmupSends());
+      CpuMeter.Reading cpuFrom = CpuMeter.UNAVAILABLE;
       String run = Long.toString(start & 0xffffff, 36);
       for (long i = 0; i < total; i++) {
         long intended = schedule.intendedNanos(i);
@@ -68,10 +79,13 @@ final class DirectLoad {
         if (wait > 0) {
           LockSupport.parkNanos(wait);
         }
+        if (i == schedule.warmupSends()) {
+          cpuFrom = CpuMeter.read();
+        }
         int from = (int) (i % conns.size());
         Conn sender = conns.get(from);
         String id = run + "-" + i;
-        boolean measured = intended >= measureFrom;
+        boolean measured = i >= schedule.warmupSends();
         pending.put(id, new Pending(intended, measured));
         if (measured) {
           tally.recordSent();
@@ -93,22 +107,27 @@ final class DirectLoad {
           && (tally.acked() < tally.sent() - errors.sum() || tally.lost() > 0)) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
+      CpuMeter.Reading cpuTo = CpuMeter.read();
       conns.forEach(Conn::close);
       // Deliveries that trail the schedule (a saturated server) stretch the measured window.
       double seconds = Math.max(o.durationS(), (lastDelivery.get() - measureFrom) / 1e9);
-      return new Result(scenario)
-          .delivery(tally, seconds, latency)
-          .put("unacked", tally.sent() - tally.acked())
-          .put("errors", errors.sum())
-          .put("rate", o.rate())
-          .put("clients", o.clients())
-          .put("payload", o.payload())
-          .put("duration_s", o.durationS())
-          .put("window_s", Result.round(seconds))
-          .put("warmup_s", o.warmupS())
-          .put("send_lag_ms", Result.round((end - schedule.intendedNanos(total - 1)) / 1e6))
-          .put("server_cpus", target.serverCpus())
-          .put("nodes", target.nodes().size());
+      Result r =
+          new Result(scenario)
+              .delivery(tally, seconds, latency)
+              .put("unacked", tally.sent() - tally.acked())
+              .put("errors", errors.sum())
+              .put("rate", o.rate())
+              .put("clients", o.clients())
+              .put("payload", o.payload())
+              .put("duration_s", o.durationS())
+              .put("window_s", Result.round(seconds))
+              .put("warmup_s", o.warmupS())
+              .put("warmup_rate", o.warmupRate() > 0 ? o.warmupRate() : o.rate())
+              .put("send_lag_ms", Result.round((end - schedule.intendedNanos(total - 1)) / 1e6))
+              .put("server_cpus", target.serverCpus())
+              .put("nodes", target.nodes().size());
+      CpuMeter.report(r, cpuFrom, cpuTo, tally.delivered());
+      return r;
     }
   }
 

@@ -37,12 +37,24 @@ final class GroupLoad {
       double rate,
       double durationS,
       double warmupS,
-      int payload) {
+      int payload,
+      double warmupRate) {
     Options {
       if (members < 2 || senders < 1 || senders > members || groups < 1) {
         throw new IllegalArgumentException(
             "need groups >= 1, members >= 2, 1 <= senders <= members");
       }
+    }
+
+    Options(
+        int groups,
+        int members,
+        int senders,
+        double rate,
+        double durationS,
+        double warmupS,
+        int payload) {
+      this(groups, members, senders, rate, durationS, warmupS, payload, 0);
     }
   }
 
@@ -126,10 +138,13 @@ final class GroupLoad {
         });
       }
       String filler = "x".repeat(Math.max(1, o.payload()));
-      long total = (long) Math.ceil(o.rate() * (o.warmupS() + o.durationS()));
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-      OpenSchedule schedule = new OpenSchedule(start, o.rate());
-      long measureFrom = start + (long) (o.warmupS() * 1e9);
+      OpenSchedule schedule =
+          new OpenSchedule(
+              start, o.warmupRate() > 0 ? o.warmupRate() : o.rate(), o.warmupS(), o.rate());
+      long total = schedule.totalSends(o.durationS());
+      long measureFrom = schedule.intendedNanos(schedule.warmupSends());
+      CpuMeter.Reading cpuFrom = CpuMeter.UNAVAILABLE;
       int slots = o.groups() * o.senders();
       long sent = 0;
       for (long i = 0; i < total; i++) {
@@ -138,12 +153,15 @@ final class GroupLoad {
         if (wait > 0) {
           LockSupport.parkNanos(wait);
         }
+        if (i == schedule.warmupSends()) {
+          cpuFrom = CpuMeter.read();
+        }
         int slot = (int) (i % slots);
         int group = slot % o.groups();
         int member = slot / o.groups();
         Conn sender = conns.get(group * o.members() + member);
         String id = "g" + i;
-        boolean measured = intended >= measureFrom;
+        boolean measured = i >= schedule.warmupSends();
         pending.put(id, new Pending(intended, measured));
         if (measured) {
           sent++;
@@ -165,6 +183,7 @@ final class GroupLoad {
               || delivered.sum() < (long) acked.size() * (o.members() - 1))) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
+      CpuMeter.Reading cpuTo = CpuMeter.read();
       long expected = 0;
       long lost = 0;
       for (Acked a : acked) {
@@ -183,26 +202,30 @@ final class GroupLoad {
       }
       conns.forEach(Conn::close);
       double seconds = Math.max(o.durationS(), (lastDelivery.get() - measureFrom) / 1e9);
-      return new Result("group")
-          .put("sent", sent)
-          .put("acked", acked.size())
-          .put("expected_deliveries", expected)
-          .put("delivered", delivered.sum())
-          .put("lost", lost)
-          .put("duplicates", duplicates.sum())
-          .put("throughput_per_s", Result.round(delivered.sum() / seconds))
-          .put("messages_per_s", Result.round(acked.size() / seconds))
-          .latency(latency)
-          .put("errors", errors.sum())
-          .put("groups", o.groups())
-          .put("members", o.members())
-          .put("senders", o.senders())
-          .put("rate", o.rate())
-          .put("payload", o.payload())
-          .put("duration_s", o.durationS())
-          .put("window_s", Result.round(seconds))
-          .put("server_cpus", target.serverCpus())
-          .put("nodes", target.nodes().size());
+      Result r =
+          new Result("group")
+              .put("sent", sent)
+              .put("acked", acked.size())
+              .put("expected_deliveries", expected)
+              .put("delivered", delivered.sum())
+              .put("lost", lost)
+              .put("duplicates", duplicates.sum())
+              .put("throughput_per_s", Result.round(delivered.sum() / seconds))
+              .put("messages_per_s", Result.round(acked.size() / seconds))
+              .latency(latency)
+              .put("errors", errors.sum())
+              .put("groups", o.groups())
+              .put("members", o.members())
+              .put("senders", o.senders())
+              .put("rate", o.rate())
+              .put("payload", o.payload())
+              .put("duration_s", o.durationS())
+              .put("window_s", Result.round(seconds))
+              .put("server_cpus", target.serverCpus())
+              .put("nodes", target.nodes().size())
+              .put("warmup_rate", o.warmupRate() > 0 ? o.warmupRate() : o.rate());
+      CpuMeter.report(r, cpuFrom, cpuTo, delivered.sum());
+      return r;
     }
   }
 }

@@ -31,8 +31,38 @@ class BenchPartsTest {
   }
 
   @Test
+  void aWarmUpPhaseRunsAtItsOwnRateThenTheMeasuredRateFollowsWithoutAGap() {
+    OpenSchedule s = new OpenSchedule(1_000, 2, 2, 10);
+
+    assertThat(s.warmupSends()).isEqualTo(4);
+    assertThat(s.intendedNanos(3)).isEqualTo(1_000 + 1_500_000_000L);
+    assertThat(s.intendedNanos(4)).isEqualTo(1_000 + 2_000_000_000L);
+    assertThat(s.intendedNanos(5)).isEqualTo(1_000 + 2_100_000_000L);
+    assertThat(s.totalSends(3)).isEqualTo(4 + 30);
+  }
+
+  @Test
+  void theSystemsCpuIsTheMachinesBusyTimeLessTheLoadGeneratorsOwn() {
+    // user nice system idle iowait irq softirq steal guest guest_nice, in ticks of 10 ms
+    assertThat(CpuMeter.busySeconds("cpu  1000 10 300 9000 500 5 20 0 0 0")).isEqualTo(13.35);
+    assertThatThrownBy(() -> CpuMeter.busySeconds("cpu0 1 2 3 4 5 6 7 8"))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    Result r = new Result("direct");
+    CpuMeter.report(r, new CpuMeter.Reading(10, 1), new CpuMeter.Reading(16, 2.5), 10_000);
+    assertThat(r.get("system_cpu_s")).isEqualTo(4.5);
+    assertThat(r.get("cpu_us_per_msg")).isEqualTo(450.0);
+
+    Result none = new Result("direct");
+    CpuMeter.report(none, CpuMeter.UNAVAILABLE, new CpuMeter.Reading(16, 2.5), 10_000);
+    assertThat(none.fields()).doesNotContainKey("system_cpu_s");
+  }
+
+  @Test
   void anOpenScheduleNeedsAPositiveRate() {
     assertThatThrownBy(() -> new OpenSchedule(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenSchedule(0, 0, 5, 10))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
