@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -43,6 +44,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #subscribe} is a NATS subscription on the topic's subject, {@link #subscribeQueue}
  *       one in the NATS queue group named after the queue: NATS hands each message to one member of
  *       each group, on whichever connection.
+ *   <li>A node's own events never make the round trip through NATS to itself: its connection is
+ *       opened with {@code noEcho}, and {@link #publish} hands the event to this node's plain
+ *       subscribers of the topic directly, on the publishing thread, as the in-process bus does. A
+ *       direct message whose sender and recipient are on one node crosses no network, and the copy
+ *       for the sender's own devices never comes back from NATS. Queue subscriptions live on a
+ *       second connection that hears its node's events like any other, since the member NATS picks
+ *       may be on this node.
  *   <li>All subscriptions of a node share one dispatcher thread, which calls subscribers one after
  *       the other in arrival order; NATS keeps the order of one connection's publishes, so events
  *       of one publisher thread on one topic arrive in order.
@@ -94,6 +102,15 @@ public final class NatsBus implements Bus {
   private final Dispatcher dispatcher;
   private final EventCodec codec = new EventCodec();
   private final Set<Sub> subs = ConcurrentHashMap.newKeySet();
+
+  /** This node's plain subscribers by subject: {@link #publish} delivers to them directly. */
+  private final ConcurrentHashMap<String, CopyOnWriteArrayList<Sub>> local =
+      new ConcurrentHashMap<>();
+
+  /** The connection of queue subscriptions (echo on), opened with the first of them. */
+  private @org.jspecify.annotations.Nullable Connection queueConnection;
+
+  private @org.jspecify.annotations.Nullable Dispatcher queueDispatcher;
   private volatile boolean closed;
 
   private final Tracer tracer;
@@ -150,19 +167,30 @@ public final class NatsBus implements Bus {
       throw new IllegalArgumentException("a node needs an id");
     }
     return new NatsBus(
-        node, config, open(config, config.connectionName() + "-" + node), telemetry, meters);
+        node, config, open(config, config.connectionName() + "-" + node, false), telemetry, meters);
   }
 
   /** A connection with the configured servers, timeouts and reconnects. */
   static Connection open(NatsConfig config, String name) {
-    Options options =
+    return open(config, name, true);
+  }
+
+  /**
+   * A connection with the configured servers, timeouts and reconnects; without {@code echo} its
+   * subscriptions never receive what it published itself.
+   */
+  private static Connection open(NatsConfig config, String name, boolean echo) {
+    Options.Builder builder =
         Options.builder()
             .servers(config.servers().toArray(String[]::new))
             .connectionName(name)
             .connectionTimeout(config.connectTimeout())
             .maxReconnects(config.maxReconnects())
-            .reconnectWait(config.reconnectWait())
-            .build();
+            .reconnectWait(config.reconnectWait());
+    if (!echo) {
+      builder.noEcho();
+    }
+    Options options = builder.build();
     try {
       return Nats.connect(options);
     } catch (IOException e) {
@@ -185,6 +213,12 @@ public final class NatsBus implements Bus {
       return;
     }
     String subject = Subjects.subject(config.subjectPrefix(), topic);
+    CopyOnWriteArrayList<Sub> here = local.get(subject);
+    if (here != null) {
+      for (Sub sub : here) {
+        sub.deliverLocal(event);
+      }
+    }
     Headers headers = new Headers();
     headers.put(PUBLISHED_AT, Long.toString(micros(clock.instant())));
     Context parent = Context.current();
@@ -257,25 +291,49 @@ public final class NatsBus implements Bus {
   }
 
   private Subscription add(Topic topic, String queue, Consumer<Event> subscriber) {
-    Sub sub = new Sub(topic, subscriber);
-    if (closed) {
-      return sub;
-    }
     String subject = Subjects.subject(config.subjectPrefix(), topic);
-    sub.nats =
-        queue.isEmpty()
-            ? dispatcher.subscribe(subject, sub::handle)
-            : dispatcher.subscribe(subject, Subjects.token(queue), sub::handle);
+    if (queue.isEmpty()) {
+      Sub sub = new Sub(topic, subject, subscriber, connection, dispatcher);
+      if (closed) {
+        return sub;
+      }
+      local.compute(
+          subject,
+          (k, list) -> {
+            CopyOnWriteArrayList<Sub> l = list == null ? new CopyOnWriteArrayList<>() : list;
+            l.add(sub);
+            return l;
+          });
+      sub.nats = dispatcher.subscribe(subject, sub::handle);
+      return added(sub);
+    }
+    Dispatcher queues;
+    synchronized (this) {
+      if (closed) {
+        return new Sub(topic, subject, subscriber, connection, dispatcher);
+      }
+      if (queueDispatcher == null) {
+        queueConnection = open(config, config.connectionName() + "-" + node + "-queues", true);
+        queueDispatcher = queueConnection.createDispatcher();
+      }
+      queues = queueDispatcher;
+    }
+    Sub sub = new Sub(topic, subject, subscriber, queueConnection, queues);
+    sub.nats = queues.subscribe(subject, Subjects.token(queue), sub::handle);
+    return added(sub);
+  }
+
+  private Sub added(Sub sub) {
     subs.add(sub);
     // The server has the interest once it answered a ping sent after the SUB.
-    flush("the subscription to " + subject);
+    flush(sub.connection, "the subscription to " + sub.subject);
     return sub;
   }
 
-  /** Waits until the server processed what this connection sent so far. */
-  private void flush(String what) {
+  /** Waits until the server processed what {@code c} sent so far. */
+  private void flush(Connection c, String what) {
     try {
-      connection.flush(config.connectTimeout());
+      c.flush(config.connectTimeout());
     } catch (TimeoutException e) {
       log.warn("NATS did not confirm {} of {} in time", what, node);
     } catch (InterruptedException e) {
@@ -288,18 +346,30 @@ public final class NatsBus implements Bus {
     if (closed) {
       return;
     }
-    closed = true;
+    Connection queues;
+    synchronized (this) {
+      closed = true;
+      queues = queueConnection;
+    }
     subs.clear();
+    local.clear();
+    drainAndClose(connection);
+    if (queues != null) {
+      drainAndClose(queues);
+    }
+  }
+
+  /** Drain: unsubscribe, deliver nothing more (closed), send what was published; then close. */
+  private void drainAndClose(Connection c) {
     try {
-      // Drain: unsubscribe, deliver nothing more (closed), send what was published, close.
-      connection.drain(config.drainTimeout()).get();
+      c.drain(config.drainTimeout()).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       log.warn("draining the NATS connection of {} failed: {}", node, e.toString());
     } finally {
       try {
-        connection.close();
+        c.close();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -313,13 +383,31 @@ public final class NatsBus implements Bus {
 
   private final class Sub implements Subscription {
     final Topic topic;
+    final String subject;
     final Consumer<Event> subscriber;
+    final Connection connection;
+    final Dispatcher dispatcher;
     volatile io.nats.client.@org.jspecify.annotations.Nullable Subscription nats;
     volatile boolean cancelled;
 
-    Sub(Topic topic, Consumer<Event> subscriber) {
+    Sub(
+        Topic topic,
+        String subject,
+        Consumer<Event> subscriber,
+        Connection connection,
+        Dispatcher dispatcher) {
       this.topic = topic;
+      this.subject = subject;
       this.subscriber = subscriber;
+      this.connection = connection;
+      this.dispatcher = dispatcher;
+    }
+
+    /** An event published on this node, handed over without NATS. */
+    void deliverLocal(Event event) {
+      if (!cancelled && !closed) {
+        deliver(event);
+      }
     }
 
     void handle(Message message) {
@@ -374,13 +462,19 @@ public final class NatsBus implements Bus {
     public void cancel() {
       cancelled = true;
       subs.remove(this);
+      local.computeIfPresent(
+          subject,
+          (k, list) -> {
+            list.remove(this);
+            return list.isEmpty() ? null : list;
+          });
       io.nats.client.Subscription s = nats;
       if (s != null && !closed) {
         try {
           dispatcher.unsubscribe(s);
           // Once the server processed the UNSUB, a queue group no longer counts this member: the
           // events it would have been handed go to the others instead of being dropped here.
-          flush("the end of a subscription to " + s.getSubject());
+          flush(connection, "the end of a subscription to " + s.getSubject());
         } catch (IllegalStateException e) {
           // The connection is closing or the subscription already went: nothing to end.
         }

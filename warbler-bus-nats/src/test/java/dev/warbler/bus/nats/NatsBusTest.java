@@ -13,7 +13,10 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** What the NATS bus does beyond the contract: odd ids, bytes that are no event. */
+/**
+ * What the NATS bus does beyond the contract: odd ids, bytes that are no event, its own events kept
+ * off the network.
+ */
 class NatsBusTest {
   private final NatsConfig config =
       NatsTestSupport.config(UUID.randomUUID().toString().replace("-", ""));
@@ -37,6 +40,53 @@ class NatsBusTest {
       assertThat(odd).containsExactly(new Event.UserChanged("a.b", "x *>\t中"));
       assertThat(wildcardLookalike).containsExactly(new Event.UserChanged("a.b", "*"));
       assertThat(prefixLookalike).isEmpty();
+    }
+  }
+
+  @Test
+  void aNodesOwnEventIsHandedOverOnThePublishingThreadAndNeverComesBackFromNats() throws Exception {
+    Topic topic = Topic.user("acme", "ann");
+    try (NatsBus a = NatsBus.connect("a", config);
+        NatsBus b = NatsBus.connect("b", config)) {
+      List<Thread> onA = new CopyOnWriteArrayList<>();
+      List<Event> heardOnA = new CopyOnWriteArrayList<>();
+      List<Event> heardOnB = new CopyOnWriteArrayList<>();
+      a.subscribe(
+          topic,
+          e -> {
+            onA.add(Thread.currentThread());
+            heardOnA.add(e);
+          });
+      b.subscribe(topic, heardOnB::add);
+
+      a.publish(topic, new Event.UserChanged("acme", "ann"));
+      assertThat(onA).containsExactly(Thread.currentThread());
+
+      // What b publishes after a's event reaches a after it, through NATS: had a's own event
+      // echoed back, it would have arrived before this one.
+      b.publish(topic, new Event.UserChanged("acme", "marker"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> heardOnA.size() >= 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> heardOnB.size() == 2);
+      assertThat(heardOnA)
+          .containsExactly(
+              new Event.UserChanged("acme", "ann"), new Event.UserChanged("acme", "marker"));
+      assertThat(heardOnB)
+          .containsExactly(
+              new Event.UserChanged("acme", "ann"), new Event.UserChanged("acme", "marker"));
+    }
+  }
+
+  @Test
+  void aQueueMemberOnThePublishingNodeIsHandedItsShareThroughNats() {
+    Topic topic = Topic.nodes();
+    try (NatsBus a = NatsBus.connect("a", config)) {
+      List<Event> worked = new CopyOnWriteArrayList<>();
+      a.subscribeQueue(topic, "bots", worked::add);
+
+      a.publish(topic, new Event.AppChanged("acme"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> worked.size() == 1);
+      assertThat(worked).containsExactly(new Event.AppChanged("acme"));
     }
   }
 
