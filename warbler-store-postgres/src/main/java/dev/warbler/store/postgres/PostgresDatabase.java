@@ -96,6 +96,11 @@ final class PostgresDatabase implements AutoCloseable {
     return positions.next(writer);
   }
 
+  /** The sync position counter of the writer's batches (writer thread only). */
+  SyncPositions positions() {
+    return positions;
+  }
+
   /**
    * Runs a read on a pool connection (autocommit: each statement sees what committed before it). A
    * read whose connection broke (the server restarted since the pool opened it) runs once more on a

@@ -105,6 +105,8 @@ final class PostgresMessageStore implements MessageStore {
     Long[] replyTo = new Long[n];
     String[] forwarded = new String[n];
     Long[] pos = new Long[n];
+    // The first write of a batch to take positions locks the counter row in its own statement.
+    boolean lockInStatement = !db.positions().taken();
     List<String[]> implied = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < n; i++) {
@@ -120,7 +122,7 @@ final class PostgresMessageStore implements MessageStore {
       sentAt[i] = m.sentAt();
       replyTo[i] = m.options().replyTo();
       forwarded[i] = m.options().forwardedFrom();
-      pos[i] = db.nextChangePosition();
+      pos[i] = lockInStatement ? null : db.nextChangePosition();
       if (seen.add(app[i] + '\u0000' + conv[i])) {
         for (String user : m.conversation().impliedMembers()) {
           implied.add(new String[] {app[i], conv[i], user});
@@ -128,7 +130,7 @@ final class PostgresMessageStore implements MessageStore {
       }
     }
     Connection c = w.connection();
-    PreparedStatement ps = w.statement(APPEND_ALL);
+    PreparedStatement ps = w.statement(lockInStatement ? APPEND_ALL_LOCKING : APPEND_ALL);
     ps.setArray(1, c.createArrayOf("text", app));
     ps.setArray(2, c.createArrayOf("text", conv));
     ps.setArray(3, c.createArrayOf("text", id));
@@ -149,6 +151,9 @@ final class PostgresMessageStore implements MessageStore {
       for (int i = 0; i < n; i++) {
         if (!rs.next()) {
           throw new SQLException("the bulk append returned " + i + " rows for " + n);
+        }
+        if (lockInStatement && i == 0) {
+          db.positions().takenInStatement(rs.getLong(MESSAGE_COLUMN_COUNT + 2));
         }
         NewMessage m = unique.get(i);
         if (rs.getString(1) != null) {
@@ -207,51 +212,81 @@ final class PostgresMessageStore implements MessageStore {
           + " ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[])"
           + " WITH ORDINALITY AS t(app, conv, id, cmid, sender, type, text, payload, sent_at,"
           + " reply_to, fwd, pos, ord)"
-          + "), existing AS ("
-          + " SELECT i.ord AS eord, "
-          + qualified("m")
-          + " FROM input i JOIN LATERAL (SELECT "
-          + MESSAGE_COLUMNS
-          + " FROM messages WHERE app = i.app AND sender = i.sender AND client_msg_id = i.cmid"
-          + " LIMIT 1) m ON true"
-          + "), fresh AS ("
-          + " SELECT i.*, row_number() OVER (PARTITION BY i.app, i.conv ORDER BY i.ord) AS k"
-          + " FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.eord = i.ord)"
-          + "), convs AS ("
-          + " SELECT app, conv, count(*) AS n, max(pos) AS lastpos, min(pos) AS firstpos"
-          + " FROM fresh GROUP BY app, conv"
-          + "), bump AS ("
-          + " INSERT INTO conversations (app, id, last_seq, change_pos)"
-          + " SELECT app, conv, n, lastpos FROM convs ORDER BY app, conv"
-          + " ON CONFLICT (app, id) DO UPDATE SET last_seq = conversations.last_seq"
-          + " + excluded.last_seq, change_pos = excluded.change_pos RETURNING app, id, last_seq"
-          + "), numbered AS ("
-          + " SELECT f.*, b.last_seq - c.n + f.k AS seq"
-          + " FROM fresh f JOIN convs c ON c.app = f.app AND c.conv = f.conv"
-          + " JOIN bump b ON b.app = f.app AND b.id = f.conv"
-          + "), ins AS ("
-          + " INSERT INTO messages (app, conversation, seq, id, client_msg_id, sender, type, text,"
-          + " payload, sent_at, reply_to, forwarded_from)"
-          + " SELECT app, conv, seq, id, cmid, sender, type, text, payload, sent_at, reply_to, fwd"
-          + " FROM numbered"
-          + "), joined AS ("
-          + " INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
-          + " SELECT im.app, im.conv, im.usr,"
-          + " coalesce((SELECT max(x.seq) FROM numbered x WHERE x.app = im.app"
-          + " AND x.conv = im.conv AND x.sender = im.usr), 0), c.firstpos"
-          + " FROM unnest(?::text[], ?::text[], ?::text[]) AS im(app, conv, usr)"
-          + " JOIN convs c ON c.app = im.app AND c.conv = im.conv"
-          + " JOIN bump b ON b.app = im.app AND b.id = im.conv"
-          + " WHERE b.last_seq = c.n ON CONFLICT DO NOTHING"
-          + "), has_read AS ("
-          + " UPDATE members m SET read_seq = r.seq FROM (SELECT app, conv, sender, max(seq) AS seq"
-          + " FROM numbered WHERE sender <> '' GROUP BY app, conv, sender) r"
-          + " WHERE m.app = r.app AND m.conversation = r.conv AND m.user_id = r.sender"
-          + ")"
-          + " SELECT "
-          + qualified("e")
-          + ", n.seq FROM input i LEFT JOIN existing e ON e.eord = i.ord"
-          + " LEFT JOIN numbered n ON n.ord = i.ord ORDER BY i.ord";
+          + appendAllAfterInput("");
+
+  /**
+   * {@link #APPEND_ALL} for the first write of a batch to take sync positions: it locks the counter
+   * row itself, numbers its messages from the counter (the positions parameter is ignored), writes
+   * the last one back, and returns it after the seq on every row ({@link SyncPositions}).
+   */
+  private static final String APPEND_ALL_LOCKING =
+      "WITH counter AS ("
+          + " SELECT value FROM sync_position WHERE id = 1 FOR UPDATE"
+          + "), input AS ("
+          + " SELECT t.app, t.conv, t.id, t.cmid, t.sender, t.type, t.text, t.payload,"
+          + " t.sent_at, t.reply_to, t.fwd, (SELECT value FROM counter) + t.ord AS pos, t.ord"
+          + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+          + " ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[])"
+          + " WITH ORDINALITY AS t(app, conv, id, cmid, sender, type, text, payload, sent_at,"
+          + " reply_to, fwd, unused, ord)"
+          + "), moved AS ("
+          + " UPDATE sync_position SET value = (SELECT value FROM counter)"
+          + " + (SELECT count(*) FROM input) WHERE id = 1 RETURNING value"
+          + appendAllAfterInput(", (SELECT value FROM moved)");
+
+  /**
+   * {@link #APPEND_ALL} after its input: from the idempotency lookup on, with {@code extra} after
+   * the seq in the result.
+   */
+  private static String appendAllAfterInput(String extra) {
+    return "), existing AS ("
+        + " SELECT i.ord AS eord, "
+        + qualified("m")
+        + " FROM input i JOIN LATERAL (SELECT "
+        + MESSAGE_COLUMNS
+        + " FROM messages WHERE app = i.app AND sender = i.sender AND client_msg_id = i.cmid"
+        + " LIMIT 1) m ON true"
+        + "), fresh AS ("
+        + " SELECT i.*, row_number() OVER (PARTITION BY i.app, i.conv ORDER BY i.ord) AS k"
+        + " FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.eord = i.ord)"
+        + "), convs AS ("
+        + " SELECT app, conv, count(*) AS n, max(pos) AS lastpos, min(pos) AS firstpos"
+        + " FROM fresh GROUP BY app, conv"
+        + "), bump AS ("
+        + " INSERT INTO conversations (app, id, last_seq, change_pos)"
+        + " SELECT app, conv, n, lastpos FROM convs ORDER BY app, conv"
+        + " ON CONFLICT (app, id) DO UPDATE SET last_seq = conversations.last_seq"
+        + " + excluded.last_seq, change_pos = excluded.change_pos RETURNING app, id, last_seq"
+        + "), numbered AS ("
+        + " SELECT f.*, b.last_seq - c.n + f.k AS seq"
+        + " FROM fresh f JOIN convs c ON c.app = f.app AND c.conv = f.conv"
+        + " JOIN bump b ON b.app = f.app AND b.id = f.conv"
+        + "), ins AS ("
+        + " INSERT INTO messages (app, conversation, seq, id, client_msg_id, sender, type, text,"
+        + " payload, sent_at, reply_to, forwarded_from)"
+        + " SELECT app, conv, seq, id, cmid, sender, type, text, payload, sent_at, reply_to, fwd"
+        + " FROM numbered"
+        + "), joined AS ("
+        + " INSERT INTO members (app, conversation, user_id, read_seq, change_pos)"
+        + " SELECT im.app, im.conv, im.usr,"
+        + " coalesce((SELECT max(x.seq) FROM numbered x WHERE x.app = im.app"
+        + " AND x.conv = im.conv AND x.sender = im.usr), 0), c.firstpos"
+        + " FROM unnest(?::text[], ?::text[], ?::text[]) AS im(app, conv, usr)"
+        + " JOIN convs c ON c.app = im.app AND c.conv = im.conv"
+        + " JOIN bump b ON b.app = im.app AND b.id = im.conv"
+        + " WHERE b.last_seq = c.n ON CONFLICT DO NOTHING"
+        + "), has_read AS ("
+        + " UPDATE members m SET read_seq = r.seq FROM (SELECT app, conv, sender, max(seq) AS seq"
+        + " FROM numbered WHERE sender <> '' GROUP BY app, conv, sender) r"
+        + " WHERE m.app = r.app AND m.conversation = r.conv AND m.user_id = r.sender"
+        + ")"
+        + " SELECT "
+        + qualified("e")
+        + ", n.seq"
+        + extra
+        + " FROM input i LEFT JOIN existing e ON e.eord = i.ord"
+        + " LEFT JOIN numbered n ON n.ord = i.ord ORDER BY i.ord";
+  }
 
   /** The writer's ordering key of writes to one conversation (see {@link PostgresWriter}). */
   static String writeKey(String app, ConversationId conversation) {

@@ -15,14 +15,35 @@ import java.sql.SQLException;
  * that has seen a position committed never sees a later commit with a position at or below it.
  * Batches that take no position (audit, usage, access, directory) never touch the row.
  *
+ * <p>A statement may do all of that itself ({@link #takenInStatement}): the bulk append locks the
+ * row, numbers its messages and writes the counter back in its one round trip, so that a batch of
+ * appends costs the append and the commit, not two round trips more for the counter.
+ *
  * <p>A write rolled back to its savepoint releases the row lock if it took it, so the writer tells
  * this counter ({@link #beginWrite}, {@link #writeRolledBack}) and the next write locks and reads
  * the row again. Only used on the writer thread.
  */
 final class SyncPositions implements PostgresWriter.BatchHook {
   private long last;
+  private long written;
   private boolean taken;
   private boolean takenByThisWrite;
+
+  /** Whether this batch holds the row: positions then come from {@link #next}. */
+  boolean taken() {
+    return taken;
+  }
+
+  /**
+   * A statement of the current write locked the row, took positions up to {@code last} and wrote
+   * {@code last} to it.
+   */
+  void takenInStatement(long last) {
+    this.last = last;
+    this.written = last;
+    taken = true;
+    takenByThisWrite = true;
+  }
 
   /** The next position; only call from a write running on {@code w}. */
   long next(PostgresWriter w) throws SQLException {
@@ -33,6 +54,7 @@ final class SyncPositions implements PostgresWriter.BatchHook {
           throw new SQLException("the sync_position row is missing");
         }
         last = rs.getLong(1);
+        written = last;
       }
       taken = true;
       takenByThisWrite = true;
@@ -55,7 +77,7 @@ final class SyncPositions implements PostgresWriter.BatchHook {
 
   @Override
   public void beforeCommit(PostgresWriter w) throws SQLException {
-    if (taken) {
+    if (taken && last != written) {
       PreparedStatement ps = w.statement("UPDATE sync_position SET value = ? WHERE id = 1");
       ps.setLong(1, last);
       ps.executeUpdate();
