@@ -99,93 +99,64 @@ public record NatsConfig(
   }
 
   public NatsConfig withServers(List<String> newServers) {
-    return new NatsConfig(
-        newServers,
-        connectionName,
-        subjectPrefix,
-        presenceBucket,
-        connectTimeout,
-        maxReconnects,
-        reconnectWait,
-        drainTimeout,
-        presenceMaxAttempts,
-        jetStreamDomain,
-        nodeTimeout);
+    return edit(b -> b.servers = newServers);
   }
 
   public NatsConfig withConnectionName(String name) {
-    return new NatsConfig(
-        servers,
-        name,
-        subjectPrefix,
-        presenceBucket,
-        connectTimeout,
-        maxReconnects,
-        reconnectWait,
-        drainTimeout,
-        presenceMaxAttempts,
-        jetStreamDomain,
-        nodeTimeout);
+    return edit(b -> b.connectionName = name);
   }
 
   public NatsConfig withSubjectPrefix(String prefix) {
-    return new NatsConfig(
-        servers,
-        connectionName,
-        prefix,
-        presenceBucket,
-        connectTimeout,
-        maxReconnects,
-        reconnectWait,
-        drainTimeout,
-        presenceMaxAttempts,
-        jetStreamDomain,
-        nodeTimeout);
+    return edit(b -> b.subjectPrefix = prefix);
   }
 
   public NatsConfig withPresenceBucket(String bucket) {
-    return new NatsConfig(
-        servers,
-        connectionName,
-        subjectPrefix,
-        bucket,
-        connectTimeout,
-        maxReconnects,
-        reconnectWait,
-        drainTimeout,
-        presenceMaxAttempts,
-        jetStreamDomain,
-        nodeTimeout);
+    return edit(b -> b.presenceBucket = bucket);
   }
 
   public NatsConfig withNodeTimeout(Duration timeout) {
-    return new NatsConfig(
-        servers,
-        connectionName,
-        subjectPrefix,
-        presenceBucket,
-        connectTimeout,
-        maxReconnects,
-        reconnectWait,
-        drainTimeout,
-        presenceMaxAttempts,
-        jetStreamDomain,
-        timeout);
+    return edit(b -> b.nodeTimeout = timeout);
   }
 
   public NatsConfig withJetStreamDomain(String domain) {
+    return edit(b -> b.jetStreamDomain = domain);
+  }
+
+  /** This configuration with what {@code change} sets, checked again. */
+  private NatsConfig edit(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new NatsConfig(
-        servers,
-        connectionName,
-        subjectPrefix,
-        presenceBucket,
+        f.servers,
+        f.connectionName,
+        f.subjectPrefix,
+        f.presenceBucket,
         connectTimeout,
         maxReconnects,
         reconnectWait,
         drainTimeout,
         presenceMaxAttempts,
-        domain,
-        nodeTimeout);
+        f.jetStreamDomain,
+        f.nodeTimeout);
+  }
+
+  /** The components that the {@code with} methods change. */
+  private static final class Fields {
+    List<String> servers;
+    String connectionName;
+    String subjectPrefix;
+    String presenceBucket;
+    String jetStreamDomain;
+    Duration nodeTimeout;
+
+    Fields(NatsConfig c) {
+      servers = c.servers;
+      connectionName = c.connectionName;
+      subjectPrefix = c.subjectPrefix;
+      presenceBucket = c.presenceBucket;
+      jetStreamDomain = c.jetStreamDomain;
+      nodeTimeout = c.nodeTimeout;
+    }
   }
 
   private static void positive(String name, Duration d) {
