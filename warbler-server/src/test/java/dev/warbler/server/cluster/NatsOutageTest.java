@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A NATS outage under two nodes: while the broker is down, sends are still stored and acked (the
  * store is the source of truth), connections stay up and presence changes fail no connection;
- * pushes to the other node are lost and the recipient finds those messages in history. When the
- * broker is back (same port, same JetStream store) the nodes reconnect by themselves and pushes
- * cross again.
+ * pushes to recipients on the sender's node still arrive live; pushes to the other node are lost
+ * and the recipient finds those messages in history. When the broker is back (same port, same
+ * JetStream store) the nodes reconnect by themselves and pushes cross again.
  */
 class NatsOutageTest {
   private static final String APP = "default";
@@ -53,14 +53,19 @@ class NatsOutageTest {
       Node b = cluster.node(1);
       a.createUser(APP, "alice");
       a.createUser(APP, "bob");
+      a.createUser(APP, "dave");
       RawClient alice = login(a, "alice");
       RawClient bob = login(b, "bob");
+      RawClient dave = login(a, "dave");
       send(alice, "bob", "before");
       bob.await(f -> f.getMessage().getText().equals("before"), WAIT);
 
       nats.destroy();
       assertThat(nats.waitFor(30, TimeUnit.SECONDS)).isTrue();
       long during = send(alice, "bob", "during the outage");
+      // A recipient on the sender's node needs no broker: the push arrives live.
+      send(alice, "dave", "next door");
+      assertThat(dave.await(f -> f.getMessage().getText().equals("next door"), WAIT)).isNotNull();
       RawClient carol = login(b, "bob"); // a new connection is still accepted
       assertThat(carol).isNotNull();
 
