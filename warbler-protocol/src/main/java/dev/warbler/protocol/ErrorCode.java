@@ -30,6 +30,8 @@ public enum ErrorCode {
   BLOCKED(3002, 403, false, "the recipient has blocked the sender"),
   MUTED(3003, 403, false, "the sender is muted in this conversation"),
   BANNED(3004, 403, false, "the user is banned from this group"),
+  CONTENT_REJECTED(
+      3010, 403, false, "the message contains a word the app's sensitive-word filter rejects"),
   NOT_FOUND(4000, 404, false, "the resource does not exist"),
   USER_NOT_FOUND(4001, 404, false, "the user does not exist"),
   GROUP_NOT_FOUND(4002, 404, false, "the group does not exist"),

@@ -52,6 +52,12 @@ public final class Audit {
   public static final String GROUP_BAN = "group.ban";
   public static final String GROUP_UNBAN = "group.unban";
   public static final String HISTORY_READ = "history.read";
+  public static final String MODERATION_WORDS_ADD = "moderation.words.add";
+  public static final String MODERATION_WORDS_DELETE = "moderation.words.delete";
+  public static final String MODERATION_WORDS_REPLACE = "moderation.words.replace";
+  public static final String MODERATION_SETTINGS = "moderation.settings";
+  public static final String MODERATION_REVIEW_APPROVE = "moderation.review.approve";
+  public static final String MODERATION_REVIEW_REJECT = "moderation.review.reject";
   public static final String AUTH_FAILED = "auth.failed";
   public static final String API_AUTH_FAILED = "api.auth.failed";
   public static final String ACCESS_DENIED = "access.denied";

@@ -115,6 +115,12 @@ public final class EncryptingStores implements Stores {
     return stores.templates();
   }
 
+  /** Word lists and review items hold no message text, so nothing is sealed. */
+  @Override
+  public dev.warbler.core.spi.ModerationStore moderation() {
+    return stores.moderation();
+  }
+
   /** Closes the wrapped bundle. */
   @Override
   public void close() {

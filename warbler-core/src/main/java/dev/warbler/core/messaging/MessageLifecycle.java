@@ -153,8 +153,21 @@ public final class MessageLifecycle {
                 + " seconds (limits.edit-window-seconds)");
       }
       messenger.checkBody(target.type(), text, payload);
-      return change(
-          who.app(), conversation, seq, who.user(), new ChangeRequest.Kind.Edit(text, payload));
+      ContentFilter.Screened screened = messenger.screen(who.app(), who.user(), conversation, text);
+      CompletableFuture<AppendResult> edited =
+          change(
+              who.app(),
+              conversation,
+              seq,
+              who.user(),
+              new ChangeRequest.Kind.Edit(screened.text(), payload));
+      // The follow-up concerns the edited message, not the CHANGE entry that carries the edit.
+      ContentFilter.AfterStored after = screened.afterStored();
+      return Messenger.afterStored(
+          edited,
+          after == ContentFilter.AfterStored.NONE
+              ? after
+              : change -> after.stored(target.withBody(screened.text(), payload, target.extras())));
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }

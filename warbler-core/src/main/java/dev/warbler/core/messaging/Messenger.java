@@ -52,6 +52,7 @@ public final class Messenger {
   private final LifecycleLimits lifecycleLimits;
   private final BlockList blocks;
   private final Audit audit;
+  private final ContentFilter filter;
 
   /**
    * Lifecycle reads (tombstones, own reactions) use {@code lifecycleStore}; direct messages to a
@@ -68,6 +69,32 @@ public final class Messenger {
       LifecycleLimits lifecycleLimits,
       BlockList blocks,
       Audit audit) {
+    this(
+        store,
+        directory,
+        publisher,
+        clock,
+        limits,
+        lifecycleStore,
+        lifecycleLimits,
+        blocks,
+        audit,
+        ContentFilter.NONE);
+  }
+
+  /** As above, with user messages' text screened by {@code filter} before they are stored. */
+  public Messenger(
+      MessageStore store,
+      Directory directory,
+      Publisher publisher,
+      InstantSource clock,
+      Limits limits,
+      MessageLifecycleStore lifecycleStore,
+      LifecycleLimits lifecycleLimits,
+      BlockList blocks,
+      Audit audit,
+      ContentFilter filter) {
+    this.filter = filter;
     this.audit = audit;
     this.lifecycleStore = lifecycleStore;
     this.lifecycleLimits = lifecycleLimits;
@@ -108,14 +135,47 @@ public final class Messenger {
    */
   public CompletableFuture<AppendResult> send(String app, String sender, SendRequest request) {
     try {
-      NewMessage message = validate(app, sender, request);
-      return published(store.append(message));
+      Validated valid = validate(app, sender, request);
+      return afterStored(published(store.append(valid.message())), valid.afterStored());
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private NewMessage validate(String app, String sender, SendRequest request) {
+  private record Validated(NewMessage message, ContentFilter.AfterStored afterStored) {}
+
+  /**
+   * Screens text a user sends or edits ({@link ContentFilter}); the system's text passes. May throw
+   * {@link WarblerException} (CONTENT_REJECTED).
+   */
+  ContentFilter.Screened screen(
+      String app, String sender, ConversationId conversation, String text) {
+    if (sender.equals(SYSTEM_SENDER) || text.isEmpty()) {
+      return ContentFilter.Screened.pass(text);
+    }
+    return filter.screen(app, sender, conversation, text);
+  }
+
+  /** Runs {@code after} for a stored (not duplicate) message before the future completes. */
+  static CompletableFuture<AppendResult> afterStored(
+      CompletableFuture<AppendResult> append, ContentFilter.AfterStored after) {
+    if (after == ContentFilter.AfterStored.NONE) {
+      return append;
+    }
+    return append.thenApplyAsync(
+        r -> {
+          if (!r.duplicate()) {
+            after.stored(r.message());
+          }
+          return r;
+        },
+        VIRTUAL);
+  }
+
+  private static final java.util.concurrent.Executor VIRTUAL =
+      task -> Thread.ofVirtual().name("after-stored").start(task);
+
+  private Validated validate(String app, String sender, SendRequest request) {
     boolean system = sender.equals(SYSTEM_SENDER);
     Ids.requireClientMsgId(request.clientMsgId());
     ConversationId conversation = resolve(sender, request.target());
@@ -164,17 +224,21 @@ public final class Messenger {
       }
       case ROOM -> throw notStored(conversation);
     }
-    return new NewMessage(
-        app,
-        conversation,
-        ids.next(),
-        request.clientMsgId(),
-        sender,
-        request.type(),
-        request.text(),
-        request.payload(),
-        clock.millis(),
-        checkOptions(app, conversation, request.options()));
+    SendOptions options = checkOptions(app, conversation, request.options());
+    ContentFilter.Screened screened = screen(app, sender, conversation, request.text());
+    return new Validated(
+        new NewMessage(
+            app,
+            conversation,
+            ids.next(),
+            request.clientMsgId(),
+            sender,
+            request.type(),
+            screened.text(),
+            request.payload(),
+            clock.millis(),
+            options),
+        screened.afterStored());
   }
 
   /**

@@ -49,6 +49,8 @@ public interface Stores extends AutoCloseable {
 
   TemplateStore templates();
 
+  ModerationStore moderation();
+
   @Override
   void close();
 }

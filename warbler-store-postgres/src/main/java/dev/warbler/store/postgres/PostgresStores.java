@@ -37,6 +37,7 @@ public final class PostgresStores implements Stores {
   private final PostgresAccessStore access;
   private final PostgresDataKeyStore dataKeys;
   private final PostgresTemplateStore templates;
+  private final PostgresModerationStore moderation;
 
   /** Opens (creating and migrating when needed) the schema {@code config} names. */
   public PostgresStores(PostgresConfig config) {
@@ -54,6 +55,7 @@ public final class PostgresStores implements Stores {
     this.access = new PostgresAccessStore(db);
     this.dataKeys = new PostgresDataKeyStore(db);
     this.templates = new PostgresTemplateStore(db);
+    this.moderation = new PostgresModerationStore(db);
   }
 
   @Override
@@ -124,6 +126,11 @@ public final class PostgresStores implements Stores {
   @Override
   public TemplateStore templates() {
     return templates;
+  }
+
+  @Override
+  public dev.warbler.core.spi.ModerationStore moderation() {
+    return moderation;
   }
 
   /**

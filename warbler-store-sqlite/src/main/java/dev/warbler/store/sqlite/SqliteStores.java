@@ -37,6 +37,7 @@ public final class SqliteStores implements Stores {
   private final SqliteAccessStore access;
   private final SqliteDataKeyStore dataKeys;
   private final SqliteTemplateStore templates;
+  private final SqliteModerationStore moderation;
 
   /** Opens (creating and migrating when needed) the database {@code config} names. */
   public SqliteStores(SqliteConfig config) {
@@ -54,6 +55,7 @@ public final class SqliteStores implements Stores {
     this.access = new SqliteAccessStore(db);
     this.dataKeys = new SqliteDataKeyStore(db);
     this.templates = new SqliteTemplateStore(db);
+    this.moderation = new SqliteModerationStore(db);
   }
 
   @Override
@@ -124,6 +126,11 @@ public final class SqliteStores implements Stores {
   @Override
   public TemplateStore templates() {
     return templates;
+  }
+
+  @Override
+  public dev.warbler.core.spi.ModerationStore moderation() {
+    return moderation;
   }
 
   /**
