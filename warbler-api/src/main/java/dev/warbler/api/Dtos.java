@@ -140,6 +140,36 @@ final class Dtos {
 
   record TemplateList(List<TemplateView> items) {}
 
+  /** One word to add: {@code action} mask, review or reject (default: the app's default). */
+  record WordBody(@Nullable String word, @Nullable String action, @Nullable String category) {}
+
+  record WordsBody(@Nullable List<WordBody> words) {}
+
+  record WordKeysBody(@Nullable List<String> words) {}
+
+  record WordView(String word, String action, String category, long addedAt) {}
+
+  record WordsChanged(int changed, long version, int total) {}
+
+  record ModerationSettingsBody(@Nullable Boolean enabled, @Nullable String defaultAction) {}
+
+  record ModerationSettingsView(boolean enabled, String defaultAction, long version) {}
+
+  /** The reviewed message as it is now; absent when it is gone. */
+  record ReviewedMessage(String type, String text, boolean recalled, long sentAt) {}
+
+  record ReviewView(
+      String id,
+      String conversation,
+      long seq,
+      String sender,
+      List<String> categories,
+      String status,
+      long createdAt,
+      long decidedAt,
+      String decidedBy,
+      @Nullable ReviewedMessage message) {}
+
   record SendAck(
       String conversation,
       long seq,

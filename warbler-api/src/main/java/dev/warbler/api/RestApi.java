@@ -113,6 +113,7 @@ public final class RestApi implements AutoCloseable {
                 telemetry)
             .routes());
     all.addAll(new TemplateRoutes(api, templates).routes());
+    all.addAll(new ModerationRoutes(api, services.moderation(), services.reviews()).routes());
     all.addAll(new ChatroomRoutes(api, services.chatrooms()).routes());
     all.addAll(new ConversationRoutes(api, services.conversations()).routes());
     all.addAll(new ContactRoutes(api, services.contacts()).routes());

@@ -13,6 +13,8 @@ import dev.warbler.core.messaging.ConversationList;
 import dev.warbler.core.messaging.MessageLifecycle;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.metering.Metering;
+import dev.warbler.core.moderation.Moderation;
+import dev.warbler.core.moderation.ReviewQueue;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.state.Presence;
 import dev.warbler.core.state.Receipts;
@@ -39,4 +41,6 @@ public record Services(
     Metering metering,
     Access access,
     Audit audit,
-    AtRestEncryption encryption) {}
+    AtRestEncryption encryption,
+    Moderation moderation,
+    ReviewQueue reviews) {}

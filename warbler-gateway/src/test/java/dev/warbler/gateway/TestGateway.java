@@ -210,6 +210,12 @@ final class TestGateway implements AutoCloseable {
         new Contacts(stores.contacts(), directory, bus, publisher, clock, ContactLimits.DEFAULTS);
     sessions = new Sessions(bus);
     MessageLifecycleStore lifecycleStore = stores.lifecycle();
+    dev.warbler.core.moderation.Moderation moderation =
+        new dev.warbler.core.moderation.Moderation(
+            stores.moderation(),
+            audit,
+            clock,
+            dev.warbler.core.moderation.ModerationLimits.DEFAULTS);
     messenger =
         new Messenger(
             stores.messages(),
@@ -220,7 +226,8 @@ final class TestGateway implements AutoCloseable {
             lifecycleStore,
             lifecycleLimits,
             contacts,
-            audit);
+            audit,
+            moderation);
     lifecycle = new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
     chatrooms =
         new Chatrooms(stores.chatrooms(), directory, messenger, bus, publisher, clock, roomLimits);
@@ -260,7 +267,10 @@ final class TestGateway implements AutoCloseable {
                 metering,
                 access,
                 audit,
-                AtRestEncryption.disabled(clock)),
+                AtRestEncryption.disabled(clock),
+                moderation,
+                new dev.warbler.core.moderation.ReviewQueue(
+                    stores.moderation(), stores.messages(), lifecycle, audit, clock)),
             meters,
             gatewayLimits);
     port = gateway.start();

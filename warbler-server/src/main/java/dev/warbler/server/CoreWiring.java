@@ -11,12 +11,15 @@ import dev.warbler.core.crypto.EncryptingStores;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.directory.Profiles;
 import dev.warbler.core.groups.GroupAdmin;
+import dev.warbler.core.messaging.ContentFilter;
 import dev.warbler.core.messaging.ConversationList;
 import dev.warbler.core.messaging.LifecycleLimits;
 import dev.warbler.core.messaging.Limits;
 import dev.warbler.core.messaging.MessageLifecycle;
 import dev.warbler.core.messaging.Messenger;
 import dev.warbler.core.metering.Metering;
+import dev.warbler.core.moderation.Moderation;
+import dev.warbler.core.moderation.ReviewQueue;
 import dev.warbler.core.sessions.Sessions;
 import dev.warbler.core.spi.Bus;
 import dev.warbler.core.spi.Event;
@@ -69,9 +72,22 @@ final class CoreWiring {
     Audit audit = AuditWiring.open(settings, data, stores, clock, meters, auditHeadSeq);
     // Appends timed (warbler.store.append) and, in a traced send, spanned (store.append).
     MessageStore messages = new ObservedMessageStore(stores.messages(), meters, telemetry);
+    // Before the messenger: every user message is screened by the app's word list.
+    Moderation moderation =
+        new Moderation(stores.moderation(), audit, clock, LimitWiring.moderation(settings));
+    moderation.refresh();
     Messaging m =
         messaging(
-            settings, stores, messages, limits, lifecycleLimits, clock, bus, publisher, audit);
+            settings,
+            stores,
+            messages,
+            limits,
+            lifecycleLimits,
+            clock,
+            bus,
+            publisher,
+            audit,
+            moderation);
     Sessions sessions = new Sessions(bus);
     Directory directory = m.directory();
     TokenService tokens =
@@ -107,7 +123,9 @@ final class CoreWiring {
             metering,
             access,
             audit,
-            opened.encryption());
+            opened.encryption(),
+            moderation,
+            new ReviewQueue(stores.moderation(), messages, m.lifecycle(), audit, clock));
     // Chatroom messages are not stored; the node they are sent through counts them as sent.
     m.chatrooms().onMessage(metering::chatroomMessage);
     // Key state changed through this node: every node (this one included) forgets its entry.
@@ -141,7 +159,8 @@ final class CoreWiring {
       InstantSource clock,
       Bus bus,
       Publisher publisher,
-      Audit audit) {
+      Audit audit,
+      ContentFilter filter) {
     GroupAdmin groups =
         new GroupAdmin(
             stores.groups(),
@@ -174,7 +193,8 @@ final class CoreWiring {
             lifecycleStore,
             lifecycleLimits,
             contacts,
-            audit);
+            audit,
+            filter);
     MessageLifecycle lifecycle =
         new MessageLifecycle(messenger, directory, lifecycleStore, publisher, clock);
     Chatrooms chatrooms =

@@ -8,6 +8,7 @@ import dev.warbler.core.contacts.ContactLimits;
 import dev.warbler.core.groups.GroupLimits;
 import dev.warbler.core.messaging.LifecycleLimits;
 import dev.warbler.core.messaging.Limits;
+import dev.warbler.core.moderation.ModerationLimits;
 import dev.warbler.core.state.StateLimits;
 import java.time.Duration;
 
@@ -24,6 +25,24 @@ final class LimitWiring {
         settings.integer(Setting.LIMITS_MAX_GROUP_MEMBERS),
         settings.integer(Setting.LIMITS_SYNC_PAGE_MAX),
         settings.integer(Setting.LIMITS_PULL_PAGE_MAX));
+  }
+
+  static ModerationLimits moderation(Settings settings) {
+    String mask = settings.string(Setting.MODERATION_MASK_CHARACTER);
+    if (mask.length() != 1) {
+      throw new IllegalArgumentException(
+          "moderation.mask-character must be one character but was '" + mask + "'");
+    }
+    try {
+      return new ModerationLimits(
+          settings.integer(Setting.MODERATION_MAX_WORD_CHARS),
+          settings.integer(Setting.MODERATION_MAX_CATEGORY_CHARS),
+          settings.integer(Setting.MODERATION_MAX_WORDS_PER_REQUEST),
+          settings.integer(Setting.MODERATION_MAX_WORDS_PER_APP),
+          mask.charAt(0));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("moderation.*: " + e.getMessage(), e);
+    }
   }
 
   static LifecycleLimits lifecycle(Settings settings) {

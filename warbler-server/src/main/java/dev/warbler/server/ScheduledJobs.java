@@ -3,6 +3,7 @@ package dev.warbler.server;
 import dev.warbler.core.access.Access;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.metering.Metering;
+import dev.warbler.core.moderation.Moderation;
 import dev.warbler.core.state.Presence;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * every {@code usage.flush-interval-seconds}; coalesced audit failures whose window ended, every
  * second; revoked tokens past their expiry purged, hourly; the audit chain's head published every
  * {@code audit.head-interval-seconds} (0: at start only); presence repaired after nodes that died
- * without a word every {@code bus.presence-repair-seconds}. A failing job logs a WARN and runs
+ * without a word every {@code bus.presence-repair-seconds}; sensitive-word lists changed through
+ * other nodes reloaded every {@code moderation.refresh-millis}. A failing job logs a WARN and runs
  * again next time.
  */
 final class ScheduledJobs implements AutoCloseable {
@@ -28,6 +30,7 @@ final class ScheduledJobs implements AutoCloseable {
   private final Access access;
   private final Presence presence;
   private final AtomicLong auditHeadSeq;
+  private final Moderation moderation;
   private final ScheduledExecutorService executor;
 
   private ScheduledJobs(
@@ -36,7 +39,9 @@ final class ScheduledJobs implements AutoCloseable {
       Access access,
       Presence presence,
       AtomicLong auditHeadSeq,
+      Moderation moderation,
       ScheduledExecutorService executor) {
+    this.moderation = moderation;
     this.metering = metering;
     this.audit = audit;
     this.access = access;
@@ -55,7 +60,8 @@ final class ScheduledJobs implements AutoCloseable {
       Audit audit,
       Access access,
       Presence presence,
-      AtomicLong auditHeadSeq) {
+      AtomicLong auditHeadSeq,
+      Moderation moderation) {
     int flushSeconds = settings.integer(Setting.USAGE_FLUSH_INTERVAL_SECONDS);
     if (flushSeconds <= 0) {
       throw new IllegalArgumentException(
@@ -73,11 +79,18 @@ final class ScheduledJobs implements AutoCloseable {
           "bus.presence-repair-seconds must be positive but was " + repairSeconds);
     }
     ScheduledJobs jobs =
-        new ScheduledJobs(metering, audit, access, presence, auditHeadSeq, executor);
+        new ScheduledJobs(metering, audit, access, presence, auditHeadSeq, moderation, executor);
     executor.scheduleWithFixedDelay(jobs::flushUsage, flushSeconds, flushSeconds, TimeUnit.SECONDS);
     // Coalesced audit failures whose window ended, and revoked tokens past their expiry.
     executor.scheduleWithFixedDelay(jobs::flushAudit, 1, 1, TimeUnit.SECONDS);
     executor.scheduleWithFixedDelay(jobs::purgeRevoked, 1, 60, TimeUnit.MINUTES);
+    int refreshMillis = settings.integer(Setting.MODERATION_REFRESH_MILLIS);
+    if (refreshMillis <= 0) {
+      throw new IllegalArgumentException(
+          "moderation.refresh-millis must be positive but was " + refreshMillis);
+    }
+    executor.scheduleWithFixedDelay(
+        jobs::refreshModeration, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
     executor.scheduleWithFixedDelay(
         jobs::repairPresence, repairSeconds, repairSeconds, TimeUnit.SECONDS);
     int headSeconds = settings.integer(Setting.AUDIT_HEAD_INTERVAL_SECONDS);
@@ -108,6 +121,15 @@ final class ScheduledJobs implements AutoCloseable {
       metering.flush();
     } catch (RuntimeException e) {
       log.warn("could not persist usage counters; keeping them for the next flush", e);
+    }
+  }
+
+  /** Word lists changed through other nodes (they share the store) apply here. */
+  private void refreshModeration() {
+    try {
+      moderation.refresh();
+    } catch (RuntimeException e) {
+      log.warn("could not refresh the sensitive-word lists; keeping the ones compiled", e);
     }
   }
 

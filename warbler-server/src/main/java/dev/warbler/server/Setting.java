@@ -231,6 +231,26 @@ public enum Setting {
       "chatrooms one connection may be in; bounds the pushes one client must absorb"),
   CHATROOM_MAX_ROOMS(
       "chatroom.max-rooms", "1000", "chatrooms per app; bounds the rooms held in memory"),
+  MODERATION_MAX_WORD_CHARS(
+      "moderation.max-word-chars",
+      "64",
+      "characters of one sensitive word as given; longer ones are phrases, not words"),
+  MODERATION_MAX_CATEGORY_CHARS(
+      "moderation.max-category-chars", "32", "characters of a sensitive word's category"),
+  MODERATION_MAX_WORDS_PER_REQUEST(
+      "moderation.max-words-per-request",
+      "1000",
+      "words one add, delete or import request carries; bounds one request's work"),
+  MODERATION_MAX_WORDS_PER_APP(
+      "moderation.max-words-per-app",
+      "20000",
+      "words in one app's list; bounds the automaton each node keeps per app"),
+  MODERATION_MASK_CHARACTER(
+      "moderation.mask-character", "*", "what replaces each masked character (one character)"),
+  MODERATION_REFRESH_MILLIS(
+      "moderation.refresh-millis",
+      "1000",
+      "how often a node checks every app's list version; bounds when other nodes' changes apply"),
   CONTACTS_MAX_FRIENDS("contacts.max-friends", "10000", "friends per user; bounds the friend list"),
   CONTACTS_MAX_BLOCKED(
       "contacts.max-blocked", "10000", "users one user may block; bounds the block list"),

@@ -148,7 +148,8 @@ public final class WarblerServer implements AutoCloseable {
               services.audit(),
               services.access(),
               services.presence(),
-              auditHeadSeq);
+              auditHeadSeq,
+              services.moderation());
       this.jobs = started;
       MetricsWiring.node(meters, core.publisher(), services.sessions(), services.presence());
 
