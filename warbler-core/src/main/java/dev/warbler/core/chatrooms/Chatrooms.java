@@ -6,6 +6,7 @@ import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.directory.Directory;
 import dev.warbler.core.messaging.AppendResult;
 import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.MessageIds;
 import dev.warbler.core.messaging.MessageType;
 import dev.warbler.core.messaging.Messenger;
@@ -326,7 +327,9 @@ public final class Chatrooms {
     }
     Ids.requireClientMsgId(request.clientMsgId());
     messenger.checkBody(request);
-    return published(room(from.app(), roomId).append(request, from.user(), from));
+    return published(
+        room(from.app(), roomId)
+            .append(screened(from.app(), from.user(), roomId, request), from.user(), from));
   }
 
   /**
@@ -344,7 +347,26 @@ public final class Chatrooms {
     }
     Ids.requireClientMsgId(request.clientMsgId());
     messenger.checkBody(request);
-    return published(room(app, roomId).append(request, sender, null));
+    return published(
+        room(app, roomId).append(screened(app, sender, roomId, request), sender, null));
+  }
+
+  /**
+   * The request with its text screened by the app's content filter (masked, or refused with
+   * CONTENT_REJECTED). Chatroom messages are not stored, so there is nothing to queue for review: a
+   * review match lets the text pass unchanged.
+   */
+  private SendRequest screened(String app, String sender, String roomId, SendRequest request) {
+    String text = messenger.screen(app, sender, ConversationId.room(roomId), request.text()).text();
+    return text.equals(request.text())
+        ? request
+        : new SendRequest(
+            request.target(),
+            request.clientMsgId(),
+            request.type(),
+            text,
+            request.payload(),
+            request.options());
   }
 
   /** Tells the other nodes with the room loaded about a new message (outside the room's lock). */

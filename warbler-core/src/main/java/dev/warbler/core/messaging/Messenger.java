@@ -146,9 +146,9 @@ public final class Messenger {
 
   /**
    * Screens text a user sends or edits ({@link ContentFilter}); the system's text passes. May throw
-   * {@link WarblerException} (CONTENT_REJECTED).
+   * {@link WarblerException} (CONTENT_REJECTED). Public for {@link Chatrooms}.
    */
-  ContentFilter.Screened screen(
+  public ContentFilter.Screened screen(
       String app, String sender, ConversationId conversation, String text) {
     if (sender.equals(SYSTEM_SENDER) || text.isEmpty()) {
       return ContentFilter.Screened.pass(text);

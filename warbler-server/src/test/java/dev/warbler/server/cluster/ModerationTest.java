@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
@@ -221,6 +222,35 @@ class ModerationTest {
     JsonNode audit = a.expect(200, "GET", "/v1/audit?app=" + APP + "&limit=1000", null);
     assertThat(audit.get("items").findValuesAsText("action"))
         .contains("moderation.words.add", "moderation.review.approve", "moderation.review.reject");
+  }
+
+  @Test
+  void chatroomMessagesAreMaskedOrRefusedToo() {
+    addWords("roomword", "mask", "", "roomban", "reject", "ads");
+    a.expect(201, "POST", "/v1/apps/" + APP + "/chatrooms", Map.of("id", "live", "name", "Live"));
+    RawClient bob = login(b, APP, "bob");
+    ServerFrame joined =
+        bob.request(
+            ClientFrame.newBuilder()
+                .setId("j" + ids.incrementAndGet())
+                .setJoinChatroom(JoinChatroom.newBuilder().setRoom("live"))
+                .build(),
+            WAIT);
+    assertThat(joined.hasChatroomJoined()).as(joined.toString()).isTrue();
+    String messages = "/v1/apps/" + APP + "/chatrooms/live/messages";
+
+    a.expect(201, "POST", messages, Map.of("from", "alice", "text", "a ROOMWORD here"));
+    Reply refused = a.call("POST", messages, Map.of("from", "alice", "text", "buy roomban"));
+
+    assertThat(
+            bob.await(ServerFrame::hasChatroomMessage, WAIT)
+                .getChatroomMessage()
+                .getMessage()
+                .getText())
+        .isEqualTo("a ******** here");
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.body().get("title").asText()).isEqualTo("CONTENT_REJECTED");
+    assertThat(refused.body().get("detail").asText()).contains("ads").doesNotContain("roomban");
   }
 
   @Test
