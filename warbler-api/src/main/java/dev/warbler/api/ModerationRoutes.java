@@ -55,15 +55,18 @@ final class ModerationRoutes {
   private void putSettings(Context ctx) {
     App app = api.authorizeApp(ctx);
     Dtos.ModerationSettingsBody body = api.read(ctx, Dtos.ModerationSettingsBody.class);
-    ModerationSettings current = moderation.settings(app.id());
-    ModerationSettings wanted =
-        new ModerationSettings(
-            body.enabled() == null ? current.enabled() : body.enabled(),
-            body.defaultAction() == null
-                ? current.defaultAction()
-                : action("defaultAction", body.defaultAction()));
+    ModerationSettings wanted = settings(body, moderation.settings(app.id()));
     moderation.putSettings(caller(ctx, app), wanted);
     api.send(ctx, 200, settingsView(app.id(), wanted));
+  }
+
+  /** The settings a body asks for: absent fields keep their {@code current} value. */
+  static ModerationSettings settings(Dtos.ModerationSettingsBody body, ModerationSettings current) {
+    Boolean enabled = body.enabled();
+    String defaultAction = body.defaultAction();
+    return new ModerationSettings(
+        enabled == null ? current.enabled() : enabled,
+        defaultAction == null ? current.defaultAction() : action("defaultAction", defaultAction));
   }
 
   private Dtos.ModerationSettingsView settingsView(String app, ModerationSettings s) {
@@ -119,11 +122,16 @@ final class ModerationRoutes {
 
   private void deleteWords(Context ctx) {
     App app = api.authorizeApp(ctx);
-    Dtos.WordKeysBody body = api.read(ctx, Dtos.WordKeysBody.class);
-    if (body.words() == null) {
+    List<String> words = keys(api.read(ctx, Dtos.WordKeysBody.class));
+    api.send(ctx, 200, changed(moderation.deleteWords(caller(ctx, app), words)));
+  }
+
+  static List<String> keys(Dtos.WordKeysBody body) {
+    List<String> words = body.words();
+    if (words == null) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "words is required");
     }
-    api.send(ctx, 200, changed(moderation.deleteWords(caller(ctx, app), body.words())));
+    return words;
   }
 
   private void listReviews(Context ctx) {
@@ -166,13 +174,15 @@ final class ModerationRoutes {
     return api.caller(ctx, app.id());
   }
 
-  private static List<Moderation.WordInput> inputs(Dtos.WordsBody body) {
-    if (body.words() == null) {
+  /** The words of a body; INVALID_ARGUMENT for a missing list, word or a bad action. */
+  static List<Moderation.WordInput> inputs(Dtos.WordsBody body) {
+    List<Dtos.WordBody> words = body.words();
+    if (words == null) {
       throw new WarblerException(ErrorCode.INVALID_ARGUMENT, "words is required");
     }
     List<Moderation.WordInput> out = new ArrayList<>();
-    for (int i = 0; i < body.words().size(); i++) {
-      Dtos.WordBody w = body.words().get(i);
+    for (int i = 0; i < words.size(); i++) {
+      Dtos.WordBody w = words.get(i);
       String word = ApiSupport.required("words[" + i + "].word", w.word());
       Optional<WordAction> action =
           w.action() == null || w.action().isEmpty()

@@ -88,7 +88,13 @@ class RestBodiesFuzzTest {
     SET_ENCRYPTION(b -> parse(b, Dtos.SetEncryption.class)),
     BAN_USER(b -> parse(b, AccessRoutes.BanUser.class)),
     REVOKE_TOKEN(
-        b -> ApiSupport.required("token", parse(b, AccessRoutes.RevokeToken.class).token()));
+        b -> ApiSupport.required("token", parse(b, AccessRoutes.RevokeToken.class).token())),
+    MODERATION_WORDS(b -> ModerationRoutes.inputs(parse(b, Dtos.WordsBody.class))),
+    MODERATION_WORD_KEYS(b -> ModerationRoutes.keys(parse(b, Dtos.WordKeysBody.class))),
+    MODERATION_SETTINGS(b ->
+        ModerationRoutes.settings(
+            parse(b, Dtos.ModerationSettingsBody.class),
+            dev.warbler.core.moderation.ModerationSettings.DEFAULTS));
 
     private final Consumer<byte[]> check;
 
