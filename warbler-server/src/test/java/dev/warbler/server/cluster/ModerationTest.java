@@ -225,6 +225,32 @@ class ModerationTest {
   }
 
   @Test
+  void anEditIsScreenedLikeASend() {
+    addWords("editmask", "mask", "", "editban", "reject", "spam");
+    RawClient alice = login(b, APP, "alice");
+    long seq = send(alice, "bob", "harmless").getSendAck().getSeq();
+    String edit = "/v1/apps/" + APP + "/conversations/d:alice:bob/messages/" + seq + "/edit";
+
+    Reply refused = b.call("POST", edit, Map.of("by", "alice", "text", "now EDITBAN"));
+    Reply masked = b.call("POST", edit, Map.of("by", "alice", "text", "now edit-mask"));
+
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.body().get("title").asText()).isEqualTo("CONTENT_REJECTED");
+    assertThat(masked.status()).as(masked.toString()).isEqualTo(200);
+    JsonNode history =
+        a.expect(200, "GET", "/v1/apps/" + APP + "/conversations/d:alice:bob/messages", null);
+    List<String> texts = new ArrayList<>();
+    history
+        .get("messages")
+        .forEach(m -> {
+          if (m.get("seq").asLong() == seq) {
+            texts.add(m.get("text").asText());
+          }
+        });
+    assertThat(texts).containsExactly("now ****-****");
+  }
+
+  @Test
   void chatroomMessagesAreMaskedOrRefusedToo() {
     addWords("roomword", "mask", "", "roomban", "reject", "ads");
     a.expect(201, "POST", "/v1/apps/" + APP + "/chatrooms", Map.of("id", "live", "name", "Live"));
