@@ -108,6 +108,25 @@ public abstract class ModerationStoreContract<S extends Stores> extends BundleCo
   }
 
   @Test
+  void deletingAUserErasesTheReviewItemsOfItsMessagesOnly() {
+    ConversationId g = ConversationId.group("class-7b");
+    stores().directory().createUser(new dev.warbler.core.directory.User(APP, "zed", "Zed", 1));
+    for (String[] r :
+        new String[][] {{APP, "m1", "zed"}, {APP, "m2", "amy"}, {OTHER_APP, "m3", "zed"}}) {
+      store()
+          .addReview(
+              new ReviewItem(r[0], r[1], g, 1, r[2], List.of(), ReviewStatus.PENDING, 1, 0, ""));
+    }
+
+    assertThat(stores().directory().deleteUser(APP, "zed", 5)).isTrue();
+
+    assertThat(store().reviews(APP, ReviewStatus.PENDING, "", 10))
+        .extracting(ReviewItem::id)
+        .containsExactly("m2");
+    assertThat(store().review(OTHER_APP, "m3")).isPresent();
+  }
+
+  @Test
   void aReviewItemIsQueuedOncePerMessageAndDecidedOnce() throws Exception {
     ConversationId g = ConversationId.group("class-7b");
     ReviewItem item =

@@ -143,7 +143,8 @@ final class PostgresDirectoryStore implements DirectoryStore {
           "DELETE FROM group_bans WHERE app = ? AND user_id = ?",
           "DELETE FROM hidden_messages WHERE app = ? AND user_id = ?",
           "DELETE FROM user_access WHERE app = ? AND user_id = ?",
-          "DELETE FROM revoked_tokens WHERE app = ? AND user_id = ?");
+          "DELETE FROM revoked_tokens WHERE app = ? AND user_id = ?",
+          "DELETE FROM moderation_reviews WHERE app = ? AND sender = ?");
 
   @Override
   public boolean deleteUser(String app, String id, long deletedAt) {

@@ -141,7 +141,8 @@ final class SqliteDirectoryStore implements DirectoryStore {
           "DELETE FROM group_bans WHERE app = ?1 AND user_id = ?2",
           "DELETE FROM hidden_messages WHERE app = ?1 AND user_id = ?2",
           "DELETE FROM user_access WHERE app = ?1 AND user_id = ?2",
-          "DELETE FROM revoked_tokens WHERE app = ?1 AND user_id = ?2");
+          "DELETE FROM revoked_tokens WHERE app = ?1 AND user_id = ?2",
+          "DELETE FROM moderation_reviews WHERE app = ?1 AND sender = ?2");
 
   @Override
   public boolean deleteUser(String app, String id, long deletedAt) {
