@@ -1,4 +1,4 @@
--- The sensitive-word filter (issue 12, part 5; ADR 0024). One row per app whose list or settings
+-- The sensitive-word filter (issue 12, part 5; ADR 0025). One row per app whose list or settings
 -- ever changed: its version advances with every change, so a node reloads an app's list when the
 -- version it compiled is not the stored one.
 CREATE TABLE moderation_lists (
