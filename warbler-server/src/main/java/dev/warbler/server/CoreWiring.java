@@ -170,7 +170,8 @@ final class CoreWiring {
             clock,
             limits,
             LimitWiring.groups(settings),
-            audit);
+            audit,
+            filter);
     Directory directory =
         new Directory(
             stores.directory(),

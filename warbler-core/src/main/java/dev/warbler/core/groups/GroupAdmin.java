@@ -11,6 +11,7 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.core.audit.Audit;
 import dev.warbler.core.cluster.Publisher;
 import dev.warbler.core.messaging.ChatMessage;
+import dev.warbler.core.messaging.ContentFilter;
 import dev.warbler.core.messaging.ConversationId;
 import dev.warbler.core.messaging.Limits;
 import dev.warbler.core.messaging.MessageIds;
@@ -79,6 +80,8 @@ public final class GroupAdmin {
   /** The actor id of the app backend (REST), which has the owner's rights. */
   public static final String BACKEND = Messenger.SYSTEM_SENDER;
 
+  private final ContentFilter names;
+
   /** Longest group name, in characters; a name is a title, not a text. */
   public static final int MAX_NAME_CHARS = 128;
 
@@ -133,6 +136,24 @@ public final class GroupAdmin {
       Limits limits,
       GroupLimits groupLimits,
       Audit audit) {
+    this(store, directory, bus, publisher, clock, limits, groupLimits, audit, ContentFilter.NONE);
+  }
+
+  /**
+   * As above, with the names and descriptions users give groups screened by {@code names} (the
+   * sensitive-word filter): masked, or refused with CONTENT_REJECTED. The backend's are not.
+   */
+  public GroupAdmin(
+      GroupStore store,
+      DirectoryStore directory,
+      Bus bus,
+      Publisher publisher,
+      InstantSource clock,
+      Limits limits,
+      GroupLimits groupLimits,
+      Audit audit,
+      ContentFilter names) {
+    this.names = names;
     this.store = store;
     this.directory = directory;
     this.publisher = publisher;
@@ -275,16 +296,14 @@ public final class GroupAdmin {
     checkSize(all.size());
     GroupProfile p =
         checkProfile(
-            profile.name().isBlank()
-                ? new GroupProfile(
-                    id,
-                    profile.avatarUrl(),
-                    profile.description(),
-                    profile.custom(),
-                    profile.muteAll(),
-                    profile.joinPolicy(),
-                    profile.invitePolicy())
-                : profile);
+            new GroupProfile(
+                profile.name().isBlank() ? id : screen(app, actor, id, profile.name()),
+                profile.avatarUrl(),
+                screen(app, actor, id, profile.description()),
+                profile.custom(),
+                profile.muteAll(),
+                profile.joinPolicy(),
+                profile.invitePolicy()));
     GroupRecord record = new GroupRecord(app, id, owner, p, clock.millis(), 0);
     Map<String, GroupRole> roles = new LinkedHashMap<>();
     all.forEach(u -> roles.put(u, u.equals(owner) ? GroupRole.OWNER : GroupRole.MEMBER));
@@ -314,8 +333,9 @@ public final class GroupAdmin {
    * Changes the profile and settings: admins and the owner; the join and invite policies only the
    * owner. A change of {@code muteAll} is recorded as its own event.
    */
-  public GroupView update(String app, String group, String actor, GroupUpdate update) {
+  public GroupView update(String app, String group, String actor, GroupUpdate asked) {
     State s = live(app, group);
+    GroupUpdate update = screened(app, actor, group, asked);
     requireAtLeast(s, actor, GroupRole.ADMIN, "update the group");
     if ((update.joinPolicy().isPresent() || update.invitePolicy().isPresent())
         && !ownerOrBackend(s, actor)) {
@@ -853,6 +873,30 @@ public final class GroupAdmin {
     List<T> items = more ? found.subList(0, size) : found;
     return new GroupPage<>(
         items, more ? Optional.of(user.apply(items.get(items.size() - 1))) : Optional.empty());
+  }
+
+  /** A user's text for a group's name or description, screened by the content filter. */
+  private String screen(String app, String actor, String group, String text) {
+    if (actor.equals(BACKEND) || text.isEmpty()) {
+      return text;
+    }
+    // Names are not messages: a review match has nothing to queue and lets the text pass.
+    return names.screen(app, actor, ConversationId.group(group), text).text();
+  }
+
+  private GroupUpdate screened(String app, String actor, String group, GroupUpdate u) {
+    if (actor.equals(BACKEND) || (u.name().isEmpty() && u.description().isEmpty())) {
+      return u;
+    }
+    GroupUpdate.Builder b = GroupUpdate.builder();
+    u.name().ifPresent(n -> b.name(screen(app, actor, group, n)));
+    u.avatarUrl().ifPresent(b::avatarUrl);
+    u.description().ifPresent(d -> b.description(screen(app, actor, group, d)));
+    u.custom().ifPresent(b::custom);
+    u.muteAll().ifPresent(b::muteAll);
+    u.joinPolicy().ifPresent(b::joinPolicy);
+    u.invitePolicy().ifPresent(b::invitePolicy);
+    return b.build();
   }
 
   private static GroupUpdate withoutMuteAll(GroupUpdate u) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warbler.protocol.v1.ClientFrame;
+import dev.warbler.protocol.v1.CreateGroup;
+import dev.warbler.protocol.v1.GroupCommand;
 import dev.warbler.protocol.v1.JoinChatroom;
 import dev.warbler.protocol.v1.Message;
 import dev.warbler.protocol.v1.Send;
 import dev.warbler.protocol.v1.ServerFrame;
+import dev.warbler.protocol.v1.UpdateGroup;
 import dev.warbler.server.Setting;
 import dev.warbler.server.cluster.TestCluster.Node;
 import dev.warbler.server.cluster.TestCluster.Reply;
@@ -248,6 +251,49 @@ class ModerationTest {
           }
         });
     assertThat(texts).containsExactly("now ****-****");
+  }
+
+  @Test
+  void groupNamesAndDescriptionsUsersGiveAreScreenedButTheBackendsAreNot() {
+    addWords("groupmask", "mask", "", "groupban", "reject", "ads");
+    RawClient alice = login(b, APP, "alice");
+
+    ServerFrame created =
+        group(
+            alice,
+            GroupCommand.newBuilder()
+                .setGroup("g-mod")
+                .setCreate(
+                    CreateGroup.newBuilder()
+                        .setName("the GroupMask club")
+                        .setDescription("no groupmask")
+                        .addMembers("bob")));
+    ServerFrame refused =
+        group(
+            alice,
+            GroupCommand.newBuilder()
+                .setGroup("g-mod")
+                .setUpdate(UpdateGroup.newBuilder().setName("buy groupban")));
+
+    assertThat(created.getGroupInfo().getName()).isEqualTo("the ********* club");
+    assertThat(created.getGroupInfo().getDescription()).isEqualTo("no *********");
+    assertThat(refused.getError().getName()).isEqualTo("CONTENT_REJECTED");
+    JsonNode byBackend =
+        a.expect(
+            201,
+            "POST",
+            "/v1/apps/" + APP + "/groups",
+            Map.of("id", "g-backend", "owner", "alice", "name", "groupmask official"));
+    assertThat(byBackend.get("name").asText()).isEqualTo("groupmask official");
+  }
+
+  private static ServerFrame group(RawClient c, GroupCommand.Builder command) {
+    return c.request(
+        ClientFrame.newBuilder()
+            .setId("g" + ids.incrementAndGet())
+            .setGroupCommand(command)
+            .build(),
+        WAIT);
   }
 
   @Test
