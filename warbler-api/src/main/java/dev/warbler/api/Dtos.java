@@ -170,6 +170,58 @@ final class Dtos {
       String decidedBy,
       @Nullable ReviewedMessage message) {}
 
+  /** A webhook subscription to create, or the fields to change (absent: unchanged). */
+  record WebhookBody(
+      @Nullable String url,
+      @Nullable List<String> events,
+      @Nullable Boolean enabled,
+      @Nullable String description) {}
+
+  /** {@code secret} is present only when it was just made (create, rotate-secret). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record WebhookView(
+      String id,
+      String url,
+      List<String> events,
+      boolean enabled,
+      String description,
+      int failures,
+      String disabledReason,
+      long createdAt,
+      long updatedAt,
+      long previousSecretUntil,
+      @Nullable String secret) {}
+
+  record WebhookList(List<WebhookView> items) {}
+
+  record WebhookDeliveryView(
+      String id,
+      String subscription,
+      String eventId,
+      String type,
+      String status,
+      int attempts,
+      long nextAttemptAt,
+      String lastError,
+      int responseCode,
+      long createdAt,
+      long updatedAt,
+      JsonNode event) {}
+
+  record WebhookDeliveryList(List<WebhookDeliveryView> items, String nextCursor) {}
+
+  record ReplayRange(@Nullable Long from, @Nullable Long to) {}
+
+  record Replayed(int replayed) {}
+
+  record PutBeforeSendHook(
+      @Nullable String url, @Nullable Boolean failOpen, @Nullable Integer timeoutMs) {}
+
+  /** {@code secret} only in the answer that created the hook. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record BeforeSendHookView(
+      String url, boolean failOpen, int timeoutMs, long updatedAt, @Nullable String secret) {}
+
   record SendAck(
       String conversation,
       long seq,

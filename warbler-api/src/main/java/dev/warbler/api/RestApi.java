@@ -6,6 +6,8 @@ import dev.warbler.core.WarblerException;
 import dev.warbler.core.access.AuthThrottle;
 import dev.warbler.core.access.RateLimiter;
 import dev.warbler.core.messaging.Templates;
+import dev.warbler.core.webhooks.BeforeSendHooks;
+import dev.warbler.core.webhooks.Webhooks;
 import dev.warbler.protocol.ErrorCode;
 import io.javalin.Javalin;
 import io.opentelemetry.api.OpenTelemetry;
@@ -54,7 +56,9 @@ public final class RestApi implements AutoCloseable {
       BooleanSupplier ready,
       Templates templates,
       RateLimiter rates,
-      AuthThrottle authThrottle) {
+      AuthThrottle authThrottle,
+      Webhooks webhooks,
+      BeforeSendHooks beforeSend) {
     this(
         config,
         services,
@@ -64,7 +68,9 @@ public final class RestApi implements AutoCloseable {
         templates,
         rates,
         authThrottle,
-        OpenTelemetry.noop());
+        OpenTelemetry.noop(),
+        webhooks,
+        beforeSend);
   }
 
   /** As above; sends ({@code POST /v1/apps/{app}/messages}) make spans with {@code telemetry}. */
@@ -77,7 +83,9 @@ public final class RestApi implements AutoCloseable {
       Templates templates,
       RateLimiter rates,
       AuthThrottle authThrottle,
-      OpenTelemetry telemetry) {
+      OpenTelemetry telemetry,
+      Webhooks webhooks,
+      BeforeSendHooks beforeSend) {
     this.config = config;
     this.api =
         new ApiSupport(
@@ -114,6 +122,7 @@ public final class RestApi implements AutoCloseable {
             .routes());
     all.addAll(new TemplateRoutes(api, templates).routes());
     all.addAll(new ModerationRoutes(api, services.moderation(), services.reviews()).routes());
+    all.addAll(new WebhookRoutes(api, webhooks, beforeSend).routes());
     all.addAll(new ChatroomRoutes(api, services.chatrooms()).routes());
     all.addAll(new ConversationRoutes(api, services.conversations()).routes());
     all.addAll(new ContactRoutes(api, services.contacts()).routes());

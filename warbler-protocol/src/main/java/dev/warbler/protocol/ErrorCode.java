@@ -30,6 +30,7 @@ public enum ErrorCode {
   BLOCKED(3002, 403, false, "the recipient has blocked the sender"),
   MUTED(3003, 403, false, "the sender is muted in this conversation"),
   BANNED(3004, 403, false, "the user is banned from this group"),
+  MESSAGE_REJECTED(3005, 403, false, "the app's before-send hook rejected the message"),
   CONTENT_REJECTED(
       3010, 403, false, "the message contains a word the app's sensitive-word filter rejects"),
   NOT_FOUND(4000, 404, false, "the resource does not exist"),

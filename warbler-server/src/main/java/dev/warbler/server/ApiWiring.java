@@ -9,6 +9,8 @@ import dev.warbler.core.access.RateLimiter;
 import dev.warbler.core.access.TrustedProxies;
 import dev.warbler.core.messaging.Templates;
 import dev.warbler.core.spi.Stores;
+import dev.warbler.core.webhooks.BeforeSendHooks;
+import dev.warbler.core.webhooks.Webhooks;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -35,7 +37,9 @@ final class ApiWiring {
       AuthThrottle authThrottle,
       int webSocketPort,
       @Nullable ServerTls tls,
-      OpenTelemetry telemetry) {
+      OpenTelemetry telemetry,
+      Webhooks webhooks,
+      BeforeSendHooks beforeSend) {
     RestApi rest =
         new RestApi(
             new ApiConfig(
@@ -58,7 +62,9 @@ final class ApiWiring {
                 settings.integer(Setting.LIMITS_MAX_TEMPLATE_BYTES)),
             rates,
             authThrottle,
-            telemetry);
+            telemetry,
+            webhooks,
+            beforeSend);
     if (tls != null) {
       rest.enableTls(tls.api());
     }

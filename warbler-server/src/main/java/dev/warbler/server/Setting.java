@@ -380,6 +380,84 @@ public enum Setting {
       "300",
       "how often the chain's head is logged and exported (warbler_audit_head_seq), so that a cut"
           + " tail shows against the heads recorded elsewhere; 0: never"),
+  WEBHOOKS_ALLOW_HTTP(
+      "webhooks.allow-http",
+      "false",
+      "accept plain http:// webhook and hook targets; for development only (bodies and"
+          + " signatures travel unencrypted)"),
+  WEBHOOKS_ALLOWED_NETWORKS(
+      "webhooks.allowed-networks",
+      "",
+      "comma-separated CIDR networks webhook targets may resolve into although they are not"
+          + " public (loopback, private, link-local, ...), e.g. 10.1.0.0/16 for an app backend in"
+          + " the same VPC; empty: public addresses only (SSRF)"),
+  WEBHOOKS_CONNECT_TIMEOUT_MS(
+      "webhooks.connect-timeout-ms", "3000", "time allowed to connect to a webhook target"),
+  WEBHOOKS_TIMEOUT_MS(
+      "webhooks.timeout-ms",
+      "10000",
+      "time allowed for one webhook request, answer included; slower counts as a failed attempt"),
+  WEBHOOKS_MAX_RESPONSE_BYTES(
+      "webhooks.max-response-bytes",
+      "1024",
+      "bytes of a webhook answer read (kept in the delivery log); the rest is discarded"),
+  WEBHOOKS_MAX_SUBSCRIPTIONS(
+      "webhooks.max-subscriptions",
+      "20",
+      "webhook subscriptions per app; each event costs one outbox row per subscription"),
+  WEBHOOKS_MAX_ATTEMPTS(
+      "webhooks.max-attempts",
+      "8",
+      "attempts per webhook delivery before it is marked failed (replayable); with the default"
+          + " backoff the last one comes about 21 minutes after the event"),
+  WEBHOOKS_MAX_AGE_SECONDS(
+      "webhooks.max-age-seconds",
+      "86400",
+      "age after which an undelivered webhook delivery is marked failed whatever its attempts"),
+  WEBHOOKS_BACKOFF_BASE_MS(
+      "webhooks.backoff-base-ms",
+      "10000",
+      "wait before the second attempt of a delivery; doubles per attempt, jittered (half to all)"),
+  WEBHOOKS_BACKOFF_MAX_SECONDS(
+      "webhooks.backoff-max-seconds", "3600", "longest wait between two attempts of a delivery"),
+  WEBHOOKS_DISABLE_AFTER_FAILURES(
+      "webhooks.disable-after-failures",
+      "50",
+      "failed deliveries in a row that disable a subscription (audited as webhook.disable); 0:"
+          + " never"),
+  WEBHOOKS_SECRET_GRACE_SECONDS(
+      "webhooks.secret-grace-seconds",
+      "86400",
+      "after a secret rotation, how long deliveries also carry a signature with the old secret"),
+  WEBHOOKS_LEASE_SECONDS(
+      "webhooks.lease-seconds",
+      "60",
+      "how long a node reserves a delivery it attempts; must exceed webhooks.timeout-ms, or a"
+          + " slow attempt may be repeated by another node"),
+  WEBHOOKS_BATCH(
+      "webhooks.batch",
+      "50",
+      "deliveries claimed per dispatcher pass, attempted concurrently on virtual threads"),
+  WEBHOOKS_POLL_MS(
+      "webhooks.poll-ms",
+      "500",
+      "how often an idle dispatcher looks for due deliveries: the least latency a webhook adds"),
+  HOOKS_BEFORE_SEND_TIMEOUT_MS(
+      "hooks.before-send.timeout-ms",
+      "2000",
+      "longest time a user's send waits for its app's before-send hook (an app may choose less);"
+          + " then the hook's fail-open or fail-closed choice applies"),
+  HOOKS_BEFORE_SEND_MAX_ANSWER_BYTES(
+      "hooks.before-send.max-answer-bytes",
+      "131072",
+      "bytes of a before-send hook's answer read; a modified message must fit (text plus payload"
+          + " are at most limits.max-message-bytes, escaped in JSON)"),
+  WEBHOOKS_CACHE_SECONDS(
+      "webhooks.cache-seconds",
+      "5",
+      "how often a node reloads an app's webhook subscriptions and before-send hook in the"
+          + " background; a change made through another node reaches this node's sends after it"
+          + " (from the app's next send on)"),
   OTEL_EXPORTER_OTLP_ENDPOINT(
       "otel.exporter.otlp.endpoint",
       "",

@@ -55,6 +55,7 @@ public final class WarblerServer implements AutoCloseable {
   private final Services services;
   private final Gateway gateway;
   private final ScheduledJobs jobs;
+  private final WebhookWiring webhooks;
   private final RateLimiter rates;
   private final AuthThrottle authThrottle;
   private @Nullable RestApi api;
@@ -125,6 +126,7 @@ public final class WarblerServer implements AutoCloseable {
     Bus nodeBus = opened.bus();
     PresenceRegistry registry = opened.registry();
     ScheduledJobs started = null;
+    WebhookWiring hooks = null;
     try {
       AtomicLong auditHeadSeq = new AtomicLong();
       CoreWiring.Core core =
@@ -151,6 +153,17 @@ public final class WarblerServer implements AutoCloseable {
               auditHeadSeq,
               services.moderation());
       this.jobs = started;
+      hooks =
+          WebhookWiring.start(
+              settings,
+              stores.webhooks(),
+              core.publisher(),
+              services.messenger(),
+              services.encryption(),
+              services.audit(),
+              clock,
+              meters);
+      this.webhooks = hooks;
       MetricsWiring.node(meters, core.publisher(), services.sessions(), services.presence());
 
       this.defaultApp = settings.string(Setting.AUTH_DEFAULT_APP);
@@ -163,6 +176,9 @@ public final class WarblerServer implements AutoCloseable {
           GatewayWiring.gateway(settings, services, meters, rates, authThrottle, telemetry.api());
     } catch (RuntimeException e) {
       // A later setting or key file was refused: nothing keeps running (writer, pool, jobs).
+      if (hooks != null) {
+        hooks.close();
+      }
       if (started != null) {
         started.close();
       }
@@ -284,7 +300,9 @@ public final class WarblerServer implements AutoCloseable {
             authThrottle,
             webSocketPort,
             tls,
-            telemetry.api());
+            telemetry.api(),
+            webhooks.webhooks(),
+            webhooks.beforeSend());
     this.api = rest;
     return rest.start();
   }
@@ -363,6 +381,7 @@ public final class WarblerServer implements AutoCloseable {
     // After the gateway closed every connection (last-seen times are queued by then), before
     // the store closes: the last counts and the last-seen writes reach the disk.
     jobs.close();
+    webhooks.close();
     services.audit().flush(true);
     closeQuietly(busCloser);
     if (ownsStores) {

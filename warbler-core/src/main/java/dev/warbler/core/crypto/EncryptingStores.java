@@ -15,6 +15,7 @@ import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.core.spi.Stores;
 import dev.warbler.core.spi.TemplateStore;
 import dev.warbler.core.spi.UsageStore;
+import dev.warbler.core.spi.WebhookStore;
 
 /**
  * A store bundle with encryption at rest applied (ADR 0011): the message, lifecycle and
@@ -119,6 +120,11 @@ public final class EncryptingStores implements Stores {
   @Override
   public dev.warbler.core.spi.ModerationStore moderation() {
     return stores.moderation();
+  }
+
+  @Override
+  public WebhookStore webhooks() {
+    return stores.webhooks();
   }
 
   /** Closes the wrapped bundle. */

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The messaging rules: who may send where, what a message may hold, and who may read which
@@ -39,6 +41,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe. {@link #send} does not block on the store's commit; reads may block.
  */
 public final class Messenger {
+  private static final Logger log = LoggerFactory.getLogger(Messenger.class);
+
   /** The sender id of messages sent by the system (an app backend, the server itself). */
   public static final String SYSTEM_SENDER = "";
 
@@ -53,6 +57,31 @@ public final class Messenger {
   private final BlockList blocks;
   private final Audit audit;
   private final ContentFilter filter;
+  private volatile BeforeSend beforeSend = BeforeSend.NONE;
+  private volatile Outbox outbox = Outbox.NONE;
+
+  /**
+   * What must be durable with a stored message before its sender is acknowledged: the webhook
+   * events it causes (docs/adr/0026-webhook-outbox.md). Never blocks; an app without webhooks gets
+   * an already completed future. A failure is logged and does not fail the send (the message is
+   * stored).
+   */
+  public interface Outbox {
+    Outbox NONE = m -> CompletableFuture.completedFuture(null);
+
+    CompletableFuture<Void> stored(ChatMessage message);
+  }
+
+  /**
+   * The app's check of a user's message before it is stored (docs/webhooks.md, before-send hook):
+   * completes with the message to store (the same or modified) or fails with MESSAGE_REJECTED or
+   * UNAVAILABLE. Never blocks; apps without a hook get an already completed future.
+   */
+  public interface BeforeSend {
+    BeforeSend NONE = CompletableFuture::completedFuture;
+
+    CompletableFuture<NewMessage> check(NewMessage message);
+  }
 
   /**
    * Lifecycle reads (tombstones, own reactions) use {@code lifecycleStore}; direct messages to a
@@ -113,16 +142,45 @@ public final class Messenger {
    * order, so publication does too (see {@link MessageStore}).
    */
   public CompletableFuture<AppendResult> published(CompletableFuture<AppendResult> append) {
-    return append.thenApply(r -> {
-      if (!r.duplicate()) {
-        publisher.publish(new Delivery(r.message(), recipientsOf(r.message())));
-      }
-      return r;
-    });
+    return append
+        .thenApply(r -> {
+          if (!r.duplicate()) {
+            publisher.publish(new Delivery(r.message(), recipientsOf(r.message())));
+          }
+          return r;
+        })
+        .thenCompose(r -> {
+          if (r.duplicate()) {
+            return CompletableFuture.completedFuture(r);
+          }
+          CompletableFuture<Void> events = outbox.stored(r.message());
+          if (events.isDone() && !events.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(r);
+          }
+          return events.handle((v, e) -> {
+            if (e != null) {
+              log.warn(
+                  "the webhook events of message {} were not queued: {}",
+                  r.message().id(),
+                  e.toString());
+            }
+            return r;
+          });
+        });
   }
 
   public Limits limits() {
     return limits;
+  }
+
+  /** Sets the outbox of stored messages' events; wired once at startup. */
+  public void useOutbox(Outbox events) {
+    this.outbox = events;
+  }
+
+  /** Sets the before-send check of users' messages; wired once at startup. */
+  public void useBeforeSend(BeforeSend check) {
+    this.beforeSend = check;
   }
 
   public LifecycleLimits lifecycleLimits() {
@@ -136,7 +194,21 @@ public final class Messenger {
   public CompletableFuture<AppendResult> send(String app, String sender, SendRequest request) {
     try {
       Validated valid = validate(app, sender, request);
-      return afterStored(published(store.append(valid.message())), valid.afterStored());
+      NewMessage message = valid.message();
+      if (sender.equals(SYSTEM_SENDER)) {
+        // the app backend itself: no hook
+        return afterStored(published(store.append(message)), valid.afterStored());
+      }
+      CompletableFuture<NewMessage> checked = beforeSend.check(message);
+      if (checked.isDone() && !checked.isCompletedExceptionally()) {
+        return afterStored(published(store.append(checked.join())), valid.afterStored());
+      }
+      return checked.thenCompose(m -> {
+        if (m != message) {
+          checkBody(m.type(), m.text(), m.payload());
+        }
+        return afterStored(published(store.append(m)), valid.afterStored());
+      });
     } catch (WarblerException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -51,6 +51,8 @@ public interface Stores extends AutoCloseable {
 
   ModerationStore moderation();
 
+  WebhookStore webhooks();
+
   @Override
   void close();
 }

@@ -16,6 +16,7 @@ import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.core.spi.Stores;
 import dev.warbler.core.spi.TemplateStore;
 import dev.warbler.core.spi.UsageStore;
+import dev.warbler.core.spi.WebhookStore;
 
 /**
  * Every port over one PostgreSQL schema ({@code store.kind=postgres}): Flyway migrations at open, a
@@ -38,6 +39,7 @@ public final class PostgresStores implements Stores {
   private final PostgresDataKeyStore dataKeys;
   private final PostgresTemplateStore templates;
   private final PostgresModerationStore moderation;
+  private final PostgresWebhookStore webhooks;
 
   /** Opens (creating and migrating when needed) the schema {@code config} names. */
   public PostgresStores(PostgresConfig config) {
@@ -56,6 +58,7 @@ public final class PostgresStores implements Stores {
     this.dataKeys = new PostgresDataKeyStore(db);
     this.templates = new PostgresTemplateStore(db);
     this.moderation = new PostgresModerationStore(db);
+    this.webhooks = new PostgresWebhookStore(db);
   }
 
   @Override
@@ -131,6 +134,11 @@ public final class PostgresStores implements Stores {
   @Override
   public dev.warbler.core.spi.ModerationStore moderation() {
     return moderation;
+  }
+
+  @Override
+  public WebhookStore webhooks() {
+    return webhooks;
   }
 
   /**

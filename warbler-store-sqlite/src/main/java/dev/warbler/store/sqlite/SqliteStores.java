@@ -16,6 +16,7 @@ import dev.warbler.core.spi.ReceiptStore;
 import dev.warbler.core.spi.Stores;
 import dev.warbler.core.spi.TemplateStore;
 import dev.warbler.core.spi.UsageStore;
+import dev.warbler.core.spi.WebhookStore;
 
 /**
  * Every port over one SQLite database ({@code store.kind=sqlite}, the default): one file in WAL
@@ -38,6 +39,7 @@ public final class SqliteStores implements Stores {
   private final SqliteDataKeyStore dataKeys;
   private final SqliteTemplateStore templates;
   private final SqliteModerationStore moderation;
+  private final SqliteWebhookStore webhooks;
 
   /** Opens (creating and migrating when needed) the database {@code config} names. */
   public SqliteStores(SqliteConfig config) {
@@ -56,6 +58,7 @@ public final class SqliteStores implements Stores {
     this.dataKeys = new SqliteDataKeyStore(db);
     this.templates = new SqliteTemplateStore(db);
     this.moderation = new SqliteModerationStore(db);
+    this.webhooks = new SqliteWebhookStore(db);
   }
 
   @Override
@@ -131,6 +134,11 @@ public final class SqliteStores implements Stores {
   @Override
   public dev.warbler.core.spi.ModerationStore moderation() {
     return moderation;
+  }
+
+  @Override
+  public WebhookStore webhooks() {
+    return webhooks;
   }
 
   /**
