@@ -67,10 +67,11 @@ final class CpuMeter {
     if (from == UNAVAILABLE || to == UNAVAILABLE) {
       return;
     }
-    double used = (to.machineBusyS() - from.machineBusyS()) - (to.selfS() - from.selfS());
-    r.put("system_cpu_s", Result.round(Math.max(0, used)));
+    double used =
+        Math.max(0, (to.machineBusyS() - from.machineBusyS()) - (to.selfS() - from.selfS()));
+    r.put("system_cpu_s", Result.round(used));
     if (delivered > 0) {
-      r.put("cpu_us_per_msg", Result.round(Math.max(0, used) * 1e6 / delivered));
+      r.put("cpu_us_per_msg", Result.round(used * 1e6 / delivered));
     }
   }
 }

@@ -26,13 +26,14 @@ final class DirectLoad {
   private DirectLoad() {}
 
   /** What to run. */
-  /** What to run; a {@code warmupRate} of 0 warms up at {@code rate}. */
+  /** What to run; a {@code warmupRate} of 0 (or less) means {@code rate}. */
   record Options(
       int clients, double rate, double durationS, double warmupS, int payload, double warmupRate) {
     Options {
       if (clients < 2 || clients % 2 != 0) {
         throw new IllegalArgumentException("--clients must be even and at least 2: " + clients);
       }
+      warmupRate = warmupRate > 0 ? warmupRate : rate;
     }
 
     Options(int clients, double rate, double durationS, double warmupS, int payload) {
@@ -40,7 +41,7 @@ final class DirectLoad {
     }
 
     OpenSchedule schedule(long start) {
-      return new OpenSchedule(start, warmupRate > 0 ? warmupRate : rate, warmupS, rate);
+      return new OpenSchedule(start, warmupRate, warmupS, rate);
     }
   }
 
@@ -122,7 +123,7 @@ final class DirectLoad {
               .put("duration_s", o.durationS())
               .put("window_s", Result.round(seconds))
               .put("warmup_s", o.warmupS())
-              .put("warmup_rate", o.warmupRate() > 0 ? o.warmupRate() : o.rate())
+              .put("warmup_rate", o.warmupRate())
               .put("send_lag_ms", Result.round((end - schedule.intendedNanos(total - 1)) / 1e6))
               .put("server_cpus", target.serverCpus())
               .put("nodes", target.nodes().size());

@@ -44,6 +44,7 @@ final class GroupLoad {
         throw new IllegalArgumentException(
             "need groups >= 1, members >= 2, 1 <= senders <= members");
       }
+      warmupRate = warmupRate > 0 ? warmupRate : rate;
     }
 
     Options(
@@ -139,9 +140,7 @@ final class GroupLoad {
       }
       String filler = "x".repeat(Math.max(1, o.payload()));
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-      OpenSchedule schedule =
-          new OpenSchedule(
-              start, o.warmupRate() > 0 ? o.warmupRate() : o.rate(), o.warmupS(), o.rate());
+      OpenSchedule schedule = new OpenSchedule(start, o.warmupRate(), o.warmupS(), o.rate());
       long total = schedule.totalSends(o.durationS());
       long measureFrom = schedule.intendedNanos(schedule.warmupSends());
       CpuMeter.Reading cpuFrom = CpuMeter.UNAVAILABLE;
@@ -223,7 +222,7 @@ final class GroupLoad {
               .put("window_s", Result.round(seconds))
               .put("server_cpus", target.serverCpus())
               .put("nodes", target.nodes().size())
-              .put("warmup_rate", o.warmupRate() > 0 ? o.warmupRate() : o.rate());
+              .put("warmup_rate", o.warmupRate());
       CpuMeter.report(r, cpuFrom, cpuTo, delivered.sum());
       return r;
     }
