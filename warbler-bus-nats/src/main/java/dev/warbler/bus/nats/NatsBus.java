@@ -51,9 +51,11 @@ import org.slf4j.LoggerFactory;
  *       for the sender's own devices never comes back from NATS. Queue subscriptions live on a
  *       second connection that hears its node's events like any other, since the member NATS picks
  *       may be on this node.
- *   <li>All subscriptions of a node share one dispatcher thread, which calls subscribers one after
- *       the other in arrival order; NATS keeps the order of one connection's publishes, so events
- *       of one publisher thread on one topic arrive in order.
+ *   <li>Events from other nodes reach the plain subscriptions of a node on one dispatcher thread
+ *       (queue subscriptions on a second one), which calls subscribers one after the other in
+ *       arrival order; NATS keeps the order of one connection's publishes, so events of one
+ *       publisher thread on one topic arrive in order. The node's own events reach its subscribers
+ *       on the publishing thread, in publish order.
  *   <li>{@link #subscribe} returns after the server confirmed the interest (a flush), so what is
  *       published afterwards through the same server reaches it; {@link Subscription#cancel}
  *       likewise returns after the server dropped it, so a queue hands nothing more to a member
