@@ -25,6 +25,20 @@ final class WebhookReceiver implements AutoCloseable {
           .findFirst()
           .orElse("");
     }
+
+    /**
+     * Whether the signature header verifies with {@code secret}, as a receiver checks it (the
+     * documented algorithm, 300 s tolerance, the receiver's clock now).
+     */
+    boolean signedWith(String secret) {
+      return dev.warbler.core.webhooks.WebhookSignature.verify(
+          secret,
+          header(dev.warbler.core.webhooks.WebhookSignature.HEADER_SIGNATURE),
+          Long.parseLong(header(dev.warbler.core.webhooks.WebhookSignature.HEADER_TIMESTAMP)),
+          body,
+          System.currentTimeMillis() / 1000,
+          300);
+    }
   }
 
   private final HttpServer server;
